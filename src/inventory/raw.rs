@@ -1,0 +1,128 @@
+//! The inventory file as written, before defaults and secret references are resolved.
+//! Spans are kept so every error can name its line.
+
+use crate::algorithms::allowlist::Category;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawInventory {
+    pub defaults: Option<RawDevice>,
+    #[serde(default)]
+    pub device: Vec<Spanned<RawDevice>>,
+}
+
+/// Keys of a `[[device]]`; `[defaults]` takes the same keys except name and host.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDevice {
+    pub name: Option<Spanned<String>>,
+    pub host: Option<Spanned<String>>,
+    pub port: Option<u16>,
+    pub username: Option<String>,
+    pub password: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub enable_secret: Option<Spanned<String>>,
+    pub enable_secret_env: Option<Spanned<String>>,
+    pub enable_secret_file: Option<Spanned<String>>,
+    pub key_file: Option<String>,
+    pub key: Option<Spanned<String>>,
+    pub key_env: Option<Spanned<String>>,
+    pub passphrase: Option<Spanned<String>>,
+    pub passphrase_env: Option<Spanned<String>>,
+    pub passphrase_file: Option<Spanned<String>>,
+    pub agent: Option<bool>,
+    pub look_for_keys: Option<bool>,
+    pub known_hosts: Option<Vec<String>>,
+    pub host_key_policy: Option<Spanned<String>>,
+    pub profile: Option<String>,
+    pub timeout: Option<Spanned<String>>,
+    pub algorithms: Option<RawAlgorithms>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlgorithms {
+    pub kex: Option<Spanned<String>>,
+    pub host_key: Option<Spanned<String>>,
+    pub cipher: Option<Spanned<String>>,
+    pub mac: Option<Spanned<String>>,
+}
+
+impl RawAlgorithms {
+    pub fn get(&self, category: Category) -> Option<&Spanned<String>> {
+        match category {
+            Category::Kex => self.kex.as_ref(),
+            Category::HostKey => self.host_key.as_ref(),
+            Category::Cipher => self.cipher.as_ref(),
+            Category::Mac => self.mac.as_ref(),
+        }
+    }
+}
+
+impl RawDevice {
+    /// This device's keys, falling back to `defaults` key by key. A secret given by any of its
+    /// three forms on the device replaces all three forms from the defaults.
+    pub fn over(self, defaults: &RawDevice) -> RawDevice {
+        fn secret(
+            own: (Option<Spanned<String>>, Option<Spanned<String>>, Option<Spanned<String>>),
+            base: (&Option<Spanned<String>>, &Option<Spanned<String>>, &Option<Spanned<String>>),
+        ) -> (Option<Spanned<String>>, Option<Spanned<String>>, Option<Spanned<String>>) {
+            if own.0.is_some() || own.1.is_some() || own.2.is_some() {
+                own
+            } else {
+                (base.0.clone(), base.1.clone(), base.2.clone())
+            }
+        }
+        let d = defaults;
+        let (password, password_env, password_file) = secret(
+            (self.password, self.password_env, self.password_file),
+            (&d.password, &d.password_env, &d.password_file),
+        );
+        let (enable_secret, enable_secret_env, enable_secret_file) = secret(
+            (self.enable_secret, self.enable_secret_env, self.enable_secret_file),
+            (&d.enable_secret, &d.enable_secret_env, &d.enable_secret_file),
+        );
+        let (passphrase, passphrase_env, passphrase_file) = secret(
+            (self.passphrase, self.passphrase_env, self.passphrase_file),
+            (&d.passphrase, &d.passphrase_env, &d.passphrase_file),
+        );
+        let own_key = self.key.is_some() || self.key_env.is_some() || self.key_file.is_some();
+        let algorithms = match (self.algorithms, &d.algorithms) {
+            (Some(own), Some(base)) => Some(RawAlgorithms {
+                kex: own.kex.or_else(|| base.kex.clone()),
+                host_key: own.host_key.or_else(|| base.host_key.clone()),
+                cipher: own.cipher.or_else(|| base.cipher.clone()),
+                mac: own.mac.or_else(|| base.mac.clone()),
+            }),
+            (own, base) => own.or_else(|| base.clone()),
+        };
+        RawDevice {
+            name: self.name,
+            host: self.host,
+            port: self.port.or(d.port),
+            username: self.username.or_else(|| d.username.clone()),
+            password,
+            password_env,
+            password_file,
+            enable_secret,
+            enable_secret_env,
+            enable_secret_file,
+            key_file: if own_key { self.key_file } else { d.key_file.clone() },
+            key: if own_key { self.key } else { d.key.clone() },
+            key_env: if own_key { self.key_env } else { d.key_env.clone() },
+            passphrase,
+            passphrase_env,
+            passphrase_file,
+            agent: self.agent.or(d.agent),
+            look_for_keys: self.look_for_keys.or(d.look_for_keys),
+            known_hosts: self.known_hosts.or_else(|| d.known_hosts.clone()),
+            host_key_policy: self.host_key_policy.or_else(|| d.host_key_policy.clone()),
+            profile: self.profile.or_else(|| d.profile.clone()),
+            timeout: self.timeout.or_else(|| d.timeout.clone()),
+            algorithms,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! sshtriage: walks every device through the stages an expert checks by hand — DNS, TCP,
+//! version exchange, algorithm negotiation, host key, auth methods, authentication, prompt,
+//! enable — and says where SSH breaks and what fixes it.
+
+pub mod algorithms;
+pub mod inventory;
+pub mod model;
+pub mod secret;

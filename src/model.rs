@@ -1,0 +1,260 @@
+//! The results every view renders: stages, their outcomes, the evidence, and the events the
+//! probe engine streams while it works. Nothing here knows about the network or the terminal.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One step of the method an expert follows by hand, in pipeline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Dns,
+    Tcp,
+    Banner,
+    Kex,
+    HostKey,
+    AuthMethods,
+    Auth,
+    Prompt,
+    Enable,
+}
+
+impl Stage {
+    /// Every stage, in the order the pipeline runs them.
+    pub const ALL: [Stage; 9] = [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Banner,
+        Stage::Kex,
+        Stage::HostKey,
+        Stage::AuthMethods,
+        Stage::Auth,
+        Stage::Prompt,
+        Stage::Enable,
+    ];
+
+    /// The JSON name, also used on the command line (`--until prompt`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Dns => "dns",
+            Stage::Tcp => "tcp",
+            Stage::Banner => "banner",
+            Stage::Kex => "kex",
+            Stage::HostKey => "host_key",
+            Stage::AuthMethods => "auth_methods",
+            Stage::Auth => "auth",
+            Stage::Prompt => "prompt",
+            Stage::Enable => "enable",
+        }
+    }
+
+    /// A short column title for tables.
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Dns => "dns",
+            Stage::Tcp => "tcp",
+            Stage::Banner => "banner",
+            Stage::Kex => "kex",
+            Stage::HostKey => "host key",
+            Stage::AuthMethods => "methods",
+            Stage::Auth => "auth",
+            Stage::Prompt => "prompt",
+            Stage::Enable => "enable",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Stage::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    /// Passed, with something the engineer should know (an unknown host key under a lenient policy).
+    Warn,
+    Fail,
+    /// Not run: not applicable, or not reached because an earlier stage failed.
+    Skip,
+}
+
+/// The outcome of one stage for one device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageResult {
+    pub stage: Stage,
+    pub status: Status,
+    /// Milliseconds, with sub-millisecond precision for fast local stages.
+    pub elapsed_ms: f64,
+    /// Machine-readable reason (`refused`, `no_common_kex`, …); None when ok without remark.
+    pub reason: Option<String>,
+    /// One human sentence: what happened, with the figures.
+    pub detail: String,
+}
+
+/// The first failure of a device, as shown in summaries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub stage: Stage,
+    pub reason: String,
+    pub message: String,
+}
+
+/// The server's identification line and what came before it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BannerEvidence {
+    pub raw: String,
+    pub protocol: String,
+    pub software: String,
+    pub comments: Option<String>,
+    /// Text lines the server sent before its identification (RFC 4253 §4.2 allows them).
+    pub pre_banner: Vec<String>,
+}
+
+/// Algorithm name-lists of one side, by category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlgorithmLists {
+    pub kex: Vec<String>,
+    pub host_key: Vec<String>,
+    pub cipher_c2s: Vec<String>,
+    pub cipher_s2c: Vec<String>,
+    pub mac_c2s: Vec<String>,
+    pub mac_s2c: Vec<String>,
+    pub compression_c2s: Vec<String>,
+    pub compression_s2c: Vec<String>,
+}
+
+/// What RFC 4253 §7.1 picks from both offers; None where nothing overlaps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Negotiated {
+    pub kex: Option<String>,
+    pub host_key: Option<String>,
+    pub cipher_c2s: Option<String>,
+    pub cipher_s2c: Option<String>,
+    pub mac_c2s: Option<String>,
+    pub mac_s2c: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlgorithmEvidence {
+    pub server: AlgorithmLists,
+    /// What our client offered (after the device's allow-list).
+    pub client: AlgorithmLists,
+    pub negotiated: Negotiated,
+}
+
+/// How the presented host key compares with known_hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Match,
+    Unknown,
+    Changed,
+    Revoked,
+}
+
+/// One known_hosts line that names this host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownHostsEntry {
+    pub file: String,
+    pub line: usize,
+    pub algorithm: String,
+    pub fingerprint: String,
+    /// `revoked` or `cert-authority`, when the line carries a marker.
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostKeyEvidence {
+    pub algorithm: String,
+    /// SHA256 fingerprint as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    pub verdict: Verdict,
+    pub entries: Vec<KnownHostsEntry>,
+    /// The key in OpenSSH public format, so a fix can write it to known_hosts.
+    pub openssh: String,
+    /// Names of other devices of this run that presented the same key (cloned images).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<String>,
+}
+
+/// Everything known about one device: the stage results so far and the evidence behind them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceReport {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// The address actually connected to, once DNS answered.
+    pub address: Option<String>,
+    /// The last stage that passed (ok or warn).
+    pub reached: Option<Stage>,
+    pub failure: Option<Failure>,
+    pub stages: Vec<StageResult>,
+    pub banner: Option<BannerEvidence>,
+    pub algorithms: Option<AlgorithmEvidence>,
+    pub host_key: Option<HostKeyEvidence>,
+    pub auth_methods: Option<Vec<String>>,
+    pub auth_banner: Option<String>,
+    pub prompt: Option<String>,
+    pub privileged: Option<bool>,
+    /// The platform profile used for prompt and enable, and how it was chosen.
+    pub profile: Option<String>,
+    /// Redacted session transcript (what the device printed, what we sent).
+    pub transcript: Vec<TranscriptLine>,
+    pub elapsed_ms: f64,
+}
+
+impl DeviceReport {
+    pub fn result(&self, stage: Stage) -> Option<&StageResult> {
+        self.stages.iter().find(|r| r.stage == stage)
+    }
+
+    /// True when no stage failed.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// Direction of a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// What the device sent.
+    Received,
+    /// What we sent.
+    Sent,
+    /// A note of ours (a timeout, a redaction, a stage boundary).
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    /// Milliseconds since the device's probe started.
+    pub at_ms: f64,
+    pub direction: Direction,
+    pub text: String,
+}
+
+/// What the engine streams while probing. Views fold these into their own state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A device's probe began (again, on a re-probe).
+    Started { device: usize },
+    /// A stage began running.
+    StageStarted { device: usize, stage: Stage },
+    /// A stage finished; `report` is the device's whole report so far.
+    StageFinished { device: usize, report: Box<DeviceReport> },
+    /// The device's probe is complete.
+    Finished { device: usize, report: Box<DeviceReport> },
+}

@@ -1,0 +1,116 @@
+//! Secrets never leave the process in readable form: `Secret` has no Display and a redacted
+//! Debug, and `Redactor` scrubs every configured secret from text before it is shown or stored.
+
+use std::fmt;
+
+/// A password, enable secret, passphrase or inline key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The plain value, for the one place that sends it to the device.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
+pub const MASK: &str = "********";
+
+/// Replaces every occurrence of any configured secret with a mask.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
+}
+
+impl Redactor {
+    pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
+        let mut list: Vec<String> = secrets
+            .into_iter()
+            .map(|s| s.0.clone())
+            // One- and two-character secrets would mask ordinary text; they are still never
+            // written by us, but cannot be told apart from prompts.
+            .filter(|s| s.chars().count() >= 3)
+            .collect();
+        // Longest first, so a secret containing another is masked whole.
+        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        list.dedup();
+        Redactor { secrets: list }
+    }
+
+    pub fn add(&mut self, secret: &Secret) {
+        let mut more = self.secrets.clone();
+        if secret.0.chars().count() >= 3 && !more.contains(&secret.0) {
+            more.push(secret.0.clone());
+            more.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            self.secrets = more;
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    /// Scrubs every string inside a serialisable value (reports, errors) in place.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => {
+                if self.secrets.iter().any(|secret| s.contains(secret.as_str())) {
+                    *s = self.redact(s);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.redact_json(v)),
+            _ => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new("hunter2-canary");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn redacts_every_occurrence_longest_first() {
+        let r = Redactor::new(&[Secret::new("abc"), Secret::new("abcdef")]);
+        assert_eq!(r.redact("x abcdef y abc"), "x ******** y ********");
+        let mut v = serde_json::json!({"a": ["pw abcdef"], "b": {"c": "abc"}});
+        r.redact_json(&mut v);
+        assert_eq!(v.to_string(), r#"{"a":["pw ********"],"b":{"c":"********"}}"#);
+    }
+}
