@@ -3,6 +3,10 @@
 //! enable — and says where SSH breaks and what fixes it.
 
 pub mod algorithms;
+pub mod cli;
+pub mod engine;
 pub mod inventory;
 pub mod model;
+pub mod report;
 pub mod secret;
+pub mod wire;

@@ -254,7 +254,13 @@ pub enum Event {
     /// A stage began running.
     StageStarted { device: usize, stage: Stage },
     /// A stage finished; `report` is the device's whole report so far.
-    StageFinished { device: usize, report: Box<DeviceReport> },
+    StageFinished {
+        device: usize,
+        report: Box<DeviceReport>,
+    },
     /// The device's probe is complete.
-    Finished { device: usize, report: Box<DeviceReport> },
+    Finished {
+        device: usize,
+        report: Box<DeviceReport>,
+    },
 }

@@ -79,10 +79,13 @@ impl Redactor {
     /// Scrubs every string inside a serialisable value (reports, errors) in place.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         match value {
-            serde_json::Value::String(s) => {
-                if self.secrets.iter().any(|secret| s.contains(secret.as_str())) {
-                    *s = self.redact(s);
-                }
+            serde_json::Value::String(s)
+                if self
+                    .secrets
+                    .iter()
+                    .any(|secret| s.contains(secret.as_str())) =>
+            {
+                *s = self.redact(s);
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
             serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.redact_json(v)),
@@ -111,6 +114,9 @@ mod tests {
         assert_eq!(r.redact("x abcdef y abc"), "x ******** y ********");
         let mut v = serde_json::json!({"a": ["pw abcdef"], "b": {"c": "abc"}});
         r.redact_json(&mut v);
-        assert_eq!(v.to_string(), r#"{"a":["pw ********"],"b":{"c":"********"}}"#);
+        assert_eq!(
+            v.to_string(),
+            r#"{"a":["pw ********"],"b":{"c":"********"}}"#
+        );
     }
 }

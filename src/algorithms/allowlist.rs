@@ -92,7 +92,11 @@ pub enum AllowListError {
 }
 
 /// Applies an OpenSSH-style modifier to `base`.
-pub fn apply(category: Category, base: &[String], spec: &str) -> Result<Vec<String>, AllowListError> {
+pub fn apply(
+    category: Category,
+    base: &[String],
+    spec: &str,
+) -> Result<Vec<String>, AllowListError> {
     let spec = spec.trim();
     let (op, rest) = match spec.chars().next() {
         Some(c @ ('+' | '-' | '^')) => (Some(c), &spec[1..]),
@@ -309,7 +313,12 @@ mod tests {
         assert!(plus.contains(&"ext-info-c".to_string()), "markers kept");
         let caret = apply(Category::Cipher, &base(), "^aes128-cbc").unwrap();
         assert_eq!(caret, ["aes128-cbc", "a", "b"]);
-        let minus = apply(Category::Mac, &["hmac-sha1".into(), "hmac-sha2-256".into()], "-hmac-sha1*").unwrap();
+        let minus = apply(
+            Category::Mac,
+            &["hmac-sha1".into(), "hmac-sha2-256".into()],
+            "-hmac-sha1*",
+        )
+        .unwrap();
         assert_eq!(minus, ["hmac-sha2-256"]);
         let bare = apply(Category::Mac, &base(), "hmac-sha1").unwrap();
         assert_eq!(bare, ["hmac-sha1"]);
@@ -318,8 +327,14 @@ mod tests {
     #[test]
     fn unknown_names_are_errors() {
         let err = apply(Category::Kex, &base(), "+diffie-hellman-group99-sha1").unwrap_err();
-        assert!(err.to_string().contains("diffie-hellman-group99-sha1"), "{err}");
-        assert_eq!(apply(Category::Kex, &base(), "+"), Err(AllowListError::Empty));
+        assert!(
+            err.to_string().contains("diffie-hellman-group99-sha1"),
+            "{err}"
+        );
+        assert_eq!(
+            apply(Category::Kex, &base(), "+"),
+            Err(AllowListError::Empty)
+        );
     }
 
     #[test]
@@ -335,6 +350,9 @@ mod tests {
     fn known_key_types_move_to_front() {
         let mut offer = ClientOffer::default();
         offer.prefer_host_keys(&["ssh-rsa".into()]);
-        assert_eq!(offer.host_key[..3], ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
+        assert_eq!(
+            offer.host_key[..3],
+            ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
+        );
     }
 }

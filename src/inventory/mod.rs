@@ -166,7 +166,10 @@ impl Inventory {
                 return Err(at.error(
                     entry.span().start,
                     "name",
-                    &format!("duplicate device name `{}` (first at {})", device.name, other.origin),
+                    &format!(
+                        "duplicate device name `{}` (first at {})",
+                        device.name, other.origin
+                    ),
                 ));
             }
             inventory.devices.push(device);
@@ -184,7 +187,11 @@ struct Locator<'a> {
 impl Locator<'_> {
     fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     }
 
     fn error(&self, offset: usize, key: &str, message: &str) -> InventoryError {
@@ -253,7 +260,13 @@ fn resolve(
         }
         Ok(None)
     };
-    let password = secret("password", &raw.password, &raw.password_env, &raw.password_file, warnings)?;
+    let password = secret(
+        "password",
+        &raw.password,
+        &raw.password_env,
+        &raw.password_file,
+        warnings,
+    )?;
     let enable_secret = secret(
         "enable_secret",
         &raw.enable_secret,
@@ -284,7 +297,11 @@ fn resolve(
     };
     let timeout = match &raw.timeout {
         Some(t) => humantime::parse_duration(t.get_ref()).map_err(|e| {
-            at.error(t.span().start, "timeout", &format!("`{}`: {e} (try \"10s\")", t.get_ref()))
+            at.error(
+                t.span().start,
+                "timeout",
+                &format!("`{}`: {e} (try \"10s\")", t.get_ref()),
+            )
         })?,
         None => DEFAULT_TIMEOUT,
     };
@@ -343,14 +360,17 @@ fn algorithms(
         return Ok((offer, written));
     };
     for category in Category::ALL {
-        let Some(spec) = raw.get(category) else { continue };
-        let list = allowlist::apply(category, offer.get(category), spec.get_ref()).map_err(|e| {
-            at.error(
-                spec.span().start,
-                &format!("algorithms.{}", category.key()),
-                &e.to_string(),
-            )
-        })?;
+        let Some(spec) = raw.get(category) else {
+            continue;
+        };
+        let list =
+            allowlist::apply(category, offer.get(category), spec.get_ref()).map_err(|e| {
+                at.error(
+                    spec.span().start,
+                    &format!("algorithms.{}", category.key()),
+                    &e.to_string(),
+                )
+            })?;
         *offer.get_mut(category) = list;
         written.push((category, spec.get_ref().clone()));
     }
@@ -359,10 +379,8 @@ fn algorithms(
 
 /// `~/` expands to the home directory; relative paths are relative to the inventory file.
 pub fn expand_path(base_dir: &Path, path: &str) -> PathBuf {
-    if let Some(rest) = path.strip_prefix("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(rest);
-        }
+    if let (Some(rest), Some(home)) = (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        return PathBuf::from(home).join(rest);
     }
     let p = PathBuf::from(path);
     if p.is_absolute() { p } else { base_dir.join(p) }

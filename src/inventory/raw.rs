@@ -62,32 +62,49 @@ impl RawAlgorithms {
     }
 }
 
+type Field = Option<Spanned<String>>;
+/// A secret's three forms: plain, `_env`, `_file`.
+type SecretForms = (Field, Field, Field);
+
 impl RawDevice {
     /// This device's keys, falling back to `defaults` key by key. A secret given by any of its
     /// three forms on the device replaces all three forms from the defaults.
     pub fn over(self, defaults: &RawDevice) -> RawDevice {
-        fn secret(
-            own: (Option<Spanned<String>>, Option<Spanned<String>>, Option<Spanned<String>>),
-            base: (&Option<Spanned<String>>, &Option<Spanned<String>>, &Option<Spanned<String>>),
-        ) -> (Option<Spanned<String>>, Option<Spanned<String>>, Option<Spanned<String>>) {
+        fn secret(own: SecretForms, base: SecretForms) -> SecretForms {
             if own.0.is_some() || own.1.is_some() || own.2.is_some() {
                 own
             } else {
-                (base.0.clone(), base.1.clone(), base.2.clone())
+                base
             }
         }
         let d = defaults;
         let (password, password_env, password_file) = secret(
             (self.password, self.password_env, self.password_file),
-            (&d.password, &d.password_env, &d.password_file),
+            (
+                d.password.clone(),
+                d.password_env.clone(),
+                d.password_file.clone(),
+            ),
         );
         let (enable_secret, enable_secret_env, enable_secret_file) = secret(
-            (self.enable_secret, self.enable_secret_env, self.enable_secret_file),
-            (&d.enable_secret, &d.enable_secret_env, &d.enable_secret_file),
+            (
+                self.enable_secret,
+                self.enable_secret_env,
+                self.enable_secret_file,
+            ),
+            (
+                d.enable_secret.clone(),
+                d.enable_secret_env.clone(),
+                d.enable_secret_file.clone(),
+            ),
         );
         let (passphrase, passphrase_env, passphrase_file) = secret(
             (self.passphrase, self.passphrase_env, self.passphrase_file),
-            (&d.passphrase, &d.passphrase_env, &d.passphrase_file),
+            (
+                d.passphrase.clone(),
+                d.passphrase_env.clone(),
+                d.passphrase_file.clone(),
+            ),
         );
         let own_key = self.key.is_some() || self.key_env.is_some() || self.key_file.is_some();
         let algorithms = match (self.algorithms, &d.algorithms) {
@@ -110,9 +127,17 @@ impl RawDevice {
             enable_secret,
             enable_secret_env,
             enable_secret_file,
-            key_file: if own_key { self.key_file } else { d.key_file.clone() },
+            key_file: if own_key {
+                self.key_file
+            } else {
+                d.key_file.clone()
+            },
             key: if own_key { self.key } else { d.key.clone() },
-            key_env: if own_key { self.key_env } else { d.key_env.clone() },
+            key_env: if own_key {
+                self.key_env
+            } else {
+                d.key_env.clone()
+            },
             passphrase,
             passphrase_env,
             passphrase_file,

@@ -31,7 +31,11 @@ pub fn parse_host_arg(arg: &str) -> Result<HostArg, String> {
             .split_once(']')
             .ok_or_else(|| format!("`{arg}`: missing `]` after an IPv6 address"))?;
         let port = match after.strip_prefix(':') {
-            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad_port(p))?,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| bad_port(p))?,
             None if after.is_empty() => 22,
             None => return Err(format!("`{arg}`: unexpected `{after}` after `]`")),
         };
@@ -40,7 +44,13 @@ pub fn parse_host_arg(arg: &str) -> Result<HostArg, String> {
         // A bare IPv6 address: no port can be told apart without brackets.
         (rest.to_owned(), 22)
     } else if let Some((h, p)) = rest.split_once(':') {
-        (h.to_owned(), p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad_port(p))?)
+        (
+            h.to_owned(),
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| bad_port(p))?,
+        )
     } else {
         (rest.to_owned(), 22)
     };
@@ -57,7 +67,10 @@ mod tests {
     #[test]
     fn forms() {
         let h = parse_host_arg("admin@r1.lab:2222").unwrap();
-        assert_eq!((h.user.as_deref(), h.host.as_str(), h.port), (Some("admin"), "r1.lab", 2222));
+        assert_eq!(
+            (h.user.as_deref(), h.host.as_str(), h.port),
+            (Some("admin"), "r1.lab", 2222)
+        );
         let h = parse_host_arg("[::1]:2222").unwrap();
         assert_eq!((h.host.as_str(), h.port), ("::1", 2222));
         assert_eq!(h.display(), "[::1]:2222");

@@ -27,13 +27,27 @@ kex = "+diffie-hellman-group14-sha1"
     )
     .unwrap();
     let r1 = &inv.devices[0];
-    assert_eq!((r1.name.as_str(), r1.port, r1.username.as_deref()), ("r1", 2222, Some("admin")));
+    assert_eq!(
+        (r1.name.as_str(), r1.port, r1.username.as_deref()),
+        ("r1", 2222, Some("admin"))
+    );
     assert_eq!(r1.timeout, Duration::from_secs(3));
     assert_eq!(r1.origin.to_string(), "lab.toml:7");
     let d2 = &inv.devices[1];
-    assert_eq!((d2.name.as_str(), d2.port, d2.username.as_deref()), ("127.0.0.2", 22, Some("ops")));
-    assert!(d2.offer.kex.contains(&"diffie-hellman-group14-sha1".to_string()));
-    assert!(!r1.offer.kex.contains(&"diffie-hellman-group14-sha1".to_string()));
+    assert_eq!(
+        (d2.name.as_str(), d2.port, d2.username.as_deref()),
+        ("127.0.0.2", 22, Some("ops"))
+    );
+    assert!(
+        d2.offer
+            .kex
+            .contains(&"diffie-hellman-group14-sha1".to_string())
+    );
+    assert!(
+        !r1.offer
+            .kex
+            .contains(&"diffie-hellman-group14-sha1".to_string())
+    );
 }
 
 #[test]
@@ -57,7 +71,11 @@ fn unknown_algorithm_names_key_and_line() {
     )
     .unwrap_err();
     assert_eq!((err.line, err.key.as_str()), (5, "algorithms.kex"), "{err}");
-    assert!(err.to_string().starts_with("lab.toml:5: algorithms.kex: unknown kex algorithm `dh-group-nonsense`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("lab.toml:5: algorithms.kex: unknown kex algorithm `dh-group-nonsense`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -68,12 +86,24 @@ fn secrets_by_reference_and_plaintext_warning() {
         "[[device]]\nhost = \"a\"\npassword_env = \"SSHTRIAGE_TEST_PW_1\"\n[[device]]\nhost = \"b\"\npassword = \"plain-canary\"\n",
     )
     .unwrap();
-    assert_eq!(inv.devices[0].credentials.password.as_ref().unwrap().expose(), "from-env-canary");
+    assert_eq!(
+        inv.devices[0]
+            .credentials
+            .password
+            .as_ref()
+            .unwrap()
+            .expose(),
+        "from-env-canary"
+    );
     assert_eq!(inv.warnings.len(), 1);
     assert!(inv.warnings[0].contains("lab.toml:6"), "{:?}", inv.warnings);
     assert!(!inv.warnings[0].contains("plain-canary"));
-    assert!(!format!("{:?}", inv.devices).contains("canary"), "Debug must not show secrets");
-    let err = parse("[[device]]\nhost = \"a\"\npassword_env = \"SSHTRIAGE_SURELY_UNSET\"\n").unwrap_err();
+    assert!(
+        !format!("{:?}", inv.devices).contains("canary"),
+        "Debug must not show secrets"
+    );
+    let err =
+        parse("[[device]]\nhost = \"a\"\npassword_env = \"SSHTRIAGE_SURELY_UNSET\"\n").unwrap_err();
     assert_eq!((err.line, err.key.as_str()), (3, "password_env"));
 }
 

@@ -1,0 +1,135 @@
+//! The probe engine: walks each device through the stages in order, one TCP connection per
+//! device, stops at the first failure and records the evidence. It streams `Event`s and knows
+//! nothing of terminals; `check`, `--json`, the dashboard and `watch` are views of its results.
+
+mod client;
+mod outcome;
+mod probe;
+pub mod stages;
+
+pub use outcome::Outcome;
+pub use probe::Probe;
+
+use crate::inventory::Device;
+use crate::model::{DeviceReport, Event, Stage, Status};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{Semaphore, mpsc::UnboundedSender};
+
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// Settings for a run, shared by every probe.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub concurrency: usize,
+    /// The user said, for this run, to send credentials to hosts whose key changed.
+    pub trust_changed_host_keys: bool,
+    /// Our identification line, without CR LF.
+    pub client_ident: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            concurrency: DEFAULT_CONCURRENCY,
+            trust_changed_host_keys: false,
+            client_ident: format!("SSH-2.0-sshtriage_{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// What all probes share: settings and the resolver.
+pub struct Shared {
+    pub settings: Settings,
+    pub resolver: stages::dns::Resolver,
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Shared {
+        Shared {
+            settings,
+            resolver: stages::dns::Resolver::from_system(),
+        }
+    }
+}
+
+/// Probes every device, at most `concurrency` at once; results come back in inventory order.
+pub async fn run_all(
+    devices: &[Device],
+    shared: Arc<Shared>,
+    events: Option<UnboundedSender<Event>>,
+) -> Vec<DeviceReport> {
+    let permits = Arc::new(Semaphore::new(shared.settings.concurrency.max(1)));
+    let mut tasks = Vec::with_capacity(devices.len());
+    for (index, device) in devices.iter().enumerate() {
+        let device = device.clone();
+        let shared = shared.clone();
+        let permits = permits.clone();
+        let events = events.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            probe(&device, &shared, index, events).await
+        }));
+    }
+    let mut reports = Vec::with_capacity(tasks.len());
+    for (task, device) in tasks.into_iter().zip(devices) {
+        reports.push(
+            task.await
+                .unwrap_or_else(|e| crashed(device, &e.to_string())),
+        );
+    }
+    crate::engine::stages::host_key::flag_shared_keys(&mut reports);
+    reports
+}
+
+/// A probe that panicked still yields a result, so one device never hides the others.
+fn crashed(device: &Device, error: &str) -> DeviceReport {
+    DeviceReport {
+        name: device.name.clone(),
+        host: device.host.clone(),
+        port: device.port,
+        failure: Some(crate::model::Failure {
+            stage: Stage::Dns,
+            reason: "internal_error".into(),
+            message: format!("the probe stopped unexpectedly: {error}"),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Walks one device through the pipeline.
+pub async fn probe(
+    device: &Device,
+    shared: &Shared,
+    index: usize,
+    events: Option<UnboundedSender<Event>>,
+) -> DeviceReport {
+    let mut probe = Probe::new(device, shared, index, events);
+    probe.emit(Event::Started { device: index });
+    let mut blocked: Option<Outcome> = None;
+    for stage in Stage::ALL {
+        if let Some(skip) = &blocked {
+            probe.record(stage, skip.clone(), 0.0);
+            continue;
+        }
+        probe.emit(Event::StageStarted {
+            device: index,
+            stage,
+        });
+        let started = Instant::now();
+        let outcome =
+            match tokio::time::timeout(device.timeout, stages::run(stage, &mut probe)).await {
+                Ok(outcome) => outcome,
+                Err(_) => stages::timed_out(stage, &mut probe),
+            };
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        let status = outcome.status;
+        let reason = outcome.reason.clone();
+        probe.record(stage, outcome, elapsed);
+        if status == Status::Fail {
+            blocked = stages::after_failure(stage, reason.as_deref(), &probe);
+        }
+    }
+    stages::close(&mut probe).await;
+    probe.finish()
+}

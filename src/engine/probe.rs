@@ -1,0 +1,157 @@
+//! One device's walk through the pipeline: the connection state the stages share, the report
+//! they fill in, and the events that tell views about it.
+
+use super::Shared;
+use super::client::{Captured, Client};
+use super::outcome::Outcome;
+use crate::inventory::Device;
+use crate::model::{
+    DeviceReport, Direction, Event, Failure, Stage, StageResult, Status, TranscriptLine,
+};
+use crate::secret::Redactor;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Transcript lines kept per device; a chatty device cannot grow a report without bound.
+pub const MAX_TRANSCRIPT_LINES: usize = 400;
+
+pub struct Probe<'a> {
+    pub device: &'a Device,
+    pub shared: &'a Shared,
+    pub report: DeviceReport,
+    pub redactor: Redactor,
+    started: Instant,
+    index: usize,
+    events: Option<UnboundedSender<Event>>,
+    // Connection state, filled in by the stages in order.
+    pub addresses: Vec<SocketAddr>,
+    pub stream: Option<TcpStream>,
+    /// The server's identification line as received, without CR LF.
+    pub server_ident: Vec<u8>,
+    /// Bytes received after the identification line and not yet consumed.
+    pub received: Vec<u8>,
+    /// The server's first packet, KEXINIT, exactly as received (length prefix included).
+    pub kexinit_packet: Vec<u8>,
+    pub session: Option<russh::client::Handle<Client>>,
+    pub captured: Arc<Mutex<Captured>>,
+    pub shell: Option<super::stages::shell::Shell>,
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(
+        device: &'a Device,
+        shared: &'a Shared,
+        index: usize,
+        events: Option<UnboundedSender<Event>>,
+    ) -> Probe<'a> {
+        Probe {
+            report: DeviceReport {
+                name: device.name.clone(),
+                host: device.host.clone(),
+                port: device.port,
+                ..Default::default()
+            },
+            redactor: Redactor::new(device.secrets()),
+            device,
+            shared,
+            started: Instant::now(),
+            index,
+            events,
+            addresses: Vec::new(),
+            stream: None,
+            server_ident: Vec::new(),
+            received: Vec::new(),
+            kexinit_packet: Vec::new(),
+            session: None,
+            captured: Arc::default(),
+            shell: None,
+        }
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    pub fn emit(&self, event: Event) {
+        if let Some(tx) = &self.events {
+            // A view that went away is not the probe's problem.
+            let _ = tx.send(event);
+        }
+    }
+
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Adds a redacted line to the transcript.
+    pub fn transcript(&mut self, direction: Direction, text: &str) {
+        if self.report.transcript.len() >= MAX_TRANSCRIPT_LINES {
+            return;
+        }
+        let at_ms = self.elapsed_ms();
+        let text = self.redactor.redact(text);
+        self.report.transcript.push(TranscriptLine {
+            at_ms,
+            direction,
+            text,
+        });
+    }
+
+    /// Records a stage's outcome, redacted, and tells the views.
+    pub fn record(&mut self, stage: Stage, outcome: Outcome, elapsed_ms: f64) {
+        let detail = self.redactor.redact(&outcome.detail);
+        if matches!(outcome.status, Status::Ok | Status::Warn) {
+            self.report.reached = Some(stage);
+        }
+        if outcome.status == Status::Fail && self.report.failure.is_none() {
+            self.report.failure = Some(Failure {
+                stage,
+                reason: outcome.reason.clone().unwrap_or_else(|| "failed".into()),
+                message: detail.clone(),
+            });
+        }
+        self.report.stages.push(StageResult {
+            stage,
+            status: outcome.status,
+            elapsed_ms: round_ms(elapsed_ms),
+            reason: outcome.reason,
+            detail,
+        });
+        self.report.elapsed_ms = round_ms(self.elapsed_ms());
+        self.emit(Event::StageFinished {
+            device: self.index,
+            report: Box::new(self.report.clone()),
+        });
+    }
+
+    /// The final report, with every string scrubbed once more (belt and braces: evidence
+    /// fields are filled from device output in several places).
+    pub fn finish(mut self) -> DeviceReport {
+        self.report.elapsed_ms = round_ms(self.elapsed_ms());
+        let report = scrub(&self.redactor, self.report.clone());
+        self.emit(Event::Finished {
+            device: self.index,
+            report: Box::new(report.clone()),
+        });
+        report
+    }
+}
+
+fn scrub(redactor: &Redactor, report: DeviceReport) -> DeviceReport {
+    if redactor.is_empty() {
+        return report;
+    }
+    let Ok(mut value) = serde_json::to_value(&report) else {
+        return report;
+    };
+    redactor.redact_json(&mut value);
+    serde_json::from_value(value).unwrap_or(report)
+}
+
+/// Milliseconds to three decimals: enough for loopback, stable in JSON.
+pub fn round_ms(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}

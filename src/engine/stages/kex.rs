@@ -1,0 +1,288 @@
+//! `kex`: read the server's KEXINIT ourselves (russh keeps it private), say what RFC 4253 would
+//! pick in each category, then complete the real key exchange with russh on the same connection.
+
+use super::super::client::{Captured, Client};
+use super::super::{Outcome, Probe};
+use super::banner::io_failure;
+use crate::algorithms::negotiate::{self, is_kex_marker};
+use crate::model::{AlgorithmEvidence, AlgorithmLists, Negotiated};
+use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
+use crate::wire::tap::Replay;
+use russh::SshId;
+use std::borrow::Cow;
+use std::sync::Arc;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+/// Packets a server may send before its KEXINIT (IGNORE, DEBUG) that we read past.
+const MAX_PACKETS_BEFORE_KEXINIT: usize = 8;
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    let Some(mut stream) = p.stream.take() else {
+        return Outcome::fail("closed", "no connection");
+    };
+    let mut pending = std::mem::take(&mut p.received);
+    let mut raw_packets = Vec::new();
+    let payload = loop {
+        let packet = match read_packet(&mut stream, &mut pending).await {
+            Ok(packet) => packet,
+            Err(outcome) => return outcome,
+        };
+        raw_packets.extend_from_slice(&packet.raw);
+        match packet.payload.first().copied() {
+            Some(MSG_KEXINIT) => break packet.payload,
+            Some(MSG_DISCONNECT) => {
+                let why = kexinit::disconnect_reason(&packet.payload).unwrap_or_default();
+                return Outcome::fail(
+                    "closed",
+                    format!("the server disconnected before key exchange: {why}"),
+                );
+            }
+            Some(MSG_IGNORE | MSG_DEBUG) if raw_packets.len() < 64 * 1024 => {
+                if raw_packets.len() > MAX_PACKETS_BEFORE_KEXINIT * kexinit::MAX_PACKET_LEN as usize
+                {
+                    return Outcome::fail("bad_packet", "too many packets before KEXINIT");
+                }
+                continue;
+            }
+            other => {
+                return Outcome::fail(
+                    "bad_packet",
+                    format!(
+                        "expected KEXINIT (message 20) as the first packet, got message {}",
+                        other.unwrap_or(0)
+                    ),
+                );
+            }
+        }
+    };
+    let server = match kexinit::parse(&payload) {
+        Ok(k) => k.lists,
+        Err(e) => {
+            return Outcome::fail(
+                "bad_packet",
+                format!("the server's KEXINIT is malformed: {e}"),
+            );
+        }
+    };
+    let mut offer = p.device.offer.clone();
+    offer.prefer_host_keys(&p.host_key_types_on_file());
+    let client = offer.as_lists();
+    let ours = negotiate::negotiate(&client, &server);
+    p.report.algorithms = Some(AlgorithmEvidence {
+        server: server.clone(),
+        client: client.clone(),
+        negotiated: ours.clone(),
+    });
+    if let Some(failure) = no_overlap(&client, &server, &ours) {
+        return failure;
+    }
+
+    let mut replay = p.server_ident.clone();
+    replay.extend_from_slice(b"\r\n");
+    replay.extend_from_slice(&raw_packets);
+    replay.extend_from_slice(&pending);
+    let ident = p.shared.settings.client_ident.clone();
+    let already_sent = format!("{ident}\r\n").into_bytes();
+    let config = russh::client::Config {
+        client_id: SshId::Standard(Cow::Owned(ident)),
+        preferred: offer.to_preferred(),
+        inactivity_timeout: Some(p.device.timeout * 3),
+        nodelay: true,
+        ..Default::default()
+    };
+    p.captured = Arc::default();
+    let handler = Client {
+        captured: p.captured.clone(),
+    };
+    let tap = Replay::new(stream, replay, already_sent);
+    match russh::client::connect_stream(Arc::new(config), tap, handler).await {
+        Ok(handle) => {
+            p.session = Some(handle);
+            let captured: Captured = p.captured.lock().map(|c| c.clone()).unwrap_or_default();
+            let Some(names) = captured.negotiated else {
+                return Outcome::ok("key exchange complete");
+            };
+            if let Some(evidence) = &mut p.report.algorithms {
+                // What russh actually used is the truth; ours was the prediction.
+                evidence.negotiated = Negotiated {
+                    kex: Some(names.kex.clone()),
+                    host_key: Some(names.host_key.clone()),
+                    cipher_c2s: Some(names.cipher.clone()),
+                    cipher_s2c: Some(names.cipher.clone()),
+                    mac_c2s: Some(mac_name(&names.cipher, &names.mac_c2s)),
+                    mac_s2c: Some(mac_name(&names.cipher, &names.mac_s2c)),
+                };
+            }
+            Outcome::ok(format!(
+                "kex {}, host key {}, cipher {}, mac {}",
+                names.kex,
+                names.host_key,
+                names.cipher,
+                mac_name(&names.cipher, &names.mac_c2s)
+            ))
+        }
+        Err(e) => russh_failure(&e),
+    }
+}
+
+fn mac_name(cipher: &str, mac: &str) -> String {
+    if negotiate::is_aead(cipher) || mac == "none" {
+        "<implicit>".into()
+    } else {
+        mac.to_owned()
+    }
+}
+
+/// The first category with nothing in common, in the order the protocol negotiates them.
+fn no_overlap(
+    client: &AlgorithmLists,
+    server: &AlgorithmLists,
+    ours: &Negotiated,
+) -> Option<Outcome> {
+    let show = |list: &[String]| -> String {
+        let names: Vec<&str> = list
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !is_kex_marker(n))
+            .collect();
+        if names.is_empty() {
+            "(nothing)".into()
+        } else {
+            names.join(",")
+        }
+    };
+    type Check<'a> = (
+        &'a str,
+        &'a str,
+        &'a Option<String>,
+        &'a [String],
+        &'a [String],
+    );
+    let checks: [Check; 6] = [
+        (
+            "no_common_kex",
+            "key exchange",
+            &ours.kex,
+            &client.kex,
+            &server.kex,
+        ),
+        (
+            "no_common_host_key",
+            "host key",
+            &ours.host_key,
+            &client.host_key,
+            &server.host_key,
+        ),
+        (
+            "no_common_cipher",
+            "cipher (client to server)",
+            &ours.cipher_c2s,
+            &client.cipher_c2s,
+            &server.cipher_c2s,
+        ),
+        (
+            "no_common_cipher",
+            "cipher (server to client)",
+            &ours.cipher_s2c,
+            &client.cipher_s2c,
+            &server.cipher_s2c,
+        ),
+        (
+            "no_common_mac",
+            "MAC (client to server)",
+            &ours.mac_c2s,
+            &client.mac_c2s,
+            &server.mac_c2s,
+        ),
+        (
+            "no_common_mac",
+            "MAC (server to client)",
+            &ours.mac_s2c,
+            &client.mac_s2c,
+            &server.mac_s2c,
+        ),
+    ];
+    checks
+        .into_iter()
+        .find(|(_, _, chosen, _, _)| chosen.is_none())
+        .map(|(reason, what, _, ours, theirs)| {
+            Outcome::fail(
+                reason,
+                format!(
+                    "no {what} algorithm in common: the server offers {}; we offer {}",
+                    show(theirs),
+                    show(ours)
+                ),
+            )
+        })
+}
+
+struct Packet {
+    raw: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+/// Reads one unencrypted packet, checking its length before allocating for it.
+async fn read_packet(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Result<Packet, Outcome> {
+    let header = take(stream, pending, 4).await?;
+    let length =
+        kexinit::check_length([header[0], header[1], header[2], header[3]]).map_err(|e| {
+            Outcome::fail(
+                "bad_packet",
+                format!("the server's first packet is invalid: {e}"),
+            )
+        })?;
+    let body = take(stream, pending, length as usize).await?;
+    let payload = kexinit::payload(&body)
+        .map_err(|e| {
+            Outcome::fail(
+                "bad_packet",
+                format!("the server's first packet is invalid: {e}"),
+            )
+        })?
+        .to_vec();
+    let mut raw = header;
+    raw.extend_from_slice(&body);
+    Ok(Packet { raw, payload })
+}
+
+/// `n` bytes, from what was already received first, then from the socket.
+async fn take(stream: &mut TcpStream, pending: &mut Vec<u8>, n: usize) -> Result<Vec<u8>, Outcome> {
+    if pending.len() < n {
+        let have = pending.len();
+        pending.resize(n, 0);
+        if let Err(e) = stream.read_exact(&mut pending[have..]).await {
+            return Err(io_failure(&e, "during key exchange"));
+        }
+    }
+    let rest = pending.split_off(n);
+    Ok(std::mem::replace(pending, rest))
+}
+
+fn russh_failure(e: &russh::Error) -> Outcome {
+    use russh::Error as E;
+    match e {
+        E::Disconnect | E::HUP => Outcome::fail(
+            "closed",
+            "the server closed the connection during key exchange",
+        ),
+        E::ConnectionTimeout | E::InactivityTimeout | E::KeepaliveTimeout => {
+            Outcome::fail("timeout", "the key exchange stalled")
+        }
+        E::NoCommonAlgo { kind, ours, theirs } => Outcome::fail(
+            "failed",
+            format!(
+                "no common {kind:?} algorithm: the server offers {}; we offer {}",
+                theirs.join(","),
+                ours.join(",")
+            ),
+        ),
+        E::IO(io) => io_failure(io, "during key exchange"),
+        E::WrongServerSig => Outcome::fail(
+            "failed",
+            "the server's key exchange signature does not verify",
+        ),
+        other => Outcome::fail("failed", format!("key exchange failed: {other}")),
+    }
+}

@@ -1,0 +1,47 @@
+//! `tcp`: connect to each address in turn, recording the round trip of the handshake.
+
+use super::super::{Outcome, Probe};
+use std::io::ErrorKind;
+use std::time::Instant;
+use tokio::net::TcpStream;
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    let mut last: Option<Outcome> = None;
+    for addr in p.addresses.clone() {
+        let started = Instant::now();
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                let rtt = started.elapsed().as_secs_f64() * 1000.0;
+                // Small probe packets should not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                p.stream = Some(stream);
+                p.report.address = Some(addr.ip().to_string());
+                return Outcome::ok(format!("connected to {addr} in {rtt:.1} ms"));
+            }
+            Err(e) => {
+                p.report.address = Some(addr.ip().to_string());
+                last = Some(match e.kind() {
+                    ErrorKind::ConnectionRefused => Outcome::fail(
+                        "refused",
+                        format!(
+                            "{addr} refused the connection: nothing listens on port {} (SSH not enabled, wrong port, or the device is still booting)",
+                            addr.port()
+                        ),
+                    ),
+                    ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => Outcome::fail(
+                        "unreachable",
+                        format!("{addr} is unreachable: no route to it ({e})"),
+                    ),
+                    ErrorKind::TimedOut => Outcome::fail(
+                        "timeout",
+                        format!(
+                            "{addr} did not answer the TCP handshake (filtered, or the host is down)"
+                        ),
+                    ),
+                    _ => Outcome::fail("failed", format!("cannot connect to {addr}: {e}")),
+                });
+            }
+        }
+    }
+    last.unwrap_or_else(|| Outcome::fail("no_address", "no address to connect to"))
+}

@@ -1,0 +1,118 @@
+//! Human output of `check`: one line per device in inventory order, then a summary by the stage
+//! where devices stopped.
+
+use crate::model::{DeviceReport, Stage, Status};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub fn render(reports: &[DeviceReport]) -> String {
+    let name_width = reports
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 28);
+    let addr_width = reports
+        .iter()
+        .map(|r| address(r).len())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 32);
+    let mut out = String::new();
+    for r in reports {
+        let reached = r.reached.map(Stage::name).unwrap_or("-");
+        let verdict = match &r.failure {
+            Some(f) => format!("FAIL {}/{}: {}", f.stage, f.reason, f.message),
+            None => match warnings(r) {
+                w if w.is_empty() => "ok".to_owned(),
+                w => format!("ok, warn {}", w.join("; ")),
+            },
+        };
+        let _ = writeln!(
+            out,
+            "{:<name_width$}  {:<addr_width$}  {:<12}  {}  ({})",
+            clip(&r.name, name_width),
+            clip(&address(r), addr_width),
+            reached,
+            verdict,
+            duration(r.elapsed_ms)
+        );
+        if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
+            let _ = writeln!(
+                out,
+                "{:name_width$}  note: same host key as {} (cloned image?)",
+                "",
+                hk.shared_with.join(", ")
+            );
+        }
+    }
+    out.push_str(&summary(reports));
+    out
+}
+
+fn warnings(r: &DeviceReport) -> Vec<String> {
+    r.stages
+        .iter()
+        .filter(|s| s.status == Status::Warn)
+        .map(|s| {
+            format!(
+                "{}/{}: {}",
+                s.stage,
+                s.reason.as_deref().unwrap_or("warn"),
+                s.detail
+            )
+        })
+        .collect()
+}
+
+pub fn summary(reports: &[DeviceReport]) -> String {
+    let failed: Vec<&DeviceReport> = reports.iter().filter(|r| !r.passed()).collect();
+    let mut by_stage: BTreeMap<Stage, Vec<&str>> = BTreeMap::new();
+    for r in &failed {
+        if let Some(f) = &r.failure {
+            by_stage.entry(f.stage).or_default().push(&r.name);
+        }
+    }
+    let mut out = format!(
+        "\n{} device(s): {} passed, {} failed\n",
+        reports.len(),
+        reports.len() - failed.len(),
+        failed.len()
+    );
+    for (stage, names) in by_stage {
+        let _ = writeln!(
+            out,
+            "  fail at {:<12} {:>3}  {}",
+            stage.name(),
+            names.len(),
+            names.join(", ")
+        );
+    }
+    out
+}
+
+fn address(r: &DeviceReport) -> String {
+    let host = r.address.as_deref().unwrap_or(&r.host);
+    if host.contains(':') {
+        format!("[{host}]:{}", r.port)
+    } else {
+        format!("{host}:{}", r.port)
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    crate::wire::ident::clip(text, max)
+}
+
+/// Rounded for reading: `0.4ms`, `12ms`, `1.2s`, `20s`.
+pub fn duration(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else if ms < 10_000.0 {
+        format!("{:.1}s", ms / 1000.0)
+    } else {
+        format!("{:.0}s", ms / 1000.0)
+    }
+}
