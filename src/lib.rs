@@ -6,6 +6,7 @@ pub mod algorithms;
 pub mod cli;
 pub mod engine;
 pub mod inventory;
+pub mod lab;
 pub mod model;
 pub mod report;
 pub mod secret;

@@ -1,0 +1,131 @@
+//! Transport stages against misbehaving raw TCP peers and the simulated device, on loopback.
+
+mod support;
+
+use sshtriage::lab::{self, DeviceSpec, Misbehaviour, PromptStyle};
+use sshtriage::model::{Stage, Status};
+use std::time::{Duration, Instant};
+use support::*;
+
+fn device_at(addr: std::net::SocketAddr, timeout: &str) -> sshtriage::inventory::Device {
+    devices(&format!(
+        "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"{timeout}\"\n",
+        addr.ip(),
+        addr.port()
+    ))
+    .remove(0)
+}
+
+async fn probe_peer(kind: Misbehaviour, timeout: &str) -> sshtriage::model::DeviceReport {
+    let peer = lab::spawn_misbehaving(kind, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("spawn peer");
+    let report = probe_one(&device_at(peer.addr, timeout)).await;
+    assert_eq!(
+        peer.connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one TCP connection per device"
+    );
+    report
+}
+
+#[tokio::test]
+async fn closed_port_is_refused() {
+    let port = support::sshd::free_port();
+    let device = device_at(format!("127.0.0.1:{port}").parse().unwrap(), "2s");
+    let report = probe_one(&device).await;
+    assert_failure(&report, Stage::Tcp, "refused");
+    assert_eq!(report.reached, Some(Stage::Dns));
+    assert_eq!(status(&report, Stage::Banner), Status::Skip);
+}
+
+#[tokio::test]
+async fn tarpit_times_out_at_banner_within_the_configured_timeout() {
+    let started = Instant::now();
+    let report = probe_peer(Misbehaviour::Tarpit, "1s").await;
+    assert_failure(&report, Stage::Banner, "timeout");
+    assert!(
+        report
+            .failure
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("port open but no SSH banner")
+    );
+    // The stage timeout bounds the wait; the whole probe ends soon after it.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn http_server_is_not_ssh() {
+    let report = probe_peer(Misbehaviour::Http, "2s").await;
+    assert_failure(&report, Stage::Banner, "not_ssh");
+    assert!(
+        report.failure.as_ref().unwrap().message.contains("HTTP"),
+        "{:?}",
+        report.failure
+    );
+}
+
+#[tokio::test]
+async fn binary_garbage_is_not_ssh() {
+    let report = probe_peer(Misbehaviour::Garbage, "2s").await;
+    assert_failure(&report, Stage::Banner, "not_ssh");
+    assert!(
+        report.failure.as_ref().unwrap().message.contains("binary"),
+        "{:?}",
+        report.failure
+    );
+}
+
+#[tokio::test]
+async fn ssh1_only_server() {
+    let report = probe_peer(Misbehaviour::Ssh1Only, "2s").await;
+    assert_failure(&report, Stage::Banner, "ssh1_only");
+    assert_eq!(report.banner.as_ref().unwrap().protocol, "1.5");
+}
+
+#[tokio::test]
+async fn reset_and_clean_close() {
+    let report = probe_peer(Misbehaviour::Reset, "2s").await;
+    assert_failure(&report, Stage::Banner, "reset");
+    let report = probe_peer(Misbehaviour::CleanClose, "2s").await;
+    assert_failure(&report, Stage::Banner, "closed");
+}
+
+#[tokio::test]
+async fn over_long_identification_line() {
+    let report = probe_peer(Misbehaviour::LongLine, "2s").await;
+    assert_failure(&report, Stage::Banner, "too_long");
+}
+
+#[tokio::test]
+async fn huge_packet_length_is_a_bad_packet_without_allocation() {
+    let report = probe_peer(Misbehaviour::HugePacket, "2s").await;
+    assert_eq!(status(&report, Stage::Banner), Status::Ok);
+    assert_failure(&report, Stage::Kex, "bad_packet");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(message.contains("4294967280"), "{message}");
+}
+
+#[tokio::test]
+async fn text_lines_before_the_banner_are_recorded_and_pass() {
+    let key = lab::generate_ed25519_host_key().unwrap();
+    let mut spec = DeviceSpec::new("r1", PromptStyle::Ios, key);
+    spec.pre_banner_lines = vec!["Authorized access only".into(), "Lab switch 7".into()];
+    let dev = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let report = probe_one(&device_at(dev.addr, "5s")).await;
+    assert_ok_through(&report, Stage::Kex);
+    let banner = report.banner.as_ref().unwrap();
+    assert_eq!(
+        banner.pre_banner,
+        ["Authorized access only", "Lab switch 7"]
+    );
+    assert_eq!(banner.software, "Cisco-1.25");
+}
