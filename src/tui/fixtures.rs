@@ -1,0 +1,779 @@
+//! Realistic device reports for tests: the stories the demo fleet tells (a healthy IOS device,
+//! a legacy-kex device, a changed host key, a wrong password, a tarpit, a closed port, a
+//! slow-booting image, a wrong enable secret, an unknown host key under a lenient policy).
+
+use crate::model::{
+    AlgorithmEvidence, AlgorithmLists, BannerEvidence, DeviceReport, Direction, Event, Failure,
+    HostKeyEvidence, KnownHostsEntry, Negotiated, Stage, StageResult, Status, TranscriptLine,
+    Verdict,
+};
+
+use super::app::App;
+use super::clock::ManualClock;
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn result(
+    stage: Stage,
+    status: Status,
+    ms: f64,
+    reason: Option<&str>,
+    detail: &str,
+) -> StageResult {
+    StageResult {
+        stage,
+        status,
+        elapsed_ms: ms,
+        reason: reason.map(str::to_string),
+        detail: detail.to_string(),
+    }
+}
+
+fn ok(stage: Stage, ms: f64, detail: &str) -> StageResult {
+    result(stage, Status::Ok, ms, None, detail)
+}
+
+fn line(at_ms: f64, direction: Direction, text: &str) -> TranscriptLine {
+    TranscriptLine {
+        at_ms,
+        direction,
+        text: text.to_string(),
+    }
+}
+
+fn pending(name: &str, host: &str, port: u16) -> DeviceReport {
+    DeviceReport {
+        name: name.to_string(),
+        host: host.to_string(),
+        port,
+        ..DeviceReport::default()
+    }
+}
+
+/// What our client (russh) offers by default.
+fn client_lists() -> AlgorithmLists {
+    let both = |l: &[&str]| strings(l);
+    let ciphers = both(&[
+        "chacha20-poly1305@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-gcm@openssh.com",
+        "aes256-ctr",
+        "aes192-ctr",
+        "aes128-ctr",
+    ]);
+    let macs = both(&[
+        "hmac-sha2-512-etm@openssh.com",
+        "hmac-sha2-256-etm@openssh.com",
+        "hmac-sha2-512",
+        "hmac-sha2-256",
+    ]);
+    AlgorithmLists {
+        kex: both(&[
+            "curve25519-sha256",
+            "curve25519-sha256@libssh.org",
+            "ecdh-sha2-nistp256",
+            "ecdh-sha2-nistp384",
+            "ecdh-sha2-nistp521",
+            "diffie-hellman-group-exchange-sha256",
+            "diffie-hellman-group16-sha512",
+            "diffie-hellman-group14-sha256",
+            "ext-info-c",
+            "kex-strict-c-v00@openssh.com",
+        ]),
+        host_key: both(&[
+            "ssh-ed25519",
+            "ecdsa-sha2-nistp256",
+            "ecdsa-sha2-nistp384",
+            "rsa-sha2-512",
+            "rsa-sha2-256",
+        ]),
+        cipher_c2s: ciphers.clone(),
+        cipher_s2c: ciphers,
+        mac_c2s: macs.clone(),
+        mac_s2c: macs,
+        compression_c2s: both(&["none", "zlib@openssh.com"]),
+        compression_s2c: both(&["none", "zlib@openssh.com"]),
+    }
+}
+
+fn modern_server() -> AlgorithmLists {
+    let ciphers = strings(&[
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-ctr",
+        "aes192-ctr",
+        "aes256-ctr",
+    ]);
+    let macs = strings(&[
+        "hmac-sha2-256-etm@openssh.com",
+        "hmac-sha2-512-etm@openssh.com",
+        "hmac-sha2-256",
+        "hmac-sha2-512",
+    ]);
+    AlgorithmLists {
+        kex: strings(&[
+            "curve25519-sha256",
+            "ecdh-sha2-nistp256",
+            "ecdh-sha2-nistp384",
+            "diffie-hellman-group14-sha256",
+            "kex-strict-s-v00@openssh.com",
+        ]),
+        host_key: strings(&["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]),
+        cipher_c2s: ciphers.clone(),
+        cipher_s2c: ciphers,
+        mac_c2s: macs.clone(),
+        mac_s2c: macs,
+        compression_c2s: strings(&["none"]),
+        compression_s2c: strings(&["none"]),
+    }
+}
+
+fn modern_algorithms() -> AlgorithmEvidence {
+    AlgorithmEvidence {
+        server: modern_server(),
+        client: client_lists(),
+        negotiated: Negotiated {
+            kex: Some("curve25519-sha256".into()),
+            host_key: Some("rsa-sha2-512".into()),
+            cipher_c2s: Some("aes256-gcm@openssh.com".into()),
+            cipher_s2c: Some("aes256-gcm@openssh.com".into()),
+            mac_c2s: Some("hmac-sha2-512-etm@openssh.com".into()),
+            mac_s2c: Some("hmac-sha2-512-etm@openssh.com".into()),
+        },
+    }
+}
+
+fn cisco_banner(software: &str) -> BannerEvidence {
+    BannerEvidence {
+        raw: format!("SSH-2.0-{software}"),
+        protocol: "2.0".into(),
+        software: software.into(),
+        comments: None,
+        pre_banner: Vec::new(),
+    }
+}
+
+fn transport_ok(host: &str) -> Vec<StageResult> {
+    vec![
+        ok(
+            Stage::Dns,
+            0.02,
+            &format!("{host} is an IP address; no lookup"),
+        ),
+        ok(
+            Stage::Tcp,
+            0.41,
+            &format!("connected to {host}:22 in 0.4 ms"),
+        ),
+        ok(Stage::Banner, 2.3, "SSH-2.0-Cisco-1.25"),
+        ok(
+            Stage::Kex,
+            18.6,
+            "curve25519-sha256, rsa-sha2-512, aes256-gcm@openssh.com",
+        ),
+    ]
+}
+
+fn matching_key() -> HostKeyEvidence {
+    HostKeyEvidence {
+        algorithm: "rsa-sha2-512".into(),
+        fingerprint: "SHA256:4rT0mN1wq8x5N2bC3ZpYv7uKQeLr9sHd0gJfA6iWkXo".into(),
+        verdict: Verdict::Match,
+        entries: vec![KnownHostsEntry {
+            file: "/home/netops/.ssh/known_hosts".into(),
+            line: 3,
+            algorithm: "ssh-rsa".into(),
+            fingerprint: "SHA256:4rT0mN1wq8x5N2bC3ZpYv7uKQeLr9sHd0gJfA6iWkXo".into(),
+            marker: None,
+        }],
+        openssh: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ".into(),
+        shared_with: Vec::new(),
+    }
+}
+
+/// A healthy Cisco IOS device that goes all the way through enable.
+pub fn healthy_ios() -> DeviceReport {
+    let mut stages = transport_ok("172.20.20.11");
+    stages.extend([
+        ok(
+            Stage::HostKey,
+            0.3,
+            "rsa-sha2-512 SHA256:4rT0mN1w… matches /home/netops/.ssh/known_hosts:3",
+        ),
+        ok(
+            Stage::AuthMethods,
+            4.1,
+            "the server accepts password, keyboard-interactive, publickey",
+        ),
+        ok(Stage::Auth, 212.0, "password accepted for admin"),
+        ok(
+            Stage::Prompt,
+            640.0,
+            "prompt ios-r1> after 640 ms (profile cisco_ios)",
+        ),
+        result(
+            Stage::Enable,
+            Status::Ok,
+            361.0,
+            None,
+            "enable accepted; privileged prompt ios-r1#",
+        ),
+    ]);
+    DeviceReport {
+        address: Some("172.20.20.11".into()),
+        reached: Some(Stage::Enable),
+        stages,
+        banner: Some(cisco_banner("Cisco-1.25")),
+        algorithms: Some(modern_algorithms()),
+        host_key: Some(matching_key()),
+        auth_methods: Some(strings(&["password", "keyboard-interactive", "publickey"])),
+        auth_banner: Some("Authorized access only.\nAll sessions are logged.".into()),
+        prompt: Some("ios-r1#".into()),
+        privileged: Some(true),
+        profile: Some("cisco_ios (auto: banner Cisco-1.25, prompt shape)".into()),
+        transcript: vec![
+            line(1.1, Direction::Received, "SSH-2.0-Cisco-1.25"),
+            line(300.0, Direction::Note, "shell opened (pty vt100 511x24)"),
+            line(620.0, Direction::Received, ""),
+            line(621.0, Direction::Received, "ios-r1>"),
+            line(622.0, Direction::Sent, "terminal length 0"),
+            line(700.0, Direction::Received, "ios-r1>"),
+            line(701.0, Direction::Sent, "enable"),
+            line(760.0, Direction::Received, "Password:"),
+            line(761.0, Direction::Sent, "[enable secret redacted]"),
+            line(1058.0, Direction::Received, "ios-r1#"),
+        ],
+        elapsed_ms: 1240.0,
+        ..pending("ios-r1", "172.20.20.11", 22)
+    }
+}
+
+/// Nokia SR Linux under accept-new: the host key is unknown (warn), the device still reaches its prompt.
+pub fn unknown_key_srl() -> DeviceReport {
+    let mut stages = vec![
+        ok(Stage::Dns, 0.02, "172.20.20.14 is an IP address; no lookup"),
+        ok(Stage::Tcp, 0.38, "connected to 172.20.20.14:22 in 0.4 ms"),
+        ok(Stage::Banner, 3.0, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"),
+        ok(
+            Stage::Kex,
+            9.8,
+            "curve25519-sha256, ssh-ed25519, chacha20-poly1305@openssh.com",
+        ),
+    ];
+    stages.extend([
+        result(
+            Stage::HostKey,
+            Status::Warn,
+            0.2,
+            Some("unknown"),
+            "not in known_hosts; accepted under policy accept-new (ssh-ed25519 SHA256:Zx9pQ2r7…)",
+        ),
+        ok(
+            Stage::AuthMethods,
+            2.0,
+            "the server accepts publickey, password, keyboard-interactive",
+        ),
+        ok(Stage::Auth, 96.0, "password accepted for admin"),
+        ok(
+            Stage::Prompt,
+            1510.0,
+            "prompt A:srl-spine1# after 1.5 s (profile nokia_srl)",
+        ),
+        result(
+            Stage::Enable,
+            Status::Skip,
+            0.0,
+            Some("not_applicable"),
+            "nokia_srl has no enable step",
+        ),
+    ]);
+    DeviceReport {
+        address: Some("172.20.20.14".into()),
+        reached: Some(Stage::Prompt),
+        stages,
+        banner: Some(BannerEvidence {
+            raw: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3".into(),
+            protocol: "2.0".into(),
+            software: "OpenSSH_9.2p1".into(),
+            comments: Some("Debian-2+deb12u3".into()),
+            pre_banner: Vec::new(),
+        }),
+        host_key: Some(HostKeyEvidence {
+            algorithm: "ssh-ed25519".into(),
+            fingerprint: "SHA256:Zx9pQ2r7LmN4vB8cK1eT6yH3uJ5wA0sD9fG2hX7iO4k".into(),
+            verdict: Verdict::Unknown,
+            entries: Vec::new(),
+            openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
+            shared_with: Vec::new(),
+        }),
+        auth_methods: Some(strings(&["publickey", "password", "keyboard-interactive"])),
+        prompt: Some("A:srl-spine1#".into()),
+        privileged: Some(true),
+        profile: Some("nokia_srl (inventory)".into()),
+        elapsed_ms: 1620.0,
+        ..pending("srl-spine1", "172.20.20.14", 22)
+    }
+}
+
+/// An old IOS image that offers only SHA-1 key exchanges, ssh-rsa, CBC ciphers and hmac-sha1.
+pub fn legacy_kex() -> DeviceReport {
+    let ciphers = strings(&["aes128-cbc", "3des-cbc", "aes192-cbc", "aes256-cbc"]);
+    let macs = strings(&["hmac-sha1", "hmac-sha1-96"]);
+    let server = AlgorithmLists {
+        kex: strings(&["diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1"]),
+        host_key: strings(&["ssh-rsa"]),
+        cipher_c2s: ciphers.clone(),
+        cipher_s2c: ciphers,
+        mac_c2s: macs.clone(),
+        mac_s2c: macs,
+        compression_c2s: strings(&["none"]),
+        compression_s2c: strings(&["none"]),
+    };
+    let message = "no common kex (server offers only diffie-hellman-group14-sha1, diffie-hellman-group1-sha1)";
+    DeviceReport {
+        address: Some("172.20.20.12".into()),
+        reached: Some(Stage::Banner),
+        failure: Some(Failure {
+            stage: Stage::Kex,
+            reason: "no_common_kex".into(),
+            message: message.into(),
+        }),
+        stages: vec![
+            ok(Stage::Dns, 0.02, "172.20.20.12 is an IP address; no lookup"),
+            ok(Stage::Tcp, 0.52, "connected to 172.20.20.12:22 in 0.5 ms"),
+            ok(
+                Stage::Banner,
+                4.8,
+                "SSH-1.99-Cisco-1.25 (speaks 1.5 and 2.0)",
+            ),
+            result(
+                Stage::Kex,
+                Status::Fail,
+                31.0,
+                Some("no_common_kex"),
+                message,
+            ),
+        ],
+        banner: Some(BannerEvidence {
+            raw: "SSH-1.99-Cisco-1.25".into(),
+            protocol: "1.99".into(),
+            software: "Cisco-1.25".into(),
+            comments: None,
+            pre_banner: Vec::new(),
+        }),
+        algorithms: Some(AlgorithmEvidence {
+            server,
+            client: client_lists(),
+            negotiated: Negotiated::default(),
+        }),
+        transcript: vec![
+            line(4.8, Direction::Received, "SSH-1.99-Cisco-1.25"),
+            line(
+                30.9,
+                Direction::Note,
+                "server KEXINIT: kex diffie-hellman-group14-sha1,diffie-hellman-group1-sha1",
+            ),
+            line(
+                31.0,
+                Direction::Note,
+                "no key exchange method in common; disconnected",
+            ),
+        ],
+        elapsed_ms: 37.0,
+        ..pending("legacy-r2", "172.20.20.12", 22)
+    }
+}
+
+/// A Junos device redeployed with a new key; known_hosts holds two stale entries.
+pub fn changed_host_key() -> DeviceReport {
+    let presented = "SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe";
+    let message =
+        "host key changed: known_hosts lines 14 and 27 hold another key for this host".to_string();
+    let untrusted = |stage| {
+        result(
+            stage,
+            Status::Skip,
+            0.0,
+            Some("host_key_untrusted"),
+            "not attempted: the host key is not trusted",
+        )
+    };
+    DeviceReport {
+        address: Some("172.20.20.13".into()),
+        reached: Some(Stage::Kex),
+        failure: Some(Failure {
+            stage: Stage::HostKey,
+            reason: "changed".into(),
+            message: message.clone(),
+        }),
+        stages: vec![
+            ok(Stage::Dns, 0.02, "172.20.20.13 is an IP address; no lookup"),
+            ok(Stage::Tcp, 0.44, "connected to 172.20.20.13:22 in 0.4 ms"),
+            ok(Stage::Banner, 2.9, "SSH-2.0-OpenSSH_8.6"),
+            ok(
+                Stage::Kex,
+                12.4,
+                "curve25519-sha256, ssh-ed25519, aes256-gcm@openssh.com",
+            ),
+            result(Stage::HostKey, Status::Fail, 0.6, Some("changed"), &message),
+            untrusted(Stage::AuthMethods),
+            untrusted(Stage::Auth),
+            untrusted(Stage::Prompt),
+            untrusted(Stage::Enable),
+        ],
+        banner: Some(BannerEvidence {
+            raw: "SSH-2.0-OpenSSH_8.6".into(),
+            protocol: "2.0".into(),
+            software: "OpenSSH_8.6".into(),
+            comments: None,
+            pre_banner: Vec::new(),
+        }),
+        host_key: Some(HostKeyEvidence {
+            algorithm: "ssh-ed25519".into(),
+            fingerprint: presented.into(),
+            verdict: Verdict::Changed,
+            entries: vec![
+                KnownHostsEntry {
+                    file: "/home/netops/.ssh/known_hosts".into(),
+                    line: 14,
+                    algorithm: "ssh-ed25519".into(),
+                    fingerprint: "SHA256:p0Lk7Yt2Qw9Er4Ty6Ui8Op1As3Df5Gh7Jk9Lz2Xc4V".into(),
+                    marker: None,
+                },
+                KnownHostsEntry {
+                    file: "/home/netops/.ssh/known_hosts".into(),
+                    line: 27,
+                    algorithm: "ecdsa-sha2-nistp256".into(),
+                    fingerprint: "SHA256:Mn8Bv6Cx4Za2Sd0Fg9Hj7Kl5Qw3Er1Ty8Ui6Op4As2D".into(),
+                    marker: None,
+                },
+            ],
+            openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
+            shared_with: Vec::new(),
+        }),
+        transcript: vec![
+            line(2.9, Direction::Received, "SSH-2.0-OpenSSH_8.6"),
+            line(
+                16.0,
+                Direction::Note,
+                "host key changed: no credentials sent",
+            ),
+        ],
+        elapsed_ms: 17.0,
+        ..pending("junos-r3", "172.20.20.13", 22)
+    }
+}
+
+/// An NX-OS switch that rejects the configured password.
+pub fn wrong_password() -> DeviceReport {
+    let message = "password rejected for admin; the server can continue with publickey, password";
+    let mut stages = transport_ok("172.20.20.15");
+    stages.extend([
+        ok(
+            Stage::HostKey,
+            0.3,
+            "rsa-sha2-512 SHA256:8kLm… matches /home/netops/.ssh/known_hosts:9",
+        ),
+        ok(
+            Stage::AuthMethods,
+            3.2,
+            "the server accepts publickey, password",
+        ),
+        result(Stage::Auth, Status::Fail, 2105.0, Some("rejected"), message),
+    ]);
+    DeviceReport {
+        address: Some("172.20.20.15".into()),
+        reached: Some(Stage::AuthMethods),
+        failure: Some(Failure {
+            stage: Stage::Auth,
+            reason: "rejected".into(),
+            message: message.into(),
+        }),
+        stages,
+        banner: Some(cisco_banner("Cisco-1.25")),
+        algorithms: Some(modern_algorithms()),
+        host_key: Some(matching_key()),
+        auth_methods: Some(strings(&["publickey", "password"])),
+        auth_banner: Some("User Access Verification".into()),
+        transcript: vec![
+            line(2.3, Direction::Received, "SSH-2.0-Cisco-1.25"),
+            line(24.0, Direction::Sent, "password for admin: [redacted]"),
+            line(
+                2130.0,
+                Direction::Note,
+                "USERAUTH_FAILURE: can continue publickey,password",
+            ),
+        ],
+        elapsed_ms: 2150.0,
+        ..pending("nxos-sw2", "172.20.20.15", 22)
+    }
+}
+
+/// An endlessh-style tarpit: endless text, never an identification line.
+pub fn tarpit() -> DeviceReport {
+    let message = "no SSH identification within 10s; 23 lines of other text received";
+    let junk = [
+        "7@qK]3d|Lw:1A",
+        "B5u<`e0x~pZ{",
+        "n#V$9oR?t6",
+        "Wm2;Fy/8hC+Q%",
+    ];
+    DeviceReport {
+        address: Some("172.20.20.66".into()),
+        reached: Some(Stage::Tcp),
+        failure: Some(Failure {
+            stage: Stage::Banner,
+            reason: "timeout".into(),
+            message: message.into(),
+        }),
+        stages: vec![
+            ok(Stage::Dns, 0.02, "172.20.20.66 is an IP address; no lookup"),
+            ok(Stage::Tcp, 0.35, "connected to 172.20.20.66:22 in 0.4 ms"),
+            result(
+                Stage::Banner,
+                Status::Fail,
+                10_001.0,
+                Some("timeout"),
+                message,
+            ),
+        ],
+        banner: Some(BannerEvidence {
+            pre_banner: strings(&junk),
+            ..BannerEvidence::default()
+        }),
+        transcript: junk
+            .iter()
+            .enumerate()
+            .map(|(i, text)| line(400.0 * (i as f64 + 1.0), Direction::Received, text))
+            .chain([line(
+                10_001.0,
+                Direction::Note,
+                "gave up waiting for the identification line",
+            )])
+            .collect(),
+        elapsed_ms: 10_002.0,
+        ..pending("tarpit-1", "172.20.20.66", 22)
+    }
+}
+
+/// Nothing listens on the port.
+pub fn closed_port() -> DeviceReport {
+    let message = "connection refused by 172.20.20.19:22";
+    DeviceReport {
+        address: Some("172.20.20.19".into()),
+        reached: Some(Stage::Dns),
+        failure: Some(Failure {
+            stage: Stage::Tcp,
+            reason: "refused".into(),
+            message: message.into(),
+        }),
+        stages: vec![
+            ok(Stage::Dns, 0.02, "172.20.20.19 is an IP address; no lookup"),
+            result(Stage::Tcp, Status::Fail, 0.9, Some("refused"), message),
+        ],
+        elapsed_ms: 1.1,
+        ..pending("closed-sw9", "172.20.20.19", 22)
+    }
+}
+
+/// A vrnetlab image still booting: the container's port is open, the router is not up yet.
+pub fn slow_boot() -> DeviceReport {
+    let message = "port open but no SSH banner for 10s (image still booting?)";
+    DeviceReport {
+        address: Some("172.20.20.17".into()),
+        reached: Some(Stage::Tcp),
+        failure: Some(Failure {
+            stage: Stage::Banner,
+            reason: "timeout".into(),
+            message: message.into(),
+        }),
+        stages: vec![
+            ok(Stage::Dns, 0.02, "172.20.20.17 is an IP address; no lookup"),
+            ok(Stage::Tcp, 0.31, "connected to 172.20.20.17:22 in 0.3 ms"),
+            result(
+                Stage::Banner,
+                Status::Fail,
+                10_000.0,
+                Some("timeout"),
+                message,
+            ),
+        ],
+        banner: Some(BannerEvidence::default()),
+        transcript: vec![line(10_000.0, Direction::Note, "no bytes received in 10 s")],
+        elapsed_ms: 10_001.0,
+        ..pending("vmx-boot", "172.20.20.17", 22)
+    }
+}
+
+/// An IOS device whose enable secret is wrong.
+pub fn enable_bad_secret() -> DeviceReport {
+    let message = "enable secret rejected: the device answered \"% Access denied\"";
+    let mut stages = transport_ok("172.20.20.18");
+    stages.extend([
+        ok(
+            Stage::HostKey,
+            0.3,
+            "rsa-sha2-512 SHA256:4rT0mN1w… matches /home/netops/.ssh/known_hosts:3",
+        ),
+        ok(
+            Stage::AuthMethods,
+            3.9,
+            "the server accepts password, keyboard-interactive, publickey",
+        ),
+        ok(Stage::Auth, 188.0, "password accepted for admin"),
+        ok(
+            Stage::Prompt,
+            702.0,
+            "prompt ios-r4> after 702 ms (profile cisco_ios)",
+        ),
+        result(
+            Stage::Enable,
+            Status::Fail,
+            1480.0,
+            Some("bad_secret"),
+            message,
+        ),
+    ]);
+    DeviceReport {
+        address: Some("172.20.20.18".into()),
+        reached: Some(Stage::Prompt),
+        failure: Some(Failure {
+            stage: Stage::Enable,
+            reason: "bad_secret".into(),
+            message: message.into(),
+        }),
+        stages,
+        banner: Some(cisco_banner("Cisco-1.25")),
+        algorithms: Some(modern_algorithms()),
+        host_key: Some(matching_key()),
+        auth_methods: Some(strings(&["password", "keyboard-interactive", "publickey"])),
+        prompt: Some("ios-r4>".into()),
+        privileged: Some(false),
+        profile: Some("cisco_ios (auto: banner Cisco-1.25)".into()),
+        transcript: vec![
+            line(2.3, Direction::Received, "SSH-2.0-Cisco-1.25"),
+            line(212.0, Direction::Note, "shell opened (pty vt100 511x24)"),
+            line(905.0, Direction::Received, "ios-r4>"),
+            line(906.0, Direction::Sent, "enable"),
+            line(960.0, Direction::Received, "Password:"),
+            line(961.0, Direction::Sent, "[enable secret redacted]"),
+            line(2380.0, Direction::Received, "% Access denied"),
+            line(2381.0, Direction::Received, ""),
+            line(2382.0, Direction::Received, "ios-r4>"),
+            line(
+                2383.0,
+                Direction::Note,
+                "still unprivileged after the enable secret",
+            ),
+        ],
+        elapsed_ms: 2390.0,
+        ..pending("ios-r4", "172.20.20.18", 22)
+    }
+}
+
+/// The finished fleet, in inventory order.
+pub fn fleet() -> Vec<DeviceReport> {
+    vec![
+        healthy_ios(),
+        unknown_key_srl(),
+        legacy_kex(),
+        changed_host_key(),
+        wrong_password(),
+        tarpit(),
+        closed_port(),
+        slow_boot(),
+        enable_bad_secret(),
+    ]
+}
+
+/// Index of a fleet device by name.
+pub fn index_of(name: &str) -> usize {
+    fleet()
+        .iter()
+        .position(|d| d.name == name)
+        .expect("fixture names are fixed")
+}
+
+/// The fleet's rows before anything ran: name, host and port only.
+pub fn pending_rows() -> Vec<DeviceReport> {
+    fleet()
+        .into_iter()
+        .map(|d| pending(&d.name, &d.host, d.port))
+        .collect()
+}
+
+pub fn pending_app() -> App {
+    App::new(pending_rows(), Box::new(ManualClock::at_ms(0)))
+}
+
+/// Every device probed to the end.
+pub fn finished_app() -> App {
+    let mut app = pending_app();
+    for (device, report) in fleet().into_iter().enumerate() {
+        app.apply(Event::Started { device });
+        app.apply(Event::Finished {
+            device,
+            report: Box::new(report),
+        });
+    }
+    app
+}
+
+/// `report` as it looked after its first `stages` stages: no failure yet, nothing later.
+pub fn partial(report: &DeviceReport, stages: usize) -> DeviceReport {
+    let kept: Vec<StageResult> = report.stages.iter().take(stages).cloned().collect();
+    DeviceReport {
+        reached: kept
+            .iter()
+            .rev()
+            .find(|r| matches!(r.status, Status::Ok | Status::Warn))
+            .map(|r| r.stage),
+        elapsed_ms: kept.iter().map(|r| r.elapsed_ms).sum(),
+        stages: kept,
+        failure: None,
+        prompt: None,
+        privileged: None,
+        transcript: Vec::new(),
+        ..report.clone()
+    }
+}
+
+/// A run caught mid-way: some devices done, some at various stages, some not started.
+/// The clock reads 4.2 s; the spinner is at frame 3.
+pub fn in_progress_app() -> App {
+    let clock = ManualClock::at_ms(0);
+    let mut app = App::new(pending_rows(), Box::new(clock.clone()));
+    let fleet = fleet();
+    let finish = |app: &mut App, device: usize| {
+        app.apply(Event::Started { device });
+        app.apply(Event::Finished {
+            device,
+            report: Box::new(fleet[device].clone()),
+        });
+    };
+    let run_until = |app: &mut App, device: usize, done: usize| {
+        app.apply(Event::Started { device });
+        app.apply(Event::StageFinished {
+            device,
+            report: Box::new(partial(&fleet[device], done)),
+        });
+        app.apply(Event::StageStarted {
+            device,
+            stage: Stage::ALL[done],
+        });
+    };
+    finish(&mut app, index_of("legacy-r2"));
+    finish(&mut app, index_of("closed-sw9"));
+    run_until(&mut app, index_of("ios-r1"), 7);
+    run_until(&mut app, index_of("vmx-boot"), 2);
+    run_until(&mut app, index_of("nxos-sw2"), 6);
+    clock.set_ms(1_500);
+    run_until(&mut app, index_of("junos-r3"), 1);
+    clock.set_ms(4_200);
+    for _ in 0..3 {
+        app.on_tick();
+    }
+    app
+}

@@ -1,0 +1,434 @@
+//! The key tables. Each component has one table of (keys, action, hint, help text); the same
+//! table dispatches keys, fills the hint bar and the help overlay, so the three cannot drift.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A key as the tables name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A printable character, Shift allowed (it is how capitals arrive).
+    Char(char),
+    /// Ctrl plus a letter.
+    Ctrl(char),
+    /// A named key without Ctrl or Alt.
+    Code(KeyCode),
+    /// Any printable character: text input.
+    AnyChar,
+}
+
+impl Key {
+    pub fn matches(self, event: &KeyEvent) -> bool {
+        let ctrl_or_alt = event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match (self, event.code) {
+            (Key::Char(want), KeyCode::Char(got)) => want == got && !ctrl_or_alt,
+            (Key::Ctrl(want), KeyCode::Char(got)) => {
+                want.eq_ignore_ascii_case(&got) && event.modifiers.contains(KeyModifiers::CONTROL)
+            }
+            (Key::Code(want), got) => want == got && !ctrl_or_alt,
+            (Key::AnyChar, KeyCode::Char(_)) => !ctrl_or_alt,
+            _ => false,
+        }
+    }
+
+    /// How the key is written in the hint bar and help.
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(' ') => "Space".to_string(),
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+            Key::AnyChar => "letters".to_string(),
+            Key::Code(code) => match code {
+                KeyCode::Up => "↑".to_string(),
+                KeyCode::Down => "↓".to_string(),
+                KeyCode::Left => "←".to_string(),
+                KeyCode::Right => "→".to_string(),
+                KeyCode::PageUp => "PgUp".to_string(),
+                KeyCode::PageDown => "PgDn".to_string(),
+                KeyCode::Home => "Home".to_string(),
+                KeyCode::End => "End".to_string(),
+                KeyCode::Enter => "Enter".to_string(),
+                KeyCode::Esc => "Esc".to_string(),
+                KeyCode::Tab => "Tab".to_string(),
+                KeyCode::Backspace => "Backspace".to_string(),
+                other => format!("{other:?}"),
+            },
+        }
+    }
+
+    /// A key event that this key matches, for tests and docs.
+    pub fn example(self) -> KeyEvent {
+        match self {
+            Key::Char(c) if c.is_ascii_uppercase() => {
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT)
+            }
+            Key::Char(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+            Key::Code(code) => KeyEvent::new(code, KeyModifiers::NONE),
+            Key::AnyChar => KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE),
+        }
+    }
+}
+
+/// What a key asks for; its meaning is the component's (Down moves the selection on the
+/// dashboard and scrolls a pane in the drill-down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    ShowAll,
+    Reprobe,
+    ReprobeAll,
+    EditFilter,
+    CycleSort,
+    ToggleFailing,
+    ToggleGroup,
+    ToggleHelp,
+    SwitchPane,
+    FilterKeep,
+    FilterClear,
+    FilterBackspace,
+    FilterClearText,
+    FilterType,
+}
+
+/// One line of a key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: KeyAction,
+    /// Short label for the hint bar; None keeps the binding out of the bar (still in help).
+    pub hint: Option<&'static str>,
+    pub help: &'static str,
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The first key, as the hint bar shows it.
+    pub fn first_key_label(&self) -> String {
+        self.keys.first().map(|k| k.label()).unwrap_or_default()
+    }
+}
+
+/// The parts of the screen that take keys; the top-most visible one gets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Dashboard,
+    Drilldown,
+    FilterInput,
+    Help,
+}
+
+impl Component {
+    pub const ALL: [Component; 4] = [
+        Component::Dashboard,
+        Component::Drilldown,
+        Component::FilterInput,
+        Component::Help,
+    ];
+
+    pub fn bindings(self) -> &'static [Binding] {
+        match self {
+            Component::Dashboard => DASHBOARD,
+            Component::Drilldown => DRILLDOWN,
+            Component::FilterInput => FILTER_INPUT,
+            Component::Help => HELP,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Component::Dashboard => "Dashboard",
+            Component::Drilldown => "Device details",
+            Component::FilterInput => "Filter",
+            Component::Help => "Help",
+        }
+    }
+
+    /// The binding for a key event, first match in table order.
+    pub fn lookup(self, event: &KeyEvent) -> Option<&'static Binding> {
+        self.bindings()
+            .iter()
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+    }
+}
+
+const fn bind(
+    keys: &'static [Key],
+    action: KeyAction,
+    hint: Option<&'static str>,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        hint,
+        help,
+    }
+}
+
+use Key::{Char, Code, Ctrl};
+use KeyAction as A;
+
+const QUIT_KEYS: &[Key] = &[Char('q'), Ctrl('c')];
+
+static DASHBOARD: &[Binding] = &[
+    bind(
+        &[Code(KeyCode::Up), Char('k')],
+        A::Up,
+        None,
+        "previous device",
+    ),
+    bind(
+        &[Code(KeyCode::Down), Char('j')],
+        A::Down,
+        None,
+        "next device",
+    ),
+    bind(&[Code(KeyCode::PageUp)], A::PageUp, None, "one page up"),
+    bind(
+        &[Code(KeyCode::PageDown)],
+        A::PageDown,
+        None,
+        "one page down",
+    ),
+    bind(
+        &[Char('g'), Code(KeyCode::Home)],
+        A::Top,
+        None,
+        "first device",
+    ),
+    bind(
+        &[Char('G'), Code(KeyCode::End)],
+        A::Bottom,
+        None,
+        "last device",
+    ),
+    bind(
+        &[Code(KeyCode::Enter)],
+        A::Open,
+        Some("open"),
+        "open the device's details",
+    ),
+    bind(
+        &[Char('r')],
+        A::Reprobe,
+        Some("re-probe"),
+        "re-probe the selected device",
+    ),
+    bind(&[Char('R')], A::ReprobeAll, None, "re-probe every device"),
+    bind(
+        &[Char('/')],
+        A::EditFilter,
+        Some("filter"),
+        "filter on name, host, reason",
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        A::ShowAll,
+        None,
+        "clear filters, show all",
+    ),
+    bind(
+        &[Char('s')],
+        A::CycleSort,
+        Some("sort"),
+        "sort: name, stage, time",
+    ),
+    bind(
+        &[Char('f')],
+        A::ToggleFailing,
+        Some("failing"),
+        "failing devices only",
+    ),
+    bind(
+        &[Char('b')],
+        A::ToggleGroup,
+        Some("group"),
+        "group by failing stage",
+    ),
+    bind(
+        &[Char('?')],
+        A::ToggleHelp,
+        Some("help"),
+        "show or hide this help",
+    ),
+    bind(QUIT_KEYS, A::Quit, Some("quit"), "quit"),
+];
+
+static DRILLDOWN: &[Binding] = &[
+    bind(
+        &[Code(KeyCode::Esc), Code(KeyCode::Left)],
+        A::Back,
+        Some("back"),
+        "back to the dashboard",
+    ),
+    bind(&[Code(KeyCode::Up), Char('k')], A::Up, None, "scroll up"),
+    bind(
+        &[Code(KeyCode::Down), Char('j')],
+        A::Down,
+        Some("scroll"),
+        "scroll down",
+    ),
+    bind(
+        &[Code(KeyCode::PageUp)],
+        A::PageUp,
+        None,
+        "scroll one page up",
+    ),
+    bind(
+        &[Code(KeyCode::PageDown)],
+        A::PageDown,
+        None,
+        "scroll one page down",
+    ),
+    bind(
+        &[Char('g'), Code(KeyCode::Home)],
+        A::Top,
+        None,
+        "scroll to the top",
+    ),
+    bind(
+        &[Char('G'), Code(KeyCode::End)],
+        A::Bottom,
+        None,
+        "scroll to the bottom",
+    ),
+    bind(
+        &[Code(KeyCode::Tab)],
+        A::SwitchPane,
+        Some("pane"),
+        "focus transcript / evidence",
+    ),
+    bind(
+        &[Char('r')],
+        A::Reprobe,
+        Some("re-probe"),
+        "re-probe this device",
+    ),
+    bind(&[Char('R')], A::ReprobeAll, None, "re-probe every device"),
+    bind(
+        &[Char('?')],
+        A::ToggleHelp,
+        Some("help"),
+        "show or hide this help",
+    ),
+    bind(QUIT_KEYS, A::Quit, Some("quit"), "quit"),
+];
+
+static FILTER_INPUT: &[Binding] = &[
+    bind(
+        &[Code(KeyCode::Enter)],
+        A::FilterKeep,
+        Some("keep"),
+        "keep the filter and return to the table",
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        A::FilterClear,
+        Some("clear"),
+        "clear the filter",
+    ),
+    bind(
+        &[Code(KeyCode::Backspace)],
+        A::FilterBackspace,
+        Some("delete"),
+        "delete the last character",
+    ),
+    bind(
+        &[Ctrl('u')],
+        A::FilterClearText,
+        None,
+        "delete all the text",
+    ),
+    bind(&[Ctrl('c')], A::Quit, None, "quit"),
+    bind(
+        &[Key::AnyChar],
+        A::FilterType,
+        None,
+        "type to match name, host or reason",
+    ),
+];
+
+static HELP: &[Binding] = &[
+    bind(
+        &[Char('?'), Code(KeyCode::Esc)],
+        A::ToggleHelp,
+        Some("close help"),
+        "close this help",
+    ),
+    bind(QUIT_KEYS, A::Quit, Some("quit"), "quit"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_in_every_table_finds_its_own_binding() {
+        for component in Component::ALL {
+            for binding in component.bindings() {
+                for key in binding.keys {
+                    let found = component.lookup(&key.example()).map(|b| b.action);
+                    assert_eq!(
+                        found,
+                        Some(binding.action),
+                        "{component:?}: {} does not dispatch to {:?}",
+                        key.label(),
+                        binding.action
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_table() {
+        for component in Component::ALL {
+            let keys: Vec<Key> = component
+                .bindings()
+                .iter()
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, key) in keys.iter().enumerate() {
+                assert!(
+                    !keys[i + 1..].contains(key),
+                    "{component:?} binds {key:?} twice"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shift_and_ctrl_are_told_apart() {
+        let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        assert!(Component::Dashboard.lookup(&ctrl_r).is_none());
+        let shift_r = Key::Char('R').example();
+        assert_eq!(
+            Component::Dashboard.lookup(&shift_r).map(|b| b.action),
+            Some(KeyAction::ReprobeAll)
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for component in Component::ALL {
+            assert_eq!(
+                component.lookup(&ctrl_c).map(|b| b.action),
+                Some(KeyAction::Quit)
+            );
+        }
+    }
+}

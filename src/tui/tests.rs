@@ -1,0 +1,745 @@
+//! Screens as snapshots (text of a TestBackend buffer, at 80×24 and 120×40) and the state
+//! updates behind them: events in, table model out.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::{Color, Modifier};
+
+use super::app::{Action, App, Pane, Screen};
+use super::device::Outcome;
+use super::fixtures::{self, finished_app, index_of, pending_app};
+use super::keys::Component;
+use super::table_model::{SortKey, TableLine};
+use super::theme::Theme;
+use super::{ManualClock, render_to_string};
+use crate::model::{DeviceReport, Event, Stage};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn press(app: &mut App, code: KeyCode) -> Action {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn char_key(app: &mut App, c: char) -> Action {
+    let modifiers = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), modifiers))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        char_key(app, c);
+    }
+}
+
+fn select(app: &mut App, name: &str) {
+    let target = index_of(name);
+    char_key(app, 'g');
+    for _ in 0..app.device_count() {
+        if app.selected_device() == Some(target) {
+            return;
+        }
+        press(app, KeyCode::Down);
+    }
+    panic!("{name} is not reachable in the table");
+}
+
+fn snapshot_both_sizes(name: &str, make: impl Fn() -> App) {
+    for (w, h) in SIZES {
+        let mut app = make();
+        let screen = render_to_string(&mut app, w, h);
+        // Named without the crate's module path, so the files are the same whichever crate
+        // compiles this module.
+        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+}
+
+// ---- snapshots -------------------------------------------------------------------------
+
+#[test]
+fn snapshot_dashboard_empty() {
+    snapshot_both_sizes("dashboard_empty", || {
+        App::new(Vec::new(), Box::new(ManualClock::at_ms(0)))
+    });
+}
+
+#[test]
+fn snapshot_dashboard_in_progress() {
+    snapshot_both_sizes("dashboard_in_progress", fixtures::in_progress_app);
+}
+
+#[test]
+fn snapshot_dashboard_finished() {
+    snapshot_both_sizes("dashboard_finished", finished_app);
+}
+
+#[test]
+fn snapshot_dashboard_filtered() {
+    snapshot_both_sizes("dashboard_filtered", || {
+        let mut app = finished_app();
+        char_key(&mut app, '/');
+        type_text(&mut app, "ios");
+        press(&mut app, KeyCode::Enter);
+        app
+    });
+}
+
+#[test]
+fn snapshot_dashboard_filter_typing() {
+    snapshot_both_sizes("dashboard_filter_typing", || {
+        let mut app = finished_app();
+        char_key(&mut app, '/');
+        type_text(&mut app, "timeout");
+        app
+    });
+}
+
+#[test]
+fn snapshot_dashboard_failing_only() {
+    snapshot_both_sizes("dashboard_failing_only", || {
+        let mut app = finished_app();
+        char_key(&mut app, 'f');
+        app
+    });
+}
+
+#[test]
+fn snapshot_dashboard_grouped() {
+    snapshot_both_sizes("dashboard_grouped", || {
+        let mut app = finished_app();
+        char_key(&mut app, 'b');
+        app
+    });
+}
+
+fn drilled(name: &str) -> App {
+    let mut app = finished_app();
+    select(&mut app, name);
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn snapshot_drilldown_kex_failure() {
+    snapshot_both_sizes("drilldown_kex", || drilled("legacy-r2"));
+}
+
+#[test]
+fn snapshot_drilldown_host_key_changed() {
+    snapshot_both_sizes("drilldown_host_key", || drilled("junos-r3"));
+}
+
+#[test]
+fn snapshot_drilldown_enable_failure() {
+    snapshot_both_sizes("drilldown_enable", || drilled("ios-r4"));
+}
+
+#[test]
+fn snapshot_help_overlay() {
+    snapshot_both_sizes("help_dashboard", || {
+        let mut app = finished_app();
+        char_key(&mut app, '?');
+        app
+    });
+}
+
+#[test]
+fn snapshot_help_over_drilldown() {
+    snapshot_both_sizes("help_drilldown", || {
+        let mut app = drilled("legacy-r2");
+        char_key(&mut app, '?');
+        app
+    });
+}
+
+// ---- state: events in, table model out -------------------------------------------------
+
+#[test]
+fn counts_follow_the_events() {
+    let mut app = pending_app();
+    let counts = app.model().counts.clone();
+    assert_eq!(
+        (counts.total, counts.pending, counts.ready, counts.failing),
+        (9, 9, 0, 0)
+    );
+
+    let mut app = fixtures::in_progress_app();
+    let counts = app.model().counts.clone();
+    assert_eq!(counts.running, 4, "{counts:?}");
+    assert_eq!(counts.failing, 2);
+    assert_eq!(counts.failing_at[Stage::Kex.index()], 1);
+    assert_eq!(counts.failing_at[Stage::Tcp.index()], 1);
+    assert_eq!(counts.pending, 3);
+
+    let mut app = finished_app();
+    let counts = app.model().counts.clone();
+    assert_eq!(counts.ready, 2);
+    assert_eq!(
+        counts.warned, 1,
+        "srl-spine1 passed with an unknown host key"
+    );
+    assert_eq!(counts.failing, 7);
+    assert_eq!(counts.running + counts.pending, 0);
+    assert_eq!(
+        counts.failing_by_stage(),
+        vec![
+            (Stage::Banner, 2),
+            (Stage::Tcp, 1),
+            (Stage::Kex, 1),
+            (Stage::HostKey, 1),
+            (Stage::Auth, 1),
+            (Stage::Enable, 1)
+        ]
+    );
+}
+
+#[test]
+fn a_reprobe_resets_the_device_and_unknown_devices_are_ignored() {
+    let mut app = finished_app();
+    let legacy = index_of("legacy-r2");
+    app.apply(Event::Started { device: legacy });
+    let report = app.report(legacy).expect("device exists");
+    assert!(report.stages.is_empty() && report.failure.is_none());
+    assert_eq!(report.name, "legacy-r2");
+    assert_eq!(app.model().counts.running, 1);
+    assert!(app.is_animating());
+
+    app.apply(Event::Started { device: 999 });
+    app.apply(Event::Finished {
+        device: 999,
+        report: Box::new(DeviceReport::default()),
+    });
+    assert_eq!(app.device_count(), 9);
+}
+
+fn names(app: &mut App) -> Vec<String> {
+    app.visible_devices()
+        .into_iter()
+        .map(|i| app.report(i).expect("shown devices exist").name.clone())
+        .collect()
+}
+
+#[test]
+fn sort_cycles_name_stage_time() {
+    let mut app = finished_app();
+    assert_eq!(
+        names(&mut app),
+        [
+            "closed-sw9",
+            "ios-r1",
+            "ios-r4",
+            "junos-r3",
+            "legacy-r2",
+            "nxos-sw2",
+            "srl-spine1",
+            "tarpit-1",
+            "vmx-boot"
+        ]
+    );
+    char_key(&mut app, 's');
+    assert_eq!(app.ui().options.sort, SortKey::StageReached);
+    let by_stage = names(&mut app);
+    assert_eq!(
+        by_stage.first().map(String::as_str),
+        Some("closed-sw9"),
+        "stopped earliest"
+    );
+    assert_eq!(
+        by_stage.last().map(String::as_str),
+        Some("ios-r1"),
+        "reached enable"
+    );
+    char_key(&mut app, 's');
+    assert_eq!(app.ui().options.sort, SortKey::Time);
+    let by_time = names(&mut app);
+    assert_eq!(&by_time[..2], ["tarpit-1", "vmx-boot"], "slowest first");
+    assert_eq!(by_time.last().map(String::as_str), Some("closed-sw9"));
+    char_key(&mut app, 's');
+    assert_eq!(app.ui().options.sort, SortKey::Name);
+}
+
+#[test]
+fn filter_matches_name_host_and_reason_and_esc_clears() {
+    let mut app = finished_app();
+    char_key(&mut app, '/');
+    assert_eq!(app.component(), Component::FilterInput);
+    type_text(&mut app, "host key");
+    assert_eq!(names(&mut app), ["junos-r3"]);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.ui().options.filter, "");
+    assert_eq!(app.component(), Component::Dashboard);
+
+    char_key(&mut app, '/');
+    type_text(&mut app, "172.20.20.19");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(names(&mut app), ["closed-sw9"]);
+    assert_eq!(app.model().counts.shown, 1);
+
+    char_key(&mut app, '/');
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(app.ui().options.filter, "172.20.20.");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(names(&mut app).len(), 9);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.ui().options.filter,
+        "",
+        "Esc on the dashboard shows everything"
+    );
+}
+
+#[test]
+fn failing_only_and_grouping() {
+    let mut app = finished_app();
+    char_key(&mut app, 'f');
+    let failing = names(&mut app);
+    assert_eq!(failing.len(), 7);
+    assert!(!failing.contains(&"ios-r1".to_string()));
+
+    char_key(&mut app, 'f');
+    char_key(&mut app, 'b');
+    let lines = app.model().lines.clone();
+    let groups: Vec<(Outcome, usize)> = lines
+        .iter()
+        .filter_map(|l| match l {
+            TableLine::Group { outcome, count } => Some((*outcome, *count)),
+            TableLine::Device(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            (Outcome::Failing(Stage::Tcp), 1),
+            (Outcome::Failing(Stage::Banner), 2),
+            (Outcome::Failing(Stage::Kex), 1),
+            (Outcome::Failing(Stage::HostKey), 1),
+            (Outcome::Failing(Stage::Auth), 1),
+            (Outcome::Failing(Stage::Enable), 1),
+            (Outcome::Ready, 2),
+        ]
+    );
+    assert_eq!(
+        lines[0],
+        TableLine::Group {
+            outcome: Outcome::Failing(Stage::Tcp),
+            count: 1
+        }
+    );
+    assert_eq!(lines[1], TableLine::Device(index_of("closed-sw9")));
+    // Navigation skips the group headers.
+    char_key(&mut app, 'g');
+    assert_eq!(app.selected_device(), Some(index_of("closed-sw9")));
+    char_key(&mut app, 'j');
+    assert_eq!(app.selected_device(), Some(index_of("tarpit-1")));
+}
+
+#[test]
+fn selection_is_kept_across_resort_regroup_and_drilldown() {
+    let mut app = finished_app();
+    select(&mut app, "nxos-sw2");
+    let nxos = index_of("nxos-sw2");
+    for key in ['s', 's', 'b', 'f', 's'] {
+        char_key(&mut app, key);
+        assert_eq!(app.selected_device(), Some(nxos), "after {key}");
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.ui().screen, Screen::Drilldown(nxos));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.ui().screen, Screen::Dashboard);
+    assert_eq!(app.selected_device(), Some(nxos));
+    // Events for other devices do not move it either.
+    app.apply(Event::Started {
+        device: index_of("ios-r1"),
+    });
+    assert!(app.model().line_of_device[nxos].is_some());
+    assert_eq!(app.selected_device(), Some(nxos));
+}
+
+#[test]
+fn a_filtered_out_selection_moves_to_the_nearest_row() {
+    let mut app = finished_app();
+    select(&mut app, "ios-r1");
+    char_key(&mut app, 'f');
+    let selected = app.selected_device().expect("something is selected");
+    assert_ne!(selected, index_of("ios-r1"));
+    assert!(app.visible_devices().contains(&selected));
+}
+
+#[test]
+fn navigation_stays_in_bounds() {
+    let mut app = finished_app();
+    render_to_string(&mut app, 80, 12);
+    char_key(&mut app, 'k');
+    assert_eq!(
+        names(&mut app)[0],
+        app.report(app.selected_device().unwrap_or(0))
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    );
+    char_key(&mut app, 'G');
+    let last = *app.visible_devices().last().expect("devices");
+    assert_eq!(app.selected_device(), Some(last));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.selected_device(), Some(last));
+    press(&mut app, KeyCode::PageUp);
+    assert_ne!(app.selected_device(), Some(last));
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected_device(), Some(last));
+    // The selected row is on screen after scrolling to the end of a short window.
+    let screen = render_to_string(&mut app, 80, 12);
+    assert!(screen.contains("▶ vmx-boot"), "{screen}");
+}
+
+#[test]
+fn reprobe_keys_name_the_device() {
+    let mut app = finished_app();
+    select(&mut app, "junos-r3");
+    assert_eq!(
+        char_key(&mut app, 'r'),
+        Action::Reprobe(vec![index_of("junos-r3")])
+    );
+    assert_eq!(char_key(&mut app, 'R'), Action::ReprobeAll);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        char_key(&mut app, 'r'),
+        Action::Reprobe(vec![index_of("junos-r3")])
+    );
+    assert_eq!(char_key(&mut app, 'q'), Action::Quit);
+    assert_eq!(
+        App::new(Vec::new(), Box::new(ManualClock::default()))
+            .handle_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
+        Action::None
+    );
+}
+
+#[test]
+fn drilldown_scrolls_the_focused_pane_and_clamps() {
+    let mut app = drilled("ios-r1");
+    render_to_string(&mut app, 80, 24);
+    assert_eq!(app.ui().focus, Pane::Transcript);
+    char_key(&mut app, 'G');
+    render_to_string(&mut app, 80, 24);
+    let bottom = app.ui().transcript_scroll;
+    assert!(bottom > 0 && bottom < 20, "clamped to the end: {bottom}");
+    char_key(&mut app, 'k');
+    assert_eq!(app.ui().transcript_scroll, bottom - 1);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.ui().focus, Pane::Evidence);
+    char_key(&mut app, 'j');
+    assert_eq!(app.ui().evidence_scroll, 1);
+    assert_eq!(app.ui().transcript_scroll, bottom - 1);
+}
+
+// ---- the key tables drive dispatch -----------------------------------------------------
+
+/// An app with `component` on top.
+fn app_in(component: Component) -> App {
+    let mut app = finished_app();
+    match component {
+        Component::Dashboard => {}
+        Component::Drilldown => {
+            press(&mut app, KeyCode::Enter);
+        }
+        Component::FilterInput => {
+            char_key(&mut app, '/');
+        }
+        Component::Help => {
+            char_key(&mut app, '?');
+        }
+    }
+    assert_eq!(app.component(), component);
+    app.last_key_action = None;
+    app
+}
+
+#[test]
+fn every_key_in_a_table_dispatches_its_action() {
+    for component in Component::ALL {
+        for binding in component.bindings() {
+            for key in binding.keys {
+                let mut app = app_in(component);
+                app.handle_key(key.example());
+                assert_eq!(
+                    app.last_key_action,
+                    Some(binding.action),
+                    "{component:?}: {} did not dispatch",
+                    key.label()
+                );
+            }
+        }
+    }
+}
+
+fn every_key_event() -> Vec<KeyEvent> {
+    let modifiers = [
+        KeyModifiers::NONE,
+        KeyModifiers::SHIFT,
+        KeyModifiers::CONTROL,
+        KeyModifiers::ALT,
+    ];
+    let mut codes: Vec<KeyCode> = (0x20u8..0x7f).map(|b| KeyCode::Char(b as char)).collect();
+    codes.extend([
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Delete,
+        KeyCode::Insert,
+        KeyCode::F(1),
+        KeyCode::F(5),
+    ]);
+    codes
+        .into_iter()
+        .flat_map(|code| modifiers.map(|m| KeyEvent::new(code, m)))
+        .collect()
+}
+
+#[test]
+fn every_dispatched_key_is_in_the_table() {
+    for component in Component::ALL {
+        for event in every_key_event() {
+            let mut app = app_in(component);
+            let before = app.ui().clone();
+            let action = app.handle_key(event);
+            match component.lookup(&event) {
+                Some(binding) => assert_eq!(app.last_key_action, Some(binding.action)),
+                None => {
+                    assert_eq!(action, Action::None, "{component:?} acted on {event:?}");
+                    assert_eq!(
+                        app.ui(),
+                        &before,
+                        "{component:?} changed state on {event:?}"
+                    );
+                    assert_eq!(app.last_key_action, None);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hint_bar_and_help_are_generated_from_the_tables() {
+    for component in [Component::Dashboard, Component::Drilldown] {
+        let mut app = app_in(component);
+        let screen = render_to_string(&mut app, 200, 50);
+        let bar = screen
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .to_string();
+        for binding in component.bindings() {
+            if let Some(hint) = binding.hint {
+                assert!(
+                    bar.contains(&format!("{} {hint}", binding.first_key_label())),
+                    "{bar}"
+                );
+            }
+        }
+        char_key(&mut app, '?');
+        let help = render_to_string(&mut app, 200, 50);
+        for binding in component.bindings() {
+            assert!(
+                help.contains(&binding.keys_label()),
+                "{} missing from help",
+                binding.keys_label()
+            );
+            assert!(
+                help.contains(binding.help),
+                "{} missing from help",
+                binding.help
+            );
+        }
+    }
+}
+
+// ---- rendering properties --------------------------------------------------------------
+
+#[test]
+fn colour_and_monochrome_themes() {
+    let fail_cell = |app: &mut App| {
+        let Ok(mut terminal) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40));
+        let Ok(_) = terminal.draw(|f| super::draw(f, app));
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content
+            .iter()
+            .find(|c| c.symbol() == "✗")
+            .cloned()
+            .expect("a failure mark is on screen")
+    };
+    let mut colour = finished_app();
+    assert_eq!(fail_cell(&mut colour).fg, Color::Red);
+    let mut mono = finished_app().with_theme(Theme::monochrome());
+    let cell = fail_cell(&mut mono);
+    assert_eq!(cell.fg, Color::Reset);
+    assert!(cell.modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn device_text_cannot_reach_the_terminal_as_escapes() {
+    let mut report = fixtures::tarpit();
+    report.name = "evil\u{1b}]0;pwned\u{7}".into();
+    report.transcript[0].text = "\u{1b}[2J\u{1b}[31mred".into();
+    let mut app = App::new(vec![report.clone()], Box::new(ManualClock::default()));
+    app.apply(Event::Finished {
+        device: 0,
+        report: Box::new(report),
+    });
+    let dashboard = render_to_string(&mut app, 120, 40);
+    press(&mut app, KeyCode::Enter);
+    let drill = render_to_string(&mut app, 120, 40);
+    for screen in [dashboard, drill] {
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "{screen:?}"
+        );
+        assert!(screen.contains("evil␛]0;pwned"), "{screen}");
+    }
+}
+
+#[test]
+fn a_thousand_rows_render_from_a_cached_model() {
+    let fleet = fixtures::fleet();
+    let rows: Vec<DeviceReport> = (0..1000)
+        .map(|i| {
+            let mut r = fleet[i % fleet.len()].clone();
+            r.name = format!("{}-{i:04}", r.name);
+            r
+        })
+        .collect();
+    let mut app = App::new(rows.clone(), Box::new(ManualClock::default()));
+    for (device, report) in rows.into_iter().enumerate() {
+        app.apply(Event::Finished {
+            device,
+            report: Box::new(report),
+        });
+    }
+    char_key(&mut app, 'b');
+    render_to_string(&mut app, 120, 40);
+    let builds = app.model_builds;
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        char_key(&mut app, 'j');
+        render_to_string(&mut app, 120, 40);
+    }
+    assert_eq!(
+        app.model_builds, builds,
+        "moving the selection must not rebuild the model"
+    );
+    let per_frame = started.elapsed() / 20;
+    // Generous for unoptimised test builds; the release target (< 2 ms) is the bench's job.
+    assert!(
+        per_frame < std::time::Duration::from_millis(50),
+        "{per_frame:?} per frame"
+    );
+    app.apply(Event::Started { device: 3 });
+    render_to_string(&mut app, 120, 40);
+    assert_eq!(app.model_builds, builds + 1, "an event rebuilds once");
+}
+
+#[test]
+fn every_screen_renders_at_any_size() {
+    let sizes = [
+        (1, 1),
+        (12, 3),
+        (20, 6),
+        (40, 12),
+        (79, 23),
+        (100, 30),
+        (170, 50),
+        (250, 80),
+    ];
+    let screens: Vec<Box<dyn Fn() -> App>> = vec![
+        Box::new(|| App::new(Vec::new(), Box::new(ManualClock::default()))),
+        Box::new(fixtures::in_progress_app),
+        Box::new(|| {
+            let mut app = finished_app();
+            char_key(&mut app, 'b');
+            char_key(&mut app, '/');
+            type_text(&mut app, "a");
+            app
+        }),
+        Box::new(|| {
+            let mut app = finished_app();
+            char_key(&mut app, '?');
+            app
+        }),
+    ];
+    for (w, h) in sizes {
+        for make in &screens {
+            let mut app = make();
+            let screen = render_to_string(&mut app, w, h);
+            assert_eq!(screen.lines().count(), h as usize);
+        }
+        for device in 0..9 {
+            let mut app = finished_app();
+            app.ui.selected = Some(device);
+            press(&mut app, KeyCode::Enter);
+            render_to_string(&mut app, w, h);
+            char_key(&mut app, 'G');
+            press(&mut app, KeyCode::Tab);
+            char_key(&mut app, 'G');
+            let screen = render_to_string(&mut app, w, h);
+            assert_eq!(screen.lines().count(), h as usize);
+        }
+    }
+}
+
+#[test]
+fn hostile_report_sizes_stay_bounded() {
+    let mut report = fixtures::tarpit();
+    report.transcript = (0..20_000)
+        .map(|i| crate::model::TranscriptLine {
+            at_ms: i as f64,
+            direction: crate::model::Direction::Received,
+            text: "y".repeat(if i == 0 { 1_000_000 } else { 30 }),
+        })
+        .collect();
+    report.banner = Some(crate::model::BannerEvidence {
+        pre_banner: vec!["z".repeat(100_000); 5_000],
+        ..Default::default()
+    });
+    let mut app = App::new(vec![report.clone()], Box::new(ManualClock::default()));
+    app.apply(Event::Finished {
+        device: 0,
+        report: Box::new(report),
+    });
+    press(&mut app, KeyCode::Enter);
+    let started = std::time::Instant::now();
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        screen.contains("of 5"),
+        "the transcript pane says where it is: {screen}"
+    );
+    press(&mut app, KeyCode::Tab);
+    char_key(&mut app, 'G');
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("more lines"), "{screen}");
+}
+
+/// The runner can be spawned on a multi-threaded runtime.
+#[test]
+fn the_runner_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let (_events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let (commands, _commands_rx) = tokio::sync::mpsc::unbounded_channel();
+    let future = super::run(pending_app(), events, commands);
+    assert_send(&future);
+    drop(future);
+}

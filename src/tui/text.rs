@@ -1,0 +1,227 @@
+//! Text helpers shared by the views: durations, making device-supplied text safe to print,
+//! measuring, truncating with an ellipsis and wrapping.
+
+use ratatui::text::Span;
+
+/// A duration rounded for people: "0.4ms", "12ms", "1.2s", "20s", "3m05s".
+pub fn duration_ms(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        return "?".to_string();
+    }
+    if ms < 0.05 {
+        return "<0.1ms".to_string();
+    }
+    if ms < 1.0 {
+        return format!("{ms:.1}ms");
+    }
+    let whole_ms = ms.round() as u64;
+    if whole_ms < 1000 {
+        return format!("{whole_ms}ms");
+    }
+    let tenths = (ms / 100.0).round() as u64;
+    if tenths < 100 {
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
+    let secs = (ms / 1000.0).round() as u64;
+    if secs < 60 {
+        return format!("{secs}s");
+    }
+    let minutes = secs / 60;
+    if minutes < 60 {
+        return format!("{minutes}m{:02}s", secs % 60);
+    }
+    format!("{}h{:02}m", minutes / 60, minutes % 60)
+}
+
+/// Text from a device or a file, made safe for one terminal cell each: control characters
+/// (escape sequences could drive the user's terminal) and bidi overrides become visible
+/// replacements; line breaks and tabs become spaces.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            '\u{1b}' => '␛',
+            c if c.is_control() => '\u{fffd}',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
+                '\u{fffd}'
+            }
+            c => c,
+        })
+        .collect()
+}
+
+/// A count as terminal cells or rows, saturating instead of wrapping around.
+pub fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// Display width in terminal cells.
+pub fn width(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.len();
+    }
+    Span::raw(text).width()
+}
+
+fn char_width(c: char) -> usize {
+    if c.is_ascii() {
+        return 1;
+    }
+    let mut buf = [0u8; 4];
+    Span::raw(&*c.encode_utf8(&mut buf)).width()
+}
+
+/// `text` cut to at most `max` cells, ending in "…" when something was cut.
+pub fn fit(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = char_width(c);
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `text` padded with spaces (or cut) to exactly `cells` wide.
+pub fn pad(text: &str, cells: usize) -> String {
+    let fitted = fit(text, cells);
+    let w = width(&fitted);
+    format!("{fitted}{}", " ".repeat(cells.saturating_sub(w)))
+}
+
+/// Word-wraps `text` into lines of at most `max` cells; words longer than a line are split.
+/// Linear in the length of the text, whatever its shape.
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word_w = width(word);
+        let gap = usize::from(used > 0);
+        if used + gap + word_w <= max {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            used += gap + word_w;
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut pieces = chunk(word, max);
+        let last = pieces.pop().unwrap_or_default();
+        lines.extend(pieces);
+        used = width(&last);
+        line = last;
+    }
+    if used > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Cuts `text` into pieces of at most `max` cells, keeping inner spaces (device output, where
+/// alignment carries meaning); breaks after a space when there is one, else mid-word.
+/// One pass over the text.
+pub fn chunk(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    // Byte just after the last space in the current piece, and the piece's width up to it.
+    let mut last_space: Option<(usize, usize)> = None;
+    for (i, c) in text.char_indices() {
+        let w = char_width(c);
+        while used + w > max && i > start {
+            let (cut, cut_width) = match last_space {
+                Some((after, before)) if after > start && after <= i => (after, before),
+                _ => (i, used),
+            };
+            pieces.push(text[start..cut].trim_end().to_string());
+            start = cut;
+            used -= cut_width;
+            last_space = None;
+        }
+        used += w;
+        if c == ' ' {
+            last_space = Some((i + 1, used));
+        }
+    }
+    pieces.push(text[start..].to_string());
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_for_people() {
+        assert_eq!(duration_ms(0.42), "0.4ms");
+        assert_eq!(duration_ms(0.02), "<0.1ms");
+        assert_eq!(duration_ms(12.4), "12ms");
+        assert_eq!(duration_ms(999.7), "1.0s");
+        assert_eq!(duration_ms(1234.0), "1.2s");
+        assert_eq!(duration_ms(9960.0), "10s");
+        assert_eq!(duration_ms(20_400.0), "20s");
+        assert_eq!(duration_ms(185_000.0), "3m05s");
+        assert_eq!(duration_ms(7_380_000.0), "2h03m");
+        assert_eq!(duration_ms(f64::NAN), "?");
+        assert_eq!(duration_ms(-1.0), "?");
+    }
+
+    #[test]
+    fn clean_neutralises_terminal_escapes() {
+        assert_eq!(clean("a\u{1b}[2Jb\tc\r\n"), "a␛[2Jb c  ");
+        assert_eq!(clean("x\u{7}y\u{202e}z"), "x\u{fffd}y\u{fffd}z");
+    }
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis() {
+        assert_eq!(fit("hello", 5), "hello");
+        assert_eq!(fit("hello world", 6), "hello…");
+        assert_eq!(fit("hello", 0), "");
+        assert_eq!(fit("✓✓✓", 2), "✓…");
+        assert_eq!(pad("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn chunk_keeps_spaces() {
+        assert_eq!(chunk("a  b  c", 3), vec!["a", "b", "c"]);
+        assert_eq!(chunk("x   yy", 6), vec!["x   yy"]);
+        assert_eq!(chunk("abcdef gh", 4), vec!["abcd", "ef", "gh"]);
+        assert_eq!(chunk("", 3), vec![""]);
+    }
+
+    #[test]
+    fn wrap_breaks_on_words_and_splits_long_ones() {
+        assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), vec![""]);
+        assert!(wrap("a b c d e f", 3).iter().all(|l| width(l) <= 3));
+    }
+
+    #[test]
+    fn huge_lines_wrap_in_linear_time() {
+        let line = "x".repeat(2_000_000);
+        let started = std::time::Instant::now();
+        let pieces = chunk(&line, 80);
+        assert_eq!(pieces.len(), 25_000);
+        let words = wrap(&line, 80);
+        assert_eq!(words.len(), 25_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,345 @@
+//! The dashboard: one row per device, one column per stage, the reason of the first failure.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────────────────────┐
+//! │ sshtriage · 9 devices: 1 ready, 7 failing, 1 probing, 0 waiting  sort: name  │ header
+//! │ ✗ 2 fail at banner, 1 at kex, 1 at host key             failing only         │
+//! │ filter: ios  (/ edit · Esc clear)                    3 of 9 devices match     │ only when filtering
+//! │   device    address          dns tcp ban kex hky mth aut prm ena why    time │ column titles
+//! │ ── ✗ fail at kex · 2 devices ────────────────────────────────────────────── │ group (b)
+//! │ ▶ r2        10.0.0.2:22       ✓   ✓   ✓   ✗   -   -   -   -   -  kex: … 31ms │ rows
+//! │ ▶ r2 · kex: no common kex (server offers only diffie-hellman-group14-sha1)   │ selected, in full
+//! │ Enter open  r re-probe  / filter  s sort  f failing  b group  ? help  q quit │ hint bar
+//! └──────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Below 100 columns the nine stage columns collapse into one strip of glyphs
+//! (`dtbkhmape`); from 160 columns they carry the full stage titles. Only the rows in the
+//! visible window are built, so a frame costs the same for 10 or 10,000 devices.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+
+use super::{filter_input, glyphs, header, hint_bar, selection_line};
+use crate::model::Stage;
+use crate::tui::app::App;
+use crate::tui::device::DeviceRow;
+use crate::tui::table_model::TableLine;
+use crate::tui::text;
+use crate::tui::theme::Theme;
+
+const HIGHLIGHT: &str = "▶ ";
+const TIME_WIDTH: usize = 6;
+
+/// How the nine stage columns are drawn at this width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StageColumns {
+    /// One column, glyphs side by side.
+    Strip,
+    /// Nine 3-wide columns with 3-letter titles.
+    Short,
+    /// Nine columns as wide as their full titles.
+    Full,
+}
+
+impl StageColumns {
+    fn for_width(width: u16) -> Self {
+        match width {
+            0..100 => StageColumns::Strip,
+            100..160 => StageColumns::Short,
+            _ => StageColumns::Full,
+        }
+    }
+
+    fn widths(self) -> Vec<usize> {
+        match self {
+            StageColumns::Strip => vec![Stage::ALL.len()],
+            StageColumns::Short => vec![3; Stage::ALL.len()],
+            StageColumns::Full => Stage::ALL.iter().map(|s| s.title().len()).collect(),
+        }
+    }
+}
+
+/// Column widths for one frame.
+struct Columns {
+    stages: StageColumns,
+    name: usize,
+    address: usize,
+    why: usize,
+}
+
+impl Columns {
+    fn plan(width: u16, name_width: usize, address_width: usize) -> Self {
+        let stages = StageColumns::for_width(width);
+        let (name_cap, address_cap) = match stages {
+            StageColumns::Strip => (14, 21),
+            StageColumns::Short => (18, 21),
+            StageColumns::Full => (24, 30),
+        };
+        let mut name = name_width.clamp(6, name_cap);
+        let mut address = address_width.clamp(7, address_cap);
+        let stage_cols = stages.widths();
+        let columns = 2 + stage_cols.len() + 2;
+        let fixed = HIGHLIGHT.chars().count()
+            + stage_cols.iter().sum::<usize>()
+            + TIME_WIDTH
+            + (columns - 1);
+        let why_for =
+            |name: usize, address: usize| (width as usize).saturating_sub(fixed + name + address);
+        // The reason matters most: shrink the address, then the name, to keep it readable.
+        if why_for(name, address) < 24 {
+            address = address.min(15);
+        }
+        if why_for(name, address) < 24 {
+            name = name.min(10);
+        }
+        let why = why_for(name, address);
+        Columns {
+            stages,
+            name,
+            address,
+            why,
+        }
+    }
+
+    fn constraints(&self) -> Vec<Constraint> {
+        let mut list = vec![
+            Constraint::Length(self.name as u16),
+            Constraint::Length(self.address as u16),
+        ];
+        list.extend(
+            self.stages
+                .widths()
+                .into_iter()
+                .map(|w| Constraint::Length(w as u16)),
+        );
+        list.push(Constraint::Length(self.why as u16));
+        list.push(Constraint::Length(TIME_WIDTH as u16));
+        list
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
+    let filtering = filter_input::visible(app.ui.editing_filter, &app.ui.options.filter);
+    let selection_height = if area.height >= 14 && app.ui.selected.is_some() {
+        selection_line::HEIGHT
+    } else {
+        0
+    };
+    let [header_area, filter_area, middle_area, hint_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(u16::from(filtering)),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // The selected device's line sits right under the rows (one blank line between) when
+    // they leave room, else at the bottom.
+    let table_lines = text::cells(app.model().lines.len()).saturating_add(1);
+    let (table_area, selection_area) =
+        if table_lines.saturating_add(1 + selection_height) <= middle_area.height {
+            let table = Rect {
+                height: table_lines,
+                ..middle_area
+            };
+            let selection = Rect {
+                y: table.y + table_lines + 1,
+                height: selection_height,
+                ..middle_area
+            };
+            (table, selection)
+        } else {
+            let [table, selection] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(selection_height)])
+                    .areas(middle_area);
+            (table, selection)
+        };
+
+    let body_rows = table_area.height.saturating_sub(1) as usize;
+    let offset = app.scroll_table_to_selection(body_rows);
+    let app = &*app;
+    let model = app.model_ref();
+    header::render(
+        frame,
+        header_area,
+        &model.counts,
+        &app.ui.options,
+        filtering,
+        &app.theme,
+    );
+    if filtering {
+        filter_input::render(
+            frame,
+            filter_area,
+            app.ui.editing_filter,
+            &app.ui.options.filter,
+            &model.counts,
+            &app.theme,
+        );
+    }
+    render_table(frame, table_area, app, offset, body_rows);
+    if let Some(row) = app.ui.selected.and_then(|d| app.rows.get(d)) {
+        selection_line::render(frame, selection_area, row, &app.theme);
+    }
+    hint_bar::render(frame, hint_area, app.component(), &app.theme);
+}
+
+fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_rows: usize) {
+    let model = app.model_ref();
+    let theme = &app.theme;
+    if model.lines.is_empty() {
+        let message = if app.rows.is_empty() {
+            "No devices to probe. Give an inventory, --host, or try the demo fleet.".to_string()
+        } else if app.ui.options.failing_only && app.ui.options.filter.is_empty() {
+            "No device is failing.".to_string()
+        } else {
+            "No device matches the filter. Esc shows all devices.".to_string()
+        };
+        let y = area.y + area.height / 3;
+        let line = Rect {
+            y,
+            height: 1.min(area.height),
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(message, theme.dim)).centered(),
+            line,
+        );
+        return;
+    }
+
+    let columns = Columns::plan(area.width, model.name_width, model.address_width);
+    let end = (offset + body_rows).min(model.lines.len());
+    let window = &model.lines[offset.min(end)..end];
+    let now = app.now();
+    let tick = app.tick();
+    let rows: Vec<Row> = window
+        .iter()
+        .map(|line| match line {
+            TableLine::Device(i) => device_row(&app.rows[*i], &columns, now, tick, theme),
+            TableLine::Group { .. } => Row::new(Vec::<Cell>::new()),
+        })
+        .collect();
+
+    let table = Table::new(rows, columns.constraints())
+        .header(title_row(&columns, theme))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(HIGHLIGHT)
+        .highlight_spacing(HighlightSpacing::Always);
+    let selected = model
+        .line_of_device
+        .get(app.ui.selected.unwrap_or(usize::MAX))
+        .copied()
+        .flatten()
+        .filter(|line| (offset..end).contains(line))
+        .map(|line| line - offset);
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
+
+    // Group headers span the whole width, so they are drawn over their (empty) rows.
+    for (n, line) in window.iter().enumerate() {
+        if let TableLine::Group { outcome, count } = line {
+            let row_area = Rect {
+                y: area.y + 1 + n as u16,
+                height: 1,
+                ..area
+            };
+            let label = format!(
+                " {} {} ",
+                glyphs::outcome_glyph(*outcome, tick),
+                glyphs::outcome_label(*outcome, *count),
+            );
+            let rule_len = (area.width as usize).saturating_sub(text::width(&label) + 2);
+            let line = Line::from(vec![
+                Span::styled("──", theme.border),
+                Span::styled(label, glyphs::outcome_style(*outcome, theme)),
+                Span::styled("─".repeat(rule_len), theme.border),
+            ]);
+            frame.render_widget(Paragraph::new(line), row_area);
+        }
+    }
+}
+
+fn title_row(columns: &Columns, theme: &Theme) -> Row<'static> {
+    let mut cells = vec![Cell::from("device"), Cell::from("address")];
+    match columns.stages {
+        StageColumns::Strip => {
+            cells.push(Cell::from(
+                Stage::ALL
+                    .iter()
+                    .map(|s| glyphs::letter(*s))
+                    .collect::<String>(),
+            ));
+        }
+        StageColumns::Short => {
+            cells.extend(
+                Stage::ALL
+                    .iter()
+                    .map(|s| Cell::from(glyphs::short_label(*s))),
+            );
+        }
+        StageColumns::Full => cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.title()))),
+    }
+    cells.push(Cell::from("why"));
+    cells.push(Cell::from(format!("{:>TIME_WIDTH$}", "time")));
+    Row::new(cells).style(theme.heading)
+}
+
+fn device_row<'a>(
+    row: &DeviceRow,
+    columns: &Columns,
+    now: std::time::Duration,
+    tick: u64,
+    theme: &Theme,
+) -> Row<'a> {
+    let name = text::fit(&text::clean(&row.report.name), columns.name);
+    let address = text::fit(&text::clean(&row.address()), columns.address);
+    let mut cells = vec![
+        Cell::from(name),
+        Cell::from(Span::styled(address, theme.dim)),
+    ];
+
+    let marks = Stage::ALL.map(|stage| row.mark(stage));
+    match columns.stages {
+        StageColumns::Strip => {
+            let spans: Vec<Span> = marks
+                .iter()
+                .map(|m| Span::styled(glyphs::mark_glyph(*m, tick), glyphs::mark_style(*m, theme)))
+                .collect();
+            cells.push(Cell::from(Line::from(spans)));
+        }
+        StageColumns::Short | StageColumns::Full => {
+            for (mark, width) in marks.iter().zip(columns.stages.widths()) {
+                let glyph = glyphs::mark_glyph(*mark, tick);
+                let centred = format!("{:^width$}", glyph);
+                cells.push(Cell::from(Span::styled(
+                    centred,
+                    glyphs::mark_style(*mark, theme),
+                )));
+            }
+        }
+    }
+
+    let (kind, why) = row.why();
+    cells.push(Cell::from(Span::styled(
+        text::fit(&why, columns.why),
+        glyphs::why_style(kind, theme),
+    )));
+    let time = row
+        .elapsed_ms(now)
+        .map(text::duration_ms)
+        .unwrap_or_default();
+    let time_style = if row.is_running() {
+        theme.running
+    } else {
+        theme.dim
+    };
+    cells.push(Cell::from(Span::styled(
+        format!("{time:>TIME_WIDTH$}"),
+        time_style,
+    )));
+    Row::new(cells)
+}

@@ -1,0 +1,84 @@
+//! What went wrong, in one line with the figures and one plain sentence of what to do.
+
+use ratatui::text::{Line, Span};
+
+use crate::model::Status;
+use crate::tui::device::{DeviceRow, Progress, stage_says};
+use crate::tui::diagnosis;
+use crate::tui::text;
+use crate::tui::theme::Theme;
+use crate::tui::view::glyphs;
+
+const HEADLINE_MAX_LINES: usize = 3;
+
+pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Line<'static>> {
+    let report = &row.report;
+    let (headline, style, sentence) = if let Some(f) = &report.failure {
+        let status = report.result(f.stage).map_or(Status::Fail, |r| r.status);
+        (
+            format!("✗ {}", stage_says(f.stage, &f.message)),
+            theme.fail,
+            diagnosis::explain(f.stage, status, Some(&f.reason)),
+        )
+    } else {
+        match row.progress {
+            Progress::Pending => (
+                "· Waiting to be probed.".to_string(),
+                theme.pending,
+                String::new(),
+            ),
+            Progress::Running { stage, .. } => (
+                format!(
+                    "{} Probing{}…",
+                    glyphs::spinner(tick),
+                    stage.map(|s| format!(" {}", s.title())).unwrap_or_default()
+                ),
+                theme.running,
+                String::new(),
+            ),
+            Progress::Done => match row.first_warning() {
+                Some(w) => (
+                    format!("! {}", stage_says(w.stage, &w.detail)),
+                    theme.warn,
+                    diagnosis::explain(w.stage, Status::Warn, w.reason.as_deref()),
+                ),
+                None => (
+                    format!(
+                        "✓ Ready: reached {}.",
+                        report.reached.map_or("nothing", |s| s.title())
+                    ),
+                    theme.ok,
+                    ready_sentence(row),
+                ),
+            },
+        }
+    };
+    // A long message must not push the advice out of the pane.
+    let mut head = text::wrap(&text::clean(&headline), width);
+    if head.len() > HEADLINE_MAX_LINES {
+        head.truncate(HEADLINE_MAX_LINES);
+        if let Some(last) = head.last_mut() {
+            *last = text::fit(&format!("{last} …"), width);
+        }
+    }
+    let mut lines: Vec<Line> = head.into_iter().map(|l| Line::styled(l, style)).collect();
+    if !sentence.is_empty() {
+        lines.extend(
+            text::wrap(&sentence, width)
+                .into_iter()
+                .map(|l| Line::from(Span::raw(l))),
+        );
+    }
+    lines
+}
+
+fn ready_sentence(row: &DeviceRow) -> String {
+    let report = &row.report;
+    let enable = report.result(crate::model::Stage::Enable);
+    match enable.and_then(|r| r.reason.as_deref()) {
+        Some(reason) => diagnosis::sentence(crate::model::Stage::Enable, reason)
+            .map(|s| format!("Nothing to fix. {s}"))
+            .unwrap_or_else(|| "Nothing to fix: automation can log in here.".to_string()),
+        None => "Nothing to fix: automation can log in here.".to_string(),
+    }
+}

@@ -1,0 +1,277 @@
+//! The evidence pane: one section per part of the method, the failing stage's section first.
+//! Every string from the device goes through `text::clean` before it reaches the screen.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{algorithms, host_key};
+use crate::model::{DeviceReport, Stage, Status};
+use crate::tui::text;
+use crate::tui::theme::Theme;
+use crate::tui::view::glyphs;
+
+/// Lines of text the device sent that are shown before "… N more".
+const TEXT_BLOCK_MAX_LINES: usize = 12;
+pub(super) const LABEL_WIDTH: usize = 10;
+
+struct Section {
+    title: &'static str,
+    stages: &'static [Stage],
+    body: fn(&DeviceReport, usize, &Theme) -> Vec<Line<'static>>,
+}
+
+static SECTIONS: &[Section] = &[
+    Section {
+        title: "Connection",
+        stages: &[Stage::Dns, Stage::Tcp],
+        body: connection,
+    },
+    Section {
+        title: "Banner",
+        stages: &[Stage::Banner],
+        body: banner,
+    },
+    Section {
+        title: "Algorithms",
+        stages: &[Stage::Kex],
+        body: algorithms_body,
+    },
+    Section {
+        title: "Host key",
+        stages: &[Stage::HostKey],
+        body: host_key_body,
+    },
+    Section {
+        title: "Authentication",
+        stages: &[Stage::AuthMethods, Stage::Auth],
+        body: authentication,
+    },
+    Section {
+        title: "Session",
+        stages: &[Stage::Prompt, Stage::Enable],
+        body: session,
+    },
+];
+
+pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let first = report.failure.as_ref().map(|f| f.stage).or_else(|| {
+        report
+            .stages
+            .iter()
+            .find(|r| r.status == Status::Warn)
+            .map(|r| r.stage)
+    });
+    let mut order: Vec<&Section> = SECTIONS.iter().collect();
+    if let Some(stage) = first {
+        order.sort_by_key(|s| !s.stages.contains(&stage));
+    }
+    let mut out = Vec::new();
+    for section in order {
+        let mut body = stage_details(report, section.stages, first, width, theme);
+        body.extend((section.body)(report, width, theme));
+        if body.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(heading(section.title, width, theme));
+        out.extend(body);
+    }
+    if out.is_empty() {
+        out.push(Line::styled(
+            "No evidence yet: nothing has come back from this device.",
+            theme.dim,
+        ));
+    }
+    out
+}
+
+fn heading(title: &str, width: usize, theme: &Theme) -> Line<'static> {
+    let rule = width.saturating_sub(title.len() + 4).min(40);
+    Line::from(vec![
+        Span::styled("── ", theme.border),
+        Span::styled(title.to_string(), theme.heading),
+        Span::styled(format!(" {}", "─".repeat(rule)), theme.border),
+    ])
+}
+
+/// Each stage's own sentence, with its mark; not the one the diagnosis already shows.
+fn stage_details(
+    report: &DeviceReport,
+    stages: &[Stage],
+    diagnosed: Option<Stage>,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for &stage in stages {
+        let Some(result) = report.result(stage) else {
+            continue;
+        };
+        if result.detail.is_empty() || diagnosed == Some(stage) {
+            continue;
+        }
+        let style = glyphs::status_style(result.status, theme);
+        let label = format!("{} {}", glyphs::status_glyph(result.status), stage.title());
+        out.extend(labeled(&label, &result.detail, width, style, Style::new()));
+    }
+    out
+}
+
+/// `label` in a fixed-width column, `value` word-wrapped beside it with a hanging indent.
+pub(super) fn labeled(
+    label: &str,
+    value: &str,
+    width: usize,
+    label_style: Style,
+    value_style: Style,
+) -> Vec<Line<'static>> {
+    let value_width = width.saturating_sub(LABEL_WIDTH).max(8);
+    text::wrap(&text::clean(value), value_width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let head = if i == 0 {
+                text::pad(label, LABEL_WIDTH)
+            } else {
+                " ".repeat(LABEL_WIDTH)
+            };
+            Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(part, value_style),
+            ])
+        })
+        .collect()
+}
+
+/// Text the device sent, line by line, bounded, each behind a bar so it reads as quoted.
+pub(super) fn quoted(lines: &[String], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let inner = width.saturating_sub(LABEL_WIDTH + 2);
+    let mut out: Vec<Line> = lines
+        .iter()
+        .take(TEXT_BLOCK_MAX_LINES)
+        .map(|l| {
+            Line::from(vec![
+                Span::raw(" ".repeat(LABEL_WIDTH)),
+                Span::styled("│ ", theme.border),
+                Span::styled(text::fit(&text::clean(l), inner), theme.received),
+            ])
+        })
+        .collect();
+    if lines.len() > TEXT_BLOCK_MAX_LINES {
+        out.push(Line::styled(
+            format!(
+                "{}… {} more lines",
+                " ".repeat(LABEL_WIDTH),
+                lines.len() - TEXT_BLOCK_MAX_LINES
+            ),
+            theme.dim,
+        ));
+    }
+    out
+}
+
+fn connection(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    match &report.address {
+        Some(address) => labeled("address", address, width, theme.dim, Style::new()),
+        None => Vec::new(),
+    }
+}
+
+fn banner(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(b) = &report.banner else {
+        return Vec::new();
+    };
+    let mut out = labeled("raw", &b.raw, width, theme.dim, theme.heading);
+    let mut parts = vec![
+        format!("protocol {}", b.protocol),
+        format!("software {}", b.software),
+    ];
+    if let Some(comments) = &b.comments {
+        parts.push(format!("comments {comments}"));
+    }
+    out.extend(labeled(
+        "parsed",
+        &parts.join(" · "),
+        width,
+        theme.dim,
+        Style::new(),
+    ));
+    if b.pre_banner.is_empty() {
+        out.extend(labeled("before it", "nothing", width, theme.dim, theme.dim));
+    } else {
+        let count = format!(
+            "{} lines of text before the identification",
+            b.pre_banner.len()
+        );
+        out.extend(labeled("before it", &count, width, theme.dim, Style::new()));
+        out.extend(quoted(&b.pre_banner, width, theme));
+    }
+    out
+}
+
+fn algorithms_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    report
+        .algorithms
+        .as_ref()
+        .map(|a| algorithms::lines(a, width, theme))
+        .unwrap_or_default()
+}
+
+fn host_key_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    report
+        .host_key
+        .as_ref()
+        .map(|h| host_key::lines(h, width, theme))
+        .unwrap_or_default()
+}
+
+fn authentication(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(methods) = &report.auth_methods {
+        let list = if methods.is_empty() {
+            "none".to_string()
+        } else {
+            methods.join(", ")
+        };
+        out.extend(labeled("offered", &list, width, theme.dim, theme.heading));
+    }
+    if let Some(banner) = &report.auth_banner {
+        let lines: Vec<String> = banner.lines().map(str::to_string).collect();
+        out.extend(labeled(
+            "banner",
+            "the server's pre-login message:",
+            width,
+            theme.dim,
+            Style::new(),
+        ));
+        out.extend(quoted(&lines, width, theme));
+    }
+    out
+}
+
+fn session(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(profile) = &report.profile {
+        out.extend(labeled("profile", profile, width, theme.dim, Style::new()));
+    }
+    if let Some(prompt) = &report.prompt {
+        out.extend(labeled(
+            "prompt",
+            prompt.trim(),
+            width,
+            theme.dim,
+            theme.heading,
+        ));
+    }
+    if let Some(privileged) = report.privileged {
+        let words = if privileged {
+            "privileged"
+        } else {
+            "not privileged"
+        };
+        out.extend(labeled("mode", words, width, theme.dim, Style::new()));
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! Marks, labels and their styles, shared by every view so a state looks the same everywhere.
+
+use ratatui::style::Style;
+
+use crate::model::{Stage, Status};
+use crate::tui::device::{Outcome, StageMark, WhyKind};
+use crate::tui::theme::Theme;
+
+/// Spinner frames for a running stage; the frame comes from the app's tick counter.
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn spinner(tick: u64) -> &'static str {
+    SPINNER[(tick % SPINNER.len() as u64) as usize]
+}
+
+pub fn status_glyph(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "-",
+    }
+}
+
+pub fn status_style(status: Status, theme: &Theme) -> Style {
+    match status {
+        Status::Ok => theme.ok,
+        Status::Warn => theme.warn,
+        Status::Fail => theme.fail,
+        Status::Skip => theme.skip,
+    }
+}
+
+pub fn mark_glyph(mark: StageMark, tick: u64) -> &'static str {
+    match mark {
+        StageMark::Pending => "·",
+        StageMark::Running => spinner(tick),
+        StageMark::Ended(status) => status_glyph(status),
+        StageMark::NotRun => "-",
+    }
+}
+
+pub fn mark_style(mark: StageMark, theme: &Theme) -> Style {
+    match mark {
+        StageMark::Pending => theme.pending,
+        StageMark::Running => theme.running,
+        StageMark::Ended(status) => status_style(status, theme),
+        StageMark::NotRun => theme.skip,
+    }
+}
+
+pub fn why_style(kind: WhyKind, theme: &Theme) -> Style {
+    match kind {
+        WhyKind::Fail => theme.fail,
+        WhyKind::Warn => theme.warn,
+        WhyKind::Ready => theme.ok,
+        WhyKind::Running => theme.running,
+        WhyKind::Pending => theme.dim,
+    }
+}
+
+/// Three-letter column titles for mid-width terminals.
+pub fn short_label(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Dns => "dns",
+        Stage::Tcp => "tcp",
+        Stage::Banner => "ban",
+        Stage::Kex => "kex",
+        Stage::HostKey => "hky",
+        Stage::AuthMethods => "mth",
+        Stage::Auth => "aut",
+        Stage::Prompt => "prm",
+        Stage::Enable => "ena",
+    }
+}
+
+/// One-letter column titles for the compact strip on narrow terminals.
+pub fn letter(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Dns => "d",
+        Stage::Tcp => "t",
+        Stage::Banner => "b",
+        Stage::Kex => "k",
+        Stage::HostKey => "h",
+        Stage::AuthMethods => "m",
+        Stage::Auth => "a",
+        Stage::Prompt => "p",
+        Stage::Enable => "e",
+    }
+}
+
+/// A group header's words: "7 devices fail at host key", "1 device ready".
+pub fn outcome_label(outcome: Outcome, count: usize) -> String {
+    let one = count == 1;
+    let (verb, rest) = match outcome {
+        Outcome::Failing(stage) => (
+            if one { "fails" } else { "fail" },
+            format!(" at {}", stage.title()),
+        ),
+        Outcome::Running => (
+            if one {
+                "is being probed"
+            } else {
+                "are being probed"
+            },
+            String::new(),
+        ),
+        Outcome::Pending => (
+            if one { "is waiting" } else { "are waiting" },
+            String::new(),
+        ),
+        Outcome::Ready => (if one { "is ready" } else { "are ready" }, String::new()),
+    };
+    format!("{} {verb}{rest}", devices(count))
+}
+
+pub fn outcome_glyph(outcome: Outcome, tick: u64) -> &'static str {
+    match outcome {
+        Outcome::Failing(_) => "✗",
+        Outcome::Running => spinner(tick),
+        Outcome::Pending => "·",
+        Outcome::Ready => "✓",
+    }
+}
+
+pub fn outcome_style(outcome: Outcome, theme: &Theme) -> Style {
+    match outcome {
+        Outcome::Failing(_) => theme.fail,
+        Outcome::Running => theme.running,
+        Outcome::Pending => theme.pending,
+        Outcome::Ready => theme.ok,
+    }
+}
+
+/// "1 device" / "3 devices".
+pub fn devices(n: usize) -> String {
+    if n == 1 {
+        "1 device".to_string()
+    } else {
+        format!("{n} devices")
+    }
+}

@@ -1,0 +1,146 @@
+//! The help overlay: the key table of the screen underneath (the same table that dispatches
+//! the keys) and a legend of the marks and column titles.
+//!
+//! ```text
+//!        ┌ Help · Dashboard ─────────────────────────────┐
+//!        │ ↑/k       previous device                      │  one line per binding,
+//!        │ …                                              │  two columns when the
+//!        │                                                │  screen is short
+//!        │ Marks    · waiting ⠋ running ✓ ok ! warning …  │
+//!        │ Columns  ban banner · hky host key · …         │
+//!        └──────────────────────────────── ?/Esc close ──┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph};
+
+use super::glyphs;
+use crate::model::Stage;
+use crate::tui::keys::{Binding, Component};
+use crate::tui::text;
+use crate::tui::theme::Theme;
+
+const LEGEND_LABEL: usize = 9;
+
+/// `under` is the component whose keys are explained (the one the overlay covers).
+pub fn render(frame: &mut Frame, area: Rect, under: Component, theme: &Theme) {
+    let width = area.width.saturating_sub(4).min(76);
+    let inner_width = width.saturating_sub(4) as usize;
+    let max_rows = area.height.saturating_sub(4) as usize;
+    let lines = content(under, inner_width, max_rows, theme);
+    let height = text::cells(lines.len())
+        .saturating_add(2)
+        .min(area.height.saturating_sub(2));
+    if width < 20 || height < 3 {
+        return;
+    }
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let close: String = Component::Help
+        .bindings()
+        .first()
+        .map(|b| format!(" {} close ", b.keys_label()))
+        .unwrap_or_default();
+    let block = Block::bordered()
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            format!(" Help · {} ", under.title()),
+            theme.title,
+        ))
+        .title_bottom(Line::styled(close, theme.dim).right_aligned())
+        .padding(Padding::horizontal(1));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+fn content(under: Component, width: usize, max_rows: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let legend = legend(under, width, theme);
+    let bindings = under.bindings();
+    let key_width = bindings
+        .iter()
+        .map(|b| text::width(&b.keys_label()))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let single = bindings.len() + 1 + legend.len() <= max_rows;
+    let mut lines: Vec<Line> = if single {
+        bindings
+            .iter()
+            .map(|b| binding_spans(b, key_width, width, theme))
+            .map(Line::from)
+            .collect()
+    } else {
+        let half = bindings.len().div_ceil(2);
+        let column = width.saturating_sub(2) / 2;
+        (0..half)
+            .map(|i| {
+                let mut spans = binding_spans(&bindings[i], key_width, column, theme);
+                if let Some(right) = bindings.get(i + half) {
+                    let used: usize = spans.iter().map(Span::width).sum();
+                    spans.push(Span::raw(" ".repeat(column + 2 - used.min(column))));
+                    spans.extend(binding_spans(right, key_width, column, theme));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    };
+    lines.push(Line::raw(""));
+    lines.extend(legend);
+    lines
+}
+
+fn binding_spans(b: &Binding, key_width: usize, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(text::pad(&b.keys_label(), key_width), theme.key),
+        Span::raw(text::fit(b.help, width.saturating_sub(key_width))),
+    ]
+}
+
+fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let marks = [
+        ("·", "waiting", theme.pending),
+        (glyphs::SPINNER[0], "running", theme.running),
+        ("✓", "ok", theme.ok),
+        ("!", "warning", theme.warn),
+        ("✗", "failed", theme.fail),
+        ("-", "not run", theme.skip),
+    ];
+    let mut spans = vec![Span::styled(
+        text::pad("Marks", LEGEND_LABEL),
+        theme.heading,
+    )];
+    for (glyph, word, style) in marks {
+        spans.push(Span::styled(glyph, style));
+        spans.push(Span::raw(format!(" {word}  ")));
+    }
+    let mut lines = vec![Line::from(spans)];
+    if under == Component::Dashboard {
+        let named: Vec<String> = Stage::ALL
+            .iter()
+            .filter(|s| glyphs::short_label(**s) != s.title())
+            .map(|s| format!("{} {}", glyphs::short_label(*s), s.title()))
+            .collect();
+        let letters: String = Stage::ALL.iter().map(|s| glyphs::letter(*s)).collect();
+        let words = format!(
+            "{}; narrow screens show one letter each: {letters}",
+            named.join(" · ")
+        );
+        for (i, part) in text::wrap(&words, width.saturating_sub(LEGEND_LABEL))
+            .into_iter()
+            .enumerate()
+        {
+            let label = if i == 0 { "Columns" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(text::pad(label, LEGEND_LABEL), theme.heading),
+                Span::raw(part),
+            ]));
+        }
+    }
+    lines
+}

@@ -1,0 +1,33 @@
+//! Rendering: one module per view or widget. Views read the app state; the only things they
+//! write back are sizes and scroll positions learnt from the frame.
+
+pub mod dashboard;
+pub mod drilldown;
+pub mod filter_input;
+pub mod glyphs;
+pub mod header;
+pub mod help;
+pub mod hint_bar;
+pub mod selection_line;
+
+use ratatui::Frame;
+
+use super::app::{App, Screen};
+use super::keys::Component;
+
+/// Draws the whole screen for the current state.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    app.refresh();
+    let area = frame.area();
+    match app.ui.screen {
+        Screen::Dashboard => dashboard::render(frame, area, app),
+        Screen::Drilldown(device) => drilldown::render(frame, area, app, device),
+    }
+    if app.ui.help {
+        let under = match app.ui.screen {
+            Screen::Dashboard => Component::Dashboard,
+            Screen::Drilldown(_) => Component::Drilldown,
+        };
+        help::render(frame, area, under, &app.theme);
+    }
+}
