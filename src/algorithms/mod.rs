@@ -1,4 +1,8 @@
 //! Algorithm knowledge: negotiation per RFC 4253, client profiles, notes and fixes.
 
 pub mod allowlist;
+pub mod clients;
+pub mod compat;
 pub mod negotiate;
+pub mod notes;
+pub mod snippets;
