@@ -12,5 +12,5 @@ pub mod model;
 pub mod profile;
 pub mod report;
 pub mod secret;
-pub mod wire;
 pub mod tui;
+pub mod wire;

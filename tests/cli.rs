@@ -20,7 +20,10 @@ fn sshtriage(args: &[&str]) -> Output {
         if child.try_wait().expect("wait").is_some() {
             return child.wait_with_output().expect("output");
         }
-        assert!(std::time::Instant::now() < deadline, "sshtriage did not exit");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sshtriage did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -28,7 +31,13 @@ fn sshtriage(args: &[&str]) -> Output {
 #[test]
 fn refused_device_exits_1_with_a_summary() {
     let port = support::sshd::free_port();
-    let out = sshtriage(&["check", "--host", &format!("127.0.0.1:{port}"), "--timeout", "2s"]);
+    let out = sshtriage(&[
+        "check",
+        "--host",
+        &format!("127.0.0.1:{port}"),
+        "--timeout",
+        "2s",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL tcp/refused"), "{text}");

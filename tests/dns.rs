@@ -47,14 +47,16 @@ fn question_len(q: &[u8]) -> usize {
 }
 
 async fn probe_with(server: std::net::SocketAddr, host: &str) -> sshtriage::model::DeviceReport {
-    let shared = Shared {
-        settings: Settings::default(),
-        resolver: Resolver::with_server(server),
-    };
-    let device = &devices(&format!("[[device]]\nhost = \"{host}\"\ntimeout = \"3s\"\n"))[0];
-    tokio::time::timeout(Duration::from_secs(20), engine::probe(device, &shared, 0, None))
-        .await
-        .expect("bounded")
+    let shared = Shared::with_resolver(Settings::default(), Resolver::with_server(server));
+    let device = &devices(&format!(
+        "[[device]]\nhost = \"{host}\"\ntimeout = \"3s\"\n"
+    ))[0];
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        engine::probe(device, &shared, 0, None),
+    )
+    .await
+    .expect("bounded")
 }
 
 #[tokio::test]
@@ -75,18 +77,30 @@ async fn name_without_addresses() {
 #[tokio::test]
 async fn etc_hosts_is_honoured_and_literals_skip_the_lookup() {
     let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
-    if hosts.lines().any(|l| l.split_whitespace().skip(1).any(|n| n == "localhost")) {
+    if hosts
+        .lines()
+        .any(|l| l.split_whitespace().skip(1).any(|n| n == "localhost"))
+    {
         let port = support::sshd::free_port();
-        let device = &devices(&format!("[[device]]\nhost = \"localhost\"\nport = {port}\ntimeout = \"3s\"\n"))[0];
+        let device = &devices(&format!(
+            "[[device]]\nhost = \"localhost\"\nport = {port}\ntimeout = \"3s\"\n"
+        ))[0];
         let report = probe_one(device).await;
         let dns = report.result(Stage::Dns).unwrap();
         assert_eq!(dns.status, Status::Ok, "{}", dns.detail);
-        assert!(dns.detail.contains("127.0.0.1") || dns.detail.contains("::1"), "{}", dns.detail);
+        assert!(
+            dns.detail.contains("127.0.0.1") || dns.detail.contains("::1"),
+            "{}",
+            dns.detail
+        );
         assert_failure(&report, Stage::Tcp, "refused");
     } else {
         eprintln!("SKIP part: /etc/hosts has no localhost entry");
     }
     let device = &devices("[[device]]\nhost = \"::1\"\nport = 1\ntimeout = \"2s\"\n")[0];
     let report = probe_one(device).await;
-    assert_eq!(report.result(Stage::Dns).unwrap().reason.as_deref(), Some("literal_ip"));
+    assert_eq!(
+        report.result(Stage::Dns).unwrap().reason.as_deref(),
+        Some("literal_ip")
+    );
 }

@@ -42,13 +42,19 @@ impl Default for Settings {
 pub struct Shared {
     pub settings: Settings,
     pub resolver: stages::dns::Resolver,
+    pub profiles: crate::profile::Profiles,
 }
 
 impl Shared {
     pub fn new(settings: Settings) -> Shared {
+        Shared::with_resolver(settings, stages::dns::Resolver::from_system())
+    }
+
+    pub fn with_resolver(settings: Settings, resolver: stages::dns::Resolver) -> Shared {
         Shared {
             settings,
-            resolver: stages::dns::Resolver::from_system(),
+            resolver,
+            profiles: crate::profile::Profiles::embedded(),
         }
     }
 }

@@ -38,6 +38,11 @@ pub struct Probe<'a> {
     pub session: Option<russh::client::Handle<Client>>,
     pub captured: Arc<Mutex<Captured>>,
     pub shell: Option<super::stages::shell::Shell>,
+    pub known_hosts: Option<crate::known_hosts::KnownHosts>,
+    /// Set once the server accepted us (`none` or a credential).
+    pub authenticated: bool,
+    /// The platform profile the prompt stage settled on.
+    pub profile_name: Option<String>,
 }
 
 impl<'a> Probe<'a> {
@@ -68,6 +73,9 @@ impl<'a> Probe<'a> {
             session: None,
             captured: Arc::default(),
             shell: None,
+            known_hosts: None,
+            authenticated: false,
+            profile_name: None,
         }
     }
 
@@ -91,7 +99,7 @@ impl<'a> Probe<'a> {
         if self.report.transcript.len() >= MAX_TRANSCRIPT_LINES {
             return;
         }
-        let at_ms = self.elapsed_ms();
+        let at_ms = round_ms(self.elapsed_ms());
         let text = self.redactor.redact(text);
         self.report.transcript.push(TranscriptLine {
             at_ms,

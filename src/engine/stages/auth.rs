@@ -1,5 +1,329 @@
-use super::super::{Outcome, Probe};
+//! `auth`: publickey (key file, inline key, ssh-agent, default identities), then password, then
+//! keyboard-interactive answering password prompts. Only reached when the host key did not
+//! contradict known_hosts (or the user overrode that for this run).
 
-pub async fn run(_p: &mut Probe<'_>) -> Outcome {
-    Outcome::skip("not_implemented", "not implemented yet")
+use super::super::{Outcome, Probe};
+use crate::inventory::KeySource;
+use crate::known_hosts::fingerprint;
+use crate::model::Direction;
+use russh::client::{AuthResult, KeyboardInteractiveAuthResponse};
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Keyboard-interactive rounds answered before giving up (servers may chain prompts).
+const MAX_KBD_ROUNDS: usize = 5;
+
+enum Step {
+    Done(Outcome),
+    Rejected(Vec<String>),
+}
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    if p.authenticated {
+        return Outcome::ok_because("none_accepted", "no authentication was needed");
+    }
+    let offered = p.report.auth_methods.clone().unwrap_or_default();
+    if p.device.credentials.is_empty() {
+        return Outcome::fail(
+            "no_credentials",
+            format!(
+                "no password, key or agent is configured for this device; the server accepts {}",
+                offered.join(",")
+            ),
+        );
+    }
+    let user = p.username();
+    let mut tried: Vec<String> = Vec::new();
+    let mut remaining = offered.clone();
+    let offers = |m: &str, remaining: &[String]| remaining.iter().any(|o| o == m);
+
+    if offers("publickey", &remaining) {
+        let keys = match load_keys(p) {
+            Ok(keys) => keys,
+            Err(outcome) => return outcome,
+        };
+        for (label, key) in keys {
+            tried.push(format!("publickey {label}"));
+            match try_key(p, &user, key).await {
+                Step::Done(outcome) => return outcome,
+                Step::Rejected(r) => remaining = r,
+            }
+        }
+        if p.device.credentials.agent {
+            match try_agent(p, &user, &mut tried).await {
+                Some(Step::Done(outcome)) => return outcome,
+                Some(Step::Rejected(r)) => remaining = r,
+                None => {}
+            }
+        }
+    }
+    if let Some(password) = p.device.credentials.password.clone() {
+        if offers("password", &remaining) {
+            tried.push("password".into());
+            p.transcript(
+                Direction::Sent,
+                &format!("userauth password for {user}: ********"),
+            );
+            let result = p
+                .session_mut()
+                .authenticate_password(&user, password.expose())
+                .await;
+            match judge(p, result, "password") {
+                Step::Done(outcome) => return outcome,
+                Step::Rejected(r) => remaining = r,
+            }
+        }
+        if offers("keyboard-interactive", &remaining) {
+            tried.push("keyboard-interactive".into());
+            match keyboard_interactive(p, &user, password.expose()).await {
+                Step::Done(outcome) => return outcome,
+                Step::Rejected(r) => remaining = r,
+            }
+        }
+    }
+    if tried.is_empty() {
+        return Outcome::fail(
+            "no_usable_method",
+            format!(
+                "the server accepts {} but this device has only {} configured",
+                offered.join(","),
+                p.credential_kinds().join(" and ")
+            ),
+        );
+    }
+    Outcome::fail(
+        "rejected",
+        format!(
+            "authentication failed for {user}: the server rejected {}; methods that can continue: {}",
+            tried.join(", "),
+            if remaining.is_empty() {
+                "none".into()
+            } else {
+                remaining.join(",")
+            }
+        ),
+    )
+}
+
+impl Probe<'_> {
+    fn session_mut(&mut self) -> &mut russh::client::Handle<super::super::client::Client> {
+        self.session
+            .as_mut()
+            .expect("auth runs only after kex opened a session")
+    }
+}
+
+fn judge(p: &mut Probe<'_>, result: Result<AuthResult, russh::Error>, method: &str) -> Step {
+    match result {
+        Ok(AuthResult::Success) => {
+            p.authenticated = true;
+            p.transcript(Direction::Note, &format!("{method}: accepted"));
+            Step::Done(Outcome::ok(format!(
+                "{} logged in with {method}",
+                p.username()
+            )))
+        }
+        Ok(AuthResult::Failure {
+            remaining_methods,
+            partial_success,
+        }) => {
+            let remaining: Vec<String> = remaining_methods
+                .iter()
+                .map(|m| <&str>::from(m).to_owned())
+                .collect();
+            if partial_success {
+                return Step::Done(Outcome::fail(
+                    "partial",
+                    format!(
+                        "{method} was accepted but the server wants another factor: {}",
+                        remaining.join(",")
+                    ),
+                ));
+            }
+            p.transcript(Direction::Note, &format!("{method}: rejected"));
+            Step::Rejected(remaining)
+        }
+        Err(e) => Step::Done(Outcome::fail(
+            "closed",
+            format!("the server closed the session during {method} authentication: {e}"),
+        )),
+    }
+}
+
+async fn try_key(p: &mut Probe<'_>, user: &str, key: PrivateKey) -> Step {
+    // RSA keys sign with rsa-sha2-512/256 when the server announces it (RFC 8332), else ssh-rsa.
+    let hash = if key.algorithm().is_rsa() {
+        match p.session_mut().best_supported_rsa_hash().await {
+            Ok(Some(Some(hash))) => Some(hash),
+            Ok(Some(None)) => None,
+            _ => Some(HashAlg::Sha256),
+        }
+    } else {
+        None
+    };
+    let label = format!("{} {}", key.algorithm(), fingerprint(key.public_key()));
+    p.transcript(
+        Direction::Sent,
+        &format!("userauth publickey for {user}: {label}"),
+    );
+    let key = PrivateKeyWithHashAlg::new(Arc::new(key), hash);
+    let result = p.session_mut().authenticate_publickey(user, key).await;
+    judge(p, result, "publickey")
+}
+
+async fn try_agent(p: &mut Probe<'_>, user: &str, tried: &mut Vec<String>) -> Option<Step> {
+    let mut agent = match russh::keys::agent::client::AgentClient::connect_env().await {
+        Ok(a) => a,
+        Err(e) => {
+            p.transcript(Direction::Note, &format!("ssh-agent unavailable: {e}"));
+            return None;
+        }
+    };
+    let identities = agent.request_identities().await.unwrap_or_default();
+    let mut last = None;
+    for identity in identities {
+        let russh::keys::agent::AgentIdentity::PublicKey { key, .. } = identity else {
+            continue;
+        };
+        let label = format!("{} {} (agent)", key.algorithm(), fingerprint(&key));
+        tried.push(format!("publickey {label}"));
+        p.transcript(
+            Direction::Sent,
+            &format!("userauth publickey for {user}: {label}"),
+        );
+        let hash = if key.algorithm().is_rsa() {
+            Some(HashAlg::Sha256)
+        } else {
+            None
+        };
+        let result = p
+            .session_mut()
+            .authenticate_publickey_with(user, key, hash, &mut agent)
+            .await
+            .map_err(|e| russh::Error::IO(std::io::Error::other(e.to_string())));
+        match judge(p, result, "publickey (agent)") {
+            Step::Done(outcome) => return Some(Step::Done(outcome)),
+            rejected => last = Some(rejected),
+        }
+    }
+    last
+}
+
+async fn keyboard_interactive(p: &mut Probe<'_>, user: &str, password: &str) -> Step {
+    p.transcript(
+        Direction::Sent,
+        &format!("userauth keyboard-interactive for {user}"),
+    );
+    let mut reply = p
+        .session_mut()
+        .authenticate_keyboard_interactive_start(user, None)
+        .await;
+    for _ in 0..MAX_KBD_ROUNDS {
+        match reply {
+            Ok(KeyboardInteractiveAuthResponse::Success) => {
+                return judge(p, Ok(AuthResult::Success), "keyboard-interactive");
+            }
+            Ok(KeyboardInteractiveAuthResponse::Failure {
+                remaining_methods,
+                partial_success,
+            }) => {
+                return judge(
+                    p,
+                    Ok(AuthResult::Failure {
+                        remaining_methods,
+                        partial_success,
+                    }),
+                    "keyboard-interactive",
+                );
+            }
+            Ok(KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. }) => {
+                let answers: Vec<String> = prompts
+                    .iter()
+                    .map(|q| {
+                        let asks_password = q.prompt.to_lowercase().contains("pass");
+                        p.transcript(
+                            Direction::Received,
+                            &format!("keyboard-interactive prompt: {}", q.prompt.trim()),
+                        );
+                        if asks_password {
+                            password.to_owned()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect();
+                p.transcript(Direction::Sent, "keyboard-interactive answers: ********");
+                reply = p
+                    .session_mut()
+                    .authenticate_keyboard_interactive_respond(answers)
+                    .await;
+            }
+            Err(e) => {
+                return Step::Done(Outcome::fail(
+                    "closed",
+                    format!("the server closed the session during keyboard-interactive: {e}"),
+                ));
+            }
+        }
+    }
+    Step::Done(Outcome::fail(
+        "rejected",
+        format!("keyboard-interactive asked more than {MAX_KBD_ROUNDS} rounds of questions"),
+    ))
+}
+
+/// The private keys to offer, in order: the configured key, then (look_for_keys) ~/.ssh.
+fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
+    let c = &p.device.credentials;
+    let passphrase = c.passphrase.as_ref().map(|s| s.expose().to_owned());
+    let mut keys = Vec::new();
+    match &c.key {
+        Some(KeySource::File(path)) => {
+            let key = russh::keys::load_secret_key(path, passphrase.as_deref())
+                .map_err(|e| unreadable(&path.display().to_string(), &e, passphrase.is_some()))?;
+            keys.push((path.display().to_string(), key));
+        }
+        Some(KeySource::Inline(text)) => {
+            let key = russh::keys::decode_secret_key(text.expose(), passphrase.as_deref())
+                .map_err(|e| unreadable("the inline key", &e, passphrase.is_some()))?;
+            keys.push(("inline key".to_owned(), key));
+        }
+        None => {}
+    }
+    if let (true, Some(home)) = (c.look_for_keys, std::env::var_os("HOME")) {
+        {
+            for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+                let path = PathBuf::from(&home).join(".ssh").join(name);
+                if !path.exists() {
+                    continue;
+                }
+                match russh::keys::load_secret_key(&path, passphrase.as_deref()) {
+                    Ok(key) => keys.push((path.display().to_string(), key)),
+                    Err(e) => {
+                        let note = format!("skipped {}: {e}", path.display());
+                        p.transcript(Direction::Note, &note);
+                    }
+                }
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn unreadable(what: &str, e: &russh::keys::Error, had_passphrase: bool) -> Outcome {
+    use russh::keys::Error as E;
+    let why = match e {
+        E::KeyIsEncrypted if !had_passphrase => {
+            "it is encrypted and no passphrase is configured (passphrase_env or passphrase_file)"
+                .to_owned()
+        }
+        E::KeyIsEncrypted | E::KeyIsCorrupt => {
+            "the passphrase is wrong or the key is corrupt".to_owned()
+        }
+        E::UnsupportedKeyType { .. } => format!("unsupported key format: {e}"),
+        E::IO(io) => format!("cannot read it: {io}"),
+        other => format!("unsupported or corrupt key: {other}"),
+    };
+    Outcome::fail("key_unreadable", format!("{what}: {why}"))
 }

@@ -14,6 +14,10 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     if let Err(e) = stream.write_all(ours.as_bytes()).await {
         return io_failure(&e, "while sending our identification");
     }
+    p.transcript(
+        crate::model::Direction::Sent,
+        &p.shared.settings.client_ident.clone(),
+    );
     p.report.banner = Some(BannerEvidence::default());
     let mut buf: Vec<u8> = Vec::with_capacity(512);
     let mut chunk = [0u8; 2048];
@@ -25,6 +29,8 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 if line.len() + 2 > MAX_IDENT_LEN {
                     return too_long(line.len() + 2);
                 }
+                let shown = String::from_utf8_lossy(&line).into_owned();
+                p.transcript(crate::model::Direction::Received, &shown);
                 let outcome = identified(p, &line);
                 p.server_ident = line;
                 p.received = rest;

@@ -1,9 +1,155 @@
-use super::super::{Outcome, Probe};
+//! `enable`: from an unprivileged prompt, send the profile's enable command, answer the
+//! password prompt with the enable secret, and check for the privileged prompt.
 
-pub async fn run(_p: &mut Probe<'_>) -> Outcome {
-    Outcome::skip("not_implemented", "not implemented yet")
+use super::super::{Outcome, Probe};
+use super::prompt::{chosen_profile, last_lines, log_received};
+use crate::model::Direction;
+use crate::profile::{self, EnableReply};
+use std::time::Duration;
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    let Some(profile) = chosen_profile(p) else {
+        return Outcome::skip("not_applicable", "no platform profile was chosen");
+    };
+    let name = profile.name.clone();
+    let Some(spec) = profile.enable.clone() else {
+        return Outcome::skip("not_applicable", format!("{name} has no enable step"));
+    };
+    match p.report.privileged {
+        Some(true) => {
+            return Outcome::ok_because(
+                "already_privileged",
+                format!(
+                    "already at a privileged prompt `{}`",
+                    p.report.prompt.clone().unwrap_or_default()
+                ),
+            );
+        }
+        None => return Outcome::skip("not_applicable", format!("{name} has no privilege levels")),
+        Some(false) => {}
+    }
+    if let Err(outcome) = send(p, &format!("{}\r", spec.command), &spec.command).await {
+        return outcome;
+    }
+    let start = mark(p);
+    match wait_reply(p, &name, start).await {
+        Err(outcome) => outcome,
+        Ok(EnableReply::Privileged(m)) => privileged(p, &m.prompt, "enable needed no password"),
+        Ok(EnableReply::PasswordPrompt) => {
+            let Some(secret) = p.device.enable_secret.clone() else {
+                // Leave the password prompt cleanly.
+                let _ = send(p, "\r", "⏎").await;
+                return Outcome::fail(
+                    "no_secret",
+                    "the device asks for an enable password and none is configured (enable_secret, enable_secret_env or ansible_become_password)",
+                );
+            };
+            let after_secret = mark(p);
+            if let Err(outcome) = send(p, &format!("{}\r", secret.expose()), "********").await {
+                return outcome;
+            }
+            match wait_reply(p, &name, after_secret).await {
+                Err(outcome) => outcome,
+                Ok(EnableReply::Privileged(m)) => {
+                    privileged(p, &m.prompt, "enable secret accepted")
+                }
+                Ok(EnableReply::PasswordPrompt) => {
+                    let _ = send(p, "\r\r", "⏎⏎").await;
+                    Outcome::fail(
+                        "bad_secret",
+                        "the device asked for the enable password again: the enable secret is wrong",
+                    )
+                }
+                Ok(EnableReply::Error(line)) => Outcome::fail(
+                    "bad_secret",
+                    format!("the enable secret was rejected: the device answered \"{line}\""),
+                ),
+                Ok(EnableReply::StillUnprivileged(m)) => Outcome::fail(
+                    "bad_secret",
+                    format!(
+                        "still at the unprivileged prompt `{}` after the enable secret",
+                        m.prompt
+                    ),
+                ),
+                Ok(EnableReply::Pending) => timed_out(p, "the reply"),
+            }
+        }
+        Ok(EnableReply::Error(line)) => Outcome::fail(
+            "rejected",
+            format!(
+                "`{}` was refused: the device answered \"{line}\"",
+                spec.command
+            ),
+        ),
+        Ok(EnableReply::StillUnprivileged(m)) => Outcome::fail(
+            "rejected",
+            format!("`{}` left the device at `{}`", spec.command, m.prompt),
+        ),
+        Ok(EnableReply::Pending) => timed_out(p, "the reply"),
+    }
 }
 
-pub fn timed_out(_p: &mut Probe<'_>, limit: &str) -> Outcome {
-    Outcome::fail("timeout", format!("nothing within {limit}"))
+fn privileged(p: &mut Probe<'_>, prompt: &str, how: &str) -> Outcome {
+    p.report.prompt = Some(prompt.to_owned());
+    p.report.privileged = Some(true);
+    Outcome::ok(format!("{how}; privileged prompt `{prompt}`"))
+}
+
+fn mark(p: &Probe<'_>) -> usize {
+    p.shell.as_ref().map(|s| s.mark()).unwrap_or(0)
+}
+
+async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome> {
+    p.transcript(Direction::Sent, shown);
+    match p.shell.as_mut() {
+        Some(shell) => shell
+            .send(text)
+            .await
+            .map_err(|_| Outcome::fail("closed", "the device closed the shell")),
+        None => Err(Outcome::fail("closed", "no shell")),
+    }
+}
+
+/// Reads until the output since `mark` says something definite.
+async fn wait_reply(
+    p: &mut Probe<'_>,
+    profile_name: &str,
+    mark: usize,
+) -> Result<EnableReply, Outcome> {
+    loop {
+        let chunk = match p.shell.as_mut() {
+            Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
+            None => return Err(Outcome::fail("closed", "no shell")),
+        };
+        match chunk {
+            Ok(Some(text)) => log_received(p, &text),
+            Ok(None) => continue,
+            Err(_) => {
+                return Err(Outcome::fail(
+                    "closed",
+                    format!("the device closed the shell{}", last_lines(p)),
+                ));
+            }
+        }
+        let since = p
+            .shell
+            .as_ref()
+            .map(|s| s.text_since(mark))
+            .unwrap_or_default();
+        let Some(profile) = p.shared.profiles.get(profile_name) else {
+            return Err(Outcome::fail("failed", "profile vanished"));
+        };
+        match profile::classify_enable_reply(profile, &since) {
+            EnableReply::Pending => continue,
+            reply => return Ok(reply),
+        }
+    }
+}
+
+pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
+    let detail = format!(
+        "no privileged prompt or password prompt within {limit} after `enable`{}",
+        last_lines(p)
+    );
+    Outcome::fail("timeout", p.redactor.redact(&detail))
 }

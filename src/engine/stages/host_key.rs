@@ -1,16 +1,168 @@
-//! `host_key`: placeholder until the known_hosts matcher lands.
+//! `host_key`: the key the server proved in the key exchange, checked against known_hosts.
+//! Never writes known_hosts: fixes do that, with the user's confirmation.
 
 use super::super::{Outcome, Probe};
-use crate::model::DeviceReport;
+use crate::inventory::HostKeyPolicy;
+use crate::known_hosts::{self, KnownHosts, Marker};
+use crate::model::{DeviceReport, Direction, HostKeyEvidence, KnownHostsEntry, Verdict};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
-pub async fn run(_p: &mut Probe<'_>) -> Outcome {
-    Outcome::skip("not_implemented", "not implemented yet")
+/// The files OpenSSH reads when the device names none.
+pub fn default_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        files.push(PathBuf::from(home).join(".ssh/known_hosts"));
+    }
+    files.push(PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    files
 }
 
-pub fn flag_shared_keys(_reports: &mut [DeviceReport]) {}
-
 impl Probe<'_> {
-    pub fn host_key_types_on_file(&self) -> Vec<String> {
-        Vec::new()
+    /// known_hosts for this device, read once per probe.
+    pub fn known_hosts(&mut self) -> &KnownHosts {
+        if self.known_hosts.is_none() {
+            let files = if self.device.known_hosts.is_empty() {
+                default_files()
+            } else {
+                self.device.known_hosts.clone()
+            };
+            let kh = KnownHosts::load(&files);
+            for w in kh.warnings() {
+                let text = format!("known_hosts: {w} (line skipped)");
+                self.transcript(Direction::Note, &text);
+            }
+            self.known_hosts = Some(kh);
+        }
+        self.known_hosts
+            .get_or_insert_with(|| KnownHosts::load(&[]))
+    }
+
+    /// The names a known_hosts entry may use for this device: the name typed and the address.
+    pub fn host_names(&self) -> Vec<String> {
+        let mut names = vec![self.device.host.clone()];
+        if let Some(addr) = self.report.address.as_ref().filter(|a| !names.contains(a)) {
+            names.push(addr.clone());
+        }
+        names
+    }
+
+    /// Key types known_hosts holds for this host, to be preferred in the key exchange.
+    pub fn host_key_types_on_file(&mut self) -> Vec<String> {
+        let names = self.host_names();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let port = self.device.port;
+        self.known_hosts().algorithms_for(&refs, port)
+    }
+}
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    let captured = p.captured.lock().map(|c| c.clone()).unwrap_or_default();
+    let Some(key) = captured.server_key else {
+        return Outcome::fail("failed", "the key exchange completed without a host key");
+    };
+    let names = p.host_names();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let port = p.device.port;
+    let check = p.known_hosts().check(&refs, port, &key);
+    let algorithm = key.algorithm().to_string();
+    let fingerprint = known_hosts::fingerprint(&key);
+    let entries: Vec<KnownHostsEntry> = check
+        .entries
+        .iter()
+        .map(|e| KnownHostsEntry {
+            file: e.file.display().to_string(),
+            line: e.line,
+            algorithm: e.algorithm.clone(),
+            fingerprint: e.fingerprint.clone(),
+            marker: e.marker.map(|m| match m {
+                Marker::Revoked => "revoked".to_owned(),
+                Marker::CertAuthority => "cert-authority".to_owned(),
+            }),
+        })
+        .collect();
+    let verdict = match check.verdict {
+        known_hosts::Verdict::Match => Verdict::Match,
+        known_hosts::Verdict::Unknown => Verdict::Unknown,
+        known_hosts::Verdict::Changed => Verdict::Changed,
+        known_hosts::Verdict::Revoked => Verdict::Revoked,
+    };
+    p.report.host_key = Some(HostKeyEvidence {
+        algorithm: algorithm.clone(),
+        fingerprint: fingerprint.clone(),
+        verdict,
+        entries: entries.clone(),
+        openssh: key.to_openssh().unwrap_or_default(),
+        shared_with: Vec::new(),
+    });
+    let place = |e: &KnownHostsEntry| format!("{}:{}", e.file, e.line);
+    match verdict {
+        Verdict::Match => {
+            let at = check
+                .entries
+                .iter()
+                .find(|e| e.matches_key)
+                .map(|e| format!("{}:{}", e.file.display(), e.line))
+                .unwrap_or_default();
+            Outcome::ok(format!("{algorithm} {fingerprint} matches {at}"))
+        }
+        Verdict::Unknown => {
+            let detail = format!(
+                "{algorithm} {fingerprint} is not in known_hosts; after checking it out of band, accept it with `sshtriage known-hosts accept`"
+            );
+            match p.device.host_key_policy {
+                HostKeyPolicy::Strict => {
+                    Outcome::fail("unknown", format!("{detail} (policy strict)"))
+                }
+                HostKeyPolicy::AcceptNew | HostKeyPolicy::Warn => Outcome::warn("unknown", detail),
+            }
+        }
+        Verdict::Changed => {
+            let conflicting: Vec<String> = entries
+                .iter()
+                .filter(|e| e.marker.is_none())
+                .map(|e| format!("{} at {}", e.fingerprint, place(e)))
+                .collect();
+            Outcome::fail(
+                "changed",
+                format!(
+                    "REMOTE HOST IDENTIFICATION HAS CHANGED: the server presents {algorithm} {fingerprint}; known_hosts has {}. After a lab redeploy this is expected: prune the stale entry (`sshtriage known-hosts prune --host {}`)",
+                    conflicting.join(", "),
+                    p.device.host
+                ),
+            )
+        }
+        Verdict::Revoked => Outcome::fail(
+            "revoked",
+            format!(
+                "{algorithm} {fingerprint} is marked @revoked in known_hosts ({})",
+                entries
+                    .iter()
+                    .filter(|e| e.marker.as_deref() == Some("revoked"))
+                    .map(place)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+    }
+}
+
+/// Marks devices of one run that presented the same host key: cloned images share keys, and
+/// a changed-key warning for one then hides a man in the middle for another.
+pub fn flag_shared_keys(reports: &mut [DeviceReport]) {
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        if let Some(hk) = &r.host_key {
+            by_key.entry(hk.fingerprint.clone()).or_default().push(i);
+        }
+    }
+    for indices in by_key.values().filter(|v| v.len() > 1) {
+        let names: Vec<String> = indices.iter().map(|i| reports[*i].name.clone()).collect();
+        for i in indices {
+            let own = reports[*i].name.clone();
+            if let Some(hk) = &mut reports[*i].host_key {
+                hk.shared_with = names.iter().filter(|n| **n != own).cloned().collect();
+            }
+        }
     }
 }

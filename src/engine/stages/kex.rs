@@ -65,6 +65,16 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             );
         }
     };
+    p.transcript(
+        crate::model::Direction::Received,
+        &format!(
+            "KEXINIT kex={} host_key={} cipher={} mac={}",
+            server.kex.join(","),
+            server.host_key.join(","),
+            server.cipher_c2s.join(","),
+            server.mac_c2s.join(",")
+        ),
+    );
     let mut offer = p.device.offer.clone();
     offer.prefer_host_keys(&p.host_key_types_on_file());
     let client = offer.as_lists();

@@ -1,9 +1,168 @@
-use super::super::{Outcome, Probe};
+//! `prompt`: open a shell like a human would, read through banner and MOTD until the profile's
+//! prompt pattern matches at the end of the output; if nothing comes, press Enter with growing
+//! delays, as Netmiko does.
 
-pub async fn run(_p: &mut Probe<'_>) -> Outcome {
-    Outcome::skip("not_implemented", "not implemented yet")
+use super::super::{Outcome, Probe};
+use super::shell::Shell;
+use crate::model::Direction;
+use crate::profile::{self, Profile};
+use std::time::Duration;
+
+/// How long to wait for output before nudging with a carriage return, growing each time.
+const NUDGE_AFTER: [Duration; 6] = [
+    Duration::from_millis(800),
+    Duration::from_millis(1500),
+    Duration::from_secs(2),
+    Duration::from_secs(3),
+    Duration::from_secs(5),
+    Duration::from_secs(8),
+];
+
+pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    let Some(session) = p.session.as_ref() else {
+        return Outcome::fail("closed", "no SSH session");
+    };
+    let shell = match Shell::open(session).await {
+        Ok(shell) => shell,
+        Err(outcome) => return outcome,
+    };
+    p.shell = Some(shell);
+    let chosen = match p.device.profile.as_str() {
+        "auto" => None,
+        name => match p.shared.profiles.get(name) {
+            Some(profile) => Some(profile.name.clone()),
+            None => {
+                return Outcome::fail(
+                    "unknown_profile",
+                    format!(
+                        "no platform profile named `{name}` (known: {})",
+                        p.shared.profiles.names().join(", ")
+                    ),
+                );
+            }
+        },
+    };
+    let software = p
+        .report
+        .banner
+        .as_ref()
+        .map(|b| b.software.clone())
+        .unwrap_or_default();
+    let mut nudges = 0;
+    let mut quiet_for = Duration::ZERO;
+    loop {
+        let wait = NUDGE_AFTER[nudges.min(NUDGE_AFTER.len() - 1)];
+        let chunk = match p.shell.as_mut() {
+            Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
+            None => return Outcome::fail("closed", "no shell"),
+        };
+        match chunk {
+            Ok(Some(text)) => {
+                quiet_for = Duration::ZERO;
+                log_received(p, &text);
+            }
+            Ok(None) => quiet_for += Duration::from_millis(250),
+            Err(_) => {
+                return Outcome::fail(
+                    "closed",
+                    format!(
+                        "the device closed the shell before a prompt appeared{}",
+                        last_lines(p)
+                    ),
+                );
+            }
+        }
+        let output = p
+            .shell
+            .as_ref()
+            .map(|s| s.text_since(0))
+            .unwrap_or_default();
+        if let Some(outcome) = found(p, chosen.as_deref(), &software, &output) {
+            return outcome;
+        }
+        if quiet_for >= wait {
+            quiet_for = Duration::ZERO;
+            nudges += 1;
+            p.transcript(Direction::Sent, "⏎");
+            let sent = match p.shell.as_mut() {
+                Some(shell) => shell.send("\r").await.is_ok(),
+                None => false,
+            };
+            if !sent {
+                return Outcome::fail("closed", "the device closed the shell");
+            }
+        }
+    }
 }
 
-pub fn timed_out(_p: &mut Probe<'_>, limit: &str) -> Outcome {
-    Outcome::fail("timeout", format!("nothing within {limit}"))
+/// The prompt at the end of `output`, by the chosen profile or by auto-detection.
+fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) -> Option<Outcome> {
+    let (profile_name, prompt, how) = match chosen {
+        Some(name) => {
+            let profile = p.shared.profiles.get(name)?;
+            let m = profile::find_prompt(profile, output)?;
+            (profile.name.clone(), m, "as configured".to_owned())
+        }
+        None => {
+            let d = profile::auto_detect(&p.shared.profiles, software, output)?;
+            (d.profile.clone(), d.prompt, format!("auto: {}", d.reason))
+        }
+    };
+    p.report.prompt = Some(prompt.prompt.clone());
+    p.report.privileged = prompt.privileged;
+    p.report.profile = Some(format!("{profile_name} ({how})"));
+    p.profile_name = Some(profile_name.clone());
+    let level = match prompt.privileged {
+        Some(true) => ", privileged",
+        Some(false) => ", unprivileged",
+        None => "",
+    };
+    Some(Outcome::ok(format!(
+        "prompt `{}` ({profile_name}{level}) after {:.1}s",
+        prompt.prompt,
+        p.elapsed_ms() / 1000.0
+    )))
+}
+
+/// Adds device output to the transcript line by line, escapes removed.
+pub fn log_received(p: &mut Probe<'_>, text: &str) {
+    let clean = profile::normalize(text);
+    for line in clean.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
+        p.transcript(Direction::Received, line);
+    }
+}
+
+/// The last lines the device printed, for timeout messages.
+pub fn last_lines(p: &Probe<'_>) -> String {
+    let output = p
+        .shell
+        .as_ref()
+        .map(|s| s.text_since(0))
+        .unwrap_or_default();
+    let clean = profile::normalize(&output);
+    let lines: Vec<&str> = clean
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return " (the device printed nothing)".into();
+    }
+    let tail: Vec<&str> = lines.iter().rev().take(3).rev().copied().collect();
+    format!(
+        "; last lines: \"{}\"",
+        crate::wire::ident::clip(&tail.join(" ⏎ "), 160)
+    )
+}
+
+pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
+    let detail = format!("no prompt matched within {limit}{}", last_lines(p));
+    Outcome::fail("timeout", p.redactor.redact(&detail))
+}
+
+/// The profile chosen by the prompt stage.
+pub fn chosen_profile<'s>(p: &'s Probe<'_>) -> Option<&'s Profile> {
+    p.profile_name
+        .as_deref()
+        .and_then(|n| p.shared.profiles.get(n))
 }
