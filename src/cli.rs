@@ -23,12 +23,28 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub targets: Targets,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Probe every device headless and print one line each (or JSON); exit 1 if any failed.
     Check(CheckArgs),
+    /// Start a simulated fleet on loopback and open the dashboard on it.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Print the fleet's results headless (like `check`) instead of opening the dashboard.
+    #[arg(long)]
+    pub check: bool,
+    /// With --check: print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -136,10 +152,98 @@ pub async fn check(args: CheckArgs) -> i32 {
 pub async fn main(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(args).await,
-        None => {
-            eprintln!(
-                "sshtriage: the dashboard is not built yet; use `sshtriage check INVENTORY` or `sshtriage check --host HOST`"
-            );
+        Some(Command::Demo(args)) => demo(args).await,
+        None => dashboard(cli.targets, cli.run).await,
+    }
+}
+
+/// How to start, for a user who gave nothing to probe.
+pub const HOW_TO_START: &str = "sshtriage: nothing to probe. Start with one of:
+  sshtriage INVENTORY.toml              an inventory (see assets/example-inventory.toml)
+  sshtriage --host [user@]host[:port]   one or more devices
+  sshtriage demo                        a simulated fleet on loopback";
+
+async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
+    let (devices, warnings) = match load_devices(&targets, &run) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if devices.is_empty() {
+        eprintln!("{HOW_TO_START}");
+        return EXIT_USAGE;
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let shared = Arc::new(Shared::new(settings(&run)));
+    match open_dashboard(devices, shared).await {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("sshtriage: terminal error: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Runs the engine in the background and the dashboard in front until the user quits.
+pub async fn open_dashboard(devices: Vec<Device>, shared: Arc<Shared>) -> std::io::Result<()> {
+    use crate::model::DeviceReport;
+    use crate::tui::{App, SystemClock, Theme};
+    let rows: Vec<DeviceReport> = devices
+        .iter()
+        .map(|d| DeviceReport {
+            name: d.name.clone(),
+            host: d.host.clone(),
+            port: d.port,
+            ..Default::default()
+        })
+        .collect();
+    let app = App::new(rows, Box::new(SystemClock::new())).with_theme(Theme::from_env());
+    let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
+    let engine = tokio::spawn(engine::session::serve(
+        Arc::new(devices),
+        shared,
+        event_tx,
+        command_rx,
+    ));
+    let result = crate::tui::run(app, event_rx, command_tx).await;
+    engine.abort();
+    result
+}
+
+async fn demo(args: DemoArgs) -> i32 {
+    let fleet = match crate::demo::start().await {
+        Ok(fleet) => fleet,
+        Err(e) => {
+            eprintln!("sshtriage demo: cannot start the simulated fleet: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut devices = fleet.devices.clone();
+    if let Some(timeout) = args.run.timeout {
+        devices.iter_mut().for_each(|d| d.timeout = timeout);
+    }
+    let shared = Arc::new(Shared::new(settings(&args.run)));
+    if args.check || args.json {
+        let reports = engine::run_all(&devices, shared, None).await;
+        if args.json {
+            println!("{}", report::json::render(&reports));
+        } else {
+            print!("{}", report::human::render(&reports));
+        }
+        drop(fleet);
+        return report::exit_code(&reports);
+    }
+    let result = open_dashboard(devices, shared).await;
+    drop(fleet);
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("sshtriage: terminal error: {e}");
             EXIT_USAGE
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod algorithms;
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod inventory;
 pub mod known_hosts;

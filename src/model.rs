@@ -264,3 +264,11 @@ pub enum Event {
         report: Box<DeviceReport>,
     },
 }
+
+/// What an interactive view asks of the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Probe this device (index into the device list) again.
+    Reprobe(usize),
+    ReprobeAll,
+}

@@ -5,6 +5,7 @@
 mod client;
 mod outcome;
 mod probe;
+pub mod session;
 pub mod stages;
 
 pub use outcome::Outcome;

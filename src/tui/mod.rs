@@ -33,13 +33,7 @@ pub use table_model::{Counts, SortKey, TableOptions};
 pub use theme::Theme;
 pub use view::draw;
 
-/// What the UI asks of the probe engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// Probe this device (index into the device list) again.
-    Reprobe(usize),
-    ReprobeAll,
-}
+pub use crate::model::Command;
 
 /// Renders one frame off-screen and returns it as text, one line per row with trailing
 /// spaces trimmed: for snapshot tests and text captures.
