@@ -152,6 +152,41 @@ pub struct AlgorithmEvidence {
     /// What our client offered (after the device's allow-list).
     pub client: AlgorithmLists,
     pub negotiated: Negotiated,
+    /// What is known of each algorithm the server offers (status and a sourced note).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<AlgorithmNote>,
+}
+
+/// One algorithm's standing, from assets/algorithms.toml.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlgorithmNote {
+    pub name: String,
+    pub category: String,
+    /// recommended, acceptable, weak or broken.
+    pub status: String,
+    pub note: String,
+    pub source: String,
+}
+
+/// Would a given SSH client connect to this server as shipped, and if not, what fixes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientCompatibility {
+    /// Client profile id, e.g. `openssh-9.2`, `paramiko-5.0`.
+    pub client: String,
+    pub connects: bool,
+    /// First category with nothing in common: kex, host_key, cipher or mac.
+    pub fails_at: Option<String>,
+    /// Algorithms to add, strongest both sides can do; None when it connects or cannot.
+    pub fix: Option<Vec<FixAddition>>,
+    /// Why no option of this client can work, and which clients can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cannot: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixAddition {
+    pub category: String,
+    pub algorithm: String,
 }
 
 /// How the presented host key compares with known_hosts.
@@ -210,6 +245,9 @@ pub struct DeviceReport {
     pub privileged: Option<bool>,
     /// The platform profile used for prompt and enable, and how it was chosen.
     pub profile: Option<String>,
+    /// Per SSH client profile: would it connect to this server, and the fix if not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compatibility: Vec<ClientCompatibility>,
     /// Redacted session transcript (what the device printed, what we sent).
     pub transcript: Vec<TranscriptLine>,
     pub elapsed_ms: f64,

@@ -18,6 +18,19 @@ pub enum AlgorithmKind {
     Compression,
 }
 
+impl AlgorithmKind {
+    /// The JSON and inventory name of the category.
+    pub fn key(self) -> &'static str {
+        match self {
+            AlgorithmKind::Kex => "kex",
+            AlgorithmKind::HostKey => "host_key",
+            AlgorithmKind::Cipher => "cipher",
+            AlgorithmKind::Mac => "mac",
+            AlgorithmKind::Compression => "compression",
+        }
+    }
+}
+
 impl From<Category> for AlgorithmKind {
     fn from(category: Category) -> Self {
         match category {

@@ -142,6 +142,7 @@ fn modern_algorithms() -> AlgorithmEvidence {
             mac_c2s: Some("hmac-sha2-512-etm@openssh.com".into()),
             mac_s2c: Some("hmac-sha2-512-etm@openssh.com".into()),
         },
+        notes: Vec::new(),
     }
 }
 
@@ -367,6 +368,7 @@ pub fn legacy_kex() -> DeviceReport {
             server,
             client: client_lists(),
             negotiated: Negotiated::default(),
+            notes: Vec::new(),
         }),
         transcript: vec![
             line(4.8, Direction::Received, "SSH-1.99-Cisco-1.25"),

@@ -83,7 +83,9 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         server: server.clone(),
         client: client.clone(),
         negotiated: ours.clone(),
+        notes: crate::algorithms::evidence::notes_for(&server),
     });
+    p.report.compatibility = crate::algorithms::evidence::compatibility(&server);
     if let Some(failure) = no_overlap(&client, &server, &ours) {
         return failure;
     }

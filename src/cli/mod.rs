@@ -1,5 +1,8 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
+mod fix;
+mod known_hosts;
+
 use crate::engine::{self, Settings, Shared};
 use crate::inventory::{Device, Inventory, parse_host_arg};
 use crate::report;
@@ -33,6 +36,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Start a simulated fleet on loopback and open the dashboard on it.
     Demo(DemoArgs),
+    /// Apply a proven fix to a device (legacy-algorithm allow-list), verified by probing again.
+    #[command(subcommand)]
+    Fix(fix::FixCommand),
+    /// Repair known_hosts: prune stale entries, accept presented keys.
+    #[command(subcommand, name = "known-hosts")]
+    KnownHosts(known_hosts::KnownHostsCommand),
 }
 
 #[derive(Args, Debug)]
@@ -153,6 +162,8 @@ pub async fn main(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(args).await,
         Some(Command::Demo(args)) => demo(args).await,
+        Some(Command::Fix(command)) => fix::run(command).await,
+        Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         None => dashboard(cli.targets, cli.run).await,
     }
 }
