@@ -118,6 +118,26 @@ pub fn load_devices(
     Ok((devices, warnings))
 }
 
+/// Where users put their own platform profiles: `$XDG_CONFIG_HOME/sshtriage/profiles` or
+/// `~/.config/sshtriage/profiles`.
+pub fn user_profile_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("sshtriage").join("profiles"))
+}
+
+/// Settings and data shared by every probe of a run; a bad user profile is a usage error.
+pub fn shared(run: &RunArgs) -> Result<Arc<Shared>, String> {
+    let profiles = crate::profile::Profiles::with_user_dir(user_profile_dir().as_deref())
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(Shared {
+        settings: settings(run),
+        resolver: engine::stages::dns::Resolver::from_system(),
+        profiles,
+    }))
+}
+
 pub fn settings(run: &RunArgs) -> Settings {
     Settings {
         concurrency: run.concurrency.max(1),
@@ -148,7 +168,13 @@ pub async fn check(args: CheckArgs) -> i32 {
             "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
         );
     }
-    let shared = Arc::new(Shared::new(settings(&args.run)));
+    let shared = match shared(&args.run) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let reports = engine::run_all(&devices, shared, None).await;
     if args.json {
         println!("{}", report::json::render(&reports));
@@ -189,7 +215,13 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let shared = Arc::new(Shared::new(settings(&run)));
+    let shared = match shared(&run) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
     match open_dashboard(devices, shared).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
@@ -238,7 +270,13 @@ async fn demo(args: DemoArgs) -> i32 {
     if let Some(timeout) = args.run.timeout {
         devices.iter_mut().for_each(|d| d.timeout = timeout);
     }
-    let shared = Arc::new(Shared::new(settings(&args.run)));
+    let shared = match shared(&args.run) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
     if args.check || args.json {
         let reports = engine::run_all(&devices, shared, None).await;
         if args.json {

@@ -128,3 +128,31 @@ fn malformed_toml_names_line() {
     let err = parse("[[device]]\nhost = \"a\n").unwrap_err();
     assert_eq!(err.line, 2, "{err}");
 }
+
+#[test]
+fn the_example_inventory_parses() {
+    // SAFETY: only this test sets these variables.
+    unsafe {
+        std::env::set_var("LAB_PASSWORD", "x");
+        std::env::set_var("LAB_ENABLE", "y");
+        std::env::set_var("LAB_KEY_PASSPHRASE", "z");
+    }
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/example-inventory.toml"
+    ));
+    let inv = Inventory::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["wan-r1", "old-sw1", "leaf1", "srl1", "bastion-target"]
+    );
+    assert!(
+        inv.devices[1]
+            .offer
+            .kex
+            .contains(&"diffie-hellman-group14-sha1".to_string())
+    );
+    assert!(inv.devices[4].credentials.agent);
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+}

@@ -1,0 +1,145 @@
+//! Canary secrets used as password, enable secret and key passphrase never appear in any output
+//! of the real binary (human, JSON, warnings), even when the device echoes them.
+
+mod support;
+
+use russh::keys::ssh_key::PublicKey;
+use sshtriage::lab::{self, AuthMethod, DeviceSpec, PromptStyle};
+use std::time::Duration;
+
+const PASSWORD: &str = "CANARY-pw-5150";
+const ENABLE: &str = "CANARY-en-5150";
+const PASSPHRASE: &str = "CANARY-pp-5150";
+
+async fn run_binary(args: &[&str]) -> (i32, String, String) {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), child)
+        .await
+        .expect("sshtriage exits by itself")
+        .expect("run sshtriage");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for canary in [PASSWORD, ENABLE, PASSPHRASE, "CANARY"] {
+        assert!(!text.contains(canary), "{what} leaks {canary}:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn canaries_never_leave_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("id_canary");
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", PASSPHRASE, "-f"])
+        .arg(&key_path)
+        .status()
+        .expect("ssh-keygen");
+    assert!(status.success());
+    let public = PublicKey::from_openssh(
+        &std::fs::read_to_string(dir.path().join("id_canary.pub")).unwrap(),
+    )
+    .unwrap();
+
+    // A device that echoes the enable secret, logging in by password.
+    let mut echoing = DeviceSpec::new(
+        "echo1",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    echoing.password = Some(PASSWORD.into());
+    echoing.enable_secret = Some(ENABLE.into());
+    echoing.echo_enable_secret = true;
+    let echoing = lab::spawn_device(echoing, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    // The same device with a different enable secret: the wrong one is echoed in a failure.
+    let mut wrong = DeviceSpec::new(
+        "echo2",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    wrong.password = Some(PASSWORD.into());
+    wrong.enable_secret = Some("something-else".into());
+    wrong.echo_enable_secret = true;
+    let wrong = lab::spawn_device(wrong, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    // Publickey only, with an encrypted key.
+    let mut keyed = DeviceSpec::new(
+        "key1",
+        PromptStyle::Linux,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    keyed.auth_methods = vec![AuthMethod::PublicKey];
+    keyed.authorized_keys = vec![public];
+    let keyed = lab::spawn_device(keyed, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    // Wrong passphrase file: key_unreadable must not echo it either.
+    let bad_pp = dir.path().join("bad.pp");
+    std::fs::write(&bad_pp, "CANARY-wrong-passphrase\n").unwrap();
+
+    let inventory = dir.path().join("lab.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[defaults]\nusername = \"admin\"\ntimeout = \"5s\"\nknown_hosts = [\"/dev/null\"]\n\
+             password = \"{PASSWORD}\"\nenable_secret = \"{ENABLE}\"\n\
+             [[device]]\nname = \"echo1\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             [[device]]\nname = \"echo2\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             [[device]]\nname = \"key1\"\nhost = \"127.0.0.1\"\nport = {}\nkey_file = \"{}\"\npassphrase = \"{PASSPHRASE}\"\n\
+             [[device]]\nname = \"key2\"\nhost = \"127.0.0.1\"\nport = {}\nkey_file = \"{}\"\npassphrase_file = \"{}\"\n",
+            echoing.addr.port(),
+            wrong.addr.port(),
+            keyed.addr.port(),
+            key_path.display(),
+            keyed.addr.port(),
+            key_path.display(),
+            bad_pp.display(),
+        ),
+    )
+    .unwrap();
+    let inv = inventory.to_str().unwrap();
+
+    let (code, stdout, stderr) = run_binary(&["check", inv, "--json"]).await;
+    assert_eq!(code, 1, "echo2 and key2 fail: {stdout}\n{stderr}");
+    assert_clean("JSON", &stdout);
+    assert_clean("stderr", &stderr);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let devices = doc["devices"].as_array().unwrap();
+    assert_eq!(
+        devices[0]["failure"],
+        serde_json::Value::Null,
+        "{:#}",
+        devices[0]
+    );
+    assert_eq!(devices[0]["privileged"], true);
+    assert_eq!(devices[1]["failure"]["reason"], "bad_secret");
+    assert_eq!(
+        devices[2]["failure"],
+        serde_json::Value::Null,
+        "{:#}",
+        devices[2]
+    );
+    assert_eq!(devices[3]["failure"]["reason"], "key_unreadable");
+    // The echo really happened, and was masked.
+    let transcript = devices[0]["transcript"].to_string();
+    assert!(transcript.contains("********"), "{transcript}");
+    assert!(
+        stderr.contains("plaintext `password`"),
+        "the plaintext warning names the key: {stderr}"
+    );
+
+    let (_, stdout, stderr) = run_binary(&["check", inv]).await;
+    assert_clean("human output", &stdout);
+    assert_clean("stderr", &stderr);
+    assert!(stdout.contains("bad_secret"), "{stdout}");
+}
