@@ -232,6 +232,9 @@ pub struct DeviceReport {
     pub port: u16,
     /// The address actually connected to, once DNS answered.
     pub address: Option<String>,
+    /// The jump host the device was reached through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// The last stage that passed (ok or warn).
     pub reached: Option<Stage>,
     pub failure: Option<Failure>,

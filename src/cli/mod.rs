@@ -128,13 +128,14 @@ pub fn user_profile_dir() -> Option<PathBuf> {
 }
 
 /// Settings and data shared by every probe of a run; a bad user profile is a usage error.
-pub fn shared(run: &RunArgs) -> Result<Arc<Shared>, String> {
+pub fn shared(run: &RunArgs, devices: &[Device]) -> Result<Arc<Shared>, String> {
     let profiles = crate::profile::Profiles::with_user_dir(user_profile_dir().as_deref())
         .map_err(|e| e.to_string())?;
     Ok(Arc::new(Shared {
         settings: settings(run),
         resolver: engine::stages::dns::Resolver::from_system(),
         profiles,
+        jumps: engine::jump::JumpPool::new(devices)?,
     }))
 }
 
@@ -168,7 +169,7 @@ pub async fn check(args: CheckArgs) -> i32 {
             "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
         );
     }
-    let shared = match shared(&args.run) {
+    let shared = match shared(&args.run, &devices) {
         Ok(shared) => shared,
         Err(e) => {
             eprintln!("sshtriage: {e}");
@@ -215,7 +216,7 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let shared = match shared(&run) {
+    let shared = match shared(&run, &devices) {
         Ok(shared) => shared,
         Err(e) => {
             eprintln!("sshtriage: {e}");
@@ -270,7 +271,7 @@ async fn demo(args: DemoArgs) -> i32 {
     if let Some(timeout) = args.run.timeout {
         devices.iter_mut().for_each(|d| d.timeout = timeout);
     }
-    let shared = match shared(&args.run) {
+    let shared = match shared(&args.run, &devices) {
         Ok(shared) => shared,
         Err(e) => {
             eprintln!("sshtriage: {e}");

@@ -3,6 +3,7 @@
 //! nothing of terminals; `check`, `--json`, the dashboard and `watch` are views of its results.
 
 mod client;
+pub mod jump;
 mod outcome;
 mod probe;
 pub mod session;
@@ -44,6 +45,7 @@ pub struct Shared {
     pub settings: Settings,
     pub resolver: stages::dns::Resolver,
     pub profiles: crate::profile::Profiles,
+    pub jumps: jump::JumpPool,
 }
 
 impl Shared {
@@ -56,6 +58,7 @@ impl Shared {
             settings,
             resolver,
             profiles: crate::profile::Profiles::embedded(),
+            jumps: jump::JumpPool::default(),
         }
     }
 }
@@ -112,9 +115,17 @@ pub async fn probe(
     events: Option<UnboundedSender<Event>>,
 ) -> DeviceReport {
     let mut probe = Probe::new(device, shared, index, events);
+    walk(&mut probe, Stage::Enable).await;
+    stages::close(&mut probe).await;
+    probe.finish()
+}
+
+/// Runs the stages in order up to `last`, stopping at the first failure.
+pub(crate) async fn walk(probe: &mut Probe<'_>, last: Stage) {
+    let index = probe.index();
     probe.emit(Event::Started { device: index });
     let mut blocked: Option<Outcome> = None;
-    for stage in Stage::ALL {
+    for stage in Stage::ALL.into_iter().take_while(|s| *s <= last) {
         if let Some(skip) = &blocked {
             probe.record(stage, skip.clone(), 0.0);
             continue;
@@ -124,19 +135,17 @@ pub async fn probe(
             stage,
         });
         let started = Instant::now();
-        let outcome =
-            match tokio::time::timeout(device.timeout, stages::run(stage, &mut probe)).await {
-                Ok(outcome) => outcome,
-                Err(_) => stages::timed_out(stage, &mut probe),
-            };
+        let timeout = probe.device.timeout;
+        let outcome = match tokio::time::timeout(timeout, stages::run(stage, probe)).await {
+            Ok(outcome) => outcome,
+            Err(_) => stages::timed_out(stage, probe),
+        };
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         let status = outcome.status;
         let reason = outcome.reason.clone();
         probe.record(stage, outcome, elapsed);
         if status == Status::Fail {
-            blocked = stages::after_failure(stage, reason.as_deref(), &probe);
+            blocked = stages::after_failure(stage, reason.as_deref(), probe);
         }
     }
-    stages::close(&mut probe).await;
-    probe.finish()
 }

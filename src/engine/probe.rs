@@ -12,8 +12,11 @@ use crate::secret::Redactor;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedSender;
+
+/// Anything the SSH protocol can run over.
+pub trait Transport: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Transport for T {}
 
 /// Transcript lines kept per device; a chatty device cannot grow a report without bound.
 pub const MAX_TRANSCRIPT_LINES: usize = 400;
@@ -28,7 +31,8 @@ pub struct Probe<'a> {
     events: Option<UnboundedSender<Event>>,
     // Connection state, filled in by the stages in order.
     pub addresses: Vec<SocketAddr>,
-    pub stream: Option<TcpStream>,
+    /// The byte stream to the device: a TCP socket, or a channel through a jump host.
+    pub stream: Option<Box<dyn Transport>>,
     /// The server's identification line as received, without CR LF.
     pub server_ident: Vec<u8>,
     /// Bytes received after the identification line and not yet consumed.
@@ -43,6 +47,8 @@ pub struct Probe<'a> {
     pub authenticated: bool,
     /// The platform profile the prompt stage settled on.
     pub profile_name: Option<String>,
+    /// Holds a channel slot on the jump host for as long as the probe runs.
+    pub jump_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl<'a> Probe<'a> {
@@ -76,6 +82,7 @@ impl<'a> Probe<'a> {
             known_hosts: None,
             authenticated: false,
             profile_name: None,
+            jump_permit: None,
         }
     }
 

@@ -39,6 +39,8 @@ pub struct Device {
     pub allowlist: Vec<(Category, String)>,
     /// Where the device was defined, for messages.
     pub origin: Origin,
+    /// A jump host: another device's name, or `[user@]host[:port]`.
+    pub jump: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -347,6 +349,7 @@ fn resolve(
             path: at.path.to_owned(),
             line,
         },
+        jump: raw.jump.clone(),
     })
 }
 
@@ -403,6 +406,7 @@ impl Device {
             offer: ClientOffer::default(),
             allowlist: Vec::new(),
             origin: Origin::CommandLine,
+            jump: None,
         }
     }
 

@@ -40,6 +40,7 @@ pub(super) struct RawDevice {
     pub profile: Option<String>,
     pub timeout: Option<Spanned<String>>,
     pub algorithms: Option<RawAlgorithms>,
+    pub jump: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -148,6 +149,7 @@ impl RawDevice {
             profile: self.profile.or_else(|| d.profile.clone()),
             timeout: self.timeout.or_else(|| d.timeout.clone()),
             algorithms,
+            jump: self.jump.or_else(|| d.jump.clone()),
         }
     }
 }

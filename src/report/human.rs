@@ -93,10 +93,14 @@ pub fn summary(reports: &[DeviceReport]) -> String {
 
 fn address(r: &DeviceReport) -> String {
     let host = r.address.as_deref().unwrap_or(&r.host);
-    if host.contains(':') {
+    let at = if host.contains(':') {
         format!("[{host}]:{}", r.port)
     } else {
         format!("{host}:{}", r.port)
+    };
+    match &r.via {
+        Some(jump) => format!("{at} via {jump}"),
+        None => at,
     }
 }
 

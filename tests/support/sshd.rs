@@ -75,6 +75,12 @@ impl Sshd {
         };
         // Privilege separation wants this directory when sshd runs as root.
         let _ = std::fs::create_dir_all("/run/sshd");
+        // sshd takes the first value of a keyword, so a test's own LogLevel must replace ours.
+        let log_level = if extra.contains("LogLevel") {
+            ""
+        } else {
+            "LogLevel VERBOSE\n"
+        };
         for attempt in 0..5 {
             let port = free_port();
             let config = dir.path().join("sshd_config");
@@ -83,7 +89,7 @@ impl Sshd {
                 &config,
                 format!(
                     "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nUsePAM no\nPidFile none\nStrictModes no\n\
-                     LogLevel VERBOSE\nMaxStartups 200\nMaxAuthTries 6\n{legacy}{extra}\n",
+                     {log_level}MaxStartups 200\nMaxAuthTries 6\n{legacy}{extra}\n",
                     host_key.display()
                 ),
             )
@@ -111,6 +117,18 @@ impl Sshd {
             let _ = child.wait();
         }
         panic!("sshd did not start on loopback after 5 attempts");
+    }
+
+    /// The log once `done` holds for it (sshd's children write with a lag), or after 5 s.
+    pub fn log_when(&self, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.log_text();
+            if done(&text) || Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     pub fn log_text(&self) -> String {

@@ -72,6 +72,12 @@ pub fn literal_ip(host: &str) -> Option<IpAddr> {
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let host = p.device.host.clone();
     let port = p.device.port;
+    if let Some(jump) = &p.device.jump {
+        return Outcome::ok_because(
+            "via_jump",
+            format!("{host} is resolved by the jump host {jump}"),
+        );
+    }
     if let Some(ip) = literal_ip(&host) {
         p.addresses = vec![SocketAddr::new(ip, port)];
         return Outcome::ok_because(

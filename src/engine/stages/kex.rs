@@ -2,6 +2,7 @@
 //! pick in each category, then complete the real key exchange with russh on the same connection.
 
 use super::super::client::{Captured, Client};
+use super::super::probe::Transport;
 use super::super::{Outcome, Probe};
 use super::banner::io_failure;
 use crate::algorithms::negotiate::{self, is_kex_marker};
@@ -12,7 +13,6 @@ use russh::SshId;
 use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 
 /// Packets a server may send before its KEXINIT (IGNORE, DEBUG) that we read past.
 const MAX_PACKETS_BEFORE_KEXINIT: usize = 8;
@@ -236,7 +236,10 @@ struct Packet {
 }
 
 /// Reads one unencrypted packet, checking its length before allocating for it.
-async fn read_packet(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Result<Packet, Outcome> {
+async fn read_packet(
+    stream: &mut Box<dyn Transport>,
+    pending: &mut Vec<u8>,
+) -> Result<Packet, Outcome> {
     let header = take(stream, pending, 4).await?;
     let length =
         kexinit::check_length([header[0], header[1], header[2], header[3]]).map_err(|e| {
@@ -260,7 +263,11 @@ async fn read_packet(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Result<Pa
 }
 
 /// `n` bytes, from what was already received first, then from the socket.
-async fn take(stream: &mut TcpStream, pending: &mut Vec<u8>, n: usize) -> Result<Vec<u8>, Outcome> {
+async fn take(
+    stream: &mut Box<dyn Transport>,
+    pending: &mut Vec<u8>,
+    n: usize,
+) -> Result<Vec<u8>, Outcome> {
     if pending.len() < n {
         let have = pending.len();
         pending.resize(n, 0);

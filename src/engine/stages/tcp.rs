@@ -6,6 +6,20 @@ use std::time::Instant;
 use tokio::net::TcpStream;
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    if let Some(jump) = p.device.jump.clone() {
+        let started = Instant::now();
+        return match crate::engine::jump::connect(p, &jump).await {
+            Ok(permit) => {
+                p.jump_permit = Some(permit);
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                Outcome::ok(format!(
+                    "connected to {}:{} through {jump} in {ms:.1} ms",
+                    p.device.host, p.device.port
+                ))
+            }
+            Err(outcome) => outcome,
+        };
+    }
     let mut last: Option<Outcome> = None;
     for addr in p.addresses.clone() {
         let started = Instant::now();
@@ -14,7 +28,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 let rtt = started.elapsed().as_secs_f64() * 1000.0;
                 // Small probe packets should not wait for Nagle.
                 let _ = stream.set_nodelay(true);
-                p.stream = Some(stream);
+                p.stream = Some(Box::new(stream));
                 p.report.address = Some(addr.ip().to_string());
                 return Outcome::ok(format!("connected to {addr} in {rtt:.1} ms"));
             }

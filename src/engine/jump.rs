@@ -1,0 +1,194 @@
+//! Jump hosts: a device behind a bastion is reached over a `direct-tcpip` channel of the
+//! bastion's SSH session. The bastion is triaged through its own stages first (up to `auth`),
+//! and one session per bastion is shared by every device behind it, with a bound on channels.
+
+use super::client::Client;
+use super::{Probe, Shared, stages, walk};
+use crate::inventory::{Device, parse_host_arg};
+use crate::model::{DeviceReport, Stage};
+use russh::client::Handle;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+
+/// Channels open at once through one jump host (OpenSSH's MaxSessions is 10 per connection
+/// for sessions; forwarded channels are cheaper, but a bastion should not be flooded).
+pub const MAX_CHANNELS_PER_JUMP: usize = 16;
+/// Jump chains longer than this are refused (and so are loops).
+pub const MAX_CHAIN: usize = 8;
+
+pub struct JumpSession {
+    pub handle: Handle<Client>,
+    pub channels: Arc<Semaphore>,
+}
+
+/// Why a jump host could not carry traffic, in words for the device behind it.
+#[derive(Debug, Clone)]
+pub struct JumpFailure(pub String);
+
+struct Entry {
+    device: Device,
+    session: OnceCell<Result<Arc<JumpSession>, JumpFailure>>,
+}
+
+/// Jump hosts of a run, by the name devices use for them.
+#[derive(Default)]
+pub struct JumpPool {
+    entries: HashMap<String, Entry>,
+}
+
+impl JumpPool {
+    /// Resolves every device's `jump`: an inventory device by name, else `[user@]host[:port]`
+    /// (credentials and known_hosts then come from the device that names it).
+    pub fn new(devices: &[Device]) -> Result<JumpPool, String> {
+        let mut entries: HashMap<String, Entry> = HashMap::new();
+        let mut pending: Vec<(String, Device)> = devices
+            .iter()
+            .filter_map(|d| d.jump.clone().map(|j| (j, d.clone())))
+            .collect();
+        while let Some((name, referrer)) = pending.pop() {
+            if entries.contains_key(&name) {
+                continue;
+            }
+            let device = match devices.iter().find(|d| d.name == name) {
+                Some(d) => d.clone(),
+                None => {
+                    let target = parse_host_arg(&name)
+                        .map_err(|e| format!("{}: jump {e}", referrer.name))?;
+                    let mut d = Device::from_target(&target);
+                    d.username = target.user.clone().or(referrer.username.clone());
+                    d.credentials = referrer.credentials.clone();
+                    d.known_hosts = referrer.known_hosts.clone();
+                    d.host_key_policy = referrer.host_key_policy;
+                    d.timeout = referrer.timeout;
+                    d.name = name.clone();
+                    d
+                }
+            };
+            if let Some(next) = &device.jump {
+                pending.push((next.clone(), device.clone()));
+            }
+            entries.insert(
+                name,
+                Entry {
+                    device,
+                    session: OnceCell::new(),
+                },
+            );
+        }
+        let pool = JumpPool { entries };
+        for name in pool.entries.keys() {
+            pool.chain(name)?;
+        }
+        Ok(pool)
+    }
+
+    /// The chain of jump names starting at `name`, refusing loops and long chains.
+    fn chain(&self, name: &str) -> Result<Vec<String>, String> {
+        let mut chain = vec![name.to_owned()];
+        let mut current = name;
+        while let Some(next) = self
+            .entries
+            .get(current)
+            .and_then(|e| e.device.jump.as_deref())
+        {
+            if chain.iter().any(|c| c == next) {
+                return Err(format!(
+                    "jump hosts form a loop: {} -> {next}",
+                    chain.join(" -> ")
+                ));
+            }
+            if chain.len() >= MAX_CHAIN {
+                return Err(format!(
+                    "jump chain longer than {MAX_CHAIN}: {}",
+                    chain.join(" -> ")
+                ));
+            }
+            chain.push(next.to_owned());
+            current = next;
+        }
+        Ok(chain)
+    }
+
+    /// The shared session to `name`, establishing it on first use.
+    pub async fn session(
+        &self,
+        name: &str,
+        shared: &Shared,
+    ) -> Result<Arc<JumpSession>, JumpFailure> {
+        let Some(entry) = self.entries.get(name) else {
+            return Err(JumpFailure(format!("jump host `{name}` is not known")));
+        };
+        entry
+            .session
+            .get_or_init(|| Box::pin(establish(&entry.device, shared)))
+            .await
+            .clone()
+    }
+}
+
+/// Walks the jump host through the stages up to `auth` and keeps its session open.
+async fn establish(device: &Device, shared: &Shared) -> Result<Arc<JumpSession>, JumpFailure> {
+    let mut probe = Probe::new(device, shared, usize::MAX, None);
+    walk(&mut probe, Stage::Auth).await;
+    let report: DeviceReport = probe.report.clone();
+    match (&report.failure, probe.session.take()) {
+        (None, Some(handle)) if probe.authenticated => Ok(Arc::new(JumpSession {
+            handle,
+            channels: Arc::new(Semaphore::new(MAX_CHANNELS_PER_JUMP)),
+        })),
+        (Some(f), _) => Err(JumpFailure(format!(
+            "{}: {} {}: {}",
+            device.name, f.stage, f.reason, f.message
+        ))),
+        _ => {
+            stages::close(&mut probe).await;
+            Err(JumpFailure(format!(
+                "{}: no authenticated session",
+                device.name
+            )))
+        }
+    }
+}
+
+/// Opens the device's stream through its jump host; on failure, the `tcp` outcome.
+pub async fn connect(
+    p: &mut Probe<'_>,
+    jump: &str,
+) -> Result<OwnedSemaphorePermit, super::Outcome> {
+    use super::Outcome;
+    let session = p
+        .shared
+        .jumps
+        .session(jump, p.shared)
+        .await
+        .map_err(|JumpFailure(why)| Outcome::fail("jump_failed", format!("via {jump}: {why}")))?;
+    let permit = session
+        .channels
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| {
+            Outcome::fail(
+                "jump_failed",
+                format!("via {jump}: the jump session closed"),
+            )
+        })?;
+    let host = p.device.host.clone();
+    let port = p.device.port;
+    match session
+        .handle
+        .channel_open_direct_tcpip(host.clone(), port as u32, "127.0.0.1", 0)
+        .await
+    {
+        Ok(channel) => {
+            p.stream = Some(Box::new(channel.into_stream()));
+            p.report.via = Some(jump.to_owned());
+            Ok(permit)
+        }
+        Err(e) => Err(Outcome::fail(
+            "refused",
+            format!("via {jump}: the jump host could not open a connection to {host}:{port} ({e})"),
+        )),
+    }
+}
