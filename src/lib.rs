@@ -13,5 +13,6 @@ pub mod model;
 pub mod profile;
 pub mod report;
 pub mod secret;
+pub mod sources;
 pub mod tui;
 pub mod wire;

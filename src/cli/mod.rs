@@ -1,10 +1,14 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
 mod fix;
+mod inventory;
 mod known_hosts;
+mod targets;
+
+pub use targets::Targets;
 
 use crate::engine::{self, Settings, Shared};
-use crate::inventory::{Device, Inventory, parse_host_arg};
+use crate::inventory::Device;
 use crate::report;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +46,8 @@ pub enum Command {
     /// Repair known_hosts: prune stale entries, accept presented keys.
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(known_hosts::KnownHostsCommand),
+    /// Print the devices as sshtriage understood them, and where each value came from.
+    Inventory(inventory::InventoryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -54,16 +60,6 @@ pub struct DemoArgs {
     pub json: bool,
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-#[derive(Args, Debug, Clone, Default)]
-pub struct Targets {
-    /// Inventory file (TOML). Defaults to ./sshtriage.toml when present.
-    #[arg(env = "SSHTRIAGE_INVENTORY")]
-    pub inventory: Option<PathBuf>,
-    /// A device as [user@]host[:port] (IPv6: [::1]:2222). Repeatable.
-    #[arg(long = "host", value_name = "[USER@]HOST[:PORT]")]
-    pub hosts: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -90,32 +86,16 @@ pub struct RunArgs {
     pub trust_changed_host_keys: bool,
 }
 
-/// Collects devices from the inventory and `--host` arguments.
+/// Collects devices from every source, `--host` and `--cidr`, with ssh_config applied.
 pub fn load_devices(
     targets: &Targets,
     run: &RunArgs,
 ) -> Result<(Vec<Device>, Vec<String>), String> {
-    let mut devices = Vec::new();
-    let mut warnings = Vec::new();
-    let inventory = targets.inventory.clone().or_else(|| {
-        let default = PathBuf::from("sshtriage.toml");
-        (targets.hosts.is_empty() && default.exists()).then_some(default)
-    });
-    if let Some(path) = inventory {
-        let inv = Inventory::load(&path).map_err(|e| e.to_string())?;
-        devices.extend(inv.devices);
-        warnings.extend(inv.warnings);
-    }
-    for arg in &targets.hosts {
-        let target = parse_host_arg(arg).map_err(|e| format!("--host {e}"))?;
-        devices.push(Device::from_target(&target));
-    }
-    if let Some(timeout) = run.timeout {
-        for d in &mut devices {
-            d.timeout = timeout;
-        }
-    }
-    Ok((devices, warnings))
+    let loaded = targets::load(targets, run)?;
+    Ok((
+        loaded.devices.into_iter().map(|(d, _)| d).collect(),
+        loaded.warnings,
+    ))
 }
 
 /// Where users put their own platform profiles: `$XDG_CONFIG_HOME/sshtriage/profiles` or
@@ -191,6 +171,7 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::Demo(args)) => demo(args).await,
         Some(Command::Fix(command)) => fix::run(command).await,
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
+        Some(Command::Inventory(args)) => inventory::run(args),
         None => dashboard(cli.targets, cli.run).await,
     }
 }

@@ -1,0 +1,135 @@
+//! `sshtriage inventory`: the devices as sshtriage understood them, with where each value came
+//! from. Credentials are shown by kind only, never their values.
+
+use super::{EXIT_OK, EXIT_USAGE, RunArgs, Targets, targets};
+use crate::inventory::{Device, KeySource};
+use crate::sources::Provenance;
+use clap::Args;
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: InventoryArgs) -> i32 {
+    let loaded = match targets::load(&args.targets, &RunArgs::default()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.json {
+        let devices: Vec<Value> = loaded.devices.iter().map(|(d, p)| describe(d, p)).collect();
+        let doc = json!({"version": 1, "devices": devices});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!("{}", text(&loaded.devices));
+    }
+    EXIT_OK
+}
+
+/// Credential kinds configured, in words; never values.
+fn credential_kinds(d: &Device) -> Vec<&'static str> {
+    let c = &d.credentials;
+    let mut out = Vec::new();
+    if c.password.is_some() {
+        out.push("password");
+    }
+    match &c.key {
+        Some(KeySource::File(_)) => out.push("key file"),
+        Some(KeySource::Inline(_)) => out.push("inline key"),
+        None => {}
+    }
+    if c.passphrase.is_some() {
+        out.push("key passphrase");
+    }
+    if c.agent {
+        out.push("ssh-agent");
+    }
+    if c.look_for_keys {
+        out.push("~/.ssh identities");
+    }
+    if d.enable_secret.is_some() {
+        out.push("enable secret");
+    }
+    out
+}
+
+fn describe(d: &Device, p: &Provenance) -> Value {
+    let sources: serde_json::Map<String, Value> = p
+        .iter()
+        .map(|(field, source)| (field.to_string(), Value::String(source.to_string())))
+        .collect();
+    let algorithms: serde_json::Map<String, Value> = d
+        .allowlist
+        .iter()
+        .map(|(c, spec)| (c.key().to_owned(), Value::String(spec.clone())))
+        .collect();
+    json!({
+        "name": d.name,
+        "host": d.host,
+        "port": d.port,
+        "username": d.username,
+        "profile": d.profile,
+        "credentials": credential_kinds(d),
+        "key_file": match &d.credentials.key { Some(KeySource::File(f)) => Some(f.display().to_string()), _ => None },
+        "algorithms": algorithms,
+        "jump": d.jump,
+        "known_hosts": d.known_hosts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
+        "host_key_policy": d.host_key_policy,
+        "timeout_ms": d.timeout.as_millis() as u64,
+        "sources": sources,
+    })
+}
+
+fn text(devices: &[(Device, Provenance)]) -> String {
+    let mut out = String::new();
+    for (d, p) in devices {
+        let from = |key: &str| -> String {
+            p.iter()
+                .find(|(f, _)| f.to_string() == key)
+                .map(|(_, s)| format!("  ({s})"))
+                .unwrap_or_default()
+        };
+        let _ = writeln!(out, "{}", d.name);
+        let host = if d.host.contains(':') {
+            format!("[{}]", d.host)
+        } else {
+            d.host.clone()
+        };
+        let _ = writeln!(out, "  address      {host}:{}{}", d.port, from("host"));
+        let user = d.username.as_deref().unwrap_or("(local user)");
+        let _ = writeln!(out, "  user         {user}{}", from("username"));
+        let _ = writeln!(out, "  profile      {}{}", d.profile, from("profile"));
+        let kinds = credential_kinds(d);
+        let kinds = if kinds.is_empty() {
+            "none".to_owned()
+        } else {
+            kinds.join(", ")
+        };
+        let _ = writeln!(out, "  credentials  {kinds}");
+        for (category, spec) in &d.allowlist {
+            let _ = writeln!(
+                out,
+                "  {:<12} {spec}{}",
+                category.key(),
+                from(&format!("algorithms.{}", category.key()))
+            );
+        }
+        if let Some(jump) = &d.jump {
+            let _ = writeln!(out, "  via          {jump}{}", from("jump"));
+        }
+    }
+    let _ = writeln!(out, "\n{} device(s)", devices.len());
+    out
+}

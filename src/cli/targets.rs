@@ -1,0 +1,115 @@
+//! What to probe: inventories of any supported format (detected, or forced with `--format`),
+//! `--host` and `--cidr`, with the user's ssh_config applied as OpenSSH would.
+
+use super::RunArgs;
+use crate::inventory::{Device, parse_host_arg};
+use crate::profile::Profiles;
+use crate::sources::ssh_config::SshConfig;
+use crate::sources::{self, Format, Loaded, Provenance};
+use clap::Args;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Targets {
+    /// Inventories: sshtriage TOML, a Containerlab topology, lab directory (clab-NAME/),
+    /// topology-data.json or `clab inspect --format json` output, an Ansible YAML or INI
+    /// inventory, or a list of addresses; `-` reads standard input. Default: ./sshtriage.toml.
+    #[arg(env = "SSHTRIAGE_INVENTORY", value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// Force the format of every SOURCE instead of detecting it.
+    #[arg(long, env = "SSHTRIAGE_FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// A device as [user@]host[:port] (IPv6: [::1]:2222). Repeatable.
+    #[arg(long = "host", value_name = "[USER@]HOST[:PORT]")]
+    pub hosts: Vec<String>,
+    /// Every address of a range, e.g. 127.0.10.0/28 (at most 4096 addresses). Repeatable.
+    #[arg(long, value_name = "NET")]
+    pub cidr: Vec<String>,
+    /// Do not apply ~/.ssh/config to the devices.
+    #[arg(long, env = "SSHTRIAGE_NO_SSH_CONFIG")]
+    pub no_ssh_config: bool,
+    /// The ssh_config to apply instead of ~/.ssh/config.
+    #[arg(long, env = "SSHTRIAGE_SSH_CONFIG", value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse::<Format>().map_err(|e| e.to_string())
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.hosts.is_empty() && self.cidr.is_empty()
+    }
+}
+
+/// Loads every device, with where each value came from.
+pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
+    let profiles = Profiles::embedded();
+    let mut loaded = Loaded {
+        devices: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut sources = targets.sources.clone();
+    if targets.is_empty() && Path::new("sshtriage.toml").exists() {
+        sources.push(PathBuf::from("sshtriage.toml"));
+    }
+    for source in &sources {
+        let part = if source.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(sources::MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("standard input: {e}"))?;
+            sources::load_text(Path::new("<stdin>"), bytes, targets.format, &profiles)
+        } else {
+            sources::load(source, targets.format, &profiles)
+        }
+        .map_err(|e| e.to_string())?;
+        loaded.devices.extend(part.devices);
+        loaded.warnings.extend(part.warnings);
+    }
+    for arg in &targets.hosts {
+        let target = parse_host_arg(arg).map_err(|e| format!("--host {e}"))?;
+        loaded
+            .devices
+            .push((Device::from_target(&target), Provenance::default()));
+    }
+    for net in &targets.cidr {
+        loaded
+            .devices
+            .extend(sources::expand_cidr(net).map_err(|e| format!("--cidr {e}"))?);
+    }
+    if !targets.no_ssh_config {
+        apply_ssh_config(targets, &mut loaded)?;
+    }
+    if let Some(timeout) = run.timeout {
+        loaded
+            .devices
+            .iter_mut()
+            .for_each(|(d, _)| d.timeout = timeout);
+    }
+    Ok(loaded)
+}
+
+fn apply_ssh_config(targets: &Targets, loaded: &mut Loaded) -> Result<(), String> {
+    let path = match &targets.ssh_config {
+        Some(p) => p.clone(),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".ssh/config"),
+            None => return Ok(()),
+        },
+    };
+    if targets.ssh_config.is_none() && !path.exists() {
+        return Ok(());
+    }
+    let config = SshConfig::load(&path).map_err(|e| e.to_string())?;
+    loaded
+        .warnings
+        .extend(config.warnings.iter().map(|w| w.to_string()));
+    for (device, provenance) in &mut loaded.devices {
+        loaded.warnings.extend(config.apply(device, provenance));
+    }
+    Ok(())
+}

@@ -1,0 +1,432 @@
+//! Combining an Ansible host's variables in Ansible's order and turning the connection
+//! variables into a `Device`.
+
+use super::super::ssh_config::{HostSettings, settings_from_args};
+use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
+use super::{Graph, GroupList, HostGroups, Value, Var, Vars, vars_files};
+use crate::inventory::{Device, HostKeyPolicy, InventoryError, KeySource, Origin, expand_path};
+use crate::profile::Profiles;
+use crate::secret::Secret;
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// Variables that say the same thing; when several are set the last listed wins, as in
+/// Ansible's connection plugin options.
+const HOST: &[&str] = &["ansible_host", "ansible_ssh_host"];
+const PORT: &[&str] = &["ansible_port", "ansible_ssh_port"];
+const USER: &[&str] = &["ansible_user", "ansible_ssh_user"];
+const PASSWORD: &[&str] = &[
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+];
+const KEY: &[&str] = &["ansible_private_key_file", "ansible_ssh_private_key_file"];
+const BECOME: &[&str] = &["ansible_become_password", "ansible_become_pass"];
+const HOST_KEY_CHECKING: &[&str] = &["ansible_host_key_checking", "ansible_ssh_host_key_checking"];
+const TIMEOUT: &[&str] = &["ansible_ssh_timeout"];
+/// In the order ssh sees them on its command line (the first value of an option wins).
+const SSH_ARGS: &[&str] = &[
+    "ansible_ssh_args",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+];
+
+/// Total group memberships combined across distinct group sets.
+const MAX_GROUP_WORK: usize = 500_000;
+
+/// Whether sshtriage reads the variable at all.
+pub(super) fn is_relevant(key: &str) -> bool {
+    [
+        HOST,
+        PORT,
+        USER,
+        PASSWORD,
+        KEY,
+        BECOME,
+        HOST_KEY_CHECKING,
+        TIMEOUT,
+        SSH_ARGS,
+    ]
+    .iter()
+    .any(|names| names.contains(&key))
+        || matches!(
+            key,
+            "ansible_connection" | "ansible_network_os" | "ansible_group_priority"
+        )
+}
+
+/// Problems found while building devices, grouped so one group_vars line shared by a
+/// hundred hosts gives one message.
+#[derive(Default)]
+struct Notes {
+    /// (variable, where) → hosts
+    vault: BTreeMap<(String, String), Vec<String>>,
+    /// (variable, where, what to say) → hosts
+    template: BTreeMap<(String, String, String), Vec<String>>,
+    other: Vec<String>,
+}
+
+fn host_list(hosts: &[String]) -> String {
+    match hosts.len() {
+        0..=5 => hosts.join(", "),
+        n => format!("{} and {} more", hosts[..5].join(", "), n - 5),
+    }
+}
+
+/// What to set in sshtriage.toml instead of a variable sshtriage cannot read.
+fn hint(var: &str) -> &'static str {
+    if PASSWORD.contains(&var) {
+        "password_env"
+    } else if BECOME.contains(&var) {
+        "enable_secret_env"
+    } else if KEY.contains(&var) {
+        "key_file"
+    } else if USER.contains(&var) {
+        "username"
+    } else if PORT.contains(&var) {
+        "port"
+    } else {
+        "the matching key"
+    }
+}
+
+/// The variable name in `{{ lookup('env', 'NAME') }}`, the usual way to keep a password out of
+/// an inventory.
+fn env_lookup(template: &str) -> Option<String> {
+    static ENV_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"^\s*\{\{\s*lookup\(\s*['"](?:ansible\.builtin\.)?env['"]\s*,\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\)\s*\}\}\s*$"#,
+        )
+        .expect("valid regex")
+    });
+    ENV_LOOKUP.captures(template).map(|c| c[1].to_owned())
+}
+
+impl Notes {
+    fn render(self) -> Vec<String> {
+        let mut out = Vec::new();
+        for ((var, source), hosts) in self.vault {
+            let h = hint(&var);
+            out.push(format!(
+                "{var} for {} is vault-encrypted ({source}): sshtriage does not decrypt vault; \
+                 supply it with {h} in an sshtriage.toml [defaults]{}",
+                host_list(&hosts),
+                if h.ends_with("_env") {
+                    " and export the value in that environment variable"
+                } else {
+                    ""
+                }
+            ));
+        }
+        for ((var, source, what), hosts) in self.template {
+            out.push(format!(
+                "{var} for {} is templated ({source}): {what}",
+                host_list(&hosts)
+            ));
+        }
+        for note in self.other {
+            // Group-level settings repeat the same note for every host.
+            if !out.contains(&note) {
+                out.push(note);
+            }
+        }
+        out
+    }
+}
+
+struct Lookup<'a> {
+    vars: &'a Vars,
+    host: &'a str,
+    notes: &'a mut Notes,
+}
+
+impl Lookup<'_> {
+    /// The usable text of the first-winning alias, reporting values that cannot be used.
+    fn text(&mut self, names: &[&str], secret: bool) -> Option<(String, ValueSource)> {
+        let (name, var) = names
+            .iter()
+            .rev()
+            .find_map(|n| self.vars.get(*n).map(|v| (*n, v)))?;
+        let Var { value, source } = var;
+        match value {
+            Value::Text(t) if t.is_empty() => None,
+            Value::Text(t) => Some((t.clone(), source.clone())),
+            Value::Vault => {
+                let key = (name.to_owned(), source.to_string());
+                self.notes
+                    .vault
+                    .entry(key)
+                    .or_default()
+                    .push(self.host.to_owned());
+                None
+            }
+            Value::Template(t) => {
+                let what = match env_lookup(t) {
+                    Some(env) => format!(
+                        "it reads environment variable {env}; sshtriage does not evaluate Jinja: \
+                         set {} = \"{env}\" in an sshtriage.toml [defaults]",
+                        hint(name)
+                    ),
+                    // A secret's text is never shown, even when it only looks like a template.
+                    None if secret => "Jinja is not evaluated by sshtriage; the value is not \
+                                       used (supply it through sshtriage.toml)"
+                        .to_owned(),
+                    None => format!(
+                        "`{t}` is Jinja, which sshtriage does not evaluate; the value is not used"
+                    ),
+                };
+                let key = (name.to_owned(), source.to_string(), what);
+                self.notes
+                    .template
+                    .entry(key)
+                    .or_default()
+                    .push(self.host.to_owned());
+                None
+            }
+            Value::Structured(kind) => {
+                self.notes.other.push(format!(
+                    "{source}: {name} for {} is {kind}, not a single value; ignored",
+                    self.host
+                ));
+                None
+            }
+        }
+    }
+}
+
+fn error_at(source: &ValueSource, key: &str, message: String) -> InventoryError {
+    match source {
+        ValueSource::File { path, line } => InventoryError {
+            file: path.clone(),
+            line: *line,
+            key: key.to_owned(),
+            message,
+        },
+        ValueSource::BuiltIn(what) => InventoryError {
+            file: what.into(),
+            line: 0,
+            key: key.to_owned(),
+            message,
+        },
+    }
+}
+
+fn merge(into: &mut Vars, from: &Vars) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+pub(super) fn build(
+    graph: &Graph,
+    dir: Option<&Path>,
+    profiles: &Profiles,
+) -> Result<(Loaded, HostGroups), InventoryError> {
+    let mut loaded = Loaded {
+        devices: Vec::new(),
+        warnings: graph.warnings.clone(),
+    };
+    let depths = graph.depths();
+    let priority = |g: usize| -> i64 {
+        match graph.groups[g].vars.get("ansible_group_priority") {
+            Some(Var {
+                value: Value::Text(t),
+                ..
+            }) => t.trim().parse().unwrap_or(1),
+            _ => 1,
+        }
+    };
+    let mut group_files: HashMap<usize, Vars> = HashMap::new();
+    let mut files_of = |g: usize, warnings: &mut Vec<String>| -> Result<Vars, InventoryError> {
+        if let Some(v) = group_files.get(&g) {
+            return Ok(v.clone());
+        }
+        let vars = match dir {
+            Some(dir) => vars_files::load(dir, "group_vars", &graph.groups[g].name, warnings)?,
+            None => Vars::new(),
+        };
+        group_files.insert(g, vars.clone());
+        Ok(vars)
+    };
+    let mut notes = Notes::default();
+    let mut host_groups = Vec::new();
+    // Hosts in the same groups share everything but their own vars: combine once per set.
+    let mut group_work = 0usize;
+    let mut by_groups: HashMap<Vec<usize>, (GroupList, Vars)> = HashMap::new();
+    for (h, host) in graph.hosts.iter().enumerate() {
+        let mut direct = host.groups.clone();
+        direct.sort_unstable();
+        if !by_groups.contains_key(&direct) {
+            let mut groups = graph.groups_of(h);
+            // Bounds hostile group graphs: many distinct group sets, each with deep ancestry.
+            group_work += groups.len();
+            if group_work > MAX_GROUP_WORK {
+                return Err(super::super::read::located(
+                    &graph.path,
+                    host.line,
+                    "",
+                    "the group structure is too large to combine variables for",
+                ));
+            }
+            groups.sort_by(|a, b| {
+                (depths[*a], priority(*a), &graph.groups[*a].name).cmp(&(
+                    depths[*b],
+                    priority(*b),
+                    &graph.groups[*b].name,
+                ))
+            });
+            let mut vars = graph.groups[0].vars.clone();
+            merge(&mut vars, &files_of(0, &mut loaded.warnings)?);
+            for g in &groups {
+                merge(&mut vars, &graph.groups[*g].vars);
+            }
+            for g in &groups {
+                merge(&mut vars, &files_of(*g, &mut loaded.warnings)?);
+            }
+            let named: GroupList = groups
+                .iter()
+                .rev()
+                .map(|g| (graph.groups[*g].name.clone(), graph.groups[*g].line))
+                .collect();
+            by_groups.insert(direct.clone(), (named, vars));
+        }
+        let (groups, group_vars) = &by_groups[&direct];
+        let mut vars = group_vars.clone();
+        merge(&mut vars, &host.vars);
+        if let Some(dir) = dir {
+            merge(
+                &mut vars,
+                &vars_files::load(dir, "host_vars", &host.name, &mut loaded.warnings)?,
+            );
+        }
+        let origin = Origin::File {
+            path: graph.path.clone(),
+            line: host.line,
+        };
+        let base = dir.unwrap_or(Path::new("."));
+        let mut lookup = Lookup {
+            vars: &vars,
+            host: &host.name,
+            notes: &mut notes,
+        };
+        if let Some((device, prov)) = device_from(&host.name, origin, &mut lookup, base, profiles)?
+        {
+            loaded.push(&graph.path, device, prov)?;
+            host_groups.push(Rc::clone(groups));
+        }
+    }
+    loaded.warnings.extend(notes.render());
+    Ok((loaded, host_groups))
+}
+
+fn device_from(
+    name: &str,
+    origin: Origin,
+    vars: &mut Lookup,
+    base_dir: &Path,
+    profiles: &Profiles,
+) -> Result<Option<(Device, Provenance)>, InventoryError> {
+    if let Some((connection, source)) = vars.text(&["ansible_connection"], false) {
+        let plugin = connection.rsplit('.').next().unwrap_or("").to_owned();
+        match plugin.as_str() {
+            "local" => {
+                vars.notes.other.push(format!(
+                    "{source}: {name} uses ansible_connection={connection}: not a remote \
+                     device, skipped"
+                ));
+                return Ok(None);
+            }
+            "httpapi" | "netconf" | "winrm" | "psrp" | "docker" => vars.notes.other.push(format!(
+                "{source}: Ansible reaches {name} over {plugin}, not SSH; sshtriage checks \
+                 SSH anyway"
+            )),
+            _ => {}
+        }
+    }
+    let (host, host_source) = match vars.text(HOST, false) {
+        Some((h, s)) => (h, Some(s)),
+        None => (name.to_owned(), None),
+    };
+    let (mut device, mut prov) = new_device(name, &host, origin);
+    if let Some(s) = host_source {
+        prov.set(Field::Host, s);
+    }
+    if let Some((port, source)) = vars.text(PORT, false) {
+        device.port = port
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                error_at(
+                    &source,
+                    "ansible_port",
+                    format!("`{port}` is not a port number"),
+                )
+            })?;
+        prov.set(Field::Port, source);
+    }
+    if let Some((user, source)) = vars.text(USER, false) {
+        device.username = Some(user);
+        prov.set(Field::Username, source);
+    }
+    if let Some((password, source)) = vars.text(PASSWORD, true) {
+        device.credentials.password = Some(Secret::new(password));
+        prov.set(Field::Password, source);
+    }
+    if let Some((key, source)) = vars.text(KEY, false) {
+        device.credentials.key = Some(KeySource::File(expand_path(base_dir, &key)));
+        prov.set(Field::Key, source);
+    }
+    if let Some((secret, source)) = vars.text(BECOME, true) {
+        device.enable_secret = Some(Secret::new(secret));
+        prov.set(Field::EnableSecret, source);
+    }
+    if let Some((os, source)) = vars.text(&["ansible_network_os"], false) {
+        match profiles.get(&os) {
+            Some(profile) => {
+                device.profile = profile.name.clone();
+                prov.set(Field::Profile, source);
+            }
+            None => vars.notes.other.push(format!(
+                "{source}: ansible_network_os `{os}` of {name} matches no sshtriage profile; \
+                 the platform is auto-detected"
+            )),
+        }
+    }
+    if let Some((checking, source)) = vars.text(HOST_KEY_CHECKING, false)
+        && matches!(
+            checking.to_ascii_lowercase().as_str(),
+            "false" | "no" | "0" | "off"
+        )
+    {
+        device.host_key_policy = HostKeyPolicy::Warn;
+        prov.set(Field::HostKeyPolicy, source);
+    }
+    if let Some((timeout, source)) = vars.text(TIMEOUT, false) {
+        match timeout.trim().parse::<u64>() {
+            Ok(secs) if secs > 0 => {
+                device.timeout = Duration::from_secs(secs);
+                prov.set(Field::Timeout, source);
+            }
+            _ => vars.notes.other.push(format!(
+                "{source}: ansible_ssh_timeout `{timeout}` of {name} is not a number of \
+                 seconds; ignored"
+            )),
+        }
+    }
+    let mut settings = HostSettings::default();
+    for key in SSH_ARGS {
+        if let Some((args, source)) = vars.text(&[key], false) {
+            let notes = settings_from_args(&args, &source, &device.host, &mut settings);
+            vars.notes.other.extend(notes);
+        }
+    }
+    let notes = settings.apply_to(&mut device, &mut prov);
+    vars.notes.other.extend(notes);
+    Ok(Some((device, prov)))
+}

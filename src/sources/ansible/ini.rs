@@ -1,0 +1,235 @@
+//! Ansible's INI inventory: `[group]` host lines (`name[:port] key=value …`, split like a
+//! POSIX shell with `#` comments), `[group:vars]` and `[group:children]` sections; hosts before
+//! any section are ungrouped.
+
+use super::super::ValueSource;
+use super::super::read::located;
+use super::{Graph, Value, Var, hostpattern};
+use crate::inventory::InventoryError;
+use std::path::Path;
+
+enum Section {
+    Hosts(usize),
+    Vars(usize),
+    Children(usize),
+}
+
+pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, InventoryError> {
+    let mut graph = Graph::new(path);
+    let mut section = Section::Hosts(graph.group("ungrouped", 0)?);
+    // `[x:vars]` may come before `[x]`; Ansible only requires that x exists by the end.
+    let mut vars_only: Vec<(String, usize)> = Vec::new();
+    let mut declared: Vec<String> = vec!["all".into(), "ungrouped".into()];
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        let fail = |message: String| located(path, line, "", message);
+        if let Some(header) = section_header(trimmed) {
+            let (name, kind) = header.map_err(fail)?;
+            let group = graph.group(&name, line)?;
+            section = match kind.as_deref() {
+                None | Some("hosts") => {
+                    declared.push(name);
+                    Section::Hosts(group)
+                }
+                Some("children") => {
+                    declared.push(name);
+                    Section::Children(group)
+                }
+                Some("vars") => {
+                    vars_only.push((name, line));
+                    Section::Vars(group)
+                }
+                Some(other) => {
+                    return Err(fail(format!(
+                        "section [{name}:{other}] has an unknown type"
+                    )));
+                }
+            };
+            continue;
+        }
+        match section {
+            Section::Hosts(group) => host_line(&mut graph, group, trimmed, line)?,
+            Section::Children(group) => {
+                let words = shell_words(trimmed).map_err(fail)?;
+                let Some(child_name) = words.first() else {
+                    continue;
+                };
+                let child = graph.group(child_name, line)?;
+                declared.push(child_name.clone());
+                graph.add_child(group, child, line)?;
+            }
+            Section::Vars(group) => {
+                let (key, value) = trimmed
+                    .split_once('=')
+                    .ok_or_else(|| fail(format!("expected key=value, got `{trimmed}`")))?;
+                let var = Var {
+                    value: literal(value.trim()),
+                    source: ValueSource::file(path, line),
+                };
+                Graph::set_var(&mut graph.groups[group].vars, key.trim(), var);
+            }
+        }
+    }
+    if let Some((name, line)) = vars_only.iter().find(|(n, _)| !declared.contains(n)) {
+        return Err(located(
+            path,
+            *line,
+            "",
+            format!("section [{name}:vars] is for a group that is never defined"),
+        ));
+    }
+    Ok(graph)
+}
+
+/// `[name]` or `[name:kind]`; `None` when the line is not a header.
+fn section_header(line: &str) -> Option<Result<(String, Option<String>), String>> {
+    let inner = line.strip_prefix('[')?;
+    let (inner, rest) = inner.split_once(']')?;
+    let rest = rest.trim();
+    if !rest.is_empty() && !rest.starts_with('#') && !rest.starts_with(';') {
+        return None;
+    }
+    let (name, kind) = match inner.split_once(':') {
+        Some((n, k)) => (n, Some(k.to_owned())),
+        None => (inner, None),
+    };
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Some(Err(format!("`[{inner}]` is not a valid group name")));
+    }
+    Some(Ok((name.to_owned(), kind)))
+}
+
+fn host_line(
+    graph: &mut Graph,
+    group: usize,
+    text: &str,
+    line: usize,
+) -> Result<(), InventoryError> {
+    let path = graph.path.clone();
+    let fail = |message: String| located(&path, line, "", message);
+    let words = shell_words(text).map_err(fail)?;
+    let Some((pattern, assignments)) = words.split_first() else {
+        return Ok(());
+    };
+    let (names, port) = hostpattern::expand(pattern).map_err(fail)?;
+    let mut vars = Vec::new();
+    if let Some(port) = port {
+        vars.push(("ansible_port".to_owned(), Value::Text(port.to_string())));
+    }
+    for word in assignments {
+        let (key, value) = word.split_once('=').ok_or_else(|| {
+            fail(format!(
+                "expected key=value host variable assignment, got `{word}`"
+            ))
+        })?;
+        vars.push((key.to_owned(), literal(value)));
+    }
+    for name in names {
+        let host = graph.host(&name, line)?;
+        graph.add_host_to(group, host);
+        for (key, value) in &vars {
+            let var = Var {
+                value: value.clone(),
+                source: ValueSource::file(&path, line),
+            };
+            Graph::set_var(&mut graph.hosts[host].vars, key, var);
+        }
+    }
+    Ok(())
+}
+
+/// Ansible evaluates INI values as Python literals where it can: a quoted string loses its
+/// quotes; anything else stays as written.
+fn literal(text: &str) -> Value {
+    let unquoted = ['"', '\''].iter().find_map(|q| {
+        let inner = text.strip_prefix(*q)?.strip_suffix(*q)?;
+        (!inner.contains(*q)).then_some(inner)
+    });
+    Value::from_text(unquoted.unwrap_or(text), false)
+}
+
+/// POSIX shell word splitting (Python's `shlex.split(comments=True)`): quotes group, a
+/// backslash escapes, an unquoted `#` ends the line.
+fn shell_words(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => break,
+            c if c.is_whitespace() => {
+                words.extend(word.take());
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return Err("unterminated single quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '\\' | '$' | '`')) => w.push(e),
+                            Some(other) => {
+                                w.push('\\');
+                                w.push(other);
+                            }
+                            None => return Err("unterminated double quote".into()),
+                        },
+                        Some(c) => w.push(c),
+                        None => return Err("unterminated double quote".into()),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_splitting() {
+        assert_eq!(
+            shell_words(r#"r1 a=1 b='x y' c="q\"z" d=e\ f # note"#).unwrap(),
+            ["r1", "a=1", "b=x y", "c=q\"z", "d=e f"]
+        );
+        assert_eq!(shell_words("r1 pw=ab#cd").unwrap(), ["r1", "pw=ab"]);
+        assert!(shell_words("r1 a='x").is_err());
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(literal("'admin'"), Value::Text("admin".into()));
+        assert_eq!(literal("2222"), Value::Text("2222".into()));
+        assert_eq!(literal("\"{{ pw }}\""), Value::Template("{{ pw }}".into()));
+        assert_eq!(literal("$ANSIBLE_VAULT;1.1;AES256"), Value::Vault);
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(section_header("[wan]"), Some(Ok(("wan".into(), None))));
+        assert_eq!(
+            section_header("[wan:vars] # x"),
+            Some(Ok(("wan".into(), Some("vars".into()))))
+        );
+        assert!(section_header("[bad name]").unwrap().is_err());
+        assert_eq!(section_header("host[1:3] a=b"), None);
+    }
+}

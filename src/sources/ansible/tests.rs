@@ -1,0 +1,72 @@
+use super::*;
+use crate::inventory::Device;
+
+fn devices(format: Format, text: &str) -> Loaded {
+    parse_text(Path::new("inv"), text, format, &Profiles::embedded()).expect("parses")
+}
+
+fn find<'a>(loaded: &'a Loaded, name: &str) -> &'a Device {
+    &loaded
+        .devices
+        .iter()
+        .find(|(d, _)| d.name == name)
+        .unwrap_or_else(|| panic!("{name} in {:?}", loaded.devices))
+        .0
+}
+
+#[test]
+fn deeper_groups_win_and_hosts_win_over_groups() {
+    let loaded = devices(
+        Format::AnsibleYaml,
+        "all:\n  vars:\n    ansible_user: all\n    ansible_port: 1\n  children:\n    \
+         network:\n      vars:\n        ansible_user: network\n        ansible_port: 2\n      \
+         children:\n        core:\n          vars:\n            ansible_user: core\n          \
+         hosts:\n            r1:\n              ansible_port: 3\n            r2:\n    \
+         aaa:\n      vars:\n        ansible_user: aaa\n      hosts:\n        r2:\n",
+    );
+    let r1 = find(&loaded, "r1");
+    assert_eq!((r1.username.as_deref(), r1.port), (Some("core"), 3));
+    // r2 is in aaa (depth 1) and core (depth 2): the deeper group wins.
+    assert_eq!(find(&loaded, "r2").username.as_deref(), Some("core"));
+}
+
+#[test]
+fn same_depth_sorts_by_priority_then_name() {
+    let text = "[b]\nr1\n[a]\nr1\n[a:vars]\nansible_user=from-a\n[b:vars]\nansible_user=from-b\n";
+    assert_eq!(
+        find(&devices(Format::AnsibleIni, text), "r1")
+            .username
+            .as_deref(),
+        Some("from-b")
+    );
+    let text = format!("{text}ansible_group_priority=0\n");
+    assert_eq!(
+        find(&devices(Format::AnsibleIni, &text), "r1")
+            .username
+            .as_deref(),
+        Some("from-a")
+    );
+}
+
+#[test]
+fn child_loops_are_errors() {
+    let err = parse_text(
+        Path::new("inv"),
+        "[a:children]\nb\n[b:children]\na\n",
+        Format::AnsibleIni,
+        &Profiles::embedded(),
+    )
+    .unwrap_err();
+    assert_eq!(err.line, 4);
+    assert!(err.message.contains("loop"), "{err}");
+}
+
+#[test]
+fn local_connections_are_not_devices() {
+    let loaded = devices(
+        Format::AnsibleIni,
+        "localhost ansible_connection=local\nr1\n",
+    );
+    assert_eq!(loaded.devices.len(), 1);
+    assert!(loaded.warnings.iter().any(|w| w.contains("localhost")));
+}

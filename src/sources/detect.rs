@@ -1,0 +1,271 @@
+//! Which kind of file an inventory path holds, from its name and content; `--format` forces it.
+
+use super::read::{located, read_text};
+use super::yaml;
+use crate::inventory::InventoryError;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// sshtriage's own TOML inventory.
+    Sshtriage,
+    /// A Containerlab topology file (`*.clab.yml`).
+    ClabTopology,
+    /// A deployed lab's directory (`clab-<lab>/`).
+    ClabLabDir,
+    /// A lab directory's `topology-data.json`.
+    ClabTopologyData,
+    /// `clab inspect --format json` output, either shape.
+    ClabInspect,
+    AnsibleYaml,
+    AnsibleIni,
+    /// One `[user@]host[:port]` per line.
+    AddressList,
+}
+
+impl Format {
+    pub const ALL: [Format; 8] = [
+        Format::Sshtriage,
+        Format::ClabTopology,
+        Format::ClabLabDir,
+        Format::ClabTopologyData,
+        Format::ClabInspect,
+        Format::AnsibleYaml,
+        Format::AnsibleIni,
+        Format::AddressList,
+    ];
+
+    /// The `--format` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Sshtriage => "sshtriage",
+            Format::ClabTopology => "clab",
+            Format::ClabLabDir => "clab-dir",
+            Format::ClabTopologyData => "clab-data",
+            Format::ClabInspect => "clab-inspect",
+            Format::AnsibleYaml => "ansible-yaml",
+            Format::AnsibleIni => "ansible-ini",
+            Format::AddressList => "list",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Sshtriage => "sshtriage TOML inventory",
+            Format::ClabTopology => "Containerlab topology file",
+            Format::ClabLabDir => "Containerlab lab directory",
+            Format::ClabTopologyData => "Containerlab topology-data.json",
+            Format::ClabInspect => "`clab inspect --format json` output",
+            Format::AnsibleYaml => "Ansible YAML inventory",
+            Format::AnsibleIni => "Ansible INI inventory",
+            Format::AddressList => "address list",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        let wanted = s.trim().to_ascii_lowercase();
+        let alias = match wanted.as_str() {
+            "toml" => Some(Format::Sshtriage),
+            "containerlab" | "clab-topology" => Some(Format::ClabTopology),
+            "topology-data" => Some(Format::ClabTopologyData),
+            "yaml" | "ansible-yml" => Some(Format::AnsibleYaml),
+            "ini" => Some(Format::AnsibleIni),
+            "hosts" | "addresses" => Some(Format::AddressList),
+            _ => None,
+        };
+        alias
+            .or_else(|| Format::ALL.into_iter().find(|f| f.name() == wanted))
+            .ok_or_else(|| format!("unknown format `{s}` (one of: {})", names()))
+    }
+}
+
+fn names() -> String {
+    Format::ALL.map(Format::name).join(", ")
+}
+
+fn undetectable(path: &Path, why: &str) -> InventoryError {
+    located(
+        path,
+        0,
+        "",
+        format!("{why}; name the format with --format ({})", names()),
+    )
+}
+
+/// The format of the file or directory at `path`.
+pub fn detect(path: &Path) -> Result<Format, InventoryError> {
+    if path.is_dir() {
+        if ["topology-data.json", "ansible-inventory.yml"]
+            .iter()
+            .any(|f| path.join(f).is_file())
+        {
+            return Ok(Format::ClabLabDir);
+        }
+        return Err(located(
+            path,
+            0,
+            "",
+            "a directory without topology-data.json or ansible-inventory.yml: give a \
+             Containerlab lab directory (clab-<lab>/) or an inventory file",
+        ));
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if file_name == "topology-data.json" {
+        return Ok(Format::ClabTopologyData);
+    }
+    if file_name.ends_with(".clab.yml") || file_name.ends_with(".clab.yaml") {
+        return Ok(Format::ClabTopology);
+    }
+    detect_text(path, &read_text(path)?)
+}
+
+/// The format of inventory text; `name` (a path or `<stdin>`) helps only by its extension.
+pub fn detect_text(name: &Path, text: &str) -> Result<Format, InventoryError> {
+    let ext = name
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return detect_json(name, text);
+    }
+    if ext == "toml" {
+        return Ok(Format::Sshtriage);
+    }
+    if let Ok(table) = toml::from_str::<toml::Table>(text)
+        && (table.contains_key("device") || table.contains_key("defaults"))
+    {
+        return Ok(Format::Sshtriage);
+    }
+    if let Ok(Some(doc)) = yaml::parse(name, text)
+        && doc.is_map()
+    {
+        if doc
+            .get("topology")
+            .is_some_and(|t| t.get("nodes").is_some())
+        {
+            return Ok(Format::ClabTopology);
+        }
+        let group_like = doc.entries().any(|(key, value)| {
+            key == "all"
+                || ["hosts", "children", "vars"]
+                    .iter()
+                    .any(|k| value.get(k).is_some())
+        });
+        if group_like {
+            return Ok(Format::AnsibleYaml);
+        }
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
+        .collect();
+    if lines.is_empty() {
+        return Err(undetectable(name, "empty: no devices"));
+    }
+    let is_section = |l: &&str| l.starts_with('[') && l.ends_with(']') && !l.contains(' ');
+    if lines.iter().any(is_section) || lines.iter().any(|l| l.contains('=')) {
+        return Ok(Format::AnsibleIni);
+    }
+    if lines
+        .iter()
+        .all(|l| !l.contains(char::is_whitespace) && crate::inventory::parse_host_arg(l).is_ok())
+    {
+        return Ok(Format::AddressList);
+    }
+    Err(undetectable(
+        name,
+        "cannot tell what kind of inventory this is",
+    ))
+}
+
+fn detect_json(name: &Path, text: &str) -> Result<Format, InventoryError> {
+    let doc = yaml::parse(name, text)?.ok_or_else(|| undetectable(name, "empty JSON document"))?;
+    if doc.get("containers").is_some() {
+        return Ok(Format::ClabInspect);
+    }
+    if doc.get("nodes").is_some() && (doc.get("clab").is_some() || doc.get("type").is_some()) {
+        return Ok(Format::ClabTopologyData);
+    }
+    let mut values = doc.entries().peekable();
+    let lab_lists = values.peek().is_some()
+        && values.all(|(_, v)| v.is_seq() && v.items().iter().all(|c| c.get("lab_name").is_some()));
+    if lab_lists {
+        return Ok(Format::ClabInspect);
+    }
+    Err(undetectable(
+        name,
+        "JSON, but neither `clab inspect --format json` output nor topology-data.json",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(text: &str) -> Format {
+        detect_text(Path::new("inv"), text).unwrap()
+    }
+
+    #[test]
+    fn content_decides() {
+        assert_eq!(of("[[device]]\nhost = \"r1\"\n"), Format::Sshtriage);
+        assert_eq!(
+            of("name: lab\ntopology:\n  nodes:\n    r1: {}\n"),
+            Format::ClabTopology
+        );
+        assert_eq!(of("all:\n  hosts:\n    r1:\n"), Format::AnsibleYaml);
+        assert_eq!(of("routers:\n  hosts:\n    r1:\n"), Format::AnsibleYaml);
+        assert_eq!(
+            of("[routers]\nr1 ansible_host=10.0.0.1\n"),
+            Format::AnsibleIni
+        );
+        assert_eq!(of("r1 ansible_port=2222\n"), Format::AnsibleIni);
+        assert_eq!(
+            of("# lab\nadmin@r1:2222\n[::1]:22\n10.0.0.1\n"),
+            Format::AddressList
+        );
+        assert_eq!(of("{\"containers\": []}"), Format::ClabInspect);
+        assert_eq!(
+            of("{\"lab\": [{\"lab_name\": \"lab\"}]}"),
+            Format::ClabInspect
+        );
+        assert_eq!(
+            of("{\"name\":\"x\",\"type\":\"clab\",\"nodes\":{}}"),
+            Format::ClabTopologyData
+        );
+    }
+
+    #[test]
+    fn undetectable_names_the_formats() {
+        let err = detect_text(Path::new("x"), "{\"a\": 1}").unwrap_err();
+        assert!(err.message.contains("--format"), "{err}");
+        assert!(err.message.contains("clab-inspect"), "{err}");
+        assert!(detect_text(Path::new("x"), "\n# nothing\n").is_err());
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>(), Ok(f));
+        }
+        assert_eq!("toml".parse::<Format>(), Ok(Format::Sshtriage));
+        assert!("xml".parse::<Format>().unwrap_err().contains("clab-dir"));
+    }
+}

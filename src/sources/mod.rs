@@ -1,0 +1,199 @@
+//! Device lists from the files engineers already have: Containerlab labs (topology, lab
+//! directory, `clab inspect` output), Ansible inventories (YAML and INI, with group_vars and
+//! host_vars), plain address lists and CIDR ranges; plus `~/.ssh/config` semantics applied to
+//! any device. Every value a loader sets is recorded in a `Provenance` (file:line, or which
+//! built-in default), so reports can say where a setting came from and overrides know what
+//! the user chose.
+//!
+//! Nothing here touches the network.
+
+mod ansible;
+mod clab;
+mod detect;
+mod kinds;
+mod list;
+mod overrides;
+mod provenance;
+mod read;
+pub mod ssh_config;
+mod yaml;
+
+pub use detect::{Format, detect, detect_text};
+pub use kinds::{KindDefaults, KindInfo, lookup as lookup_kind};
+pub use list::{MAX_CIDR_HOSTS, expand_cidr};
+pub use overrides::{Overrides, apply_overrides};
+pub use provenance::{Field, Provenance, ValueSource};
+pub use read::MAX_FILE_BYTES;
+
+use crate::algorithms::allowlist::ClientOffer;
+use crate::inventory::{
+    Credentials, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Inventory, InventoryError, Origin,
+};
+use crate::profile::Profiles;
+use std::path::Path;
+
+/// No source may produce more devices than this: the engine probes them all at once.
+pub const MAX_DEVICES: usize = 65_536;
+
+/// Devices from one source, each with where its values came from, and what the user should
+/// be told (vault-encrypted values, templated values, ignored settings, …).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub devices: Vec<(Device, Provenance)>,
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    fn push(
+        &mut self,
+        path: &Path,
+        device: Device,
+        prov: Provenance,
+    ) -> Result<(), InventoryError> {
+        if self.devices.len() >= MAX_DEVICES {
+            return Err(read::located(
+                path,
+                0,
+                "",
+                format!("more than {MAX_DEVICES} devices"),
+            ));
+        }
+        self.devices.push((device, prov));
+        Ok(())
+    }
+}
+
+/// Reads `path` as `format`, or as what `detect` finds. `profiles` resolves platform names
+/// such as `ansible_network_os: cisco.ios.ios`.
+pub fn load(
+    path: &Path,
+    format: Option<Format>,
+    profiles: &Profiles,
+) -> Result<Loaded, InventoryError> {
+    let format = match format {
+        Some(f) => f,
+        None => detect(path)?,
+    };
+    match format {
+        Format::Sshtriage => Ok(from_inventory(Inventory::load(path)?)),
+        Format::ClabTopology => clab::load_topology(path, profiles),
+        Format::ClabLabDir => clab::load_lab_dir(path, profiles),
+        Format::ClabTopologyData => clab::load_topology_data(path, &read::read_text(path)?),
+        Format::ClabInspect => clab::load_inspect(path, &read::read_text(path)?),
+        Format::AnsibleYaml | Format::AnsibleIni => ansible::load(path, format, profiles),
+        Format::AddressList => list::load(path, &read::read_text(path)?),
+    }
+}
+
+/// Reads text that did not come from a file, e.g. `clab inspect --format json | sshtriage
+/// check --inventory -`. `name` is used in messages. Formats that need files beside the
+/// inventory (a lab directory, group_vars) read none.
+pub fn load_text(
+    name: &Path,
+    bytes: Vec<u8>,
+    format: Option<Format>,
+    profiles: &Profiles,
+) -> Result<Loaded, InventoryError> {
+    let text = read::check_text(name, bytes)?;
+    let format = match format {
+        Some(f) => f,
+        None => detect_text(name, &text)?,
+    };
+    match format {
+        Format::Sshtriage => Ok(from_inventory(Inventory::parse(name, &text)?)),
+        Format::ClabTopology => clab::parse_topology(name, &text),
+        Format::ClabLabDir => Err(read::located(
+            name,
+            0,
+            "",
+            "a Containerlab lab directory cannot be read from standard input",
+        )),
+        Format::ClabTopologyData => clab::load_topology_data(name, &text),
+        Format::ClabInspect => clab::load_inspect(name, &text),
+        Format::AnsibleYaml | Format::AnsibleIni => {
+            ansible::parse_text(name, &text, format, profiles)
+        }
+        Format::AddressList => list::load(name, &text),
+    }
+}
+
+/// An sshtriage TOML inventory, with approximate provenance: every value that differs from
+/// sshtriage's default is attributed to the device's `[[device]]` line.
+fn from_inventory(inventory: Inventory) -> Loaded {
+    let devices = inventory
+        .devices
+        .into_iter()
+        .map(|d| {
+            let prov = approximate_provenance(&d);
+            (d, prov)
+        })
+        .collect();
+    Loaded {
+        devices,
+        warnings: inventory.warnings,
+    }
+}
+
+fn approximate_provenance(d: &Device) -> Provenance {
+    let mut prov = Provenance::default();
+    let source = match &d.origin {
+        Origin::File { path, line } => ValueSource::file(path, *line),
+        Origin::CommandLine => ValueSource::BuiltIn("command line".into()),
+    };
+    let c = &d.credentials;
+    let set = [
+        (Field::Name, true),
+        (Field::Host, true),
+        (Field::Port, d.port != 22),
+        (Field::Username, d.username.is_some()),
+        (Field::Password, c.password.is_some()),
+        (Field::Key, c.key.is_some()),
+        (Field::Passphrase, c.passphrase.is_some()),
+        (Field::EnableSecret, d.enable_secret.is_some()),
+        (Field::Agent, c.agent),
+        (Field::LookForKeys, c.look_for_keys),
+        (Field::KnownHosts, !d.known_hosts.is_empty()),
+        (
+            Field::HostKeyPolicy,
+            d.host_key_policy != HostKeyPolicy::default(),
+        ),
+        (Field::Profile, d.profile != "auto"),
+        (Field::Timeout, d.timeout != DEFAULT_TIMEOUT),
+        (Field::Jump, d.jump.is_some()),
+    ];
+    for (field, present) in set {
+        if present {
+            prov.set(field, source.clone());
+        }
+    }
+    for (category, _) in &d.allowlist {
+        prov.set(Field::for_category(*category), source.clone());
+    }
+    prov
+}
+
+/// A device with sshtriage's defaults, defined at `origin`; name and host recorded there.
+fn new_device(name: &str, host: &str, origin: Origin) -> (Device, Provenance) {
+    let mut prov = Provenance::default();
+    if let Origin::File { path, line } = &origin {
+        prov.set(Field::Name, ValueSource::file(path, *line));
+        prov.set(Field::Host, ValueSource::file(path, *line));
+    }
+    let device = Device {
+        name: name.to_owned(),
+        host: host.to_owned(),
+        port: 22,
+        username: None,
+        credentials: Credentials::default(),
+        enable_secret: None,
+        known_hosts: Vec::new(),
+        host_key_policy: HostKeyPolicy::default(),
+        profile: "auto".into(),
+        timeout: DEFAULT_TIMEOUT,
+        offer: ClientOffer::default(),
+        allowlist: Vec::new(),
+        origin,
+        jump: None,
+    };
+    (device, prov)
+}

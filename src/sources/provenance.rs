@@ -1,0 +1,134 @@
+//! Where each of a device's values came from, so a report can say "port 2222 (from
+//! group_vars/wan.yml:4)" and an override knows which values the user chose and which were
+//! only built-in defaults.
+
+use crate::algorithms::allowlist::Category;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A device setting, named as in the TOML inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Name,
+    Host,
+    Port,
+    Username,
+    Password,
+    Key,
+    Passphrase,
+    EnableSecret,
+    Agent,
+    LookForKeys,
+    KnownHosts,
+    HostKeyPolicy,
+    Profile,
+    Timeout,
+    Jump,
+    Kex,
+    HostKeyAlgorithms,
+    Ciphers,
+    Macs,
+}
+
+impl Field {
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Host => "host",
+            Field::Port => "port",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::Key => "key_file",
+            Field::Passphrase => "passphrase",
+            Field::EnableSecret => "enable_secret",
+            Field::Agent => "agent",
+            Field::LookForKeys => "look_for_keys",
+            Field::KnownHosts => "known_hosts",
+            Field::HostKeyPolicy => "host_key_policy",
+            Field::Profile => "profile",
+            Field::Timeout => "timeout",
+            Field::Jump => "jump",
+            Field::Kex => "algorithms.kex",
+            Field::HostKeyAlgorithms => "algorithms.host_key",
+            Field::Ciphers => "algorithms.cipher",
+            Field::Macs => "algorithms.mac",
+        }
+    }
+
+    pub fn for_category(category: Category) -> Field {
+        match category {
+            Category::Kex => Field::Kex,
+            Category::HostKey => Field::HostKeyAlgorithms,
+            Category::Cipher => Field::Ciphers,
+            Category::Mac => Field::Macs,
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Where one value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSource {
+    /// A line the user (or a tool such as Containerlab) wrote.
+    File { path: PathBuf, line: usize },
+    /// A well-known default, e.g. "containerlab default for kind nokia_srlinux".
+    BuiltIn(String),
+}
+
+impl ValueSource {
+    pub fn file(path: impl Into<PathBuf>, line: usize) -> ValueSource {
+        ValueSource::File {
+            path: path.into(),
+            line,
+        }
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, ValueSource::BuiltIn(_))
+    }
+}
+
+impl fmt::Display for ValueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueSource::File { path, line } if *line > 0 => {
+                write!(f, "{}:{line}", path.display())
+            }
+            ValueSource::File { path, .. } => write!(f, "{}", path.display()),
+            ValueSource::BuiltIn(what) => f.write_str(what),
+        }
+    }
+}
+
+/// The source of each value a loader set on a device. A field without an entry kept
+/// sshtriage's own default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    fields: BTreeMap<Field, ValueSource>,
+}
+
+impl Provenance {
+    pub fn set(&mut self, field: Field, source: ValueSource) {
+        self.fields.insert(field, source);
+    }
+
+    pub fn get(&self, field: Field) -> Option<&ValueSource> {
+        self.fields.get(&field)
+    }
+
+    /// True when a file (not a built-in default) set the value: later sources must not
+    /// replace it.
+    pub fn is_explicit(&self, field: Field) -> bool {
+        self.get(field).is_some_and(|s| !s.is_builtin())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &ValueSource)> {
+        self.fields.iter().map(|(f, s)| (*f, s))
+    }
+}

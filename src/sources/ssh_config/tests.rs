@@ -1,0 +1,87 @@
+use super::*;
+use std::fs;
+
+fn config(files: &[(&str, &str)]) -> (tempfile::TempDir, SshConfig) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        fs::write(&path, text).expect("write");
+    }
+    let cfg = SshConfig::load_with(&dir.path().join("config"), dir.path(), Some("/home/u"))
+        .expect("loads");
+    (dir, cfg)
+}
+
+#[test]
+fn first_value_wins_and_negation_excludes() {
+    let (_d, cfg) = config(&[(
+        "config",
+        "Host r1 r2\n  Port 2201\n  User first\nHost *.lab !bastion.lab\n  User lab\n\
+         Host *\n  Port 22\n  User last\n",
+    )]);
+    let r1 = cfg.resolve("R1");
+    assert_eq!(r1.port.as_ref().unwrap().value, 2201);
+    assert_eq!(r1.user.as_ref().unwrap().value, "first");
+    assert!(r1.port.unwrap().source.to_string().ends_with("config:2"));
+    assert_eq!(cfg.resolve("x.lab").user.unwrap().value, "lab");
+    assert_eq!(cfg.resolve("bastion.lab").user.unwrap().value, "last");
+}
+
+#[test]
+fn include_inside_an_inactive_block_never_applies() {
+    let (_d, cfg) = config(&[
+        (
+            "config",
+            "Host other\n  Include conf.d/*.conf\nHost *\n  User fallback\n",
+        ),
+        ("conf.d/a.conf", "Host r1\n  User from-include\n"),
+    ]);
+    assert_eq!(cfg.resolve("r1").user.unwrap().value, "fallback");
+    assert_eq!(cfg.resolve("other").user.unwrap().value, "fallback");
+}
+
+#[test]
+fn include_globs_sorted_and_restores_activity() {
+    let (_d, cfg) = config(&[
+        ("config", "Include conf.d/*.conf\nPort 2000\n"),
+        ("conf.d/b.conf", "Host r1\n  User b\n"),
+        ("conf.d/a.conf", "Host r1\n  User a\nHost nothing\n"),
+    ]);
+    let r1 = cfg.resolve("r1");
+    assert_eq!(r1.user.unwrap().value, "a");
+    // Activity after the Include is what it was before it (top level: active).
+    assert_eq!(r1.port.unwrap().value, 2000);
+}
+
+#[test]
+fn match_host_uses_the_substituted_name() {
+    let (_d, cfg) = config(&[(
+        "config",
+        "Host r1\n  HostName %h.lab.example\nMatch host *.lab.example !user root\n  Port 830\n\
+         Match originalhost r1 exec \"true\"\n  User never\nMatch all\n  User everyone\n",
+    )]);
+    let r1 = cfg.resolve_as("r1", Some("admin"));
+    assert_eq!(r1.hostname.unwrap().value, "r1.lab.example");
+    assert_eq!(r1.port.unwrap().value, 830);
+    assert_eq!(r1.user.unwrap().value, "everyone");
+    assert!(
+        cfg.warnings.iter().any(|w| w.contains("Match exec")),
+        "{:?}",
+        cfg.warnings
+    );
+    assert!(cfg.resolve_as("r1", Some("root")).port.is_none());
+}
+
+#[test]
+fn errors_name_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config");
+    fs::write(&path, "Host r1\n  Port twenty\n").expect("write");
+    let err = SshConfig::load_with(&path, dir.path(), None).unwrap_err();
+    assert_eq!((err.file.as_path(), err.line), (path.as_path(), 2));
+    assert!(err.message.contains("twenty"), "{err}");
+    fs::write(&path, "Include config\n").expect("write");
+    let err = SshConfig::load_with(&path, dir.path(), None).unwrap_err();
+    assert!(err.message.contains("nested"), "{err}");
+}

@@ -1,0 +1,158 @@
+//! End to end from the files engineers already have: an Ansible inventory (group_vars,
+//! ansible_network_os, become password) and an ssh_config (HostName, Port, User, IdentityFile)
+//! drive a full `check` against simulated devices and a real sshd, all on loopback.
+
+mod support;
+
+use sshtriage::lab::{self, DeviceSpec, PromptStyle};
+use std::process::Command;
+use std::time::Duration;
+use support::sshd::{Flavour, Sshd, keygen, require_sshd};
+
+async fn sshtriage(args: &[&str]) -> (i32, String, String) {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), child)
+        .await
+        .expect("bounded")
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
+    let Some(bin) = require_sshd("ansible_inventory_and_ssh_config") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = DeviceSpec::new(
+        "r1",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    spec.password = Some("lab-pw".into());
+    spec.enable_secret = Some("lab-enable".into());
+    let router = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+
+    let user_key = dir.path().join("id_ed25519");
+    keygen("ed25519", &user_key);
+    std::fs::copy(
+        dir.path().join("id_ed25519.pub"),
+        dir.path().join("authorized_keys"),
+    )
+    .unwrap();
+    let sshd = Sshd::start(
+        &bin,
+        Flavour::Modern,
+        &format!(
+            "AuthorizedKeysFile {}/authorized_keys\n",
+            dir.path().display()
+        ),
+    );
+    let me = Command::new("id").arg("-un").output().unwrap();
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_owned();
+
+    std::fs::create_dir_all(dir.path().join("group_vars")).unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/routers.yml"),
+        "ansible_network_os: cisco.ios.ios\nansible_user: admin\nansible_password: lab-pw\nansible_become_password: lab-enable\n",
+    )
+    .unwrap();
+    let inventory = dir.path().join("hosts.yml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "all:\n  children:\n    routers:\n      hosts:\n        r1:\n          ansible_host: 127.0.0.1\n          ansible_port: {}\n",
+            router.addr.port()
+        ),
+    )
+    .unwrap();
+    let ssh_config = dir.path().join("ssh_config");
+    std::fs::write(
+        &ssh_config,
+        format!(
+            "Host r1\n  UserKnownHostsFile /dev/null\n\nHost lab-linux\n  HostName 127.0.0.1\n  Port {}\n  User {me}\n  IdentityFile {}\n  UserKnownHostsFile /dev/null\n",
+            sshd.addr.port(),
+            user_key.display()
+        ),
+    )
+    .unwrap();
+
+    let (code, stdout, stderr) = sshtriage(&[
+        "check",
+        inventory.to_str().unwrap(),
+        "--host",
+        "lab-linux",
+        "--ssh-config",
+        ssh_config.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let devices = doc["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    let r1 = &devices[0];
+    assert_eq!(r1["name"], "r1");
+    assert_eq!(r1["reached"], "enable", "{r1:#}");
+    assert_eq!(r1["privileged"], true);
+    assert!(
+        r1["profile"]
+            .as_str()
+            .unwrap()
+            .starts_with("cisco_ios (as configured)"),
+        "{}",
+        r1["profile"]
+    );
+    let linux = &devices[1];
+    assert_eq!(linux["name"], "lab-linux");
+    assert_eq!(linux["port"], sshd.addr.port());
+    assert_eq!(linux["reached"], "prompt", "{linux:#}");
+    assert!(!stdout.contains("lab-pw") && !stdout.contains("lab-enable"));
+
+    let (code, stdout, _) = sshtriage(&[
+        "inventory",
+        inventory.to_str().unwrap(),
+        "--host",
+        "lab-linux",
+        "--ssh-config",
+        ssh_config.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let r1 = &doc["devices"][0];
+    assert_eq!(r1["profile"], "cisco_ios");
+    assert_eq!(
+        r1["credentials"],
+        serde_json::json!(["password", "enable secret"])
+    );
+    assert!(
+        r1["sources"]["username"]
+            .as_str()
+            .unwrap()
+            .contains("routers.yml:2"),
+        "{:#}",
+        r1["sources"]
+    );
+    assert!(!stdout.contains("lab-pw"));
+    let linux = &doc["devices"][1];
+    assert_eq!(linux["host"], "127.0.0.1");
+    assert!(
+        linux["sources"]["port"]
+            .as_str()
+            .unwrap()
+            .contains("ssh_config:6"),
+        "{:#}",
+        linux["sources"]
+    );
+}
