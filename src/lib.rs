@@ -6,6 +6,7 @@ pub mod algorithms;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod fix;
 pub mod inventory;
 pub mod known_hosts;
 pub mod lab;

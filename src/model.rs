@@ -304,6 +304,61 @@ pub enum Event {
         device: usize,
         report: Box<DeviceReport>,
     },
+    /// What a fix would change, computed before anything is written (answers `ProposeFix`).
+    FixProposed {
+        device: usize,
+        proposal: Box<FixProposal>,
+    },
+    /// A confirmed fix was applied and verified, or rolled back (answers `ApplyFix`).
+    FixFinished {
+        device: usize,
+        outcome: Box<FixOutcome>,
+    },
+    /// Watch mode: a device's watch state changed, or the inventory was reloaded.
+    Watch(Box<WatchEvent>),
+}
+
+/// The fixes an interactive view can ask the engine side for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FixKind {
+    /// Add the legacy algorithms the device needs to its `[device.algorithms]` entry.
+    Algorithms,
+    /// Remove the stale known_hosts entries of a changed-key device and accept its key.
+    HostKey,
+}
+
+/// One line of a file, as a proposal shows it (untrusted text: clean before display).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLine {
+    pub file: String,
+    /// 1-based; the line number in the file before the change for removed lines, after it
+    /// for added ones.
+    pub line: usize,
+    pub text: String,
+}
+
+/// What a fix would change, exactly, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixProposal {
+    pub kind: FixKind,
+    /// One sentence: what is wrong and what the fix does.
+    pub summary: String,
+    pub remove: Vec<FileLine>,
+    pub add: Vec<FileLine>,
+    /// Backups, what happens after, files that are not edited.
+    pub notes: Vec<String>,
+    /// Why nothing can be applied; None when the user may confirm.
+    pub blocked: Option<String>,
+}
+
+/// How a confirmed fix ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixOutcome {
+    pub kind: FixKind,
+    /// The device passes the stage the fix was for, probed again after the change.
+    pub verified: bool,
+    /// What happened, in order: written, backup, before → after, kept or rolled back.
+    pub lines: Vec<String>,
 }
 
 /// What an interactive view asks of the engine.
@@ -312,4 +367,108 @@ pub enum Command {
     /// Probe this device (index into the device list) again.
     Reprobe(usize),
     ReprobeAll,
+    /// Work out what a fix would change for this device; answered by `Event::FixProposed`.
+    ProposeFix {
+        device: usize,
+        kind: FixKind,
+    },
+    /// Apply the fix last proposed for this device, then probe it again; answered by
+    /// `Event::FixFinished` (the re-probe streams its own events).
+    ApplyFix {
+        device: usize,
+        kind: FixKind,
+    },
+}
+
+/// One probe of a device in watch mode, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// When the attempt began, in milliseconds since the watch started.
+    pub at_ms: u64,
+    /// The last stage that passed.
+    pub reached: Option<Stage>,
+    pub failure: Option<Failure>,
+    pub elapsed_ms: f64,
+}
+
+/// When a watched device first got somewhere, in milliseconds since the watch started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Milestones {
+    /// When watching this device began (the watch start, a reload that added or changed it,
+    /// or a re-probe by hand); `time_to_ready_ms` counts from here.
+    pub started_at_ms: u64,
+    pub tcp_open_at_ms: Option<u64>,
+    pub banner_at_ms: Option<u64>,
+    pub auth_ok_at_ms: Option<u64>,
+    pub ready_at_ms: Option<u64>,
+}
+
+impl Milestones {
+    pub fn time_to_ready_ms(&self) -> Option<u64> {
+        self.ready_at_ms
+            .map(|ready| ready.saturating_sub(self.started_at_ms))
+    }
+}
+
+/// Where a watched device stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WatchState {
+    /// Not ready; the next attempt is due at this time (ms since the watch started).
+    Waiting { next_at_ms: u64 },
+    /// An attempt is running.
+    Probing,
+    /// Reached its target stage; not probed again unless re-probed by hand.
+    Ready,
+    /// Not probed again until re-probed by hand or its inventory entry changes: retrying
+    /// would repeat a rejected credential or talk to a host whose key changed.
+    Stopped {
+        stage: Stage,
+        /// The failure's machine reason (`rejected`, `bad_secret`, `changed`, …).
+        reason: String,
+        /// One sentence for the user: what happened and what resumes the watch.
+        why: String,
+    },
+    /// Watching is off: probed only when asked.
+    Paused,
+    /// Gone from the inventory.
+    Removed,
+}
+
+/// Everything a view needs to show one watched device: state, target, milestones and the
+/// recent attempts (oldest first, bounded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchStatus {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub state: WatchState,
+    /// The stage that counts as ready; None means automatic: `enable` where the profile has
+    /// it, else `prompt`, or as far as the configured credentials allow.
+    pub until: Option<Stage>,
+    pub milestones: Milestones,
+    pub attempts: Vec<Attempt>,
+    /// Attempts made, including those dropped from `attempts`.
+    pub attempts_total: u64,
+    /// When the first attempt with the latest attempt's result (same stage reached, same
+    /// failing stage) began: how long the device has been stuck where it is.
+    pub condition_since_ms: Option<u64>,
+}
+
+/// What the watch scheduler streams, besides the probe events of each attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchEvent {
+    /// A device's watch status changed. `device` is a stable index: devices added by an
+    /// inventory reload get new indices past the end, removed ones keep theirs (state
+    /// `Removed`), a device that comes back gets its old one.
+    Device { device: usize, status: WatchStatus },
+    /// The inventory file changed and was loaded again (device indices).
+    Reloaded {
+        added: Vec<usize>,
+        removed: Vec<usize>,
+        changed: Vec<usize>,
+        warnings: Vec<String>,
+    },
+    /// The inventory file changed but cannot be used; the devices stay as they were.
+    ReloadFailed { error: String },
 }

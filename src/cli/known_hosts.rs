@@ -1,17 +1,396 @@
 //! `sshtriage known-hosts …`: prune stale entries and accept presented keys, atomically and
 //! with a backup, the way ssh-keygen does.
 
-use clap::Subcommand;
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::engine::{self, Settings, Shared};
+use crate::fix::algorithms::bounded_probe;
+use crate::fix::host_key::plan_repair;
+use crate::fix::text::printable;
+use crate::inventory::{Credentials, Device, HostKeyPolicy, Inventory, parse_host_arg};
+use crate::known_hosts::{self, Target};
+use crate::model::{DeviceReport, Verdict};
+use clap::{ArgGroup, Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Subcommand, Debug)]
 pub enum KnownHostsCommand {
     /// Remove every entry for the given hosts (hashed ones included), keeping F.old as backup.
-    Prune,
-    /// Append the key a device presents now.
-    Accept,
+    Prune(PruneArgs),
+    /// Probe a device up to its host key and append the key it presents.
+    Accept(AcceptArgs),
 }
 
-pub async fn run(_command: KnownHostsCommand) -> i32 {
-    eprintln!("sshtriage known-hosts: not built yet");
-    super::EXIT_USAGE
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("what").required(true).args(["hosts", "cidr", "inventory"])))]
+pub struct PruneArgs {
+    /// The known_hosts file to edit [default: ~/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE", env = "SSHTRIAGE_KNOWN_HOSTS")]
+    pub file: Option<PathBuf>,
+    /// A host to remove, as ssh-keygen -R takes it: host, host:port, [v6]:port. Repeatable.
+    #[arg(long = "host", value_name = "HOST[:PORT]")]
+    pub hosts: Vec<String>,
+    /// Remove entries for every address in this network (at most a /16). Repeatable.
+    #[arg(long, value_name = "NET")]
+    pub cidr: Vec<String>,
+    /// Remove entries for the devices of this inventory.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: only devices that present a changed host key (probes them).
+    #[arg(long, requires = "inventory")]
+    pub failing: bool,
+    /// Per-stage timeout for the --failing probes, e.g. 5s.
+    #[arg(long, value_parser = humantime::parse_duration, requires = "failing")]
+    pub timeout: Option<Duration>,
+    /// Show what would be removed; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("what").required(true).args(["host", "inventory"])))]
+pub struct AcceptArgs {
+    /// The device as host or host:port ([v6]:port).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub host: Option<String>,
+    /// Accept the keys of this inventory's devices (those known_hosts does not know yet).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// With --inventory: only this device.
+    #[arg(requires = "inventory")]
+    pub device: Option<String>,
+    /// The known_hosts file to append to [default: the device's own, else ~/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE", env = "SSHTRIAGE_KNOWN_HOSTS")]
+    pub file: Option<PathBuf>,
+    /// Write the name hashed [default: as the file already does, or ssh_config's HashKnownHosts].
+    #[arg(long, conflicts_with = "no_hash")]
+    pub hash: bool,
+    /// Write the name in plain text.
+    #[arg(long)]
+    pub no_hash: bool,
+    /// Per-stage timeout for the probe, e.g. 5s.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+pub async fn run(command: KnownHostsCommand) -> i32 {
+    match command {
+        KnownHostsCommand::Prune(args) => prune(args).await,
+        KnownHostsCommand::Accept(args) => accept(args).await,
+    }
+}
+
+fn default_file() -> PathBuf {
+    crate::fix::FixContext::from_env().known_hosts
+}
+
+async fn prune(args: PruneArgs) -> i32 {
+    let file = args.file.clone().unwrap_or_else(default_file);
+    let targets = match prune_targets(&args).await {
+        Ok(t) => t,
+        Err((code, message)) => {
+            eprintln!("sshtriage known-hosts prune: {message}");
+            return code;
+        }
+    };
+    if targets.is_empty() {
+        if args.failing {
+            println!("No device presents a changed host key; nothing to prune.");
+        } else {
+            println!("The inventory has no devices; nothing to prune.");
+        }
+        return EXIT_OK;
+    }
+    let report = match known_hosts::prune(&file, &targets, args.dry_run) {
+        Ok(r) => r,
+        Err(known_hosts::EditError::NetworkTooLarge(net)) => {
+            eprintln!(
+                "sshtriage known-hosts prune: --cidr {net} is too large: at most a /16 (65536 addresses) at once; split it"
+            );
+            return EXIT_USAGE;
+        }
+        Err(e) => {
+            eprintln!("sshtriage known-hosts prune: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let shown = printable(&file.display().to_string());
+    for line in &report.invalid_lines {
+        eprintln!("note: {shown}:{line} is not a valid known_hosts line; kept as it is");
+    }
+    if report.removed.is_empty() {
+        println!("No entries for {} in {shown}.", describe(&targets));
+        return EXIT_OK;
+    }
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for line in &report.removed {
+        println!("{verb} {shown}:{}  {}", line.line, printable(&line.text()));
+    }
+    match (&report.backup, args.dry_run) {
+        (_, true) => println!("Dry run: nothing was written."),
+        (Some(backup), false) => println!(
+            "{} written; the original is kept as {}",
+            shown,
+            printable(&backup.display().to_string())
+        ),
+        (None, false) => {}
+    }
+    EXIT_OK
+}
+
+/// Names, networks or inventory devices as prune targets; `Err` carries the exit code.
+async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
+    let usage = |m: String| (EXIT_USAGE, m);
+    let mut targets = Vec::new();
+    for host in &args.hosts {
+        targets.push(host_target(host).map_err(usage)?);
+    }
+    for net in &args.cidr {
+        let net: ipnet::IpNet = net
+            .trim()
+            .parse()
+            .map_err(|_| usage(format!("--cidr `{net}` is not a network like 10.0.0.0/24")))?;
+        targets.push(Target::Cidr(net));
+    }
+    if let Some(path) = &args.inventory {
+        let inventory = Inventory::load(path).map_err(|e| usage(e.to_string()))?;
+        let mut devices = inventory.devices;
+        if let Some(timeout) = args.timeout {
+            devices.iter_mut().for_each(|d| d.timeout = timeout);
+        }
+        if args.failing {
+            let reports = probe_without_credentials(&devices).await;
+            for (device, report) in devices.iter().zip(&reports) {
+                let changed = report
+                    .host_key
+                    .as_ref()
+                    .is_some_and(|hk| hk.verdict == Verdict::Changed);
+                if changed {
+                    targets.extend(names_of(device, report));
+                }
+            }
+        } else {
+            targets.extend(devices.iter().map(|d| Target::Host {
+                host: d.host.clone(),
+                port: d.port,
+            }));
+        }
+    }
+    Ok(targets)
+}
+
+/// `host`, `host:port`, `[v6]:port` or a bare IPv6 address.
+fn host_target(arg: &str) -> Result<Target, String> {
+    let parsed = parse_host_arg(arg).map_err(|e| format!("--host {e}"))?;
+    if parsed.user.is_some() {
+        return Err(format!("--host `{arg}`: give the host without a user"));
+    }
+    Ok(Target::Host {
+        host: parsed.host,
+        port: parsed.port,
+    })
+}
+
+/// The device's name and, when it differs, the address it resolved to.
+fn names_of(device: &Device, report: &DeviceReport) -> Vec<Target> {
+    let mut out = vec![Target::Host {
+        host: device.host.clone(),
+        port: device.port,
+    }];
+    if let Some(address) = report
+        .address
+        .as_ref()
+        .filter(|a| !a.eq_ignore_ascii_case(&device.host))
+    {
+        out.push(Target::Host {
+            host: address.clone(),
+            port: device.port,
+        });
+    }
+    out
+}
+
+fn describe(targets: &[Target]) -> String {
+    let names: Vec<String> = targets
+        .iter()
+        .map(|t| match t {
+            Target::Host { host, port } => known_hosts::lookup_name(host, *port),
+            Target::Cidr(net) => net.to_string(),
+        })
+        .collect();
+    printable(&names.join(", "))
+}
+
+/// Probes up to the host key without credentials: a key not yet trusted gets no secrets.
+async fn probe_without_credentials(devices: &[Device]) -> Vec<DeviceReport> {
+    let devices: Vec<Device> = devices.iter().map(without_credentials).collect();
+    let shared = Arc::new(Shared::new(Settings::default()));
+    let bound = devices
+        .iter()
+        .map(|d| d.timeout)
+        .max()
+        .unwrap_or_default()
+        .saturating_mul(12)
+        .saturating_mul(
+            u32::try_from(devices.len().div_ceil(engine::DEFAULT_CONCURRENCY)).unwrap_or(u32::MAX),
+        )
+        + Duration::from_secs(5);
+    match tokio::time::timeout(bound, engine::run_all(&devices, shared, None)).await {
+        Ok(reports) => reports,
+        Err(_) => devices.iter().map(|_| DeviceReport::default()).collect(),
+    }
+}
+
+fn without_credentials(device: &Device) -> Device {
+    Device {
+        credentials: Credentials::default(),
+        enable_secret: None,
+        // An unknown key is what accept is for: it must not stop the probe.
+        host_key_policy: HostKeyPolicy::Warn,
+        ..device.clone()
+    }
+}
+
+async fn accept(args: AcceptArgs) -> i32 {
+    let mut devices = match accept_devices(&args) {
+        Ok(d) => d,
+        Err(message) => {
+            eprintln!("sshtriage known-hosts accept: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    for d in &mut devices {
+        if let Some(timeout) = args.timeout {
+            d.timeout = timeout;
+        }
+        if let Some(file) = &args.file {
+            d.known_hosts = vec![file.clone()];
+        }
+    }
+    let hash = match (args.hash, args.no_hash) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let shared = Shared::new(Settings::default());
+    let mut code = EXIT_OK;
+    for (index, device) in devices.iter().enumerate() {
+        let probed = without_credentials(device);
+        let report = bounded_probe(&probed, &shared, index, None).await;
+        let file = args
+            .file
+            .clone()
+            .or_else(|| device.known_hosts.first().cloned())
+            .unwrap_or_else(default_file);
+        if !accept_one(device, &report, &file, hash) {
+            code = EXIT_FAILED;
+        }
+    }
+    code
+}
+
+fn accept_devices(args: &AcceptArgs) -> Result<Vec<Device>, String> {
+    if let Some(host) = &args.host {
+        let target = parse_host_arg(host).map_err(|e| format!("--host {e}"))?;
+        return Ok(vec![Device::from_target(&target)]);
+    }
+    let Some(path) = &args.inventory else {
+        return Err("give --host or --inventory".into());
+    };
+    let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
+    match &args.device {
+        None => Ok(inventory.devices),
+        Some(name) => {
+            let names: Vec<String> = inventory.devices.iter().map(|d| d.name.clone()).collect();
+            inventory
+                .devices
+                .into_iter()
+                .find(|d| &d.name == name)
+                .map(|d| vec![d])
+                .ok_or_else(|| {
+                    format!(
+                        "no device \"{}\" in {} (devices: {})",
+                        printable(name),
+                        path.display(),
+                        printable(&names.join(", "))
+                    )
+                })
+        }
+    }
+}
+
+/// Prints what was found and appends the key when known_hosts does not know the host yet.
+fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<bool>) -> bool {
+    let name = printable(&device.name);
+    let Some(hk) = &report.host_key else {
+        let why = report
+            .failure
+            .as_ref()
+            .map(|f| format!("{}/{}: {}", f.stage, f.reason, f.message))
+            .unwrap_or_else(|| "the probe did not finish".to_owned());
+        println!("{name}: no host key was presented ({})", printable(&why));
+        return false;
+    };
+    println!(
+        "{name}: presents {} {}",
+        printable(&hk.algorithm),
+        printable(&hk.fingerprint)
+    );
+    let place = |e: &crate::model::KnownHostsEntry| printable(&format!("{}:{}", e.file, e.line));
+    match hk.verdict {
+        Verdict::Match => {
+            let at: Vec<String> = hk
+                .entries
+                .iter()
+                .filter(|e| e.fingerprint == hk.fingerprint)
+                .map(place)
+                .collect();
+            println!(
+                "  already in known_hosts ({}); nothing to add",
+                at.join(", ")
+            );
+            true
+        }
+        Verdict::Changed | Verdict::Revoked => {
+            let stale: Vec<String> = hk
+                .entries
+                .iter()
+                .filter(|e| e.fingerprint != hk.fingerprint || e.marker.is_some())
+                .map(place)
+                .collect();
+            println!(
+                "  refused: known_hosts holds a different or revoked key for it ({}). If the change is expected (a redeploy), remove the stale entries first: sshtriage known-hosts prune --host {}",
+                stale.join(", "),
+                printable(&known_hosts::lookup_name(&device.host, device.port))
+            );
+            false
+        }
+        Verdict::Unknown => match plan_repair(device, report, file, hash).map(|plan| {
+            let result = plan.apply();
+            (plan, result)
+        }) {
+            Ok((plan, Ok(done))) => {
+                println!(
+                    "  added {}:{}{}",
+                    printable(&file.display().to_string()),
+                    done.added.line,
+                    if plan.hash { " (name hashed)" } else { "" }
+                );
+                true
+            }
+            Ok((_, Err(e))) => {
+                println!("  not added: {}", printable(&e.to_string()));
+                false
+            }
+            Err(why) => {
+                println!("  not added: {}", printable(&why));
+                false
+            }
+        },
+    }
 }

@@ -59,7 +59,7 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
         let part = if source.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
-                .take(sources::MAX_FILE_BYTES as u64 + 1)
+                .take(sources::MAX_FILE_BYTES + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| format!("standard input: {e}"))?;
             sources::load_text(Path::new("<stdin>"), bytes, targets.format, &profiles)

@@ -37,6 +37,9 @@ pub fn render(reports: &[DeviceReport]) -> String {
             verdict,
             duration(r.elapsed_ms)
         );
+        for line in crate::fix::compatibility_lines(r) {
+            let _ = writeln!(out, "{:name_width$}  {line}", "");
+        }
         if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
             let _ = writeln!(
                 out,

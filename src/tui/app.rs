@@ -10,7 +10,7 @@ use super::device::DeviceRow;
 use super::keys::{Component, KeyAction};
 use super::table_model::{TableLine, TableModel, TableOptions};
 use super::theme::Theme;
-use crate::model::{DeviceReport, Event};
+use crate::model::{DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict};
 
 /// What the runner must do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,42 @@ pub enum Action {
     /// Probe these devices (indices into the device list) again.
     Reprobe(Vec<usize>),
     ReprobeAll,
+    /// Ask the engine side what this fix would change (the dialog waits for the answer).
+    ProposeFix {
+        device: usize,
+        kind: FixKind,
+    },
+    /// The user confirmed the proposal: apply it and probe again.
+    ApplyFix {
+        device: usize,
+        kind: FixKind,
+    },
+}
+
+/// A fix's confirmation dialog, from the key that opens it until the user closes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixDialog {
+    pub device: usize,
+    pub kind: FixKind,
+    pub state: DialogState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogState {
+    /// The engine side is working out the change.
+    Waiting,
+    /// The exact change, or why there is none; nothing written yet.
+    Proposed(Box<FixProposal>),
+    /// Confirmed: being written and verified.
+    Applying(Box<FixProposal>),
+    Finished(Box<FixOutcome>),
+}
+
+impl DialogState {
+    /// Only a proposal that is not blocked can be confirmed.
+    pub fn can_confirm(&self) -> bool {
+        matches!(self, DialogState::Proposed(p) if p.blocked.is_none())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +88,7 @@ pub struct UiState {
     pub focus: Pane,
     pub transcript_scroll: usize,
     pub evidence_scroll: usize,
+    pub dialog: Option<FixDialog>,
 }
 
 /// Sizes seen at the last draw, so paging moves by what the user sees.
@@ -102,6 +139,7 @@ impl App {
                 focus: Pane::Transcript,
                 transcript_scroll: 0,
                 evidence_scroll: 0,
+                dialog: None,
             },
             model: TableModel::default(),
             dirty: true,
@@ -155,16 +193,38 @@ impl App {
 
     /// True while something moves on screen (a probe runs), so the runner redraws on ticks.
     pub fn is_animating(&self) -> bool {
-        self.rows.iter().any(DeviceRow::is_running)
+        let dialog_busy =
+            self.ui.dialog.as_ref().is_some_and(|d| {
+                matches!(d.state, DialogState::Waiting | DialogState::Applying(_))
+            });
+        dialog_busy || self.rows.iter().any(DeviceRow::is_running)
     }
 
     /// Folds one engine event. Events for unknown devices are ignored.
     pub fn apply(&mut self, event: Event) {
-        let device = match &event {
+        let device = match event {
             Event::Started { device }
             | Event::StageStarted { device, .. }
             | Event::StageFinished { device, .. }
-            | Event::Finished { device, .. } => *device,
+            | Event::Finished { device, .. } => device,
+            Event::FixProposed { device, proposal } => {
+                if let Some(dialog) = self.dialog_for(device, proposal.kind)
+                    && dialog.state == DialogState::Waiting
+                {
+                    dialog.state = DialogState::Proposed(proposal);
+                }
+                return;
+            }
+            Event::FixFinished { device, outcome } => {
+                if let Some(dialog) = self.dialog_for(device, outcome.kind)
+                    && matches!(dialog.state, DialogState::Applying(_))
+                {
+                    dialog.state = DialogState::Finished(outcome);
+                }
+                return;
+            }
+            // Watch mode is not rendered yet; its events carry their own state.
+            Event::Watch(_) => return,
         };
         let now = self.clock.now();
         if let Some(row) = self.rows.get_mut(device) {
@@ -215,10 +275,20 @@ impl App {
         device.and_then(|d| self.model.line_of_device.get(d).copied().flatten())
     }
 
+    /// The open dialog, if it is the one for this device and fix.
+    fn dialog_for(&mut self, device: usize, kind: FixKind) -> Option<&mut FixDialog> {
+        self.ui
+            .dialog
+            .as_mut()
+            .filter(|d| d.device == device && d.kind == kind)
+    }
+
     /// The component that gets keys: the top-most one on screen.
     pub fn component(&self) -> Component {
         if self.ui.help {
             Component::Help
+        } else if self.ui.dialog.is_some() {
+            Component::Dialog
         } else if self.ui.editing_filter {
             Component::FilterInput
         } else {
@@ -289,6 +359,10 @@ impl App {
                 self.set_filter(String::new());
                 self.set_options(|o| o.failing_only = false);
             }
+            A::FixAlgorithms => return self.open_fix(FixKind::Algorithms),
+            A::FixHostKey => return self.open_fix(FixKind::HostKey),
+            A::Confirm => return self.confirm(),
+            A::Cancel => self.ui.dialog = None,
             A::CycleSort => self.set_options(|o| o.sort = o.sort.next()),
             A::ToggleFailing => self.set_options(|o| o.failing_only = !o.failing_only),
             A::ToggleGroup => self.set_options(|o| o.grouped = !o.grouped),
@@ -297,11 +371,71 @@ impl App {
     }
 
     fn reprobe_target(&self) -> Action {
-        let device = match self.ui.screen {
+        self.target()
+            .map_or(Action::None, |d| Action::Reprobe(vec![d]))
+    }
+
+    /// The device keys act on: the one drilled into, else the selected one.
+    fn target(&self) -> Option<usize> {
+        match self.ui.screen {
             Screen::Drilldown(device) => Some(device),
             Screen::Dashboard => self.ui.selected,
+        }
+    }
+
+    /// Whether a key's action applies to the current device; the hint bar shows only those.
+    pub fn can(&self, action: KeyAction) -> bool {
+        let report = self.target().and_then(|d| self.report(d));
+        match action {
+            KeyAction::FixAlgorithms => report.is_some_and(|r| {
+                r.failure
+                    .as_ref()
+                    .is_some_and(|f| f.stage == Stage::Kex && f.reason.starts_with("no_common_"))
+            }),
+            KeyAction::FixHostKey => report.is_some_and(|r| {
+                r.host_key
+                    .as_ref()
+                    .is_some_and(|hk| hk.verdict == Verdict::Changed)
+            }),
+            KeyAction::Confirm => self
+                .ui
+                .dialog
+                .as_ref()
+                .is_some_and(|d| d.state.can_confirm()),
+            _ => true,
+        }
+    }
+
+    /// Opens the dialog and asks the engine side for the proposal; whether the fix applies
+    /// is the engine side's to say, with its reasons.
+    fn open_fix(&mut self, kind: FixKind) -> Action {
+        let Some(device) = self.target() else {
+            return Action::None;
         };
-        device.map_or(Action::None, |d| Action::Reprobe(vec![d]))
+        self.ui.dialog = Some(FixDialog {
+            device,
+            kind,
+            state: DialogState::Waiting,
+        });
+        Action::ProposeFix { device, kind }
+    }
+
+    fn confirm(&mut self) -> Action {
+        let Some(dialog) = self.ui.dialog.as_mut() else {
+            return Action::None;
+        };
+        match &dialog.state {
+            DialogState::Proposed(proposal) if dialog.state.can_confirm() => {
+                let (device, kind) = (dialog.device, dialog.kind);
+                dialog.state = DialogState::Applying(proposal.clone());
+                Action::ApplyFix { device, kind }
+            }
+            DialogState::Proposed(_) | DialogState::Finished(_) => {
+                self.ui.dialog = None;
+                Action::None
+            }
+            DialogState::Waiting | DialogState::Applying(_) => Action::None,
+        }
     }
 
     fn set_filter(&mut self, text: String) {

@@ -112,6 +112,10 @@ impl DeviceRow {
                 self.report = *report;
                 self.progress = Progress::Done;
             }
+            // Fix proposals and outcomes belong to the dialog, not the row.
+            Event::FixProposed { .. } | Event::FixFinished { .. } => return,
+            // Watch state is shown by the watch view, not folded into the report.
+            Event::Watch(_) => return,
         }
         self.sort_name = self.report.name.to_lowercase();
         self.refresh_search_text();

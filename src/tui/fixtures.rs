@@ -4,8 +4,8 @@
 
 use crate::model::{
     AlgorithmEvidence, AlgorithmLists, BannerEvidence, DeviceReport, Direction, Event, Failure,
-    HostKeyEvidence, KnownHostsEntry, Negotiated, Stage, StageResult, Status, TranscriptLine,
-    Verdict,
+    FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, KnownHostsEntry, Negotiated,
+    Stage, StageResult, Status, TranscriptLine, Verdict,
 };
 
 use super::app::App;
@@ -364,11 +364,12 @@ pub fn legacy_kex() -> DeviceReport {
             comments: None,
             pre_banner: Vec::new(),
         }),
+        compatibility: crate::algorithms::evidence::compatibility(&server),
         algorithms: Some(AlgorithmEvidence {
+            notes: crate::algorithms::evidence::notes_for(&server),
             server,
             client: client_lists(),
             negotiated: Negotiated::default(),
-            notes: Vec::new(),
         }),
         transcript: vec![
             line(4.8, Direction::Received, "SSH-1.99-Cisco-1.25"),
@@ -778,4 +779,72 @@ pub fn in_progress_app() -> App {
         app.on_tick();
     }
     app
+}
+
+fn file_line(file: &str, line: usize, text: &str) -> FileLine {
+    FileLine {
+        file: file.into(),
+        line,
+        text: text.into(),
+    }
+}
+
+/// What the engine side proposes for legacy-r2: a new `[device.algorithms]` table.
+pub fn algorithms_proposal() -> FixProposal {
+    let file = "/home/netops/lab/sshtriage.toml";
+    FixProposal {
+        kind: FixKind::Algorithms,
+        summary: "The key exchange fails for lack of a common algorithm; allow kex +diffie-hellman-group14-sha1, cipher +aes256-cbc, mac +hmac-sha1 for legacy-r2.".into(),
+        remove: Vec::new(),
+        add: vec![
+            file_line(file, 19, ""),
+            file_line(file, 20, "[device.algorithms]"),
+            file_line(file, 21, "kex = \"+diffie-hellman-group14-sha1\""),
+            file_line(file, 22, "cipher = \"+aes256-cbc\""),
+            file_line(file, 23, "mac = \"+hmac-sha1\""),
+        ],
+        notes: vec![
+            format!("The original is kept as {file}.bak."),
+            "Then the device is probed again; if it still fails the key exchange, the change is rolled back.".into(),
+        ],
+        blocked: None,
+    }
+}
+
+/// What the engine side proposes for junos-r3: two stale lines out, the presented key in.
+pub fn host_key_proposal() -> FixProposal {
+    let file = "/home/netops/.ssh/known_hosts";
+    FixProposal {
+        kind: FixKind::HostKey,
+        summary: "The device presents a new key (SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe); remove the stale entries and accept it.".into(),
+        remove: vec![
+            file_line(file, 14, "172.20.20.13 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2"),
+            file_line(file, 27, "172.20.20.13 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKx9"),
+        ],
+        add: vec![file_line(
+            file,
+            29,
+            "172.20.20.13 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe",
+        )],
+        notes: vec![
+            format!("The original of {file} is kept as {file}.old."),
+            "The name is written hashed (|1|salt|hash instead of 172.20.20.13), as HashKnownHosts or the file asks.".into(),
+            "Check the fingerprint out of band first: a changed key may also be an attack.".into(),
+            "Then the device is probed again.".into(),
+        ],
+        blocked: None,
+    }
+}
+
+/// How the legacy-r2 fix ended: written, probed again, passing.
+pub fn algorithms_outcome() -> FixOutcome {
+    FixOutcome {
+        kind: FixKind::Algorithms,
+        verified: true,
+        lines: vec![
+            "Wrote /home/netops/lab/sshtriage.toml (original kept as /home/netops/lab/sshtriage.toml.bak).".into(),
+            "after: dns ✓  tcp ✓  banner ✓  kex ✓  host_key !  auth_methods ✓  auth ✓  prompt ✓".into(),
+            "Verified: the key exchange passes with kex +diffie-hellman-group14-sha1, cipher +aes256-cbc, mac +hmac-sha1.".into(),
+        ],
+    }
 }

@@ -98,6 +98,14 @@ pub enum KeyAction {
     FilterBackspace,
     FilterClearText,
     FilterType,
+    /// Propose the legacy-algorithm allow-list fix for the device.
+    FixAlgorithms,
+    /// Propose the known_hosts repair (stale entries out, presented key in).
+    FixHostKey,
+    /// Confirm what a dialog shows.
+    Confirm,
+    /// Close a dialog without doing anything more.
+    Cancel,
 }
 
 /// One line of a key table.
@@ -131,14 +139,17 @@ pub enum Component {
     Dashboard,
     Drilldown,
     FilterInput,
+    /// A fix's confirmation dialog.
+    Dialog,
     Help,
 }
 
 impl Component {
-    pub const ALL: [Component; 4] = [
+    pub const ALL: [Component; 5] = [
         Component::Dashboard,
         Component::Drilldown,
         Component::FilterInput,
+        Component::Dialog,
         Component::Help,
     ];
 
@@ -147,6 +158,7 @@ impl Component {
             Component::Dashboard => DASHBOARD,
             Component::Drilldown => DRILLDOWN,
             Component::FilterInput => FILTER_INPUT,
+            Component::Dialog => DIALOG,
             Component::Help => HELP,
         }
     }
@@ -156,6 +168,7 @@ impl Component {
             Component::Dashboard => "Dashboard",
             Component::Drilldown => "Device details",
             Component::FilterInput => "Filter",
+            Component::Dialog => "Fix",
             Component::Help => "Help",
         }
     }
@@ -233,6 +246,18 @@ static DASHBOARD: &[Binding] = &[
     ),
     bind(&[Char('R')], A::ReprobeAll, None, "re-probe every device"),
     bind(
+        &[Char('a')],
+        A::FixAlgorithms,
+        None,
+        "fix a kex failure: allow legacy algorithms",
+    ),
+    bind(
+        &[Char('K')],
+        A::FixHostKey,
+        None,
+        "fix a changed host key in known_hosts",
+    ),
+    bind(
         &[Char('/')],
         A::EditFilter,
         Some("filter"),
@@ -277,6 +302,19 @@ static DRILLDOWN: &[Binding] = &[
         A::Back,
         Some("back"),
         "back to the dashboard",
+    ),
+    // Shown in the hint bar only when the device needs them (see App::can).
+    bind(
+        &[Char('a')],
+        A::FixAlgorithms,
+        Some("fix algorithms"),
+        "fix a kex failure: allow legacy algorithms",
+    ),
+    bind(
+        &[Char('K')],
+        A::FixHostKey,
+        Some("fix known_hosts"),
+        "fix a changed host key in known_hosts",
     ),
     bind(&[Code(KeyCode::Up), Char('k')], A::Up, None, "scroll up"),
     bind(
@@ -363,6 +401,22 @@ static FILTER_INPUT: &[Binding] = &[
         None,
         "type to match name, host or reason",
     ),
+];
+
+static DIALOG: &[Binding] = &[
+    bind(
+        &[Char('y'), Code(KeyCode::Enter)],
+        A::Confirm,
+        Some("apply"),
+        "apply the change shown, then probe again",
+    ),
+    bind(
+        &[Char('n'), Code(KeyCode::Esc)],
+        A::Cancel,
+        Some("close"),
+        "close without changing anything",
+    ),
+    bind(&[Ctrl('c')], A::Quit, None, "quit"),
 ];
 
 static HELP: &[Binding] = &[

@@ -25,7 +25,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-pub use app::{Action, App, Pane, Screen, UiState};
+pub use app::{Action, App, DialogState, FixDialog, Pane, Screen, UiState};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keys::{Binding, Component, Key, KeyAction};
 pub use runner::run;

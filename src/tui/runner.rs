@@ -71,6 +71,12 @@ pub async fn run(
                         Action::ReprobeAll => {
                             let _ = commands.send(Command::ReprobeAll);
                         }
+                        Action::ProposeFix { device, kind } => {
+                            let _ = commands.send(Command::ProposeFix { device, kind });
+                        }
+                        Action::ApplyFix { device, kind } => {
+                            let _ = commands.send(Command::ApplyFix { device, kind });
+                        }
                     }
                 }
                 Some(Ok(TermEvent::Resize(..))) => {

@@ -11,7 +11,7 @@ use super::keys::Component;
 use super::table_model::{SortKey, TableLine};
 use super::theme::Theme;
 use super::{ManualClock, render_to_string};
-use crate::model::{DeviceReport, Event, Stage};
+use crate::model::{DeviceReport, Event, FixKind, Stage};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -136,6 +136,79 @@ fn snapshot_drilldown_host_key_changed() {
 #[test]
 fn snapshot_drilldown_enable_failure() {
     snapshot_both_sizes("drilldown_enable", || drilled("ios-r4"));
+}
+
+/// The drill-down of `name` with its fix dialog showing `proposal`.
+fn proposed(name: &str, key: char, proposal: crate::model::FixProposal) -> App {
+    let mut app = drilled(name);
+    char_key(&mut app, key);
+    app.apply(Event::FixProposed {
+        device: index_of(name),
+        proposal: Box::new(proposal),
+    });
+    app
+}
+
+#[test]
+fn snapshot_fix_dialog_algorithms() {
+    snapshot_both_sizes("fix_dialog_algorithms", || {
+        proposed("legacy-r2", 'a', fixtures::algorithms_proposal())
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_known_hosts() {
+    snapshot_both_sizes("fix_dialog_known_hosts", || {
+        proposed("junos-r3", 'K', fixtures::host_key_proposal())
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_verified() {
+    snapshot_both_sizes("fix_dialog_verified", || {
+        let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+        char_key(&mut app, 'y');
+        app.apply(Event::FixFinished {
+            device: index_of("legacy-r2"),
+            outcome: Box::new(fixtures::algorithms_outcome()),
+        });
+        app
+    });
+}
+
+/// The evidence pane scrolled until its first line starts with `start`.
+fn evidence_at(name: &str, start: &str, w: u16, h: u16) -> App {
+    let mut app = drilled(name);
+    press(&mut app, KeyCode::Tab);
+    for _ in 0..300 {
+        let screen = render_to_string(&mut app, w, h);
+        let top = screen
+            .lines()
+            .skip_while(|l| !l.contains("Evidence"))
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        // The evidence pane is the last box on its row.
+        let cell = top.rsplit('│').nth(1).unwrap_or_default();
+        if cell.trim_start().starts_with(start) {
+            return app;
+        }
+        char_key(&mut app, 'j');
+    }
+    panic!("no line starting {start:?} in the evidence of {name}");
+}
+
+#[test]
+fn snapshot_algorithm_standing_beside_the_server_lists_and_notes() {
+    for (start, name) in [("── Algorithms", "lists"), ("notes", "notes")] {
+        for (w, h) in SIZES {
+            let mut app = evidence_at("legacy-r2", start, w, h);
+            let screen = render_to_string(&mut app, w, h);
+            insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+                insta::assert_snapshot!(format!("drilldown_algorithm_{name}_{w}x{h}"), screen);
+            });
+        }
+    }
 }
 
 #[test]
@@ -448,6 +521,9 @@ fn app_in(component: Component) -> App {
         Component::FilterInput => {
             char_key(&mut app, '/');
         }
+        Component::Dialog => {
+            char_key(&mut app, 'a');
+        }
         Component::Help => {
             char_key(&mut app, '?');
         }
@@ -544,10 +620,8 @@ fn hint_bar_and_help_are_generated_from_the_tables() {
             .to_string();
         for binding in component.bindings() {
             if let Some(hint) = binding.hint {
-                assert!(
-                    bar.contains(&format!("{} {hint}", binding.first_key_label())),
-                    "{bar}"
-                );
+                let shown = bar.contains(&format!("{} {hint}", binding.first_key_label()));
+                assert_eq!(shown, app.can(binding.action), "{hint}: {bar}");
             }
         }
         char_key(&mut app, '?');
@@ -679,6 +753,8 @@ fn every_screen_renders_at_any_size() {
             char_key(&mut app, '?');
             app
         }),
+        Box::new(|| proposed("junos-r3", 'K', fixtures::host_key_proposal())),
+        Box::new(|| proposed("legacy-r2", 'a', fixtures::algorithms_proposal())),
     ];
     for (w, h) in sizes {
         for make in &screens {
@@ -742,4 +818,126 @@ fn the_runner_future_is_send() {
     let future = super::run(pending_app(), events, commands);
     assert_send(&future);
     drop(future);
+}
+
+// ---- fixes: dialogs over the engine's proposals ----------------------------------------
+
+#[test]
+fn a_fix_key_asks_for_a_proposal_and_confirming_applies_it() {
+    let mut app = drilled("legacy-r2");
+    let legacy = index_of("legacy-r2");
+    let kind = FixKind::Algorithms;
+    assert_eq!(
+        char_key(&mut app, 'a'),
+        Action::ProposeFix {
+            device: legacy,
+            kind
+        }
+    );
+    assert_eq!(app.component(), Component::Dialog);
+    assert_eq!(
+        char_key(&mut app, 'y'),
+        Action::None,
+        "nothing to confirm yet"
+    );
+    // A proposal for another device or fix does not land in this dialog.
+    app.apply(Event::FixProposed {
+        device: index_of("junos-r3"),
+        proposal: Box::new(fixtures::host_key_proposal()),
+    });
+    assert_eq!(
+        app.ui().dialog.as_ref().map(|d| &d.state),
+        Some(&super::DialogState::Waiting)
+    );
+    app.apply(Event::FixProposed {
+        device: legacy,
+        proposal: Box::new(fixtures::algorithms_proposal()),
+    });
+    assert!(app.can(super::KeyAction::Confirm));
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        Action::ApplyFix {
+            device: legacy,
+            kind
+        }
+    );
+    assert_eq!(char_key(&mut app, 'y'), Action::None, "applied once");
+    app.apply(Event::FixFinished {
+        device: legacy,
+        outcome: Box::new(fixtures::algorithms_outcome()),
+    });
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("✓ Fixed and verified"), "{screen}");
+    assert_eq!(press(&mut app, KeyCode::Enter), Action::None);
+    assert_eq!(app.ui().dialog, None);
+    assert_eq!(app.component(), Component::Drilldown);
+}
+
+#[test]
+fn cancel_and_blocked_proposals_write_nothing() {
+    let mut app = drilled("junos-r3");
+    char_key(&mut app, 'K');
+    app.apply(Event::FixProposed {
+        device: index_of("junos-r3"),
+        proposal: Box::new(fixtures::host_key_proposal()),
+    });
+    assert_eq!(char_key(&mut app, 'n'), Action::None);
+    assert_eq!(app.ui().dialog, None);
+
+    let mut blocked = fixtures::host_key_proposal();
+    blocked.blocked = Some("The presented key is marked @revoked.".into());
+    let mut app = proposed("junos-r3", 'K', blocked);
+    assert!(!app.can(super::KeyAction::Confirm));
+    let screen = render_to_string(&mut app, 80, 24);
+    assert!(screen.contains("marked @revoked"), "{screen}");
+    assert!(!screen.contains("y apply"), "{screen}");
+    assert!(screen.contains("n close"), "{screen}");
+    assert_eq!(
+        char_key(&mut app, 'y'),
+        Action::None,
+        "closes, applies nothing"
+    );
+    assert_eq!(app.ui().dialog, None);
+}
+
+#[test]
+fn fix_hints_show_only_where_the_fix_applies() {
+    let bar = |name: &str| {
+        let mut app = drilled(name);
+        let screen = render_to_string(&mut app, 200, 40);
+        screen.lines().last().unwrap_or_default().to_string()
+    };
+    let legacy = bar("legacy-r2");
+    assert!(legacy.contains("a fix algorithms"), "{legacy}");
+    assert!(!legacy.contains("K fix known_hosts"), "{legacy}");
+    let junos = bar("junos-r3");
+    assert!(junos.contains("K fix known_hosts"), "{junos}");
+    assert!(!junos.contains("a fix algorithms"), "{junos}");
+    let healthy = bar("ios-r1");
+    assert!(!healthy.contains("fix"), "{healthy}");
+    // The dashboard acts on the selected row too.
+    let mut app = finished_app();
+    select(&mut app, "junos-r3");
+    assert_eq!(
+        char_key(&mut app, 'K'),
+        Action::ProposeFix {
+            device: index_of("junos-r3"),
+            kind: FixKind::HostKey
+        }
+    );
+}
+
+#[test]
+fn proposal_text_from_files_cannot_reach_the_terminal_as_escapes() {
+    let mut proposal = fixtures::host_key_proposal();
+    proposal.remove[0].text = "\u{1b}[2Jevil\u{7}".into();
+    proposal.add[0].file = "/tmp/\u{1b}]0;x".into();
+    let mut app = proposed("junos-r3", 'K', proposal);
+    for (w, h) in [(80, 24), (120, 40), (30, 10)] {
+        let screen = render_to_string(&mut app, w, h);
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "{screen:?}"
+        );
+    }
 }

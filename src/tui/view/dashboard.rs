@@ -183,7 +183,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(row) = app.ui.selected.and_then(|d| app.rows.get(d)) {
         selection_line::render(frame, selection_area, row, &app.theme);
     }
-    hint_bar::render(frame, hint_area, app.component(), &app.theme);
+    hint_bar::render(frame, hint_area, app);
 }
 
 fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_rows: usize) {

@@ -9,29 +9,39 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::keys::Component;
+use crate::tui::app::App;
+use crate::tui::keys::{Component, KeyAction};
 use crate::tui::theme::Theme;
 
-/// The (key, label) pairs the bar shows for a component, in table order.
-pub fn hints(component: Component) -> Vec<(String, &'static str)> {
+/// The (key, label) pairs the bar shows for a component, in table order: bindings with a
+/// hint whose action applies now (`can`; a fix key only on a device that needs it).
+pub fn hints(component: Component, can: &dyn Fn(KeyAction) -> bool) -> Vec<(String, &'static str)> {
     component
         .bindings()
         .iter()
+        .filter(|b| can(b.action))
         .filter_map(|b| b.hint.map(|hint| (b.first_key_label(), hint)))
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, component: Component, theme: &Theme) {
+/// The bar for the component on top of `app`.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let can = |action| app.can(action);
     frame.render_widget(
-        Paragraph::new(line(component, area.width as usize, theme)),
+        Paragraph::new(line(app.component(), area.width as usize, &app.theme, &can)),
         area,
     );
 }
 
 /// Fits the hints into `width`: roomy spacing if it fits, tight if not, then drops hints
 /// from the end while keeping the last two (help and quit) so help is always reachable.
-pub fn line<'a>(component: Component, width: usize, theme: &Theme) -> Line<'a> {
-    let mut items = hints(component);
+pub fn line<'a>(
+    component: Component,
+    width: usize,
+    theme: &Theme,
+    can: &dyn Fn(KeyAction) -> bool,
+) -> Line<'a> {
+    let mut items = hints(component, can);
     let item_width = |items: &[(String, &str)]| -> usize {
         items
             .iter()

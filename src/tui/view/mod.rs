@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod drilldown;
 pub mod filter_input;
+pub mod fix_dialog;
 pub mod glyphs;
 pub mod header;
 pub mod help;
@@ -23,10 +24,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Screen::Dashboard => dashboard::render(frame, area, app),
         Screen::Drilldown(device) => drilldown::render(frame, area, app, device),
     }
+    if app.ui.dialog.is_some() {
+        fix_dialog::render(frame, area, app);
+    }
     if app.ui.help {
-        let under = match app.ui.screen {
-            Screen::Dashboard => Component::Dashboard,
-            Screen::Drilldown(_) => Component::Drilldown,
+        let under = match (&app.ui.dialog, app.ui.screen) {
+            (Some(_), _) => Component::Dialog,
+            (None, Screen::Dashboard) => Component::Dashboard,
+            (None, Screen::Drilldown(_)) => Component::Drilldown,
         };
         help::render(frame, area, under, &app.theme);
     }

@@ -1,8 +1,10 @@
 //! The server's algorithm lists beside our client's, per category: the negotiated algorithm
-//! marked `*` and highlighted, categories with nothing in common marked ✗.
+//! marked `*` and highlighted, categories with nothing in common marked ✗, and each offered
+//! algorithm's standing from the notes: coloured, weak ones marked `!`, broken ones `×`,
+//! with their sourced notes below the lists.
 //!
 //! ```text
-//! * negotiated   ✗ no overlap: no algorithm both sides offer
+//! * negotiated  ! weak  × broken  ✗ no overlap: nothing in common
 //! category    server offers                  we offer
 //! kex         diffie-hellman-group14-sha1,   curve25519-sha256,
 //! ✗ no overlap diffie-hellman-group1-sha1    ecdh-sha2-nistp256, …
@@ -15,13 +17,15 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::model::AlgorithmEvidence;
+use crate::model::{AlgorithmEvidence, AlgorithmNote};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
 const LABEL_WIDTH: usize = 13;
 const NO_OVERLAP: &str = "✗ no overlap";
 const SIDE_BY_SIDE_MIN_WIDTH: usize = 70;
+/// Weak or broken algorithms whose note is spelled out below the lists.
+const NOTES_SHOWN: usize = 12;
 
 struct Category<'a> {
     label: &'static str,
@@ -103,7 +107,7 @@ pub fn lines(ev: &AlgorithmEvidence, width: usize, theme: &Theme) -> Vec<Line<'s
     // Stable: the usual order, with the categories that break the connection on top.
     categories.sort_by_key(overlaps);
     let side_by_side = width >= SIDE_BY_SIDE_MIN_WIDTH;
-    let legend = format!("* negotiated   {NO_OVERLAP}: no algorithm both sides offer");
+    let legend = format!("* negotiated  ! weak  × broken  {NO_OVERLAP}: nothing in common");
     let mut out = vec![Line::styled(text::fit(&legend, width), theme.dim)];
     if side_by_side {
         let column = (width - LABEL_WIDTH - 2) / 2;
@@ -113,12 +117,65 @@ pub fn lines(ev: &AlgorithmEvidence, width: usize, theme: &Theme) -> Vec<Line<'s
             Span::styled("we offer", theme.dim),
         ]));
         for cat in &categories {
-            out.extend(side_by_side_rows(cat, column, theme));
+            out.extend(side_by_side_rows(cat, column, &ev.notes, theme));
         }
     } else {
         for cat in &categories {
-            out.extend(stacked_rows(cat, width, theme));
+            out.extend(stacked_rows(cat, width, &ev.notes, theme));
         }
+    }
+    out.extend(note_lines(&ev.notes, width, theme));
+    out
+}
+
+/// The standing of an offered algorithm, when the notes know it.
+fn status<'a>(notes: &'a [AlgorithmNote], name: &str) -> Option<&'a str> {
+    notes
+        .iter()
+        .find(|n| n.name == name)
+        .map(|n| n.status.as_str())
+}
+
+/// The mark after a name and its style, by standing.
+fn standing(status: Option<&str>, theme: &Theme) -> (&'static str, Style) {
+    match status {
+        Some("recommended") => ("", theme.ok),
+        Some("weak") => ("!", theme.warn),
+        Some("broken") => ("×", theme.fail),
+        _ => ("", Style::new()),
+    }
+}
+
+/// What the notes say about the weak and broken algorithms offered, with their sources.
+fn note_lines(notes: &[AlgorithmNote], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let flagged: Vec<&AlgorithmNote> = notes
+        .iter()
+        .filter(|n| matches!(n.status.as_str(), "weak" | "broken"))
+        .collect();
+    if flagged.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Line::styled("notes", theme.dim)];
+    for note in flagged.iter().take(NOTES_SHOWN) {
+        let (mark, style) = standing(Some(&note.status), theme);
+        out.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(
+                text::fit(&text::clean(&note.name), width.saturating_sub(2)),
+                style,
+            ),
+            Span::styled(format!(" {}", text::clean(&note.status)), style),
+        ]));
+        let words = format!("{} ({})", note.note, note.source);
+        for part in text::wrap(&text::clean(&words), width.saturating_sub(2).max(8)) {
+            out.push(Line::raw(format!("  {part}")));
+        }
+    }
+    if flagged.len() > NOTES_SHOWN {
+        out.push(Line::styled(
+            format!("… {} more", flagged.len() - NOTES_SHOWN),
+            theme.dim,
+        ));
     }
     out
 }
@@ -131,14 +188,19 @@ fn verdict(cat: &Category, theme: &Theme) -> (&'static str, Style) {
     }
 }
 
-fn side_by_side_rows(cat: &Category, column: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn side_by_side_rows(
+    cat: &Category,
+    column: usize,
+    notes: &[AlgorithmNote],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let (verdict, verdict_style) = verdict(cat, theme);
     let label_lines: Vec<(String, Style)> = vec![
         (cat.label.to_string(), theme.heading),
         (verdict.to_string(), verdict_style),
     ];
-    let server = wrap_names(cat.server, cat.negotiated, column, theme);
-    let client = wrap_names(cat.client, cat.negotiated, column, theme);
+    let server = wrap_names(cat.server, cat.negotiated, column, Some(notes), theme);
+    let client = wrap_names(cat.client, cat.negotiated, column, None, theme);
     let height = label_lines.len().max(server.len()).max(client.len());
     (0..height)
         .map(|i| {
@@ -154,15 +216,29 @@ fn side_by_side_rows(cat: &Category, column: usize, theme: &Theme) -> Vec<Line<'
         .collect()
 }
 
-fn stacked_rows(cat: &Category, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn stacked_rows(
+    cat: &Category,
+    width: usize,
+    notes: &[AlgorithmNote],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let (verdict, verdict_style) = verdict(cat, theme);
     let mut out = vec![Line::from(vec![
         Span::styled(text::pad(cat.label, LABEL_WIDTH), theme.heading),
         Span::styled(verdict, verdict_style),
     ])];
     let indent = 10;
-    for (side, names) in [("  server", cat.server), ("  we", cat.client)] {
-        let wrapped = wrap_names(names, cat.negotiated, width.saturating_sub(indent), theme);
+    for (side, names, notes) in [
+        ("  server", cat.server, Some(notes)),
+        ("  we", cat.client, None),
+    ] {
+        let wrapped = wrap_names(
+            names,
+            cat.negotiated,
+            width.saturating_sub(indent),
+            notes,
+            theme,
+        );
         for (i, parts) in wrapped.into_iter().enumerate() {
             let head = if i == 0 {
                 text::pad(side, indent)
@@ -177,11 +253,13 @@ fn stacked_rows(cat: &Category, width: usize, theme: &Theme) -> Vec<Line<'static
     out
 }
 
-/// Names joined by ", " and wrapped into lines of at most `width` cells.
+/// Names joined by ", " and wrapped into lines of at most `width` cells; with `notes`, each
+/// marked and coloured by its standing.
 fn wrap_names(
     names: &[String],
     negotiated: Option<&str>,
     width: usize,
+    notes: Option<&[AlgorithmNote]>,
     theme: &Theme,
 ) -> Vec<Vec<Span<'static>>> {
     if names.is_empty() {
@@ -192,7 +270,9 @@ fn wrap_names(
     let mut used = 0;
     for (i, name) in names.iter().enumerate() {
         let is_negotiated = negotiated == Some(name.as_str());
+        let (mark, standing_style) = standing(notes.and_then(|n| status(n, name)), theme);
         let mut shown = text::clean(name);
+        shown.push_str(mark);
         if is_negotiated {
             shown.push('*');
         }
@@ -215,7 +295,7 @@ fn wrap_names(
         } else if is_marker(name) {
             theme.dim
         } else {
-            Style::new()
+            standing_style
         };
         line.push(Span::styled(shown, style));
         used += w;

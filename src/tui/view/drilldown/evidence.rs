@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{algorithms, host_key};
+use super::{algorithms, compatibility, host_key};
 use crate::model::{DeviceReport, Stage, Status};
 use crate::tui::text;
 use crate::tui::theme::Theme;
@@ -17,6 +17,8 @@ pub(super) const LABEL_WIDTH: usize = 10;
 struct Section {
     title: &'static str,
     stages: &'static [Stage],
+    /// Whether the stages' own sentences open the section (once per stage across sections).
+    details: bool,
     body: fn(&DeviceReport, usize, &Theme) -> Vec<Line<'static>>,
 }
 
@@ -24,31 +26,43 @@ static SECTIONS: &[Section] = &[
     Section {
         title: "Connection",
         stages: &[Stage::Dns, Stage::Tcp],
+        details: true,
         body: connection,
     },
     Section {
         title: "Banner",
         stages: &[Stage::Banner],
+        details: true,
         body: banner,
+    },
+    Section {
+        title: "Clients",
+        stages: &[Stage::Kex],
+        details: false,
+        body: compatibility_body,
     },
     Section {
         title: "Algorithms",
         stages: &[Stage::Kex],
+        details: true,
         body: algorithms_body,
     },
     Section {
         title: "Host key",
         stages: &[Stage::HostKey],
+        details: true,
         body: host_key_body,
     },
     Section {
         title: "Authentication",
         stages: &[Stage::AuthMethods, Stage::Auth],
+        details: true,
         body: authentication,
     },
     Section {
         title: "Session",
         stages: &[Stage::Prompt, Stage::Enable],
+        details: true,
         body: session,
     },
 ];
@@ -67,7 +81,11 @@ pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'st
     }
     let mut out = Vec::new();
     for section in order {
-        let mut body = stage_details(report, section.stages, first, width, theme);
+        let mut body = if section.details {
+            stage_details(report, section.stages, first, width, theme)
+        } else {
+            Vec::new()
+        };
         body.extend((section.body)(report, width, theme));
         if body.is_empty() {
             continue;
@@ -217,6 +235,10 @@ fn algorithms_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Li
         .as_ref()
         .map(|a| algorithms::lines(a, width, theme))
         .unwrap_or_default()
+}
+
+fn compatibility_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    compatibility::lines(&report.compatibility, width, theme)
 }
 
 fn host_key_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {

@@ -20,6 +20,7 @@
 //! ```
 
 mod algorithms;
+mod compatibility;
 mod diagnosis_pane;
 mod evidence;
 mod host_key;
@@ -49,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
         Constraint::Length(1),
     ])
     .areas(area);
-    hint_bar::render(frame, hint_area, app.component(), &app.theme);
+    hint_bar::render(frame, hint_area, app);
     let Some(row) = app.rows.get(device) else {
         frame.render_widget(
             Paragraph::new("This device is no longer in the list. Esc goes back."),

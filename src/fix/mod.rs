@@ -1,0 +1,41 @@
+//! Fixes that are proven: a legacy-algorithm allow-list written into the device's inventory
+//! entry and verified by probing again (rolled back when it does not help), and known_hosts
+//! repair for a device whose key changed. The CLI and the dashboard's engine side both use
+//! this; nothing here draws.
+
+pub mod algorithms;
+pub mod atomic;
+pub mod compat_lines;
+pub mod diff;
+pub mod hash_setting;
+pub mod host_key;
+pub mod inventory_edit;
+pub mod session;
+pub mod text;
+
+use std::io;
+use std::path::PathBuf;
+
+pub use algorithms::{AlgorithmFix, Diagnosis, SpecChange, diagnose, stage_line};
+pub use compat_lines::compatibility_lines;
+pub use host_key::{HostKeyRepair, plan_repair};
+pub use inventory_edit::{InventoryEdit, set_algorithms};
+pub use session::FixContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("{} is not a regular file; refusing to edit it", .0.display())]
+    NotRegularFile(PathBuf),
+    #[error("{} changed since it was read; nothing was written (run the fix again)", .0.display())]
+    ChangedMeanwhile(PathBuf),
+    #[error("{0}")]
+    Inventory(String),
+    #[error("{0}")]
+    KnownHosts(String),
+}

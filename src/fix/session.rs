@@ -1,0 +1,327 @@
+//! The dashboard's fixes, engine side: a proposal (exactly what would change, computed from
+//! the device's last report and the files) and, once confirmed, applying it and probing
+//! again. The dashboard only renders proposals and outcomes.
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::algorithms::{self, Diagnosis, Prepared, Rollback, stage_line};
+use super::host_key::{HostKeyRepair, plan_repair};
+use crate::engine::Shared;
+use crate::inventory::{Device, Origin};
+use crate::model::{DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Verdict};
+
+/// Where fixes write, besides a device's own inventory file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixContext {
+    /// The known_hosts file an accepted key goes to when the device names none.
+    pub known_hosts: PathBuf,
+    /// `--hash` / `--no-hash`; None follows the file and ssh_config.
+    pub hash_known_hosts: Option<bool>,
+}
+
+impl FixContext {
+    /// `~/.ssh/known_hosts`, hashing as the file and ssh_config say.
+    pub fn from_env() -> FixContext {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        FixContext {
+            known_hosts: home.join(".ssh/known_hosts"),
+            hash_known_hosts: None,
+        }
+    }
+
+    /// The file an accepted key for `device` goes to: its own first known_hosts file, else
+    /// the user's.
+    pub fn accept_file(&self, device: &Device) -> PathBuf {
+        device
+            .known_hosts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.known_hosts.clone())
+    }
+}
+
+/// A proposal's plan, kept by the engine side until the user confirms it.
+#[derive(Debug, Clone)]
+pub enum PreparedFix {
+    Algorithms(Box<Prepared>),
+    HostKey(Box<HostKeyRepair>),
+}
+
+/// What `kind` would change for this device, and the plan to apply when confirmed (None
+/// when the proposal is blocked).
+pub fn propose(
+    kind: FixKind,
+    device: &Device,
+    report: Option<&DeviceReport>,
+    ctx: &FixContext,
+) -> (FixProposal, Option<PreparedFix>) {
+    let blocked = |summary: &str, why: String| blocked(kind, summary, why);
+    let Some(report) = report.filter(|r| !r.stages.is_empty()) else {
+        return blocked(
+            "Nothing to propose yet",
+            "The device has not finished a probe; wait for it, then try again.".to_owned(),
+        );
+    };
+    match kind {
+        FixKind::Algorithms => propose_algorithms(device, report),
+        FixKind::HostKey => match plan_repair(
+            device,
+            report,
+            &ctx.accept_file(device),
+            ctx.hash_known_hosts,
+        ) {
+            Ok(plan) => (
+                host_key_proposal(report, &plan),
+                Some(PreparedFix::HostKey(Box::new(plan))),
+            ),
+            Err(why) => blocked("No known_hosts repair", why),
+        },
+    }
+}
+
+/// A proposal that cannot be confirmed, and why.
+fn blocked(kind: FixKind, summary: &str, why: String) -> (FixProposal, Option<PreparedFix>) {
+    let proposal = FixProposal {
+        kind,
+        summary: summary.to_owned(),
+        remove: Vec::new(),
+        add: Vec::new(),
+        notes: Vec::new(),
+        blocked: Some(why),
+    };
+    (proposal, None)
+}
+
+fn propose_algorithms(
+    device: &Device,
+    report: &DeviceReport,
+) -> (FixProposal, Option<PreparedFix>) {
+    let blocked = |summary: &str, why: String| blocked(FixKind::Algorithms, summary, why);
+    let fix = match algorithms::diagnose(device, report) {
+        Diagnosis::Needs(fix) => fix,
+        Diagnosis::Passes(detail) => {
+            return blocked(
+                "No algorithm fix needed",
+                format!("The key exchange passes already: {detail}."),
+            );
+        }
+        Diagnosis::NotAlgorithms(why) => return blocked("No algorithm fix", why),
+        Diagnosis::Cannot(why) => return blocked("sshtriage cannot connect", why),
+    };
+    let summary = format!(
+        "The key exchange fails for lack of a common algorithm; allow {} for {}.",
+        fix.summary(),
+        device.name
+    );
+    let prepared = match algorithms::prepare(device, fix) {
+        Ok(p) => p,
+        Err(e) => return blocked("The inventory cannot be edited", e.to_string()),
+    };
+    let mut notes = Vec::new();
+    let (remove, add) = match &prepared.edit {
+        Some(edit) => {
+            notes.push(format!(
+                "The original is kept as {}.",
+                super::atomic::backup_path(&edit.path).display()
+            ));
+            (edit.removed.clone(), edit.added.clone())
+        }
+        None => {
+            notes.push(
+                "This device is not from an inventory file: the change holds for this session only."
+                    .to_owned(),
+            );
+            let add = prepared
+                .fix
+                .specs
+                .iter()
+                .map(|s| FileLine {
+                    file: "(this session)".to_owned(),
+                    line: 0,
+                    text: format!("{} = \"{}\"", s.category.key(), s.after),
+                })
+                .collect();
+            (Vec::new(), add)
+        }
+    };
+    notes.push("Then the device is probed again; if it still fails the key exchange, the change is rolled back.".to_owned());
+    let proposal = FixProposal {
+        kind: FixKind::Algorithms,
+        summary,
+        remove,
+        add,
+        notes,
+        blocked: None,
+    };
+    (proposal, Some(PreparedFix::Algorithms(Box::new(prepared))))
+}
+
+fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal {
+    let changed = report
+        .host_key
+        .as_ref()
+        .is_some_and(|hk| hk.verdict == Verdict::Changed);
+    let summary = if changed {
+        format!(
+            "The device presents a new key ({}); remove the stale entries and accept it.",
+            plan.fingerprint
+        )
+    } else {
+        format!(
+            "known_hosts has no entry for the device; accept its key ({}).",
+            plan.fingerprint
+        )
+    };
+    let mut notes = Vec::new();
+    for (file, _) in &plan.prunes {
+        notes.push(format!(
+            "The original of {} is kept as {}.old.",
+            file.display(),
+            file.display()
+        ));
+    }
+    if plan.hash {
+        notes.push(format!(
+            "The name is written hashed (|1|salt|hash instead of {}), as HashKnownHosts or the file asks.",
+            crate::known_hosts::lookup_name(&plan.host, plan.port)
+        ));
+    }
+    notes.push(
+        "Check the fingerprint out of band first: a changed key may also be an attack.".to_owned(),
+    );
+    notes.push("Then the device is probed again.".to_owned());
+    FixProposal {
+        kind: FixKind::HostKey,
+        summary,
+        remove: plan.removed_lines(),
+        add: vec![plan.added_line()],
+        notes,
+        blocked: None,
+    }
+}
+
+/// Applies a confirmed plan and probes the device again (the probe streams its events).
+/// Returns the outcome and, for an algorithm fix that holds, the device to use from now on.
+pub async fn apply(
+    prepared: PreparedFix,
+    device: &Device,
+    shared: &Shared,
+    index: usize,
+    events: Option<UnboundedSender<Event>>,
+) -> (FixOutcome, Option<Device>) {
+    match prepared {
+        PreparedFix::Algorithms(prepared) => {
+            apply_algorithms(&prepared, shared, index, events).await
+        }
+        PreparedFix::HostKey(plan) => {
+            let mut lines = Vec::new();
+            match plan.apply() {
+                Ok(done) => {
+                    for (file, removed, backup) in &done.pruned {
+                        lines.push(format!(
+                            "Removed {} line(s) from {}{}.",
+                            removed.len(),
+                            file.display(),
+                            backup
+                                .as_ref()
+                                .map(|b| format!(" (original kept as {})", b.display()))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    lines.push(format!(
+                        "Added {}:{}.",
+                        plan.accept_file.display(),
+                        done.added.line
+                    ));
+                }
+                Err(e) => {
+                    lines.push(format!("Nothing was verified: {e}"));
+                    return (
+                        FixOutcome {
+                            kind: FixKind::HostKey,
+                            verified: false,
+                            lines,
+                        },
+                        None,
+                    );
+                }
+            }
+            let after = algorithms::bounded_probe(device, shared, index, events).await;
+            let verified = after
+                .host_key
+                .as_ref()
+                .is_some_and(|hk| hk.verdict == Verdict::Match);
+            lines.push(format!("after: {}", stage_line(&after)));
+            lines.push(if verified {
+                "Verified: the presented key now matches known_hosts.".to_owned()
+            } else {
+                "Not verified: the host key check still does not match; see the device's details."
+                    .to_owned()
+            });
+            (
+                FixOutcome {
+                    kind: FixKind::HostKey,
+                    verified,
+                    lines,
+                },
+                None,
+            )
+        }
+    }
+}
+
+async fn apply_algorithms(
+    prepared: &Prepared,
+    shared: &Shared,
+    index: usize,
+    events: Option<UnboundedSender<Event>>,
+) -> (FixOutcome, Option<Device>) {
+    let mut lines = Vec::new();
+    let outcome = |verified, lines| FixOutcome {
+        kind: FixKind::Algorithms,
+        verified,
+        lines,
+    };
+    let result = algorithms::apply_and_verify(prepared, shared, index, events, false).await;
+    let verification = match result {
+        Ok(v) => v,
+        Err(e) => {
+            lines.push(format!("Nothing was changed: {e}"));
+            return (outcome(false, lines), None);
+        }
+    };
+    match (&prepared.edit, &verification.backup) {
+        (Some(edit), Some(backup)) => lines.push(format!(
+            "Wrote {} (original kept as {}).",
+            edit.path.display(),
+            backup.display()
+        )),
+        _ => lines.push("Applied to this session's device settings.".to_owned()),
+    }
+    lines.push(format!("after: {}", stage_line(&verification.after)));
+    let from_file = matches!(prepared.device.origin, Origin::File { .. });
+    match &verification.rollback {
+        Rollback::NotNeeded => {
+            lines.push(format!(
+                "Verified: the key exchange passes with {}.",
+                prepared.fix.summary()
+            ));
+            return (outcome(true, lines), Some(prepared.device.clone()));
+        }
+        Rollback::RolledBack if from_file => lines.push(
+            "The key exchange still fails: the inventory was rolled back to its original bytes."
+                .to_owned(),
+        ),
+        Rollback::RolledBack | Rollback::Kept => {
+            lines.push("The key exchange still fails: the change was dropped.".to_owned())
+        }
+        Rollback::Failed(why) => lines.push(format!(
+            "The key exchange still fails, and the rollback failed: {why}"
+        )),
+    }
+    (outcome(false, lines), None)
+}

@@ -1,0 +1,286 @@
+//! The dashboard's fixes, engine side, against real sshd on loopback: a proposal shows the
+//! exact lines before anything is written; confirming applies it, probes again and reports;
+//! later re-probes use the fixed settings.
+
+mod support;
+
+use sshtriage::engine::session::serve_with;
+use sshtriage::engine::{Settings, Shared};
+use sshtriage::fix::FixContext;
+use sshtriage::inventory::Inventory;
+use sshtriage::model::{
+    Command, DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Stage, Verdict,
+};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use support::sshd::{Flavour, Sshd, keygen, require_sshd};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+struct Session {
+    events: UnboundedReceiver<Event>,
+    commands: UnboundedSender<Command>,
+    engine: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    fn start(inventory: &Path, fix: FixContext) -> Session {
+        let devices = Inventory::load(inventory).expect("inventory").devices;
+        let (event_tx, events) = unbounded_channel();
+        let (commands, command_rx) = unbounded_channel();
+        let shared = Arc::new(Shared::new(Settings::default()));
+        let engine = tokio::spawn(serve_with(
+            Arc::new(devices),
+            shared,
+            event_tx,
+            command_rx,
+            fix,
+        ));
+        Session {
+            events,
+            commands,
+            engine,
+        }
+    }
+
+    /// The next event `pick` accepts, within a bound.
+    async fn next<T>(&mut self, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+        let wait = async {
+            while let Some(event) = self.events.recv().await {
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+            panic!("the engine stopped");
+        };
+        tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .expect("the engine answers in time")
+    }
+
+    async fn finished(&mut self, device: usize) -> DeviceReport {
+        self.next(|e| match e {
+            Event::Finished { device: d, report } if d == device => Some(*report),
+            _ => None,
+        })
+        .await
+    }
+
+    async fn propose(&mut self, device: usize, kind: FixKind) -> FixProposal {
+        self.commands
+            .send(Command::ProposeFix { device, kind })
+            .expect("engine running");
+        self.next(|e| match e {
+            Event::FixProposed {
+                device: d,
+                proposal,
+            } if d == device => Some(*proposal),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Applies and collects the outcome and the verifying probe's report.
+    async fn apply(&mut self, device: usize, kind: FixKind) -> (FixOutcome, Option<DeviceReport>) {
+        self.commands
+            .send(Command::ApplyFix { device, kind })
+            .expect("engine running");
+        let mut report = None;
+        let outcome = self
+            .next(|e| match e {
+                Event::Finished {
+                    device: d,
+                    report: r,
+                } if d == device => {
+                    report = Some(*r);
+                    None
+                }
+                Event::FixFinished { device: d, outcome } if d == device => Some(*outcome),
+                _ => None,
+            })
+            .await;
+        (outcome, report)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.engine.abort();
+    }
+}
+
+fn context(dir: &Path) -> FixContext {
+    FixContext {
+        known_hosts: dir.join("user_known_hosts"),
+        hash_known_hosts: Some(false),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_legacy_device_is_fixed_from_the_dashboard() {
+    let Some(bin) = require_sshd("a_legacy_device_is_fixed_from_the_dashboard") else {
+        return;
+    };
+    let sshd = Sshd::start(&bin, Flavour::LegacyOnly, "");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("lab.toml");
+    let original = format!(
+        "# the lab\n[[device]]\nname = \"old\"  # keep\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"5s\"\n",
+        sshd.addr.port()
+    );
+    std::fs::write(&inventory, &original).expect("write");
+    let mut session = Session::start(&inventory, context(dir.path()));
+    let first = session.finished(0).await;
+    assert_eq!(
+        first.failure.as_ref().map(|f| (f.stage, f.reason.as_str())),
+        Some((Stage::Kex, "no_common_kex"))
+    );
+
+    let proposal = session.propose(0, FixKind::Algorithms).await;
+    assert_eq!(proposal.blocked, None, "{proposal:?}");
+    let file = inventory.display().to_string();
+    let line = |line: usize, text: &str| FileLine {
+        file: file.clone(),
+        line,
+        text: text.into(),
+    };
+    assert_eq!(proposal.remove, Vec::<FileLine>::new());
+    assert_eq!(
+        proposal.add,
+        vec![
+            line(7, ""),
+            line(8, "[device.algorithms]"),
+            line(9, "kex = \"+diffie-hellman-group14-sha1\""),
+            line(10, "cipher = \"+aes128-cbc\""),
+            line(11, "mac = \"+hmac-sha1\""),
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&inventory).expect("read"),
+        original,
+        "nothing is written before the confirmation"
+    );
+
+    let (outcome, after) = session.apply(0, FixKind::Algorithms).await;
+    assert!(outcome.verified, "{outcome:?}");
+    assert!(
+        outcome
+            .lines
+            .iter()
+            .any(|l| l.starts_with("Verified: the key exchange passes")),
+        "{outcome:?}"
+    );
+    let after = after.expect("the device was probed again");
+    assert!(
+        after.failure.as_ref().is_none_or(|f| f.stage > Stage::Kex),
+        "{after:?}"
+    );
+    let written = std::fs::read_to_string(&inventory).expect("read");
+    assert!(written.starts_with(&original), "{written}");
+    assert!(written.ends_with("[device.algorithms]\nkex = \"+diffie-hellman-group14-sha1\"\ncipher = \"+aes128-cbc\"\nmac = \"+hmac-sha1\"\n"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("lab.toml.bak")).expect("backup"),
+        original
+    );
+
+    // Later re-probes use the fixed offer.
+    session
+        .commands
+        .send(Command::Reprobe(0))
+        .expect("engine running");
+    let again = session.finished(0).await;
+    let kex = again.result(Stage::Kex).expect("kex ran");
+    assert_eq!(kex.status, sshtriage::model::Status::Ok, "{again:?}");
+
+    // Applying twice without a new proposal does nothing.
+    let (outcome, _) = session.apply(0, FixKind::Algorithms).await;
+    assert!(!outcome.verified);
+    assert_eq!(
+        outcome.lines,
+        ["Nothing was proposed for this device; ask again."]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_key_device_is_repaired_from_the_dashboard() {
+    let Some(bin) = require_sshd("a_changed_key_device_is_repaired_from_the_dashboard") else {
+        return;
+    };
+    let sshd = Sshd::start(&bin, Flavour::Modern, "");
+    let port = sshd.addr.port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    keygen("ed25519", &dir.path().join("stale"));
+    let stale: Vec<String> = std::fs::read_to_string(dir.path().join("stale.pub"))
+        .expect("pub")
+        .split_whitespace()
+        .take(2)
+        .map(str::to_owned)
+        .collect();
+    let stale = stale.join(" ");
+    let kh = dir.path().join("known_hosts");
+    let original = format!("other.example {stale}\n[127.0.0.1]:{port} {stale}\n");
+    std::fs::write(&kh, &original).expect("write");
+    let inventory = dir.path().join("lab.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[[device]]\nname = \"junos\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\nknown_hosts = [\"{}\"]\n",
+            kh.display()
+        ),
+    )
+    .expect("write");
+    let mut session = Session::start(&inventory, context(dir.path()));
+    let first = session.finished(0).await;
+    let presented = first.host_key.as_ref().expect("a host key");
+    assert_eq!(presented.verdict, Verdict::Changed);
+
+    // The algorithm fix does not apply here, and says why.
+    let blocked = session.propose(0, FixKind::Algorithms).await;
+    assert!(
+        blocked
+            .blocked
+            .as_deref()
+            .is_some_and(|b| b.contains("passes already")),
+        "{blocked:?}"
+    );
+
+    let proposal = session.propose(0, FixKind::HostKey).await;
+    assert_eq!(proposal.blocked, None, "{proposal:?}");
+    let file = kh.display().to_string();
+    let new_line = format!("[127.0.0.1]:{port} {}", presented.openssh.trim());
+    assert_eq!(
+        proposal.remove,
+        vec![FileLine {
+            file: file.clone(),
+            line: 2,
+            text: format!("[127.0.0.1]:{port} {stale}"),
+        }]
+    );
+    assert_eq!(
+        proposal.add,
+        vec![FileLine {
+            file: file.clone(),
+            line: 2,
+            text: new_line.clone(),
+        }]
+    );
+    assert_eq!(std::fs::read_to_string(&kh).expect("read"), original);
+
+    let (outcome, after) = session.apply(0, FixKind::HostKey).await;
+    assert!(outcome.verified, "{outcome:?}");
+    let after = after.expect("probed again");
+    assert_eq!(
+        after.host_key.as_ref().map(|h| h.verdict),
+        Some(Verdict::Match),
+        "{after:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&kh).expect("read"),
+        format!("other.example {stale}\n{new_line}\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("known_hosts.old")).expect("backup"),
+        original,
+        "the backup is the original, not the pruned file"
+    );
+}
