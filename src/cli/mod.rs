@@ -235,7 +235,12 @@ pub async fn open_dashboard(devices: Vec<Device>, shared: Arc<Shared>) -> std::i
         event_tx,
         command_rx,
     ));
-    let result = crate::tui::run(app, event_rx, command_tx).await;
+    // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
+    // so the terminal is restored and temporary files (the demo's) are removed.
+    let result = tokio::select! {
+        result = crate::tui::run(app, event_rx, command_tx) => result,
+        _ = terminate_signal() => Ok(()),
+    };
     engine.abort();
     result
 }
@@ -277,5 +282,20 @@ async fn demo(args: DemoArgs) -> i32 {
             eprintln!("sshtriage: terminal error: {e}");
             EXIT_USAGE
         }
+    }
+}
+
+/// Resolves on SIGTERM or SIGHUP (never, where they cannot be watched).
+async fn terminate_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
     }
 }

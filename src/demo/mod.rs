@@ -1,13 +1,301 @@
-//! The built-in demo fleet: simulated devices on loopback telling the common stories.
+//! The built-in demo fleet: simulated devices on loopback telling the common stories — healthy
+//! IOS, EOS, Junos, SR Linux and Linux boxes next to a legacy-kex image, a redeployed box with
+//! a changed host key, a wrong password, a publickey-only box, a slow-booting image, a tarpit,
+//! a closed port and a wrong enable secret.
+//!
+//! Everything listens on 127.77.0.x (ephemeral ports) and checks host keys against a
+//! known_hosts file of its own in a temporary directory: the user's files are never read or
+//! written. Dropping the [`Fleet`] stops every server and removes the directory.
 
-use crate::inventory::Device;
+mod stories;
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use russh::keys::ssh_key::PublicKey;
+use tempfile::TempDir;
+use tokio::net::TcpSocket;
+
+use crate::algorithms::allowlist::ClientOffer;
+use crate::inventory::{Credentials, Device, HostKeyPolicy, Origin};
+use crate::lab::{RunningDevice, RunningPeer, generate_ed25519_host_key, spawn_device};
+use crate::secret::Secret;
+use stories::{KnownKey, Server, Story};
+
+pub use stories::BOOT_SILENCE;
+
+/// Per-stage timeout of every demo device: short, so the tarpit and the booting image
+/// resolve quickly, yet shorter than the boot so the first probe catches it booting.
+pub const DEMO_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The demo's addresses are 127.77.0.x: a lab-looking /24 inside loopback.
+const DEMO_NETWORK: [u8; 3] = [127, 77, 0];
 
 /// A running fleet; dropping it stops every simulated device and removes its files.
 pub struct Fleet {
     pub devices: Vec<Device>,
+    servers: Vec<RunningDevice>,
+    peers: Vec<RunningPeer>,
+    /// Bound and never listening: the port refuses connections and stays reserved.
+    closed_ports: Vec<TcpSocket>,
+    /// Holds the demo's known_hosts.
+    dir: TempDir,
 }
 
-/// Starts the fleet on 127.x.y.z addresses.
-pub async fn start() -> std::io::Result<Fleet> {
-    Err(std::io::Error::other("the demo fleet is not built yet"))
+impl fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let devices: Vec<String> = self
+            .devices
+            .iter()
+            .map(|d| format!("{} {}:{}", d.name, d.host, d.port))
+            .collect();
+        f.debug_struct("Fleet")
+            .field("devices", &devices)
+            .field("known_hosts", &self.known_hosts())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fleet {
+    /// The demo's own known_hosts file (inside a temporary directory).
+    pub fn known_hosts(&self) -> PathBuf {
+        known_hosts_path(self.dir.path())
+    }
+
+    /// Stops every server and waits (bounded) until their listeners are closed.
+    pub async fn shutdown(self) {
+        let Fleet {
+            servers,
+            peers,
+            closed_ports,
+            dir,
+            ..
+        } = self;
+        for server in servers {
+            server.shutdown().await;
+        }
+        for peer in peers {
+            peer.shutdown().await;
+        }
+        drop(closed_ports);
+        drop(dir);
+    }
+}
+
+fn known_hosts_path(dir: &Path) -> PathBuf {
+    dir.join("known_hosts")
+}
+
+/// Starts the fleet on 127.77.0.x (127.0.0.1 where only that loopback address exists).
+pub async fn start() -> io::Result<Fleet> {
+    let dir = tempfile::Builder::new()
+        .prefix("sshtriage-demo-")
+        .tempdir()?;
+    let known_hosts = known_hosts_path(dir.path());
+    let whole_network = loopback_network_usable();
+    let mut fleet = Fleet {
+        devices: Vec::new(),
+        servers: Vec::new(),
+        peers: Vec::new(),
+        closed_ports: Vec::new(),
+        dir,
+    };
+    let mut entries =
+        String::from("# sshtriage demo fleet: a temporary file, removed when the demo exits\n");
+    for story in stories::all()? {
+        let ip = if whole_network {
+            let [a, b, c] = DEMO_NETWORK;
+            Ipv4Addr::new(a, b, c, story.octet)
+        } else {
+            Ipv4Addr::LOCALHOST
+        };
+        let bind = SocketAddr::new(IpAddr::V4(ip), 0);
+        let Story {
+            name,
+            server,
+            known_key,
+            password,
+            enable_secret,
+            ..
+        } = story;
+        let (addr, key) = fleet.serve(server, bind).await?;
+        let on_file = match (known_key, key) {
+            (KnownKey::Trusted, Some(key)) => Some(key),
+            (KnownKey::Stale, Some(_)) => Some(generate_ed25519_host_key()?.public_key().clone()),
+            _ => None,
+        };
+        if let Some(key) = on_file {
+            entries.push_str(&known_hosts_line(addr, &key)?);
+        }
+        fleet.devices.push(inventory_device(
+            name,
+            password,
+            enable_secret,
+            addr,
+            &known_hosts,
+        ));
+    }
+    write_private(&known_hosts, entries.as_bytes())?;
+    Ok(fleet)
+}
+
+impl Fleet {
+    /// Starts what listens for one story; returns its address and host key, if any.
+    async fn serve(
+        &mut self,
+        server: Server,
+        bind: SocketAddr,
+    ) -> io::Result<(SocketAddr, Option<PublicKey>)> {
+        match server {
+            Server::Device(spec) => {
+                let key = spec.host_key.public_key().clone();
+                let running = spawn_device(*spec, bind).await?;
+                let addr = running.addr;
+                self.servers.push(running);
+                Ok((addr, Some(key)))
+            }
+            Server::Misbehaving(kind) => {
+                let peer = crate::lab::spawn_misbehaving(kind, bind).await?;
+                let addr = peer.addr;
+                self.peers.push(peer);
+                Ok((addr, None))
+            }
+            Server::Closed => {
+                crate::lab::ensure_loopback(bind)?;
+                let socket = TcpSocket::new_v4()?;
+                socket.bind(bind)?;
+                let addr = socket.local_addr()?;
+                self.closed_ports.push(socket);
+                Ok((addr, None))
+            }
+        }
+    }
+}
+
+/// Linux routes all of 127.0.0.0/8 to loopback; macOS configures only 127.0.0.1.
+fn loopback_network_usable() -> bool {
+    let [a, b, c] = DEMO_NETWORK;
+    let probe = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(a, b, c, 1)), 0);
+    std::net::TcpListener::bind(probe).is_ok()
+}
+
+/// One known_hosts line as ssh writes it: `[addr]:port` for ports other than 22.
+fn known_hosts_line(addr: SocketAddr, key: &PublicKey) -> io::Result<String> {
+    let name = match addr.port() {
+        22 => addr.ip().to_string(),
+        port => format!("[{}]:{port}", addr.ip()),
+    };
+    let text = key
+        .to_openssh()
+        .map_err(|e| io::Error::other(format!("cannot encode a demo host key: {e}")))?;
+    Ok(format!("{name} {text}\n"))
+}
+
+/// Creates a new file readable by its owner only, as ssh expects of known_hosts.
+fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+/// The inventory entry the demo probes for a story.
+fn inventory_device(
+    name: &str,
+    password: &str,
+    enable_secret: Option<&str>,
+    addr: SocketAddr,
+    known_hosts: &Path,
+) -> Device {
+    Device {
+        name: name.to_owned(),
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        username: Some(stories::USERNAME.to_owned()),
+        credentials: Credentials {
+            password: Some(Secret::new(password)),
+            ..Credentials::default()
+        },
+        enable_secret: enable_secret.map(Secret::new),
+        known_hosts: vec![known_hosts.to_path_buf()],
+        host_key_policy: HostKeyPolicy::AcceptNew,
+        profile: "auto".to_owned(),
+        timeout: DEMO_TIMEOUT,
+        offer: ClientOffer::default(),
+        allowlist: Vec::new(),
+        origin: Origin::CommandLine,
+        jump: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_hosts_lines_use_brackets_for_other_ports() {
+        let key = generate_ed25519_host_key().expect("ed25519 key");
+        let key = key.public_key();
+        let other =
+            known_hosts_line("127.77.0.11:2222".parse().expect("literal"), key).expect("encodes");
+        assert!(
+            other.starts_with("[127.77.0.11]:2222 ssh-ed25519 "),
+            "{other}"
+        );
+        let plain =
+            known_hosts_line("127.77.0.11:22".parse().expect("literal"), key).expect("encodes");
+        assert!(plain.starts_with("127.77.0.11 ssh-ed25519 "), "{plain}");
+        assert!(plain.ends_with('\n'));
+    }
+
+    #[test]
+    fn every_story_has_its_own_address_and_name() {
+        let stories = stories::all().expect("stories build");
+        assert!(stories.len() >= 12, "about a dozen devices");
+        for (i, a) in stories.iter().enumerate() {
+            for b in &stories[i + 1..] {
+                assert_ne!(a.octet, b.octet, "{} and {}", a.name, b.name);
+                assert_ne!(a.name, b.name);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_fleet_lives_on_loopback_with_its_own_known_hosts() {
+        let fleet = tokio::time::timeout(Duration::from_secs(10), start())
+            .await
+            .expect("starts in time")
+            .expect("starts");
+        let path = fleet.known_hosts();
+        let text = std::fs::read_to_string(&path).expect("known_hosts written");
+        for d in &fleet.devices {
+            let ip: IpAddr = d.host.parse().expect("literal address");
+            assert!(ip.is_loopback(), "{} at {ip}", d.name);
+            assert_eq!(d.known_hosts, vec![path.clone()]);
+        }
+        // Trusted, stale and unknown keys: not every device is on file.
+        let lines = text.lines().filter(|l| !l.starts_with('#')).count();
+        assert!(lines > 0 && lines < fleet.devices.len(), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let dir = path.parent().expect("in a directory").to_path_buf();
+        tokio::time::timeout(Duration::from_secs(10), fleet.shutdown())
+            .await
+            .expect("stops in time");
+        assert!(!dir.exists(), "the temporary directory is removed");
+    }
 }

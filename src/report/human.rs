@@ -18,7 +18,10 @@ pub fn render(reports: &[DeviceReport]) -> String {
         .max()
         .unwrap_or(4)
         .clamp(4, 32);
-    let mut out = String::new();
+    let mut out = format!(
+        "{:<name_width$}  {:<addr_width$}  {:<12}  result\n",
+        "device", "address", "reached"
+    );
     for r in reports {
         let reached = r.reached.map(Stage::name).unwrap_or("-");
         let verdict = match &r.failure {

@@ -108,7 +108,16 @@ fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) 
             (d.profile.clone(), d.prompt, format!("auto: {}", d.reason))
         }
     };
-    p.report.prompt = Some(prompt.prompt.clone());
+    // Multi-line prompts (SR Linux, SR OS) show their context line first; the prompt proper
+    // is the line the cursor rests on.
+    let shown = prompt
+        .prompt
+        .lines()
+        .last()
+        .unwrap_or(&prompt.prompt)
+        .trim()
+        .to_owned();
+    p.report.prompt = Some(shown.clone());
     p.report.privileged = prompt.privileged;
     p.report.profile = Some(format!("{profile_name} ({how})"));
     p.profile_name = Some(profile_name.clone());
@@ -118,8 +127,7 @@ fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) 
         None => "",
     };
     Some(Outcome::ok(format!(
-        "prompt `{}` ({profile_name}{level}) after {:.1}s",
-        prompt.prompt,
+        "prompt `{shown}` ({profile_name}{level}) after {:.1}s",
         p.elapsed_ms() / 1000.0
     )))
 }

@@ -1,0 +1,207 @@
+//! End to end: the real binary runs `sshtriage demo` in a detached tmux session at 120x40;
+//! the test reads the screen, drives the dashboard with keys, quits, and checks that the
+//! terminal was given back.
+
+use std::process::{Command, Output};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The demo's slowest stories (tarpit, booting image) end at its 8 s stage timeout.
+const RESULTS_LIMIT: Duration = Duration::from_secs(30);
+const SCREEN_LIMIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(150);
+
+/// A tmux server of our own (`-L`), killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    /// False when tmux is missing outside CI (the test is then skipped with a message);
+    /// in CI a missing tmux is a failure.
+    fn available() -> bool {
+        let found = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if !found && std::env::var_os("CI").is_some() {
+            panic!("tmux is required in CI for the end-to-end dashboard test");
+        }
+        found
+    }
+
+    fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let unique = format!("sshtriage-{name}-{}-{nanos}", std::process::id());
+        let tmux = Tmux {
+            socket: unique.clone(),
+            session: unique,
+        };
+        let out = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &tmux.session,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        // No user configuration: key bindings or a status bar must not change the screen.
+        let mut command = Command::new("tmux");
+        command
+            .args(["-f", "/dev/null", "-L", &self.socket])
+            .args(args);
+        // The server inherits this environment: the user's settings (a longer timeout)
+        // must not change what the demo shows.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SSHTRIAGE_") {
+                command.env_remove(key);
+            }
+        }
+        command.output().expect("tmux runs")
+    }
+
+    fn capture(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", &self.session]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", &self.session, format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(out.status.success(), "send-keys {keys:?} failed");
+    }
+
+    /// Polls the screen until `done` holds; panics with the last screen after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            if started.elapsed() > limit {
+                panic!("waited {limit:?} for {what}; the screen shows:\n{screen}");
+            }
+            sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // After a failed assertion the demo may still run: Ctrl-C lets it drop its fleet and
+        // remove its temporary files, which killing the server (SIGHUP) would not.
+        if !self.capture().contains("EXITED-") {
+            let _ = self.run(&["send-keys", "-t", &self.session, "C-c"]);
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(3) && !self.capture().contains("EXITED-")
+            {
+                sleep(POLL);
+            }
+        }
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The table row of one device.
+fn row<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.split_whitespace().any(|w| w == name))
+        .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
+}
+
+/// Every probe is done: the header counts none running or waiting (the comma keeps
+/// "10 probing" from matching).
+fn settled(screen: &str) -> bool {
+    screen.contains("13 devices") && screen.contains(", 0 probing, 0 waiting")
+}
+
+#[test]
+fn demo_dashboard_shows_the_stories_and_gives_the_terminal_back() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!("sh -c '\"{bin}\" demo; echo EXITED-$?; sleep 30'");
+    let tmux = Tmux::start("demo", 120, 40, &command);
+
+    let screen = tmux.wait_for("the probes to finish", RESULTS_LIMIT, settled);
+    let legacy = row(&screen, "legacy-r3");
+    assert!(legacy.contains(" 127."), "on loopback: {legacy}");
+    assert!(
+        legacy.contains("kex: no key exchange algorithm in common"),
+        "{legacy}"
+    );
+    let rebuilt = row(&screen, "rebuilt-r4");
+    assert!(
+        rebuilt.contains("host key: REMOTE HOST IDENTIFICATION HAS CHAN"),
+        "{rebuilt}"
+    );
+    let healthy = row(&screen, "ios-r1");
+    assert!(
+        healthy.contains("ready at enable, prompt ios-r1#"),
+        "{healthy}"
+    );
+    let closed = row(&screen, "closed-sw3");
+    assert!(closed.contains("tcp: 127."), "{closed}");
+    assert!(closed.contains("refused"), "{closed}");
+
+    // Filter down to the legacy device and open it.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "legacy"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the filter to apply", SCREEN_LIMIT, |s| {
+        s.contains("filter: legacy") && s.contains("1 of 13 devices match")
+    });
+    tmux.keys(&["Enter"]);
+    let drill = tmux.wait_for("the drill-down", SCREEN_LIMIT, |s| {
+        s.contains("Diagnosis") && s.contains("Transcript")
+    });
+    assert!(drill.contains("legacy-r3"), "{drill}");
+    assert!(drill.contains("diffie-hellman-group14-sha1"), "{drill}");
+    assert!(drill.contains("failed at kex"), "{drill}");
+    assert!(drill.contains("no_common_kex"), "{drill}");
+
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for("the dashboard again", SCREEN_LIMIT, |s| {
+        !s.contains("Diagnosis") && s.contains("legacy-r3")
+    });
+    assert!(back.contains("sshtriage"), "{back}");
+
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+    assert!(
+        !after.contains("legacy-r3") && !after.contains("Enter open"),
+        "the dashboard is still on screen:\n{after}"
+    );
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown again");
+}
