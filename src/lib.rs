@@ -16,4 +16,5 @@ pub mod report;
 pub mod secret;
 pub mod sources;
 pub mod tui;
+pub mod watch;
 pub mod wire;

@@ -4,6 +4,7 @@ mod fix;
 mod inventory;
 mod known_hosts;
 mod targets;
+mod wait;
 
 pub use targets::Targets;
 
@@ -48,6 +49,8 @@ pub enum Command {
     KnownHosts(known_hosts::KnownHostsCommand),
     /// Print the devices as sshtriage understood them, and where each value came from.
     Inventory(inventory::InventoryArgs),
+    /// Probe devices again and again until each is ready (or the time is up); for pipelines.
+    Wait(wait::WaitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -172,6 +175,7 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::Fix(command)) => fix::run(command).await,
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
+        Some(Command::Wait(args)) => wait::run(args).await,
         None => dashboard(cli.targets, cli.run).await,
     }
 }

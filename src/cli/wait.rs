@@ -1,0 +1,607 @@
+//! `sshtriage wait`: block until every device is ready, for lab pipelines. One line per state
+//! change (or one JSON event per line), a live progress bar on a terminal, a summary at the end.
+//! Exit 0: all ready; 1: timed out, or every device left is stopped; 2: bad input; 130: Ctrl-C.
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunArgs, Targets};
+use crate::engine;
+use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
+use crate::watch::{self, Backoff, Loaded, Reload, WatchOptions, seconds};
+use clap::Args;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+#[derive(Args, Debug)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub targets: Targets,
+    /// The stage every device must reach (dns, tcp, banner, kex, host_key, auth_methods, auth,
+    /// prompt, enable). Default: enable where the platform has it, else prompt, or as far as
+    /// the configured credentials allow.
+    #[arg(long, env = "SSHTRIAGE_UNTIL", value_name = "STAGE", value_parser = parse_stage)]
+    pub until: Option<Stage>,
+    /// Give up after this long overall, e.g. 10m, 90s.
+    #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// One JSON event per line instead of text.
+    #[arg(long, env = "SSHTRIAGE_JSON")]
+    pub json: bool,
+    /// Per-stage timeout of each attempt (overrides the inventory), e.g. 5s.
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub stage_timeout: Option<Duration>,
+    /// First delay between two attempts on a device; it grows ×1.6 while nothing changes.
+    #[arg(long, env = "SSHTRIAGE_BACKOFF", default_value = "1s", value_name = "DUR", value_parser = positive_duration)]
+    pub backoff: Duration,
+    /// Longest delay between two attempts on a device.
+    #[arg(long, env = "SSHTRIAGE_BACKOFF_MAX", default_value = "15s", value_name = "DUR", value_parser = positive_duration)]
+    pub backoff_max: Duration,
+    /// New connections per second, all devices together.
+    #[arg(long, env = "SSHTRIAGE_RATE", default_value_t = watch::DEFAULT_CONNECTIONS_PER_SECOND, value_parser = positive_rate)]
+    pub rate: f64,
+    /// Do not reload the inventory file when it changes.
+    #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
+    pub no_reload: bool,
+    /// Devices probed at once.
+    #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
+    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
+    pub trust_changed_host_keys: bool,
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown stage `{text}`: one of {}", names.join(", "))
+    })
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(10) {
+        return Err("must be at least 10ms".into());
+    }
+    Ok(d)
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+/// How the wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ready,
+    TimedOut,
+    /// Every device not ready is stopped: nothing will change without the user.
+    Stuck,
+    Interrupted,
+}
+
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Outcome::Ready => "ready",
+            Outcome::TimedOut => "timeout",
+            Outcome::Stuck => "stopped",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Ready => EXIT_OK,
+            Outcome::TimedOut | Outcome::Stuck => EXIT_FAILED,
+            Outcome::Interrupted => EXIT_INTERRUPTED,
+        }
+    }
+}
+
+pub async fn run(args: WaitArgs) -> i32 {
+    let run = RunArgs {
+        concurrency: args.concurrency,
+        timeout: args.stage_timeout,
+        trust_changed_host_keys: args.trust_changed_host_keys,
+    };
+    let (devices, warnings) = match super::load_devices(&args.targets, &run) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if devices.is_empty() {
+        eprintln!(
+            "sshtriage wait: no devices: give an inventory file or --host [user@]host[:port]"
+        );
+        return EXIT_USAGE;
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if run.trust_changed_host_keys {
+        eprintln!(
+            "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
+        );
+    }
+    let shared = match super::shared(&run, &devices) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let options = WatchOptions {
+        backoff: Backoff {
+            initial: args.backoff,
+            max: args.backoff_max.max(args.backoff),
+            ..Backoff::default()
+        },
+        connections_per_second: args.rate,
+        until: args.until,
+        reload: (!args.no_reload)
+            .then(|| reload(&args.targets, &run))
+            .flatten(),
+        ..WatchOptions::default()
+    };
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let handle = watch::spawn(devices, shared, options, events_tx);
+    let mut out = Printer::new(args.json, args.until);
+    let deadline = Instant::now() + args.timeout;
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let outcome = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => {
+                    out.fold(event);
+                    if let Some(done) = out.finished() {
+                        break done;
+                    }
+                }
+                None => break Outcome::Interrupted,
+            },
+            _ = tokio::time::sleep_until(deadline) => break Outcome::TimedOut,
+            _ = &mut ctrl_c => break Outcome::Interrupted,
+            _ = ticker.tick() => out.live(),
+        }
+    };
+    out.summary(outcome, args.timeout);
+    handle.stop().await;
+    outcome.exit_code()
+}
+
+/// Follow the files the devices came from (inventories and ssh_config), loading them again
+/// with the same rules. Not when a source is standard input, nor for `--host` alone.
+fn reload(targets: &Targets, run: &RunArgs) -> Option<Reload> {
+    if targets.sources.iter().any(|s| s.as_os_str() == "-") {
+        return None;
+    }
+    let mut paths: Vec<PathBuf> = targets.sources.clone();
+    let default = PathBuf::from("sshtriage.toml");
+    if targets.is_empty() && default.exists() {
+        paths.push(default);
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    if !targets.no_ssh_config {
+        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"));
+        paths.extend(targets.ssh_config.clone().or(user));
+    }
+    let (targets, run) = (targets.clone(), run.clone());
+    Some(Reload {
+        paths,
+        every: Duration::from_secs(1),
+        load: Arc::new(move || {
+            let (devices, warnings) = super::load_devices(&targets, &run)?;
+            // Jump hosts may have changed with the devices.
+            let shared = super::shared(&run, &devices)?;
+            Ok(Loaded {
+                devices,
+                warnings,
+                shared: Some(shared),
+            })
+        }),
+    })
+}
+
+/// Folds watch events into the latest status per device and prints what changed.
+struct Printer {
+    json: bool,
+    /// A live progress bar is drawn (text output to a terminal).
+    live: bool,
+    until: Option<Stage>,
+    start: Instant,
+    devices: Vec<Option<WatchStatus>>,
+    /// What was last printed per device, so only changes make a line.
+    printed: HashMap<usize, String>,
+    live_shown: bool,
+}
+
+impl Printer {
+    fn new(json: bool, until: Option<Stage>) -> Printer {
+        Printer {
+            json,
+            live: !json && std::io::stdout().is_terminal(),
+            until,
+            start: Instant::now(),
+            devices: Vec::new(),
+            printed: HashMap::new(),
+            live_shown: false,
+        }
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn fold(&mut self, event: Event) {
+        let Event::Watch(event) = event else {
+            return;
+        };
+        match *event {
+            WatchEvent::Device { device, status } => {
+                if self.devices.len() <= device {
+                    self.devices.resize(device + 1, None);
+                }
+                let key = change_key(&status);
+                if key.is_some() && self.printed.get(&device) != key.as_ref() {
+                    self.state_line(&status);
+                    self.printed.insert(device, key.unwrap_or_default());
+                }
+                self.devices[device] = Some(status);
+            }
+            WatchEvent::Reloaded {
+                added,
+                removed,
+                changed,
+                warnings,
+            } => {
+                let names = |list: &[usize]| -> Vec<String> {
+                    list.iter()
+                        .filter_map(|i| self.devices.get(*i).cloned().flatten())
+                        .map(|s| s.name)
+                        .collect()
+                };
+                let (added, removed, changed) = (names(&added), names(&removed), names(&changed));
+                if self.json {
+                    self.emit(json!({
+                        "event": "reload",
+                        "elapsed_ms": self.elapsed_ms(),
+                        "added": added,
+                        "removed": removed,
+                        "changed": changed,
+                        "warnings": warnings,
+                    }));
+                } else {
+                    self.line(&format!(
+                        "inventory reloaded: {} added, {} removed, {} changed",
+                        added.len(),
+                        removed.len(),
+                        changed.len()
+                    ));
+                    for w in warnings {
+                        self.line(&format!("warning: {}", clean(&w)));
+                    }
+                }
+            }
+            WatchEvent::ReloadFailed { error } => {
+                if self.json {
+                    self.emit(json!({"event": "reload_failed", "elapsed_ms": self.elapsed_ms(), "error": error}));
+                } else {
+                    self.line(&format!(
+                        "inventory not reloaded (keeping the devices as they were): {}",
+                        clean(&error)
+                    ));
+                }
+            }
+        }
+    }
+
+    fn watched(&self) -> impl Iterator<Item = &WatchStatus> {
+        self.devices
+            .iter()
+            .flatten()
+            .filter(|s| s.state != WatchState::Removed)
+    }
+
+    /// All ready, or all that are not ready stopped for good.
+    fn finished(&self) -> Option<Outcome> {
+        let mut any = false;
+        let mut all_ready = true;
+        let mut all_settled = true;
+        for s in self.watched() {
+            any = true;
+            match s.state {
+                WatchState::Ready => {}
+                WatchState::Stopped { .. } => all_ready = false,
+                _ => {
+                    all_ready = false;
+                    all_settled = false;
+                }
+            }
+        }
+        match (any, all_ready, all_settled) {
+            (false, _, _) => None,
+            (true, true, _) => Some(Outcome::Ready),
+            (true, false, true) => Some(Outcome::Stuck),
+            _ => None,
+        }
+    }
+
+    fn state_line(&mut self, s: &WatchStatus) {
+        let elapsed_ms = self.elapsed_ms();
+        let last = s.last_attempt();
+        let reached = last.and_then(|a| a.reached).map(Stage::name);
+        if self.json {
+            let mut event = json!({
+                "device": s.name,
+                "elapsed_ms": elapsed_ms,
+                "reached": reached,
+                "attempts": s.attempts_total,
+            });
+            let extra = match &s.state {
+                WatchState::Ready => json!({
+                    "event": "ready",
+                    "time_to_ready_ms": s.milestones.time_to_ready_ms(),
+                    "milestones": s.milestones,
+                }),
+                WatchState::Stopped { stage, reason, why } => json!({
+                    "event": "stopped",
+                    "stage": stage,
+                    "reason": reason,
+                    "why": why,
+                    "message": last.and_then(|a| a.failure.as_ref()).map(|f| &f.message),
+                }),
+                WatchState::Removed => json!({"event": "removed"}),
+                _ => json!({
+                    "event": "progress",
+                    "failure": last.and_then(|a| a.failure.as_ref()),
+                    "condition": s.condition(),
+                }),
+            };
+            merge(&mut event, extra);
+            self.emit(event);
+            return;
+        }
+        let text = match &s.state {
+            WatchState::Ready => format!(
+                "READY ({}) after {}, {} attempt(s){}",
+                reached.unwrap_or("-"),
+                seconds(s.milestones.time_to_ready_ms().unwrap_or(0)),
+                s.attempts_total,
+                milestones(s)
+            ),
+            WatchState::Stopped { stage, reason, why } => {
+                format!("STOPPED at {stage} ({reason}): {why}")
+            }
+            WatchState::Removed => "removed from the inventory".to_owned(),
+            _ => {
+                let what = s
+                    .condition_kind()
+                    .unwrap_or_else(|| format!("reached {}", reached.unwrap_or("nothing")));
+                format!("{what} (attempt {})", s.attempts_total)
+            }
+        };
+        self.line(&format!("{}: {}", clean(&s.name), clean(&text)));
+    }
+
+    /// A text line, stamped with the elapsed time, with the live bar kept below it.
+    fn line(&mut self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        if self.live_shown {
+            let _ = write!(stdout, "\r\x1b[2K");
+        }
+        let _ = writeln!(stdout, "[{:>7}] {text}", clock(self.elapsed_ms()));
+        let _ = stdout.flush();
+        drop(stdout);
+        if self.live_shown {
+            self.live();
+        }
+    }
+
+    fn emit(&self, event: Value) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{event}");
+        let _ = stdout.flush();
+    }
+
+    /// Redraws the progress bar in place: ready count, time, and the worst-off device.
+    fn live(&mut self) {
+        if !self.live {
+            return;
+        }
+        let total = self.watched().count();
+        let ready = self
+            .watched()
+            .filter(|s| s.state == WatchState::Ready)
+            .count();
+        const WIDTH: usize = 20;
+        let filled = (ready * WIDTH).checked_div(total).unwrap_or(0);
+        let stuck = self
+            .watched()
+            .find(|s| s.state != WatchState::Ready)
+            .map(|s| match s.condition() {
+                Some(c) => format!(" · {}: {c}", s.name),
+                None => format!(" · {}: {}", s.name, s.describe()),
+            })
+            .unwrap_or_default();
+        let text = clean(&format!(
+            "[{}{}] {ready}/{total} ready · {}{stuck}",
+            "#".repeat(filled),
+            "-".repeat(WIDTH - filled),
+            seconds(self.elapsed_ms())
+        ));
+        // Some terminals (and `script`) report no size.
+        let width = crossterm::terminal::size()
+            .map(|(w, _)| w as usize)
+            .ok()
+            .filter(|w| *w >= 20)
+            .unwrap_or(80);
+        let shown: String = text.chars().take(width.saturating_sub(1)).collect();
+        let mut stdout = std::io::stdout().lock();
+        let _ = write!(stdout, "\r\x1b[2K{shown}");
+        let _ = stdout.flush();
+        self.live_shown = true;
+    }
+
+    fn summary(&mut self, outcome: Outcome, timeout: Duration) {
+        if self.live_shown {
+            print!("\r\x1b[2K");
+            self.live_shown = false;
+        }
+        let elapsed_ms = self.elapsed_ms();
+        // Stuck devices first: they are what the reader is looking for.
+        let mut list: Vec<&WatchStatus> = self.watched().collect();
+        list.sort_by_key(|s| s.state == WatchState::Ready);
+        let total = list.len();
+        let ready = list.iter().filter(|s| s.state == WatchState::Ready).count();
+        if self.json {
+            let devices: Vec<Value> = list
+                .iter()
+                .map(|s| {
+                    json!({
+                        "device": s.name,
+                        "state": state_name(&s.state),
+                        "reached": s.last_attempt().and_then(|a| a.reached),
+                        "attempts": s.attempts_total,
+                        "time_to_ready_ms": s.milestones.time_to_ready_ms(),
+                        "condition": s.condition(),
+                        "summary": s.describe(),
+                    })
+                })
+                .collect();
+            self.emit(json!({
+                "event": "summary",
+                "outcome": outcome.name(),
+                "elapsed_ms": elapsed_ms,
+                "until": self.until,
+                "ready": ready,
+                "total": total,
+                "devices": devices,
+            }));
+            return;
+        }
+        let head = match outcome {
+            Outcome::Ready => format!("all {total} device(s) ready after {}", seconds(elapsed_ms)),
+            Outcome::TimedOut => format!(
+                "timed out after {}: {ready} of {total} device(s) ready",
+                seconds(timeout.as_millis() as u64)
+            ),
+            Outcome::Stuck => format!(
+                "{} device(s) stopped and will not be retried without a change; {ready} of {total} ready",
+                total - ready
+            ),
+            Outcome::Interrupted => format!(
+                "interrupted after {}: {ready} of {total} device(s) ready",
+                seconds(elapsed_ms)
+            ),
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "wait: {head}");
+        for s in list {
+            let _ = writeln!(stdout, "  {}: {}", clean(&s.name), clean(&s.describe()));
+        }
+        let _ = stdout.flush();
+    }
+}
+
+/// What makes a new line for a device: a new state, or an attempt that left it somewhere
+/// else (a timeout and a close on a silent port are the same place). None before the first
+/// attempt: nothing to say yet.
+fn change_key(s: &WatchStatus) -> Option<String> {
+    match &s.state {
+        WatchState::Ready => Some("ready".into()),
+        WatchState::Stopped { reason, .. } => Some(format!("stopped {reason}")),
+        WatchState::Removed => Some("removed".into()),
+        _ => s
+            .last_attempt()
+            .map(|a| format!("{:?} {:?}", a.reached, s.condition_kind())),
+    }
+}
+
+fn state_name(state: &WatchState) -> &'static str {
+    match state {
+        WatchState::Waiting { .. } => "waiting",
+        WatchState::Probing => "probing",
+        WatchState::Ready => "ready",
+        WatchState::Stopped { .. } => "stopped",
+        WatchState::Paused => "paused",
+        WatchState::Removed => "removed",
+    }
+}
+
+/// "; tcp open +3 s, banner +95 s, auth ok +96 s": first times, counted from the start.
+fn milestones(s: &WatchStatus) -> String {
+    let m = &s.milestones;
+    let parts: Vec<String> = [
+        ("tcp open", m.tcp_open_at_ms),
+        ("banner", m.banner_at_ms),
+        ("auth ok", m.auth_ok_at_ms),
+    ]
+    .into_iter()
+    .filter_map(|(what, at)| {
+        at.map(|at| format!("{what} +{}", seconds(at.saturating_sub(m.started_at_ms))))
+    })
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Value::Object(into), Value::Object(from)) = (into, from) {
+        into.extend(from);
+    }
+}
+
+/// "12.3s" for the line stamps.
+fn clock(ms: u64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
+}
+
+/// Device text (banners, messages, names from files) with control characters made harmless,
+/// so nothing a server sends can move the cursor or retitle the terminal.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(clean("r1\x1b]0;pwned\x07\r\nok"), "r1 ]0;pwned   ok");
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        assert!(parse_stage("banner").is_ok());
+        assert!(
+            parse_stage("shell")
+                .expect_err("unknown")
+                .contains("host_key")
+        );
+        assert!(positive_rate("0").is_err());
+        assert!(positive_rate("NaN").is_err());
+        assert!(positive_rate("2.5").is_ok());
+        assert!(positive_duration("0s").is_err());
+        assert!(positive_duration("250ms").is_ok());
+    }
+}

@@ -1,0 +1,278 @@
+//! A watched device's history: attempts (bounded), milestones, and the named conditions a
+//! view shows ("port open but no SSH banner for 95 s").
+
+use crate::inventory::Device;
+use crate::model::{Attempt, DeviceReport, Failure, Milestones, Stage, WatchState, WatchStatus};
+
+/// Attempts kept per device when nothing else is said.
+pub const DEFAULT_HISTORY: usize = 64;
+
+/// A device's status before its first attempt.
+pub fn fresh(device: &Device, until: Option<Stage>, now_ms: u64) -> WatchStatus {
+    WatchStatus {
+        name: device.name.clone(),
+        host: device.host.clone(),
+        port: device.port,
+        state: WatchState::Waiting { next_at_ms: now_ms },
+        until,
+        milestones: Milestones {
+            started_at_ms: now_ms,
+            ..Milestones::default()
+        },
+        attempts: Vec::new(),
+        attempts_total: 0,
+        condition_since_ms: None,
+    }
+}
+
+/// Starts the device's watch over (by hand or after an inventory change): milestones count
+/// from now; the attempts stay, they are history.
+pub fn restart(status: &mut WatchStatus, device: &Device, now_ms: u64) {
+    status.name = device.name.clone();
+    status.host = device.host.clone();
+    status.port = device.port;
+    status.milestones = Milestones {
+        started_at_ms: now_ms,
+        ..Milestones::default()
+    };
+}
+
+/// Adds a finished attempt that began at `at_ms`, keeping at most `limit` attempts, and moves
+/// the milestones. Returns true when the device got further than ever before in this watch.
+pub fn record(status: &mut WatchStatus, at_ms: u64, report: &DeviceReport, limit: usize) -> bool {
+    let attempt = Attempt {
+        at_ms,
+        reached: report.reached,
+        failure: report.failure.clone(),
+        elapsed_ms: report.elapsed_ms,
+    };
+    let same = status
+        .attempts
+        .last()
+        .is_some_and(|last| signature(last) == signature(&attempt));
+    if !same || status.condition_since_ms.is_none() {
+        status.condition_since_ms = Some(at_ms);
+    }
+    let progressed = report.reached > best_since_start(status);
+    let m = &mut status.milestones;
+    let when = |stage: Stage| stage_end_ms(report, stage).map(|end| at_ms + end);
+    if report.reached >= Some(Stage::Tcp) {
+        m.tcp_open_at_ms = m.tcp_open_at_ms.or(when(Stage::Tcp));
+    }
+    if report.reached >= Some(Stage::Banner) {
+        m.banner_at_ms = m.banner_at_ms.or(when(Stage::Banner));
+    }
+    if report.reached >= Some(Stage::Auth) {
+        m.auth_ok_at_ms = m.auth_ok_at_ms.or(when(Stage::Auth));
+    }
+    status.attempts.push(attempt);
+    let limit = limit.max(1);
+    if status.attempts.len() > limit {
+        let extra = status.attempts.len() - limit;
+        status.attempts.drain(..extra);
+    }
+    status.attempts_total += 1;
+    progressed
+}
+
+/// Marks the device ready at the end of its latest attempt.
+pub fn mark_ready(status: &mut WatchStatus) {
+    let end = status.attempts.last().map(end_ms);
+    status.milestones.ready_at_ms = status.milestones.ready_at_ms.or(end);
+    status.state = WatchState::Ready;
+}
+
+/// Two attempts with the same signature leave the device in the same condition.
+fn signature(a: &Attempt) -> (Option<Stage>, Option<String>) {
+    (a.reached, a.failure.as_ref().map(kind))
+}
+
+/// A failure as the engineer names it; a silent port that times out or closes on us is the
+/// same "port open but no SSH banner".
+fn kind(failure: &Failure) -> String {
+    let reason = failure.reason.as_str();
+    match (failure.stage, reason) {
+        (Stage::Tcp, "refused") => "port closed (connection refused)".to_owned(),
+        (Stage::Tcp, _) => format!("no TCP connection ({reason})"),
+        (Stage::Banner, "not_ssh") => "port open but not speaking SSH".to_owned(),
+        (Stage::Banner, _) => "port open but no SSH banner".to_owned(),
+        (Stage::Dns, _) => format!("name does not resolve ({reason})"),
+        (stage, _) => format!("fails at {stage} ({reason})"),
+    }
+}
+
+/// The furthest stage reached since this device's watch (re)started.
+fn best_since_start(status: &WatchStatus) -> Option<Stage> {
+    let since = status.milestones.started_at_ms;
+    status
+        .attempts
+        .iter()
+        .filter(|a| a.at_ms >= since)
+        .filter_map(|a| a.reached)
+        .max()
+}
+
+/// When `stage` finished, in ms after the attempt began (the stages run back to back).
+fn stage_end_ms(report: &DeviceReport, stage: Stage) -> Option<u64> {
+    let mut total = 0.0;
+    for result in &report.stages {
+        total += result.elapsed_ms.max(0.0);
+        if result.stage == stage {
+            return Some(total.round() as u64);
+        }
+    }
+    None
+}
+
+fn end_ms(a: &Attempt) -> u64 {
+    a.at_ms + a.elapsed_ms.max(0.0).round() as u64
+}
+
+/// "95 s", "4 min 5 s": whole seconds, as a person reads a wait.
+pub fn seconds(ms: u64) -> String {
+    let s = (ms + 500) / 1000;
+    if s < 120 {
+        format!("{s} s")
+    } else if s.is_multiple_of(60) {
+        format!("{} min", s / 60)
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
+impl WatchStatus {
+    pub fn last_attempt(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+
+    /// The furthest stage any kept attempt reached.
+    pub fn best(&self) -> Option<Stage> {
+        self.attempts.iter().filter_map(|a| a.reached).max()
+    }
+
+    /// How long the device has been in its current condition, from the first attempt of the
+    /// streak to the end of the latest one.
+    pub fn condition_ms(&self) -> Option<u64> {
+        let last = self.attempts.last()?;
+        Some(end_ms(last).saturating_sub(self.condition_since_ms?))
+    }
+
+    /// Where a device that is not ready is stuck, named the way an engineer says it:
+    /// "port open but no SSH banner for 95 s". None before the first attempt and when the
+    /// latest attempt failed nowhere.
+    pub fn condition(&self) -> Option<String> {
+        let kind = self.condition_kind()?;
+        Some(format!(
+            "{kind} for {}",
+            seconds(self.condition_ms().unwrap_or(0))
+        ))
+    }
+
+    /// The condition without its duration: "port open but no SSH banner".
+    pub fn condition_kind(&self) -> Option<String> {
+        self.attempts.last()?.failure.as_ref().map(kind)
+    }
+
+    /// One line for summaries: ready with the time it took, stopped and why, or stuck where.
+    pub fn describe(&self) -> String {
+        let attempts = match self.attempts_total {
+            1 => "1 attempt".to_owned(),
+            n => format!("{n} attempts"),
+        };
+        match &self.state {
+            WatchState::Ready => {
+                let at = self
+                    .last_attempt()
+                    .and_then(|a| a.reached)
+                    .map(|s| s.name())
+                    .unwrap_or("-");
+                match self.milestones.time_to_ready_ms() {
+                    Some(ms) => format!("ready ({at}) after {}, {attempts}", seconds(ms)),
+                    None => format!("ready ({at}), {attempts}"),
+                }
+            }
+            WatchState::Stopped { stage, reason, why } => {
+                format!("stopped at {stage} ({reason}): {why}")
+            }
+            WatchState::Removed => "removed from the inventory".to_owned(),
+            _ => match (self.condition(), self.last_attempt()) {
+                (Some(condition), _) => format!("{condition} ({attempts})"),
+                (None, Some(_)) => format!("not at its target yet ({attempts})"),
+                (None, None) => "not probed yet".to_owned(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::judge::tests::report;
+    use super::*;
+    use crate::inventory::{Device, parse_host_arg};
+
+    fn device() -> Device {
+        Device::from_target(&parse_host_arg("r3").expect("host arg"))
+    }
+
+    fn attempt(status: &mut WatchStatus, at_ms: u64, last: Option<Stage>, fail: (Stage, &str)) {
+        let mut r = report(last, Some(fail));
+        r.elapsed_ms = 2000.0;
+        record(status, at_ms, &r, 4);
+    }
+
+    #[test]
+    fn a_silent_port_is_named_with_its_duration() {
+        let mut s = fresh(&device(), None, 0);
+        assert_eq!(s.describe(), "not probed yet");
+        attempt(&mut s, 0, None, (Stage::Tcp, "refused"));
+        attempt(&mut s, 3000, None, (Stage::Tcp, "refused"));
+        assert_eq!(
+            s.condition().as_deref(),
+            Some("port closed (connection refused) for 5 s")
+        );
+        for (at, how) in [
+            (10_000, "timeout"),
+            (30_000, "closed"),
+            (60_000, "timeout"),
+            (90_000, "closed"),
+            (103_000, "timeout"),
+        ] {
+            attempt(&mut s, at, Some(Stage::Tcp), (Stage::Banner, how));
+        }
+        assert_eq!(
+            s.condition().as_deref(),
+            Some("port open but no SSH banner for 95 s")
+        );
+        assert_eq!(s.attempts.len(), 4, "history is bounded");
+        assert_eq!(s.attempts_total, 7);
+        assert!(s.describe().ends_with("(7 attempts)"), "{}", s.describe());
+    }
+
+    #[test]
+    fn milestones_are_first_times_and_ready_counts_from_the_start() {
+        let mut s = fresh(&device(), None, 1000);
+        attempt(&mut s, 1000, Some(Stage::Tcp), (Stage::Banner, "timeout"));
+        let tcp = s.milestones.tcp_open_at_ms.expect("tcp opened");
+        assert_eq!(tcp, 1000 + 2, "dns and tcp took 1 ms each");
+        let mut ok = report(Some(Stage::Prompt), None);
+        ok.elapsed_ms = 500.0;
+        assert!(record(&mut s, 9000, &ok, 4), "progress");
+        mark_ready(&mut s);
+        assert_eq!(s.milestones.tcp_open_at_ms, Some(tcp), "first time kept");
+        assert_eq!(s.milestones.banner_at_ms, Some(9003));
+        assert_eq!(s.milestones.auth_ok_at_ms, Some(9007));
+        assert_eq!(s.milestones.ready_at_ms, Some(9500));
+        assert_eq!(s.milestones.time_to_ready_ms(), Some(8500));
+        assert_eq!(s.condition(), None);
+        assert_eq!(s.describe(), "ready (prompt) after 9 s, 2 attempts");
+        assert!(!record(&mut s, 20_000, &ok, 4), "no further than before");
+    }
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!(seconds(95_000), "95 s");
+        assert_eq!(seconds(400), "0 s");
+        assert_eq!(seconds(240_000), "4 min");
+        assert_eq!(seconds(245_400), "4 min 5 s");
+    }
+}

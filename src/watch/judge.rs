@@ -1,0 +1,199 @@
+//! What one attempt means for the watch: ready, stop for safety, or try again later.
+
+use crate::model::{DeviceReport, Stage, Status};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Ready,
+    /// Never retried automatically; `why` tells the user what resumes the watch.
+    Stop {
+        stage: Stage,
+        reason: String,
+        why: String,
+    },
+    Retry,
+}
+
+/// Judges a finished probe against the target stage (`None`: automatic).
+pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
+    if is_ready(report, until) {
+        return Verdict::Ready;
+    }
+    let Some(failure) = &report.failure else {
+        // Nothing failed yet the target was not reached (a stage skipped as not applicable
+        // below an explicit target, e.g. `--until enable` on Linux): nothing will change.
+        let stage = until.unwrap_or(Stage::Enable);
+        return Verdict::Stop {
+            stage,
+            reason: "not_applicable".into(),
+            why: format!(
+                "{stage} does not apply to this device, so it can never reach it; choose another --until"
+            ),
+        };
+    };
+    let resume = "re-probe it by hand or change its inventory entry to watch it again";
+    let why = match (failure.stage, failure.reason.as_str()) {
+        (Stage::Auth, "rejected" | "partial") => format!(
+            "the credential was rejected and is not retried automatically (repeated failures lock accounts); fix it, then {resume}"
+        ),
+        (Stage::Enable, "bad_secret") => format!(
+            "the enable secret was rejected and is not retried automatically; fix it, then {resume}"
+        ),
+        (Stage::HostKey, "changed" | "revoked") => format!(
+            "the host key contradicts known_hosts, so no credential is sent; if the device was rebuilt, update known_hosts, then {resume}"
+        ),
+        (Stage::Auth, "no_credentials") => format!(
+            "no password, key or agent is configured, so {} cannot be reached; add one to the inventory",
+            until.unwrap_or(Stage::Auth)
+        ),
+        (Stage::Enable, "no_secret") => {
+            "the device asks for an enable password and none is configured; add enable_secret to the inventory".to_owned()
+        }
+        _ => return Verdict::Retry,
+    };
+    Verdict::Stop {
+        stage: failure.stage,
+        reason: failure.reason.clone(),
+        why,
+    }
+}
+
+/// Every stage up to the target passed (or did not apply). Automatically, a device is also
+/// ready when the only thing missing is something its configuration does not allow: no
+/// credentials at all (ready once the server lists its methods) or no enable secret.
+pub fn is_ready(report: &DeviceReport, until: Option<Stage>) -> bool {
+    match until {
+        Some(target) => passed_through(report, target),
+        None => match &report.failure {
+            None => passed_through(report, Stage::Enable),
+            Some(f) => match (f.stage, f.reason.as_str()) {
+                (Stage::Auth, "no_credentials") => passed_through(report, Stage::AuthMethods),
+                (Stage::Enable, "no_secret") => passed_through(report, Stage::Prompt),
+                _ => false,
+            },
+        },
+    }
+}
+
+fn passed_through(report: &DeviceReport, target: Stage) -> bool {
+    Stage::ALL
+        .iter()
+        .take_while(|s| **s <= target)
+        .all(|stage| match report.result(*stage) {
+            Some(r) => match r.status {
+                Status::Ok | Status::Warn => true,
+                Status::Skip => r.reason.as_deref() == Some("not_applicable"),
+                Status::Fail => false,
+            },
+            None => false,
+        })
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::model::{Failure, StageResult};
+
+    /// A report whose stages pass up to `last`, then `fail` (stage, reason) if given and the
+    /// rest skipped as not reached; without a failure the rest is skipped as not applicable.
+    pub(crate) fn report(last: Option<Stage>, fail: Option<(Stage, &str)>) -> DeviceReport {
+        let mut r = DeviceReport {
+            name: "r1".into(),
+            ..Default::default()
+        };
+        let mut blocked = false;
+        for stage in Stage::ALL {
+            let (status, reason) = if blocked {
+                (Status::Skip, Some("not_reached".to_owned()))
+            } else if last.is_some_and(|l| stage <= l) {
+                (Status::Ok, None)
+            } else if let Some((s, why)) = fail.filter(|(s, _)| *s == stage) {
+                blocked = true;
+                r.failure = Some(Failure {
+                    stage: s,
+                    reason: why.into(),
+                    message: format!("{s} failed"),
+                });
+                (Status::Fail, Some(why.to_owned()))
+            } else {
+                (Status::Skip, Some("not_applicable".to_owned()))
+            };
+            if matches!(status, Status::Ok) {
+                r.reached = Some(stage);
+            }
+            r.stages.push(StageResult {
+                stage,
+                status,
+                elapsed_ms: 1.0,
+                reason,
+                detail: String::new(),
+            });
+        }
+        r.elapsed_ms = r.stages.len() as f64;
+        r
+    }
+
+    #[test]
+    fn automatic_target_is_enable_or_whatever_applies() {
+        assert_eq!(
+            judge(&report(Some(Stage::Enable), None), None),
+            Verdict::Ready
+        );
+        // Linux: enable not applicable, so prompt is enough.
+        assert_eq!(
+            judge(&report(Some(Stage::Prompt), None), None),
+            Verdict::Ready
+        );
+        let no_secret = report(Some(Stage::Prompt), Some((Stage::Enable, "no_secret")));
+        assert_eq!(judge(&no_secret, None), Verdict::Ready);
+        let no_creds = report(
+            Some(Stage::AuthMethods),
+            Some((Stage::Auth, "no_credentials")),
+        );
+        assert_eq!(judge(&no_creds, None), Verdict::Ready);
+        let booting = report(Some(Stage::Tcp), Some((Stage::Banner, "timeout")));
+        assert_eq!(judge(&booting, None), Verdict::Retry);
+        let no_prompt = report(Some(Stage::Auth), Some((Stage::Prompt, "timeout")));
+        assert_eq!(judge(&no_prompt, None), Verdict::Retry);
+    }
+
+    #[test]
+    fn explicit_target_counts_only_stages_up_to_it() {
+        let booting = report(Some(Stage::Tcp), Some((Stage::Banner, "timeout")));
+        assert_eq!(judge(&booting, Some(Stage::Tcp)), Verdict::Ready);
+        assert_eq!(judge(&booting, Some(Stage::Banner)), Verdict::Retry);
+        let rejected = report(Some(Stage::AuthMethods), Some((Stage::Auth, "rejected")));
+        assert_eq!(judge(&rejected, Some(Stage::Kex)), Verdict::Ready);
+        let linux = report(Some(Stage::Prompt), None);
+        assert_eq!(judge(&linux, Some(Stage::Enable)), Verdict::Ready);
+        let no_secret = report(Some(Stage::Prompt), Some((Stage::Enable, "no_secret")));
+        assert!(matches!(
+            judge(&no_secret, Some(Stage::Enable)),
+            Verdict::Stop { .. }
+        ));
+    }
+
+    #[test]
+    fn credentials_and_changed_keys_stop_the_watch() {
+        for (stage, reason) in [
+            (Stage::Auth, "rejected"),
+            (Stage::Auth, "partial"),
+            (Stage::Enable, "bad_secret"),
+            (Stage::HostKey, "changed"),
+            (Stage::HostKey, "revoked"),
+        ] {
+            let before = Stage::ALL[stage.index() - 1];
+            match judge(&report(Some(before), Some((stage, reason))), None) {
+                Verdict::Stop {
+                    stage: s,
+                    reason: r,
+                    why,
+                } => {
+                    assert_eq!((s, r.as_str()), (stage, reason));
+                    assert!(why.contains("by hand"), "{why}");
+                }
+                other => panic!("{stage}/{reason}: {other:?}"),
+            }
+        }
+    }
+}

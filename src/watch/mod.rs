@@ -1,0 +1,167 @@
+//! Watch mode: probe devices that are not ready yet again and again until they are, each on
+//! its own backoff, one connection per device at a time, under a global cap on new
+//! connections per second. Never repeats a rejected credential or talks again to a host whose
+//! key changed: those devices stop until re-probed by hand or changed in the inventory.
+//!
+//! Views talk to the scheduler like to `engine::session`: `Event`s out (the probe events of
+//! every attempt, plus `Event::Watch` with each device's `WatchStatus`), `Command`s in.
+//!
+//! ```ignore
+//! let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+//! let handle = watch::spawn(devices, shared, WatchOptions::default(), events_tx);
+//! handle.command(Command::Reprobe(2));   // clears a stop, probes now
+//! handle.set_watching(false);            // dashboard `w`: back to probing on request only
+//! ```
+
+mod backoff;
+mod history;
+mod judge;
+mod reload;
+mod scheduler;
+
+pub use backoff::{Backoff, TokenBucket};
+pub use history::{DEFAULT_HISTORY, seconds};
+pub use judge::{Verdict, is_ready, judge};
+pub use reload::{Loaded, Loader, Reload, same_device};
+
+use crate::engine::Shared;
+use crate::inventory::Device;
+use crate::model::{Command, DeviceReport, Event, Stage};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+/// New connections per second across all devices when nothing else is said.
+pub const DEFAULT_CONNECTIONS_PER_SECOND: f64 = 20.0;
+
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    pub backoff: Backoff,
+    /// Global cap on new connections (probe attempts) per second.
+    pub connections_per_second: f64,
+    /// The stage that counts as ready; None: automatic (see `WatchStatus::until`).
+    pub until: Option<Stage>,
+    /// Start watching at once; false probes every device once, then only on request.
+    pub watching: bool,
+    /// Attempts kept per device.
+    pub history: usize,
+    /// Follow edits of the inventory file.
+    pub reload: Option<Reload>,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            backoff: Backoff::default(),
+            connections_per_second: DEFAULT_CONNECTIONS_PER_SECOND,
+            until: None,
+            watching: true,
+            history: DEFAULT_HISTORY,
+            reload: None,
+        }
+    }
+}
+
+/// What a view can tell a running scheduler.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Control {
+    /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
+    /// it was ready or stopped. Fix commands are not the scheduler's and are ignored.
+    Command(Command),
+    /// Watch mode on or off (the dashboard's `w`). Off: no automatic attempts; devices are
+    /// probed only on request.
+    SetWatching(bool),
+}
+
+/// A running scheduler. It ends, dropping its probes (which closes their connections), once
+/// every control sender is gone: drop the handle (and any `sender()` copies) or call `stop`.
+pub struct WatchHandle {
+    control: UnboundedSender<Control>,
+    task: JoinHandle<()>,
+}
+
+impl WatchHandle {
+    /// False when the scheduler has ended.
+    pub fn command(&self, command: Command) -> bool {
+        self.control.send(Control::Command(command)).is_ok()
+    }
+
+    pub fn set_watching(&self, on: bool) -> bool {
+        self.control.send(Control::SetWatching(on)).is_ok()
+    }
+
+    /// A sender for views that keep their own copy.
+    pub fn sender(&self) -> UnboundedSender<Control> {
+        self.control.clone()
+    }
+
+    /// Ends the scheduler and waits (bounded) for it; running probes are dropped, which
+    /// closes their connections.
+    pub async fn stop(self) {
+        let WatchHandle { control, task } = self;
+        drop(control);
+        let abort = task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
+/// Starts a scheduler on the current runtime. Device `i` of `devices` is device `i` in every
+/// event; devices added by an inventory reload get the next free indices.
+pub fn spawn(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    options: WatchOptions,
+    events: UnboundedSender<Event>,
+) -> WatchHandle {
+    let (control, controls) = unbounded_channel();
+    let scheduler = scheduler::Scheduler::new(devices, shared, engine_prober(), options, events);
+    let task = tokio::spawn(scheduler.run(controls));
+    WatchHandle { control, task }
+}
+
+/// The scheduler as a drop-in for `engine::session::serve`: runs until the command channel
+/// closes (the view went away).
+pub async fn serve(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    options: WatchOptions,
+    events: UnboundedSender<Event>,
+    mut commands: UnboundedReceiver<Command>,
+) {
+    let handle = spawn(devices, shared, options, events);
+    while let Some(command) = commands.recv().await {
+        if !handle.command(command) {
+            break;
+        }
+    }
+    handle.stop().await;
+}
+
+/// Runs one attempt: the device, its index, the run's shared data, where its probe events go.
+pub(crate) type Prober = Arc<
+    dyn Fn(
+            Device,
+            usize,
+            Arc<Shared>,
+            UnboundedSender<Event>,
+        ) -> Pin<Box<dyn Future<Output = DeviceReport> + Send>>
+        + Send
+        + Sync,
+>;
+
+fn engine_prober() -> Prober {
+    Arc::new(|device, index, shared, events| {
+        Box::pin(async move { crate::engine::probe(&device, &shared, index, Some(events)).await })
+    })
+}
+
+#[cfg(test)]
+mod tests;

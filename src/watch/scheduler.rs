@@ -1,0 +1,440 @@
+//! The scheduler loop: one task owns every device's watch state, launches attempts when they
+//! are due (oldest first, within the connection budget), folds their results and follows the
+//! inventory file.
+
+use super::backoff::TokenBucket;
+use super::history;
+use super::judge::{Verdict, judge};
+use super::reload::{Stamp, same_device};
+use super::{Control, Prober, WatchOptions};
+use crate::engine::Shared;
+use crate::inventory::Device;
+use crate::model::{
+    Command, DeviceReport, Event, Failure, Stage, WatchEvent, WatchState, WatchStatus,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::{AbortHandle, Id, JoinError, JoinSet};
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// One device's place in the watch. Indices into `slots` never change.
+struct Slot {
+    /// None once removed from the inventory.
+    device: Option<Device>,
+    status: WatchStatus,
+    /// Attempts since the last progress: picks the backoff delay.
+    step: u32,
+    /// When the next attempt may start; None: not scheduled (ready, stopped, paused).
+    due: Option<Instant>,
+    running: Option<Running>,
+}
+
+struct Running {
+    id: Id,
+    at_ms: u64,
+    abort: AbortHandle,
+    /// The device changed or went away meanwhile: its result no longer counts. The slot stays
+    /// busy until the task has ended, so two connections never overlap.
+    stale: bool,
+}
+
+pub(super) struct Scheduler {
+    slots: Vec<Slot>,
+    start: Instant,
+    options: WatchOptions,
+    bucket: TokenBucket,
+    /// When a token will be available for a due attempt the bucket held back.
+    token_wake: Option<Instant>,
+    shared: Arc<Shared>,
+    prober: Prober,
+    events: UnboundedSender<Event>,
+    tasks: JoinSet<DeviceReport>,
+    task_slots: HashMap<Id, usize>,
+    watching: bool,
+    stamp: Option<Stamp>,
+}
+
+impl Scheduler {
+    pub(super) fn new(
+        devices: Vec<Device>,
+        shared: Arc<Shared>,
+        prober: Prober,
+        options: WatchOptions,
+        events: UnboundedSender<Event>,
+    ) -> Scheduler {
+        let start = Instant::now();
+        let slots = devices
+            .into_iter()
+            .map(|device| Slot {
+                status: history::fresh(&device, options.until, 0),
+                device: Some(device),
+                step: 0,
+                due: Some(start),
+                running: None,
+            })
+            .collect();
+        Scheduler {
+            slots,
+            start,
+            bucket: TokenBucket::new(options.connections_per_second, start),
+            token_wake: None,
+            shared,
+            prober,
+            events,
+            tasks: JoinSet::new(),
+            task_slots: HashMap::new(),
+            watching: options.watching,
+            stamp: options.reload.as_ref().map(|r| r.stamp()),
+            options,
+        }
+    }
+
+    /// Runs until every control sender is gone or nobody listens to the events.
+    pub(super) async fn run(mut self, mut controls: UnboundedReceiver<Control>) {
+        for index in 0..self.slots.len() {
+            self.emit_status(index);
+        }
+        let every = self
+            .options
+            .reload
+            .as_ref()
+            .map(|r| r.every.max(Duration::from_millis(50)))
+            .unwrap_or(Duration::from_secs(3600));
+        let mut reload_tick = tokio::time::interval(every);
+        reload_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let reloading = self.options.reload.is_some();
+        let events = self.events.clone();
+        loop {
+            let now = Instant::now();
+            self.launch_due(now);
+            let wake = self.next_wake(now);
+            tokio::select! {
+                control = controls.recv() => match control {
+                    Some(control) => self.on_control(control),
+                    None => break,
+                },
+                Some(done) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    self.on_done(done);
+                }
+                _ = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(3600))) => {}
+                _ = reload_tick.tick(), if reloading => self.check_reload().await,
+                _ = events.closed() => break,
+            }
+        }
+        self.tasks.shutdown().await;
+    }
+
+    fn ms(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.start).as_millis() as u64
+    }
+
+    fn emit(&self, event: WatchEvent) {
+        // A view that went away ends the loop through `closed`.
+        let _ = self.events.send(Event::Watch(Box::new(event)));
+    }
+
+    fn emit_status(&self, device: usize) {
+        if let Some(slot) = self.slots.get(device) {
+            self.emit(WatchEvent::Device {
+                device,
+                status: slot.status.clone(),
+            });
+        }
+    }
+
+    /// Starts due attempts, oldest due first, as far as concurrency and the bucket allow.
+    fn launch_due(&mut self, now: Instant) {
+        self.token_wake = None;
+        let mut due: Vec<(Instant, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.device.is_some() && s.running.is_none())
+            .filter_map(|(i, s)| s.due.filter(|d| *d <= now).map(|d| (d, i)))
+            .collect();
+        due.sort();
+        for (_, index) in due {
+            let running = self.slots.iter().filter(|s| s.running.is_some()).count();
+            if running >= self.shared.settings.concurrency.max(1) {
+                break;
+            }
+            if let Err(wait) = self.bucket.take(now) {
+                self.token_wake = Some(now + wait);
+                break;
+            }
+            self.launch(index, now);
+        }
+    }
+
+    fn launch(&mut self, index: usize, now: Instant) {
+        let at_ms = self.ms(now);
+        let slot = &mut self.slots[index];
+        let Some(device) = slot.device.clone() else {
+            return;
+        };
+        let attempt = (self.prober)(device, index, self.shared.clone(), self.events.clone());
+        let abort = self.tasks.spawn(attempt);
+        self.task_slots.insert(abort.id(), index);
+        slot.running = Some(Running {
+            id: abort.id(),
+            at_ms,
+            abort,
+            stale: false,
+        });
+        slot.due = None;
+        slot.status.state = WatchState::Probing;
+        self.emit_status(index);
+    }
+
+    /// The earliest moment something may become launchable without another event.
+    fn next_wake(&self, now: Instant) -> Option<Instant> {
+        let future_due = self
+            .slots
+            .iter()
+            .filter(|s| s.device.is_some() && s.running.is_none())
+            .filter_map(|s| s.due)
+            .filter(|d| *d > now)
+            .min();
+        match (future_due, self.token_wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn on_done(&mut self, done: Result<(Id, DeviceReport), JoinError>) {
+        let (id, report) = match done {
+            Ok((id, report)) => (id, Some(report)),
+            Err(e) => (e.id(), (!e.is_cancelled()).then(|| crashed(&e))),
+        };
+        let Some(index) = self.task_slots.remove(&id) else {
+            return;
+        };
+        let slot = &mut self.slots[index];
+        let Some(running) = slot.running.take_if(|r| r.id == id) else {
+            return;
+        };
+        let Some(mut report) = report.filter(|_| !running.stale) else {
+            // The slot's state was already set when it went stale.
+            return;
+        };
+        if report.name.is_empty() {
+            report.name = slot.status.name.clone();
+        }
+        let now = Instant::now();
+        let progressed = history::record(
+            &mut slot.status,
+            running.at_ms,
+            &report,
+            self.options.history,
+        );
+        match judge(&report, self.options.until) {
+            Verdict::Ready => {
+                history::mark_ready(&mut slot.status);
+                slot.step = 0;
+            }
+            Verdict::Stop { stage, reason, why } => {
+                slot.status.state = WatchState::Stopped { stage, reason, why };
+            }
+            Verdict::Retry if self.watching => {
+                if progressed {
+                    slot.step = 0;
+                }
+                let delay = self.options.backoff.delay(slot.step, &slot.status.name);
+                slot.step = slot.step.saturating_add(1);
+                let due = now + delay;
+                slot.due = Some(due);
+                slot.status.state = WatchState::Waiting {
+                    next_at_ms: due.saturating_duration_since(self.start).as_millis() as u64,
+                };
+            }
+            Verdict::Retry => slot.status.state = WatchState::Paused,
+        }
+        self.emit_status(index);
+    }
+
+    fn on_control(&mut self, control: Control) {
+        match control {
+            Control::Command(Command::Reprobe(index)) => self.reprobe(index),
+            Control::Command(Command::ReprobeAll) => {
+                for index in 0..self.slots.len() {
+                    self.reprobe(index);
+                }
+            }
+            Control::Command(_) => {}
+            Control::SetWatching(on) => self.set_watching(on),
+        }
+    }
+
+    /// Starts the device's watch over and makes it due now; a running attempt is left alone.
+    fn reprobe(&mut self, index: usize) {
+        let now = Instant::now();
+        let now_ms = self.ms(now);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        let Some(device) = &slot.device else {
+            return;
+        };
+        if slot.running.is_some() {
+            return;
+        }
+        history::restart(&mut slot.status, device, now_ms);
+        slot.step = 0;
+        slot.due = Some(now);
+        slot.status.state = WatchState::Waiting { next_at_ms: now_ms };
+        self.emit_status(index);
+    }
+
+    fn set_watching(&mut self, on: bool) {
+        if on == self.watching {
+            return;
+        }
+        self.watching = on;
+        let now = Instant::now();
+        let now_ms = self.ms(now);
+        for index in 0..self.slots.len() {
+            let slot = &mut self.slots[index];
+            let changed = match (&slot.status.state, on) {
+                (WatchState::Waiting { .. }, false) if slot.running.is_none() => {
+                    slot.due = None;
+                    slot.status.state = WatchState::Paused;
+                    true
+                }
+                (WatchState::Paused, true) => {
+                    slot.due = Some(now);
+                    slot.status.state = WatchState::Waiting { next_at_ms: now_ms };
+                    true
+                }
+                _ => false,
+            };
+            if changed {
+                self.emit_status(index);
+            }
+        }
+    }
+
+    async fn check_reload(&mut self) {
+        let Some(reload) = self.options.reload.clone() else {
+            return;
+        };
+        let stamp = reload.stamp();
+        if self.stamp.as_ref() == Some(&stamp) {
+            return;
+        }
+        self.stamp = Some(stamp);
+        let load = reload.load.clone();
+        let loaded = tokio::task::spawn_blocking(move || load())
+            .await
+            .unwrap_or_else(|e| Err(format!("loading the inventory failed: {e}")));
+        match loaded {
+            Ok(loaded) => {
+                if let Some(shared) = loaded.shared {
+                    self.shared = shared;
+                }
+                self.apply_inventory(loaded.devices, loaded.warnings);
+            }
+            Err(error) => self.emit(WatchEvent::ReloadFailed { error }),
+        }
+    }
+
+    /// Matches the new device list to the slots by name (the n-th device of a name to the
+    /// n-th slot of that name): new names get new slots, missing ones are removed, changed
+    /// ones start over, unchanged ones keep their state.
+    fn apply_inventory(&mut self, devices: Vec<Device>, warnings: Vec<String>) {
+        let now = Instant::now();
+        let now_ms = self.ms(now);
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, slot) in self.slots.iter().enumerate().rev() {
+            by_name
+                .entry(slot.status.name.clone())
+                .or_default()
+                .push(index);
+        }
+        let mut kept = vec![false; self.slots.len()];
+        let (mut added, mut changed, mut removed) = (Vec::new(), Vec::new(), Vec::new());
+        for device in devices {
+            let existing = by_name.get_mut(&device.name).and_then(Vec::pop);
+            let Some(index) = existing else {
+                let mut status = history::fresh(&device, self.options.until, now_ms);
+                status.state = WatchState::Waiting { next_at_ms: now_ms };
+                self.slots.push(Slot {
+                    status,
+                    device: Some(device),
+                    step: 0,
+                    due: Some(now),
+                    running: None,
+                });
+                kept.push(true);
+                added.push(self.slots.len() - 1);
+                continue;
+            };
+            kept[index] = true;
+            let slot = &mut self.slots[index];
+            match &slot.device {
+                Some(old) if same_device(old, &device) => continue,
+                Some(_) => changed.push(index),
+                None => added.push(index),
+            }
+            start_over(slot, device, now, now_ms);
+        }
+        for (index, kept) in kept.into_iter().enumerate() {
+            let slot = &mut self.slots[index];
+            if kept || slot.device.is_none() {
+                continue;
+            }
+            slot.device = None;
+            slot.due = None;
+            if let Some(running) = &mut slot.running {
+                running.stale = true;
+                running.abort.abort();
+            }
+            slot.status.state = WatchState::Removed;
+            removed.push(index);
+        }
+        // Statuses first, so a view knows the names of new devices when the summary comes.
+        let mut touched: Vec<usize> = added
+            .iter()
+            .chain(&changed)
+            .chain(&removed)
+            .copied()
+            .collect();
+        touched.sort_unstable();
+        for index in touched {
+            self.emit_status(index);
+        }
+        self.emit(WatchEvent::Reloaded {
+            added,
+            removed,
+            changed,
+            warnings,
+        });
+    }
+}
+
+/// A device that came back or changed: new definition, fresh milestones, due now. A running
+/// attempt against the old definition is cancelled and its result ignored.
+fn start_over(slot: &mut Slot, device: Device, now: Instant, now_ms: u64) {
+    if let Some(running) = &mut slot.running {
+        running.stale = true;
+        running.abort.abort();
+    }
+    history::restart(&mut slot.status, &device, now_ms);
+    slot.device = Some(device);
+    slot.step = 0;
+    slot.due = Some(now);
+    slot.status.state = WatchState::Waiting { next_at_ms: now_ms };
+}
+
+/// An attempt that panicked still counts as an attempt, so one bug never stalls a device.
+fn crashed(error: &JoinError) -> DeviceReport {
+    DeviceReport {
+        failure: Some(Failure {
+            stage: Stage::Dns,
+            reason: "internal_error".into(),
+            message: format!("the probe stopped unexpectedly: {error}"),
+        }),
+        ..Default::default()
+    }
+}
