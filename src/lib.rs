@@ -3,6 +3,7 @@
 //! enable — and says where SSH breaks and what fixes it.
 
 pub mod algorithms;
+pub mod atomic;
 pub mod cli;
 pub mod demo;
 pub mod engine;

@@ -219,9 +219,16 @@ pub struct HostKeyEvidence {
     pub entries: Vec<KnownHostsEntry>,
     /// The key in OpenSSH public format, so a fix can write it to known_hosts.
     pub openssh: String,
-    /// Names of other devices of this run that presented the same key (cloned images).
+    /// Names of other devices of this run that presented the same key (cloned images),
+    /// the first few of them: `shared_count` says how many there are in all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shared_count: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything known about one device: the stage results so far and the evidence behind them.
@@ -378,6 +385,8 @@ pub enum Command {
         device: usize,
         kind: FixKind,
     },
+    /// Watch mode on or off (the dashboard's `w`); engine sides without a watch ignore it.
+    SetWatching(bool),
 }
 
 /// One probe of a device in watch mode, as its history keeps it.

@@ -156,3 +156,48 @@ async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
         linux["sources"]
     );
 }
+
+#[tokio::test]
+async fn inventory_defaults_override_containerlab_kind_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let defaults = dir.path().join("mine.toml");
+    // SAFETY: unique variable.
+    unsafe { std::env::set_var("SSHTRIAGE_TEST_LAB_PW", "my-lab-pw") };
+    std::fs::write(
+        &defaults,
+        "[defaults]\nusername = \"ops\"\npassword_env = \"SSHTRIAGE_TEST_LAB_PW\"\n",
+    )
+    .unwrap();
+    let lab = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sources/clab/clab-mylab"
+    );
+    let (code, stdout, stderr) = sshtriage(&[
+        "inventory",
+        defaults.to_str().unwrap(),
+        lab,
+        "--no-ssh-config",
+        "--json",
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let srl = doc["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "srl1")
+        .expect("srl1 from the lab");
+    assert_eq!(
+        srl["username"], "ops",
+        "the user's default replaces Containerlab's: {srl:#}"
+    );
+    assert!(
+        srl["sources"]["username"]
+            .as_str()
+            .unwrap()
+            .contains("mine.toml"),
+        "{srl:#}"
+    );
+    assert!(!stdout.contains("my-lab-pw"));
+}

@@ -87,6 +87,9 @@ pub struct RunArgs {
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
     #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
     pub trust_changed_host_keys: bool,
+    /// Dashboard: start in watch mode, probing devices that are not ready until they are.
+    #[arg(long, env = "SSHTRIAGE_WATCH")]
+    pub watch: bool,
 }
 
 /// Collects devices from every source, `--host` and `--cidr`, with ssh_config applied.
@@ -208,7 +211,7 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    match open_dashboard(devices, shared).await {
+    match open_dashboard(devices, shared, run.watch).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -218,7 +221,13 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
 }
 
 /// Runs the engine in the background and the dashboard in front until the user quits.
-pub async fn open_dashboard(devices: Vec<Device>, shared: Arc<Shared>) -> std::io::Result<()> {
+/// `watch` starts in watch mode: the watch scheduler probes instead of the session, so
+/// `w` can switch it; the fix keys need the session and are not answered there.
+pub async fn open_dashboard(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    watch: bool,
+) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
     let rows: Vec<DeviceReport> = devices
@@ -230,15 +239,21 @@ pub async fn open_dashboard(devices: Vec<Device>, shared: Arc<Shared>) -> std::i
             ..Default::default()
         })
         .collect();
-    let app = App::new(rows, Box::new(SystemClock::new())).with_theme(Theme::from_env());
+    let app = App::new(rows, Box::new(SystemClock::new()))
+        .with_theme(Theme::from_env())
+        .with_watching(watch);
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = tokio::spawn(engine::session::serve(
-        Arc::new(devices),
-        shared,
-        event_tx,
-        command_rx,
-    ));
+    let engine = if watch {
+        tokio::spawn(serve_watch(devices, shared, event_tx, command_rx))
+    } else {
+        tokio::spawn(engine::session::serve(
+            Arc::new(devices),
+            shared,
+            event_tx,
+            command_rx,
+        ))
+    };
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
     // so the terminal is restored and temporary files (the demo's) are removed.
     let result = tokio::select! {
@@ -247,6 +262,31 @@ pub async fn open_dashboard(devices: Vec<Device>, shared: Arc<Shared>) -> std::i
     };
     engine.abort();
     result
+}
+
+/// The watch scheduler behind the dashboard: `w` switches watching, re-probes go to it.
+async fn serve_watch(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    events: tokio::sync::mpsc::UnboundedSender<crate::model::Event>,
+    mut commands: tokio::sync::mpsc::UnboundedReceiver<crate::model::Command>,
+) {
+    use crate::model::Command as ViewCommand;
+    let options = crate::watch::WatchOptions {
+        watching: true,
+        ..Default::default()
+    };
+    let handle = crate::watch::spawn(devices, shared, options, events);
+    while let Some(command) = commands.recv().await {
+        let running = match command {
+            ViewCommand::SetWatching(on) => handle.set_watching(on),
+            other => handle.command(other),
+        };
+        if !running {
+            break;
+        }
+    }
+    handle.stop().await;
 }
 
 async fn demo(args: DemoArgs) -> i32 {
@@ -278,7 +318,7 @@ async fn demo(args: DemoArgs) -> i32 {
         drop(fleet);
         return report::exit_code(&reports);
     }
-    let result = open_dashboard(devices, shared).await;
+    let result = open_dashboard(devices, shared, args.run.watch).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

@@ -55,7 +55,19 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
     if targets.is_empty() && Path::new("sshtriage.toml").exists() {
         sources.push(PathBuf::from("sshtriage.toml"));
     }
+    let mut overrides = Vec::new();
+    // Devices from sshtriage inventories are not overridden by their own [defaults] again.
+    let mut imported = Vec::new();
     for source in &sources {
+        let is_toml = source.as_os_str() != "-"
+            && match targets.format {
+                Some(f) => f == Format::Sshtriage,
+                None => sources::detect(source).ok() == Some(Format::Sshtriage),
+            };
+        if is_toml {
+            let inventory = crate::inventory::Inventory::load(source).map_err(|e| e.to_string())?;
+            overrides.extend(inventory.defaults);
+        }
         let part = if source.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -67,8 +79,17 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
             sources::load(source, targets.format, &profiles)
         }
         .map_err(|e| e.to_string())?;
+        let start = loaded.devices.len();
         loaded.devices.extend(part.devices);
+        if !is_toml {
+            imported.push(start..loaded.devices.len());
+        }
         loaded.warnings.extend(part.warnings);
+    }
+    for range in imported {
+        for o in &overrides {
+            sources::apply_overrides(&mut loaded.devices[range.clone()], o);
+        }
     }
     for arg in &targets.hosts {
         let target = parse_host_arg(arg).map_err(|e| format!("--host {e}"))?;

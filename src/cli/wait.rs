@@ -111,6 +111,7 @@ pub async fn run(args: WaitArgs) -> i32 {
         concurrency: args.concurrency,
         timeout: args.stage_timeout,
         trust_changed_host_keys: args.trust_changed_host_keys,
+        ..RunArgs::default()
     };
     let (devices, warnings) = match super::load_devices(&args.targets, &run) {
         Ok(d) => d,

@@ -100,6 +100,8 @@ pub async fn serve_with(
                 continue;
             }
             Command::ProposeFix { .. } | Command::ApplyFix { .. } => continue,
+            // Probing on request only: there is no watch here to switch.
+            Command::SetWatching(_) => continue,
         };
         for index in indices {
             let (device, shared, events, permits) = (

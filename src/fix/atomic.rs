@@ -1,50 +1,27 @@
 //! Rewriting a file so that a failure at any step leaves the old or the new content, never a
-//! mix: `FILE.bak` first, then a temporary file in the same directory, fsync, the original
-//! permissions, rename over the original, fsync of the directory.
+//! mix: `FILE.bak` first, then the new content, each written through [`crate::atomic`] with
+//! the original permissions.
 
-use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::FixError;
+use crate::atomic::{IoFailure, REAL_STEPS, Steps, resolve, write_replace};
 
-/// The two steps a test can make fail; everything else is plain std::fs.
-pub(crate) struct Steps<'a> {
-    pub write: &'a dyn Fn(&mut File, &[u8]) -> io::Result<()>,
-    pub rename: &'a dyn Fn(&Path, &Path) -> io::Result<()>,
+impl From<IoFailure> for FixError {
+    fn from(e: IoFailure) -> FixError {
+        FixError::Io {
+            action: e.action,
+            path: e.path,
+            source: e.source,
+        }
+    }
 }
-
-pub(crate) const REAL_STEPS: Steps<'static> = Steps {
-    write: &|file, data| file.write_all(data),
-    rename: &|from, to| fs::rename(from, to),
-};
 
 /// `FILE.bak` next to `FILE`.
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(".bak");
-    PathBuf::from(name)
-}
-
-/// Edits go to the file a symlink points to, so the link itself survives.
-fn resolve(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    }
-}
-
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FixError {
-    let path = path.to_path_buf();
-    move |source| FixError::Io {
-        action,
-        path,
-        source,
-    }
+    crate::atomic::with_suffix(path, ".bak")
 }
 
 /// Replaces `path` (which must still hold exactly `expected`: someone may have edited it
@@ -61,7 +38,7 @@ pub(crate) fn replace_checked_with(
 ) -> Result<PathBuf, FixError> {
     let target = resolve(path);
     let mode = regular_file_mode(&target)?;
-    let now = fs::read(&target).map_err(io_error("cannot read", &target))?;
+    let now = fs::read(&target).map_err(IoFailure::at("cannot read", &target))?;
     if now != expected {
         return Err(FixError::ChangedMeanwhile(target));
     }
@@ -75,52 +52,22 @@ pub(crate) fn replace_checked_with(
 pub fn restore(path: &Path, original: &[u8]) -> Result<(), FixError> {
     let target = resolve(path);
     let mode = regular_file_mode(&target)?;
-    write_replace(&target, original, mode, &REAL_STEPS)
+    write_replace(&target, original, mode, &REAL_STEPS)?;
+    Ok(())
 }
 
 fn regular_file_mode(target: &Path) -> Result<u32, FixError> {
-    let meta = fs::metadata(target).map_err(io_error("cannot inspect", target))?;
+    let meta = fs::metadata(target).map_err(IoFailure::at("cannot inspect", target))?;
     if !meta.is_file() {
         return Err(FixError::NotRegularFile(target.to_path_buf()));
     }
     Ok(meta.permissions().mode() & 0o7777)
 }
 
-/// Temp file beside `target`, written, flushed, given `mode`, renamed over `target`.
-fn write_replace(target: &Path, contents: &[u8], mode: u32, steps: &Steps) -> Result<(), FixError> {
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_error("cannot create a temporary file in", dir))?;
-    // Returning early drops `temp`, which deletes the temporary file.
-    (steps.write)(temp.as_file_mut(), contents).map_err(io_error("cannot write", temp.path()))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(io_error("cannot flush", temp.path()))?;
-    fs::set_permissions(temp.path(), fs::Permissions::from_mode(mode))
-        .map_err(io_error("cannot set permissions on", temp.path()))?;
-    (steps.rename)(temp.path(), target).map_err(io_error("cannot replace", target))?;
-    // The temporary path is the target now: keep it from being deleted.
-    let _ = temp.into_temp_path().keep();
-    // Persist the rename itself; the data is in place whatever this says.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{self, Write};
 
     fn setup(text: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");

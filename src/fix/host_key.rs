@@ -277,6 +277,7 @@ mod tests {
                 }],
                 openssh: PRESENTED.into(),
                 shared_with: Vec::new(),
+                shared_count: 0,
             }),
             ..Default::default()
         }

@@ -3,17 +3,19 @@
 /// Control characters (escape sequences, line breaks inside a value, bidi overrides) become
 /// visible placeholders so a hostile name cannot rewrite the screen or fake a line.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            '\u{1b}' => '␛',
-            c if c.is_control() => '\u{fffd}',
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
-                '\u{fffd}'
-            }
-            c => c,
-        })
-        .collect()
+    text.chars().map(printable_char).collect()
+}
+
+/// One character of [`printable`]: tab becomes a space, ESC a visible ␛, other controls and
+/// bidi overrides the replacement character.
+pub fn printable_char(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        '\u{1b}' => '␛',
+        c if c.is_control() => '\u{fffd}',
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => '\u{fffd}',
+        c => c,
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! defaults applied, secrets read from their references and allow-lists validated.
 //! Every error names the file, the line and the key.
 
+mod defaults;
 mod raw;
 pub mod target;
 
@@ -128,6 +129,9 @@ pub struct InventoryError {
 pub struct Inventory {
     pub devices: Vec<Device>,
     pub warnings: Vec<String>,
+    /// The `[defaults]` table, for laying over devices imported from other sources
+    /// (Containerlab, Ansible): it replaces built-in defaults, never what a source file set.
+    pub defaults: Option<crate::sources::Overrides>,
 }
 
 impl Inventory {
@@ -153,13 +157,16 @@ impl Inventory {
             }
         })?;
         let mut inventory = Inventory::default();
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        if let Some(table) = &raw.defaults {
+            inventory.defaults = Some(defaults::overrides(table, &at, base_dir)?);
+        }
         let defaults = raw.defaults.unwrap_or_default();
         for (key, value) in [("name", &defaults.name), ("host", &defaults.host)] {
             if let Some(v) = value {
                 return Err(at.error(v.span().start, key, "not allowed in [defaults]"));
             }
         }
-        let base_dir = path.parent().unwrap_or(Path::new("."));
         for entry in &raw.device {
             let line = at.line(entry.span().start);
             let merged = entry.get_ref().clone().over(&defaults);
@@ -393,10 +400,19 @@ impl Device {
     /// A device given on the command line, with defaults for everything else.
     pub fn from_target(target: &target::HostArg) -> Device {
         Device {
-            name: target.display(),
-            host: target.host.clone(),
             port: target.port,
             username: target.user.clone(),
+            ..Device::with_defaults(target.display(), target.host.clone(), Origin::CommandLine)
+        }
+    }
+
+    /// A device named `name` at `host`, port 22, with sshtriage's defaults for everything else.
+    pub fn with_defaults(name: String, host: String, origin: Origin) -> Device {
+        Device {
+            name,
+            host,
+            port: 22,
+            username: None,
             credentials: Credentials::default(),
             enable_secret: None,
             known_hosts: Vec::new(),
@@ -405,7 +421,7 @@ impl Device {
             timeout: DEFAULT_TIMEOUT,
             offer: ClientOffer::default(),
             allowlist: Vec::new(),
-            origin: Origin::CommandLine,
+            origin,
             jump: None,
         }
     }

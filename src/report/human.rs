@@ -46,9 +46,13 @@ pub fn render(reports: &[DeviceReport]) -> String {
         if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
             let _ = writeln!(
                 out,
-                "{:name_width$}  note: same host key as {} (cloned image?)",
+                "{:name_width$}  note: same host key as {}{} (cloned image?)",
                 "",
-                hk.shared_with.join(", ")
+                hk.shared_with.join(", "),
+                match hk.shared_count.saturating_sub(hk.shared_with.len()) {
+                    0 => String::new(),
+                    more => format!(" and {more} more"),
+                }
             );
         }
     }

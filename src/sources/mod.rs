@@ -25,10 +25,7 @@ pub use overrides::{Overrides, apply_overrides};
 pub use provenance::{Field, Provenance, ValueSource};
 pub use read::MAX_FILE_BYTES;
 
-use crate::algorithms::allowlist::ClientOffer;
-use crate::inventory::{
-    Credentials, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Inventory, InventoryError, Origin,
-};
+use crate::inventory::{DEFAULT_TIMEOUT, Device, HostKeyPolicy, Inventory, InventoryError, Origin};
 use crate::profile::Profiles;
 use std::path::Path;
 
@@ -179,21 +176,6 @@ fn new_device(name: &str, host: &str, origin: Origin) -> (Device, Provenance) {
         prov.set(Field::Name, ValueSource::file(path, *line));
         prov.set(Field::Host, ValueSource::file(path, *line));
     }
-    let device = Device {
-        name: name.to_owned(),
-        host: host.to_owned(),
-        port: 22,
-        username: None,
-        credentials: Credentials::default(),
-        enable_secret: None,
-        known_hosts: Vec::new(),
-        host_key_policy: HostKeyPolicy::default(),
-        profile: "auto".into(),
-        timeout: DEFAULT_TIMEOUT,
-        offer: ClientOffer::default(),
-        allowlist: Vec::new(),
-        origin,
-        jump: None,
-    };
+    let device = Device::with_defaults(name.to_owned(), host.to_owned(), origin);
     (device, prov)
 }

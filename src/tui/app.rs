@@ -10,7 +10,9 @@ use super::device::DeviceRow;
 use super::keys::{Component, KeyAction};
 use super::table_model::{TableLine, TableModel, TableOptions};
 use super::theme::Theme;
-use crate::model::{DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict};
+use crate::model::{
+    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict, WatchEvent,
+};
 
 /// What the runner must do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub enum Action {
     /// Probe these devices (indices into the device list) again.
     Reprobe(Vec<usize>),
     ReprobeAll,
+    /// Watch mode was switched; `App::watching` says to what.
+    ToggleWatch,
     /// Ask the engine side what this fix would change (the dialog waits for the answer).
     ProposeFix {
         device: usize,
@@ -115,6 +119,8 @@ pub struct App {
     pub(crate) last_key_action: Option<KeyAction>,
     /// How often the table model was rebuilt (tests check it is cached between frames).
     pub(crate) model_builds: usize,
+    /// Watch mode on (the dashboard's `w` switches it).
+    watching: bool,
 }
 
 impl App {
@@ -150,12 +156,23 @@ impl App {
             },
             last_key_action: None,
             model_builds: 0,
+            watching: false,
         }
     }
 
     pub fn with_theme(mut self, theme: Theme) -> Self {
         self.theme = theme;
         self
+    }
+
+    /// Starts with watch mode on (`--watch`).
+    pub fn with_watching(mut self, on: bool) -> Self {
+        self.watching = on;
+        self
+    }
+
+    pub fn watching(&self) -> bool {
+        self.watching
     }
 
     pub fn set_theme(&mut self, theme: Theme) {
@@ -223,8 +240,16 @@ impl App {
                 }
                 return;
             }
-            // Watch mode is not rendered yet; its events carry their own state.
-            Event::Watch(_) => return,
+            Event::Watch(watch) => {
+                // Devices a reload added past the list have no row: the list is fixed.
+                if let WatchEvent::Device { device, status } = *watch
+                    && let Some(row) = self.rows.get_mut(device)
+                {
+                    row.set_watch(status);
+                    self.dirty = true;
+                }
+                return;
+            }
         };
         let now = self.clock.now();
         if let Some(row) = self.rows.get_mut(device) {
@@ -318,6 +343,10 @@ impl App {
             A::Quit => return Action::Quit,
             A::Reprobe => return self.reprobe_target(),
             A::ReprobeAll => return Action::ReprobeAll,
+            A::ToggleWatch => {
+                self.watching = !self.watching;
+                return Action::ToggleWatch;
+            }
             A::ToggleHelp => self.ui.help = !self.ui.help,
             A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => self.navigate(action),
             A::Open => {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::text;
-use crate::model::{DeviceReport, Event, Stage, Status};
+use crate::model::{DeviceReport, Event, Stage, Status, WatchState, WatchStatus};
 
 /// "kex: no common kex …", without repeating the stage when the message starts with it
 /// ("host key changed: …").
@@ -66,6 +66,8 @@ pub struct DeviceRow {
     pub search_text: String,
     /// Lower-cased name, the sort key, computed once.
     pub sort_name: String,
+    /// The latest watch status, once watch mode has said anything about this device.
+    pub watch: Option<WatchStatus>,
 }
 
 impl DeviceRow {
@@ -76,6 +78,7 @@ impl DeviceRow {
             progress: Progress::Pending,
             search_text: String::new(),
             sort_name,
+            watch: None,
         };
         row.refresh_search_text();
         row
@@ -114,7 +117,7 @@ impl DeviceRow {
             }
             // Fix proposals and outcomes belong to the dialog, not the row.
             Event::FixProposed { .. } | Event::FixFinished { .. } => return,
-            // Watch state is shown by the watch view, not folded into the report.
+            // The app stores watch statuses with `set_watch`; the report stays the probe's.
             Event::Watch(_) => return,
         }
         self.sort_name = self.report.name.to_lowercase();
@@ -213,6 +216,22 @@ impl DeviceRow {
         }
     }
 
+    /// Keeps the latest watch status; the probe report is left as the probe events made it.
+    pub fn set_watch(&mut self, status: WatchStatus) {
+        self.watch = Some(status);
+    }
+
+    /// The row's "why" in watch mode: the attempt strip and where the watch stands, e.g.
+    /// "▁▂▂▃ waiting 4 s · port open but no SSH banner for 95 s". None without watch data.
+    pub fn watch_why(&self) -> Option<(WhyKind, String)> {
+        let status = self.watch.as_ref()?;
+        let (kind, state) = watch_state(status);
+        Some((
+            kind,
+            format!("{} {state}", history_strip(status, STRIP_ATTEMPTS)),
+        ))
+    }
+
     /// `host:port`, IPv6 literals bracketed.
     pub fn address(&self) -> String {
         let host = &self.report.host;
@@ -221,5 +240,49 @@ impl DeviceRow {
         } else {
             format!("{host}:{}", self.report.port)
         }
+    }
+}
+
+/// Attempts the row's strip shows.
+pub const STRIP_ATTEMPTS: usize = 8;
+
+/// One glyph per attempt, the taller the further it got (dns lowest, enable full); `·` when
+/// not even DNS passed. The latest `count` attempts, oldest first.
+pub fn history_strip(status: &WatchStatus, count: usize) -> String {
+    const BARS: [char; 9] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█', '█'];
+    let skip = status.attempts.len().saturating_sub(count);
+    status.attempts[skip..]
+        .iter()
+        .map(|a| {
+            a.reached.map_or('·', |stage| {
+                let index = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+                BARS[index.min(BARS.len() - 1)]
+            })
+        })
+        .collect()
+}
+
+/// Where a watch stands, in a few words for the row.
+pub fn watch_state(status: &WatchStatus) -> (WhyKind, String) {
+    let stuck = |lead: String| match status.condition() {
+        Some(condition) => format!("{lead} · {condition}"),
+        None => lead,
+    };
+    match &status.state {
+        WatchState::Waiting { next_at_ms } => {
+            // The status is sent as an attempt ends: the wait runs from that end.
+            let ended = status
+                .last_attempt()
+                .map_or(0, |a| a.at_ms + a.elapsed_ms.max(0.0).round() as u64);
+            let wait = crate::watch::seconds(next_at_ms.saturating_sub(ended));
+            (WhyKind::Warn, stuck(format!("waiting {wait}")))
+        }
+        WatchState::Probing => (WhyKind::Running, stuck("probing…".to_string())),
+        WatchState::Ready => (WhyKind::Ready, status.describe()),
+        WatchState::Stopped { why, .. } => {
+            (WhyKind::Fail, format!("stopped: {}", text::clean(why)))
+        }
+        WatchState::Paused => (WhyKind::Pending, stuck("paused".to_string())),
+        WatchState::Removed => (WhyKind::Pending, "removed from the inventory".to_string()),
     }
 }

@@ -3,9 +3,10 @@
 //! slow-booting image, a wrong enable secret, an unknown host key under a lenient policy).
 
 use crate::model::{
-    AlgorithmEvidence, AlgorithmLists, BannerEvidence, DeviceReport, Direction, Event, Failure,
-    FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, KnownHostsEntry, Negotiated,
-    Stage, StageResult, Status, TranscriptLine, Verdict,
+    AlgorithmEvidence, AlgorithmLists, Attempt, BannerEvidence, DeviceReport, Direction, Event,
+    Failure, FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, KnownHostsEntry,
+    Milestones, Negotiated, Stage, StageResult, Status, TranscriptLine, Verdict, WatchEvent,
+    WatchState, WatchStatus,
 };
 
 use super::app::App;
@@ -191,6 +192,7 @@ fn matching_key() -> HostKeyEvidence {
         }],
         openssh: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ".into(),
         shared_with: Vec::new(),
+        shared_count: 0,
     }
 }
 
@@ -308,6 +310,7 @@ pub fn unknown_key_srl() -> DeviceReport {
             entries: Vec::new(),
             openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
             shared_with: Vec::new(),
+            shared_count: 0,
         }),
         auth_methods: Some(strings(&["publickey", "password", "keyboard-interactive"])),
         prompt: Some("A:srl-spine1#".into()),
@@ -455,6 +458,7 @@ pub fn changed_host_key() -> DeviceReport {
             ],
             openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
             shared_with: Vec::new(),
+            shared_count: 0,
         }),
         transcript: vec![
             line(2.9, Direction::Received, "SSH-2.0-OpenSSH_8.6"),
@@ -847,4 +851,112 @@ pub fn algorithms_outcome() -> FixOutcome {
             "Verified: the key exchange passes with kex +diffie-hellman-group14-sha1, cipher +aes256-cbc, mac +hmac-sha1.".into(),
         ],
     }
+}
+
+/// A watch attempt: when it began, how far it got, where it failed.
+fn attempt(at_ms: u64, reached: Option<Stage>, failure: Option<(Stage, &str, &str)>) -> Attempt {
+    Attempt {
+        at_ms,
+        reached,
+        failure: failure.map(|(stage, reason, message)| Failure {
+            stage,
+            reason: reason.into(),
+            message: message.into(),
+        }),
+        elapsed_ms: 1_000.0,
+    }
+}
+
+fn watch_status(report: &DeviceReport, state: WatchState, attempts: Vec<Attempt>) -> WatchStatus {
+    WatchStatus {
+        name: report.name.clone(),
+        host: report.host.clone(),
+        port: report.port,
+        state,
+        until: None,
+        milestones: Milestones::default(),
+        attempts_total: attempts.len() as u64,
+        attempts,
+        condition_since_ms: None,
+    }
+}
+
+/// The slow image in watch mode: closed, then port open without a banner for 95 s.
+pub fn slow_boot_watch() -> WatchStatus {
+    let no_banner = (Stage::Banner, "timeout", "port open but no SSH banner");
+    let refused = (Stage::Tcp, "refused", "connection refused");
+    let mut attempts = vec![
+        attempt(0, Some(Stage::Dns), Some(refused)),
+        attempt(2_000, Some(Stage::Dns), Some(refused)),
+    ];
+    attempts.extend((0..9).map(|i| attempt(5_000 + i * 11_750, Some(Stage::Tcp), Some(no_banner))));
+    let mut status = watch_status(
+        &slow_boot(),
+        WatchState::Waiting {
+            next_at_ms: 107_000,
+        },
+        attempts,
+    );
+    status.milestones.tcp_open_at_ms = Some(5_000);
+    status.condition_since_ms = Some(5_000);
+    status
+}
+
+/// The healthy device came up after the banner appeared: ready with its times.
+pub fn healthy_ios_watch() -> WatchStatus {
+    let attempts = vec![
+        attempt(
+            0,
+            Some(Stage::Tcp),
+            Some((Stage::Banner, "timeout", "port open but no SSH banner")),
+        ),
+        attempt(
+            3_000,
+            Some(Stage::Banner),
+            Some((Stage::Kex, "reset", "connection reset during kex")),
+        ),
+        attempt(6_000, Some(Stage::Enable), None),
+    ];
+    let mut status = watch_status(&healthy_ios(), WatchState::Ready, attempts);
+    status.milestones = Milestones {
+        started_at_ms: 0,
+        tcp_open_at_ms: Some(0),
+        banner_at_ms: Some(3_000),
+        auth_ok_at_ms: Some(6_500),
+        ready_at_ms: Some(7_000),
+    };
+    status
+}
+
+/// A rejected password stops the watch after one attempt.
+pub fn wrong_password_watch() -> WatchStatus {
+    let rejected = (Stage::Auth, "rejected", "password rejected");
+    let mut status = watch_status(
+        &wrong_password(),
+        WatchState::Stopped {
+            stage: Stage::Auth,
+            reason: "rejected".into(),
+            why: "the credential was rejected; press r to try it again".into(),
+        },
+        vec![attempt(0, Some(Stage::AuthMethods), Some(rejected))],
+    );
+    status.milestones.tcp_open_at_ms = Some(0);
+    status.milestones.banner_at_ms = Some(0);
+    status
+}
+
+/// The finished fleet with watch statuses for three devices.
+pub fn watching_app() -> App {
+    let mut app = finished_app();
+    for (name, status) in [
+        ("vmx-boot", slow_boot_watch()),
+        (healthy_ios().name.as_str(), healthy_ios_watch()),
+        (wrong_password().name.as_str(), wrong_password_watch()),
+    ] {
+        app.apply(Event::Watch(Box::new(WatchEvent::Device {
+            device: index_of(name),
+            status,
+        })));
+    }
+    app
 }

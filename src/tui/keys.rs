@@ -87,6 +87,8 @@ pub enum KeyAction {
     ShowAll,
     Reprobe,
     ReprobeAll,
+    /// Watch mode on or off: probe devices that are not ready again and again.
+    ToggleWatch,
     EditFilter,
     CycleSort,
     ToggleFailing,
@@ -245,6 +247,12 @@ static DASHBOARD: &[Binding] = &[
         "re-probe the selected device",
     ),
     bind(&[Char('R')], A::ReprobeAll, None, "re-probe every device"),
+    bind(
+        &[Char('w')],
+        A::ToggleWatch,
+        None,
+        "watch mode: probe until ready",
+    ),
     bind(
         &[Char('a')],
         A::FixAlgorithms,

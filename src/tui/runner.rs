@@ -71,6 +71,9 @@ pub async fn run(
                         Action::ReprobeAll => {
                             let _ = commands.send(Command::ReprobeAll);
                         }
+                        Action::ToggleWatch => {
+                            let _ = commands.send(Command::SetWatching(app.watching()));
+                        }
                         Action::ProposeFix { device, kind } => {
                             let _ = commands.send(Command::ProposeFix { device, kind });
                         }

@@ -941,3 +941,86 @@ fn proposal_text_from_files_cannot_reach_the_terminal_as_escapes() {
         );
     }
 }
+
+// ---- watch mode ------------------------------------------------------------------------
+
+#[test]
+fn snapshot_dashboard_watching() {
+    snapshot_both_sizes("dashboard_watching", fixtures::watching_app);
+}
+
+fn drilled_watching(name: &str) -> App {
+    let mut app = fixtures::watching_app();
+    select(&mut app, name);
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn snapshot_drilldown_history_stuck() {
+    snapshot_both_sizes("drilldown_history_stuck", || drilled_watching("vmx-boot"));
+}
+
+#[test]
+fn snapshot_drilldown_history_ready() {
+    let name = fixtures::healthy_ios().name;
+    snapshot_both_sizes("drilldown_history_ready", || drilled_watching(&name));
+}
+
+#[test]
+fn watch_events_reach_their_row_and_unknown_devices_are_ignored() {
+    let mut app = fixtures::watching_app();
+    let slow = &app.rows[index_of("vmx-boot")];
+    let (_, why) = slow.watch_why().expect("the slow device has watch data");
+    assert!(
+        why.starts_with("▂▂▂▂▂▂▂▂ waiting 7 s"),
+        "strip first: {why}"
+    );
+    assert!(
+        why.contains("port open but no SSH banner for 95 s"),
+        "{why}"
+    );
+    let healthy = &app.rows[index_of(&fixtures::healthy_ios().name)];
+    let (_, why) = healthy.watch_why().expect("watch data");
+    assert!(
+        why.contains("ready (enable) after 7 s, 3 attempts"),
+        "{why}"
+    );
+    let stopped = &app.rows[index_of(&fixtures::wrong_password().name)];
+    let (_, why) = stopped.watch_why().expect("watch data");
+    assert!(
+        why.contains("stopped: the credential was rejected"),
+        "{why}"
+    );
+    // Rows without watch data keep the probe's own "why".
+    let other = &app.rows[index_of(&fixtures::closed_port().name)];
+    assert!(other.watch_why().is_none());
+    // A device past the list (added by a reload) has no row and changes nothing.
+    let before = app.rows.len();
+    app.apply(Event::Watch(Box::new(crate::model::WatchEvent::Device {
+        device: before + 3,
+        status: fixtures::slow_boot_watch(),
+    })));
+    assert_eq!(app.rows.len(), before);
+}
+
+#[test]
+fn the_strip_keeps_the_last_eight_attempts() {
+    let status = fixtures::slow_boot_watch();
+    assert_eq!(status.attempts.len(), 11);
+    let strip = super::device::history_strip(&status, super::device::STRIP_ATTEMPTS);
+    assert_eq!(strip.chars().count(), 8);
+    assert_eq!(strip, "▂▂▂▂▂▂▂▂");
+}
+
+#[test]
+fn w_toggles_watch_mode_and_says_so() {
+    let mut app = finished_app();
+    assert!(!app.watching());
+    assert_eq!(char_key(&mut app, 'w'), Action::ToggleWatch);
+    assert!(app.watching());
+    assert_eq!(char_key(&mut app, 'w'), Action::ToggleWatch);
+    assert!(!app.watching());
+    let app = finished_app().with_watching(true);
+    assert!(app.watching());
+}

@@ -3,6 +3,8 @@
 
 use ratatui::text::Span;
 
+use crate::fix::text::printable_char;
+
 /// A duration rounded for people: "0.4ms", "12ms", "1.2s", "20s", "3m05s".
 pub fn duration_ms(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
@@ -39,13 +41,8 @@ pub fn duration_ms(ms: f64) -> String {
 pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| match c {
-            '\t' | '\n' | '\r' => ' ',
-            '\u{1b}' => '␛',
-            c if c.is_control() => '\u{fffd}',
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
-                '\u{fffd}'
-            }
-            c => c,
+            '\n' | '\r' => ' ',
+            c => printable_char(c),
         })
         .collect()
 }

@@ -8,6 +8,9 @@ use crate::model::{DeviceReport, Direction, HostKeyEvidence, KnownHostsEntry, Ve
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// Devices named in a shared-key note; `shared_count` covers the rest.
+pub const MAX_SHARED_NAMES: usize = 5;
+
 /// The files OpenSSH reads when the device names none.
 pub fn default_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -94,6 +97,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         entries: entries.clone(),
         openssh: key.to_openssh().unwrap_or_default(),
         shared_with: Vec::new(),
+        shared_count: 0,
     });
     let place = |e: &KnownHostsEntry| format!("{}:{}", e.file, e.line);
     match verdict {
@@ -161,7 +165,14 @@ pub fn flag_shared_keys(reports: &mut [DeviceReport]) {
         for i in indices {
             let own = reports[*i].name.clone();
             if let Some(hk) = &mut reports[*i].host_key {
-                hk.shared_with = names.iter().filter(|n| **n != own).cloned().collect();
+                // A fleet cloned from one image would make this quadratic: name a few, count all.
+                hk.shared_count = names.len() - 1;
+                hk.shared_with = names
+                    .iter()
+                    .filter(|n| **n != own)
+                    .take(MAX_SHARED_NAMES)
+                    .cloned()
+                    .collect();
             }
         }
     }

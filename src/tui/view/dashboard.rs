@@ -323,7 +323,7 @@ fn device_row<'a>(
         }
     }
 
-    let (kind, why) = row.why();
+    let (kind, why) = row.watch_why().unwrap_or_else(|| row.why());
     cells.push(Cell::from(Span::styled(
         text::fit(&why, columns.why),
         glyphs::why_style(kind, theme),

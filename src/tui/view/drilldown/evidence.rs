@@ -105,7 +105,7 @@ pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'st
     out
 }
 
-fn heading(title: &str, width: usize, theme: &Theme) -> Line<'static> {
+pub(super) fn heading(title: &str, width: usize, theme: &Theme) -> Line<'static> {
     let rule = width.saturating_sub(title.len() + 4).min(40);
     Line::from(vec![
         Span::styled("── ", theme.border),

@@ -23,6 +23,7 @@ mod algorithms;
 mod compatibility;
 mod diagnosis_pane;
 mod evidence;
+mod history;
 mod host_key;
 mod scroll_pane;
 mod timeline;
@@ -124,11 +125,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
         stages_area,
     );
 
-    let evidence_lines = evidence::lines(
-        &row.report,
-        evidence_area.width.saturating_sub(4) as usize,
-        &theme,
-    );
+    let evidence_width = evidence_area.width.saturating_sub(4) as usize;
+    // Watch mode's history first: it says why the evidence is what it is right now.
+    let mut evidence_lines = history::lines(row.watch.as_ref(), evidence_width, &theme);
+    if !evidence_lines.is_empty() {
+        evidence_lines.push(Line::raw(""));
+    }
+    evidence_lines.extend(evidence::lines(&row.report, evidence_width, &theme));
     let focus = app.ui.focus;
     let (evidence_scroll, evidence_rows) = scroll_pane::render(
         frame,

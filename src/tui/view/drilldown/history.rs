@@ -1,0 +1,90 @@
+//! The drill-down's History section in watch mode: where the watch stands, when the device
+//! first got somewhere (TCP, banner, auth, ready) and the recent attempts, newest last.
+
+use ratatui::text::{Line, Span};
+
+use super::evidence::heading;
+use crate::model::{Attempt, WatchState, WatchStatus};
+use crate::tui::device::{WhyKind, history_strip, watch_state};
+use crate::tui::text;
+use crate::tui::theme::Theme;
+use crate::tui::view::glyphs;
+use crate::watch::seconds;
+
+/// Attempts listed; older ones are counted, not shown.
+const LISTED_ATTEMPTS: usize = 10;
+
+/// Empty without watch data, so the drill-down outside watch mode is unchanged.
+pub fn lines(status: Option<&WatchStatus>, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(status) = status else {
+        return Vec::new();
+    };
+    let mut out = vec![heading("History", width, theme)];
+    let (kind, state) = watch_state(status);
+    out.push(Line::styled(
+        text::fit(&state, width),
+        glyphs::why_style(kind, theme),
+    ));
+    let ready = matches!(status.state, WatchState::Ready);
+    if !ready && let Some(condition) = status.condition() {
+        out.push(Line::styled(
+            text::fit(&format!("stuck: {condition}"), width),
+            glyphs::why_style(WhyKind::Fail, theme),
+        ));
+    }
+    let m = &status.milestones;
+    let at = |ms: Option<u64>| ms.map_or("—".to_string(), |ms| format!("at {}", seconds(ms)));
+    let milestones = [
+        ("TCP first open", at(m.tcp_open_at_ms)),
+        ("banner first", at(m.banner_at_ms)),
+        ("auth ok", at(m.auth_ok_at_ms)),
+        ("ready", at(m.ready_at_ms)),
+        (
+            "time to ready",
+            m.time_to_ready_ms().map_or("—".to_string(), seconds),
+        ),
+    ];
+    for (label, value) in milestones {
+        out.push(Line::from(vec![
+            Span::styled(format!("{label:<15}"), theme.dim),
+            Span::raw(text::fit(&value, width.saturating_sub(15))),
+        ]));
+    }
+    let shown = status.attempts.len().min(LISTED_ATTEMPTS);
+    out.push(Line::styled(
+        text::fit(
+            &format!(
+                "attempts: {} (last {shown})  {}",
+                status.attempts_total,
+                history_strip(status, LISTED_ATTEMPTS)
+            ),
+            width,
+        ),
+        theme.heading,
+    ));
+    let skip = status.attempts.len() - shown;
+    for attempt in &status.attempts[skip..] {
+        out.push(attempt_line(attempt, width, theme));
+    }
+    out
+}
+
+/// "   12 s  tcp       banner: port open but no SSH banner   1.0s"
+fn attempt_line(attempt: &Attempt, width: usize, theme: &Theme) -> Line<'static> {
+    let reached = attempt.reached.map_or("-", |s| s.title());
+    let (outcome, kind) = match &attempt.failure {
+        Some(f) => (
+            crate::tui::device::stage_says(f.stage, &f.message),
+            WhyKind::Fail,
+        ),
+        None => ("ok".to_string(), WhyKind::Ready),
+    };
+    let lead = format!("{:>8}  {reached:<9} ", seconds(attempt.at_ms));
+    let took = format!(" {}", text::duration_ms(attempt.elapsed_ms));
+    let room = width.saturating_sub(text::width(&lead) + text::width(&took));
+    Line::from(vec![
+        Span::styled(lead, theme.dim),
+        Span::styled(text::fit(&outcome, room), glyphs::why_style(kind, theme)),
+        Span::styled(took, theme.dim),
+    ])
+}
