@@ -171,7 +171,7 @@ async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
                     .as_ref()
                     .is_some_and(|hk| hk.verdict == Verdict::Changed);
                 if changed {
-                    targets.extend(names_of(device, report));
+                    targets.extend(crate::fix::host_key::targets(device, report));
                 }
             }
         } else {
@@ -194,25 +194,6 @@ fn host_target(arg: &str) -> Result<Target, String> {
         host: parsed.host,
         port: parsed.port,
     })
-}
-
-/// The device's name and, when it differs, the address it resolved to.
-fn names_of(device: &Device, report: &DeviceReport) -> Vec<Target> {
-    let mut out = vec![Target::Host {
-        host: device.host.clone(),
-        port: device.port,
-    }];
-    if let Some(address) = report
-        .address
-        .as_ref()
-        .filter(|a| !a.eq_ignore_ascii_case(&device.host))
-    {
-        out.push(Target::Host {
-            host: address.clone(),
-            port: device.port,
-        });
-    }
-    out
 }
 
 fn describe(targets: &[Target]) -> String {

@@ -112,7 +112,7 @@ pub fn plan_repair(
 }
 
 /// The names a stale entry may use: the name typed and the address it resolved to.
-fn targets(device: &Device, report: &DeviceReport) -> Vec<Target> {
+pub fn targets(device: &Device, report: &DeviceReport) -> Vec<Target> {
     let mut targets = vec![Target::Host {
         host: device.host.clone(),
         port: device.port,
