@@ -244,16 +244,16 @@ pub async fn open_dashboard(
         .with_watching(watch);
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = if watch {
-        tokio::spawn(serve_watch(devices, shared, event_tx, command_rx))
-    } else {
-        tokio::spawn(engine::session::serve(
-            Arc::new(devices),
-            shared,
-            event_tx,
-            command_rx,
-        ))
-    };
+    let engine = tokio::spawn(engine::session::serve_watching(
+        Arc::new(devices),
+        shared,
+        event_tx,
+        command_rx,
+        crate::watch::WatchOptions {
+            watching: watch,
+            ..Default::default()
+        },
+    ));
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
     // so the terminal is restored and temporary files (the demo's) are removed.
     let result = tokio::select! {
@@ -262,31 +262,6 @@ pub async fn open_dashboard(
     };
     engine.abort();
     result
-}
-
-/// The watch scheduler behind the dashboard: `w` switches watching, re-probes go to it.
-async fn serve_watch(
-    devices: Vec<Device>,
-    shared: Arc<Shared>,
-    events: tokio::sync::mpsc::UnboundedSender<crate::model::Event>,
-    mut commands: tokio::sync::mpsc::UnboundedReceiver<crate::model::Command>,
-) {
-    use crate::model::Command as ViewCommand;
-    let options = crate::watch::WatchOptions {
-        watching: true,
-        ..Default::default()
-    };
-    let handle = crate::watch::spawn(devices, shared, options, events);
-    while let Some(command) = commands.recv().await {
-        let running = match command {
-            ViewCommand::SetWatching(on) => handle.set_watching(on),
-            other => handle.command(other),
-        };
-        if !running {
-            break;
-        }
-    }
-    handle.stop().await;
 }
 
 async fn demo(args: DemoArgs) -> i32 {

@@ -22,13 +22,45 @@ pub async fn serve(
     serve_with(devices, shared, events, commands, FixContext::from_env()).await
 }
 
+/// `serve`, with probing done by the watch scheduler: it probes every device once, and keeps
+/// probing those not ready while watching is on (`Command::SetWatching`, the `w` key). Fixes
+/// are served here as in `serve`.
+pub async fn serve_watching(
+    devices: Arc<Vec<Device>>,
+    shared: Arc<Shared>,
+    events: UnboundedSender<Event>,
+    commands: UnboundedReceiver<Command>,
+    options: crate::watch::WatchOptions,
+) {
+    run(
+        devices,
+        shared,
+        events,
+        commands,
+        FixContext::from_env(),
+        Some(options),
+    )
+    .await
+}
+
 /// `serve`, with the files fixes write to given explicitly.
 pub async fn serve_with(
     devices: Arc<Vec<Device>>,
     shared: Arc<Shared>,
     events: UnboundedSender<Event>,
+    commands: UnboundedReceiver<Command>,
+    fix_context: FixContext,
+) {
+    run(devices, shared, events, commands, fix_context, None).await
+}
+
+async fn run(
+    devices: Arc<Vec<Device>>,
+    shared: Arc<Shared>,
+    events: UnboundedSender<Event>,
     mut commands: UnboundedReceiver<Command>,
     fix_context: FixContext,
+    watch: Option<crate::watch::WatchOptions>,
 ) {
     let count = devices.len();
     // An applied algorithm fix changes a device's offer: later probes use the new settings.
@@ -39,11 +71,28 @@ pub async fn serve_with(
     // One fix at a time: two edits of the same file must not race.
     let fixing = Arc::new(tokio::sync::Mutex::new(()));
     let mut pending: HashMap<(usize, FixKind), PreparedFix> = HashMap::new();
-    {
+    let watcher = watch.map(|options| {
+        crate::watch::spawn(snapshot(&devices), shared.clone(), options, events.clone())
+    });
+    if watcher.is_none() {
         let (all, shared, events) = (snapshot(&devices), shared.clone(), events.clone());
         tokio::spawn(async move { run_all(&all, shared, Some(events)).await });
     }
     while let Some(command) = commands.recv().await {
+        if let Some(w) = &watcher {
+            // The scheduler owns probing: one connection per device, backoff, history.
+            match command {
+                Command::SetWatching(on) => {
+                    w.set_watching(on);
+                    continue;
+                }
+                Command::Reprobe(_) | Command::ReprobeAll => {
+                    w.command(command);
+                    continue;
+                }
+                _ => {}
+            }
+        }
         let indices: Vec<usize> = match command {
             Command::Reprobe(i) if i < count => vec![i],
             Command::Reprobe(_) => continue,
@@ -100,7 +149,7 @@ pub async fn serve_with(
                 continue;
             }
             Command::ProposeFix { .. } | Command::ApplyFix { .. } => continue,
-            // Probing on request only: there is no watch here to switch.
+            // Without a scheduler there is no watch to switch.
             Command::SetWatching(_) => continue,
         };
         for index in indices {

@@ -947,7 +947,7 @@ pub fn wrong_password_watch() -> WatchStatus {
 
 /// The finished fleet with watch statuses for three devices.
 pub fn watching_app() -> App {
-    let mut app = finished_app();
+    let mut app = finished_app().with_watching(true);
     for (name, status) in [
         ("vmx-boot", slow_boot_watch()),
         (healthy_ios().name.as_str(), healthy_ios_watch()),

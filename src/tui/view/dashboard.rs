@@ -218,7 +218,9 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_ro
     let rows: Vec<Row> = window
         .iter()
         .map(|line| match line {
-            TableLine::Device(i) => device_row(&app.rows[*i], &columns, now, tick, theme),
+            TableLine::Device(i) => {
+                device_row(&app.rows[*i], &columns, now, tick, theme, app.watching())
+            }
             TableLine::Group { .. } => Row::new(Vec::<Cell>::new()),
         })
         .collect();
@@ -294,6 +296,7 @@ fn device_row<'a>(
     now: std::time::Duration,
     tick: u64,
     theme: &Theme,
+    watching: bool,
 ) -> Row<'a> {
     let name = text::fit(&text::clean(&row.report.name), columns.name);
     let address = text::fit(&text::clean(&row.address()), columns.address);
@@ -323,7 +326,9 @@ fn device_row<'a>(
         }
     }
 
-    let (kind, why) = row.watch_why().unwrap_or_else(|| row.why());
+    // The attempt strip belongs to watch mode; otherwise the row says why, as always.
+    let watch_why = if watching { row.watch_why() } else { None };
+    let (kind, why) = watch_why.unwrap_or_else(|| row.why());
     cells.push(Cell::from(Span::styled(
         text::fit(&why, columns.why),
         glyphs::why_style(kind, theme),
