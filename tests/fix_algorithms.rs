@@ -177,6 +177,54 @@ async fn the_openssh_snippet_logs_in_with_the_real_ssh_client() {
         "{}",
         String::from_utf8_lossy(&without.stderr)
     );
+
+    // The Ansible host_vars snippet (ansible_connection: ssh) passes its options to the same
+    // client: hand them to the real ssh exactly as Ansible would, on the command line.
+    let ansible = other_client_snippets(device, server)
+        .into_iter()
+        .map(|(_, text)| text)
+        .find(|text| text.contains("ansible_ssh_common_args:") && text.contains("KexAlgorithms"))
+        .expect("an Ansible snippet with algorithm options");
+    let options = ansible
+        .split("ansible_ssh_common_args: \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the quoted options");
+    let mut args: Vec<String> = options.split_whitespace().map(str::to_owned).collect();
+    let port_arg = port.to_string();
+    let target = format!("{user}@127.0.0.1");
+    for extra in [
+        "-F",
+        "/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "IdentityAgent=none",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "ConnectTimeout=10",
+        "-i",
+        key.as_str(),
+        "-p",
+        port_arg.as_str(),
+        target.as_str(),
+        "true",
+    ] {
+        args.push(extra.to_owned());
+    }
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let with_options = run("ssh", &arg_refs, Path::new("/")).await;
+    assert_eq!(
+        with_options.status.code(),
+        Some(0),
+        "ssh with the Ansible options failed: {}\n{ansible}",
+        String::from_utf8_lossy(&with_options.stderr)
+    );
 }
 
 const INVENTORY_HEAD: &str = "# lab inventory: this comment stays\n\
