@@ -131,6 +131,7 @@ async fn run(
                     fixing.clone(),
                     permits.clone(),
                 );
+                let scheduler = watcher.as_ref().map(|w| w.sender());
                 tokio::spawn(async move {
                     let _one_fix = fixing.lock().await;
                     let _permit = permits.acquire_owned().await;
@@ -138,8 +139,17 @@ async fn run(
                     let (outcome, replacement) =
                         fixes::apply(prepared, &target, &shared, device, Some(events.clone()))
                             .await;
-                    if let (Some(new), Ok(mut all)) = (replacement, devices.lock()) {
-                        all[device] = new;
+                    if let Some(new) = replacement {
+                        // Later probes, ours or the scheduler's, use the fixed definition.
+                        if let Some(scheduler) = &scheduler {
+                            let _ = scheduler.send(crate::watch::Control::Replace {
+                                index: device,
+                                device: Box::new(new.clone()),
+                            });
+                        }
+                        if let Ok(mut all) = devices.lock() {
+                            all[device] = new;
+                        }
                     }
                     let _ = events.send(Event::FixFinished {
                         device,

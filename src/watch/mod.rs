@@ -66,7 +66,7 @@ impl Default for WatchOptions {
 }
 
 /// What a view can tell a running scheduler.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Control {
     /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
     /// it was ready or stopped. Fix commands are not the scheduler's and are ignored.
@@ -74,6 +74,8 @@ pub enum Control {
     /// Watch mode on or off (the dashboard's `w`). Off: no automatic attempts; devices are
     /// probed only on request.
     SetWatching(bool),
+    /// A device's definition changed (an applied fix): its watch starts over with it.
+    Replace { index: usize, device: Box<Device> },
 }
 
 /// A running scheduler. It ends, dropping its probes (which closes their connections), once

@@ -264,6 +264,14 @@ impl Scheduler {
             }
             Control::Command(_) => {}
             Control::SetWatching(on) => self.set_watching(on),
+            Control::Replace { index, device } => {
+                let now = Instant::now();
+                let now_ms = self.ms(now);
+                if let Some(slot) = self.slots.get_mut(index) {
+                    start_over(slot, *device, now, now_ms);
+                    self.emit_status(index);
+                }
+            }
         }
     }
 
