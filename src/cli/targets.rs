@@ -64,11 +64,13 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
                 Some(f) => f == Format::Sshtriage,
                 None => sources::detect(source).ok() == Some(Format::Sshtriage),
             };
-        if is_toml {
-            let inventory = crate::inventory::Inventory::load(source).map_err(|e| e.to_string())?;
-            overrides.extend(inventory.defaults);
-        }
-        let part = if source.as_os_str() == "-" {
+        let part = if is_toml {
+            // Read once: its devices, and its [defaults] for the imported ones.
+            let mut inventory =
+                crate::inventory::Inventory::load(source).map_err(|e| e.to_string())?;
+            overrides.extend(inventory.defaults.take());
+            Ok(sources::from_inventory(inventory))
+        } else if source.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .take(sources::MAX_FILE_BYTES + 1)

@@ -116,7 +116,7 @@ pub fn load_text(
 
 /// An sshtriage TOML inventory, with approximate provenance: every value that differs from
 /// sshtriage's default is attributed to the device's `[[device]]` line.
-fn from_inventory(inventory: Inventory) -> Loaded {
+pub fn from_inventory(inventory: Inventory) -> Loaded {
     let devices = inventory
         .devices
         .into_iter()
