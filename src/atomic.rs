@@ -130,29 +130,44 @@ fn parent_dir(target: &Path) -> &Path {
     }
 }
 
+/// File fixtures shared by the tests of every atomic editor.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::{Path, PathBuf};
 
-    fn setup(text: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
+    /// A temporary directory holding `name` with `text` and permissions `mode`.
+    pub fn setup(name: &str, text: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("file");
+        let path = dir.path().join(name);
         fs::write(&path, text).expect("write");
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod");
         (dir, path)
     }
 
-    fn mode(path: &Path) -> u32 {
+    pub fn mode(path: &Path) -> u32 {
         fs::metadata(path).expect("meta").permissions().mode() & 0o7777
     }
 
-    fn leftovers(dir: &Path) -> Vec<String> {
+    /// Temporary files an interrupted edit left behind.
+    pub fn leftovers(dir: &Path) -> Vec<String> {
         fs::read_dir(dir)
             .expect("list")
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".tmp"))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{leftovers, mode};
+    use super::*;
+
+    fn setup(text: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
+        testing::setup("file", text, mode)
     }
 
     #[test]

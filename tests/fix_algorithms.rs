@@ -131,26 +131,10 @@ async fn the_openssh_snippet_logs_in_with_the_real_ssh_client() {
     let ssh = |config: String| {
         let key = key.clone();
         async move {
-            let args = [
-                "-F",
-                config.as_str(),
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "IdentityAgent=none",
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "ConnectTimeout=10",
-                "-i",
-                key.as_str(),
-                "legacy",
-                "true",
-            ];
+            let mut args = vec!["-F".to_owned(), config];
+            args.extend(unattended_ssh(&key));
+            args.extend(["legacy".to_owned(), "true".to_owned()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
             run("ssh", &args, Path::new("/")).await
         }
     };
@@ -191,11 +175,27 @@ async fn the_openssh_snippet_logs_in_with_the_real_ssh_client() {
         .and_then(|rest| rest.split('"').next())
         .expect("the quoted options");
     let mut args: Vec<String> = options.split_whitespace().map(str::to_owned).collect();
-    let port_arg = port.to_string();
-    let target = format!("{user}@127.0.0.1");
-    for extra in [
-        "-F",
-        "/dev/null",
+    args.extend(["-F".to_owned(), "/dev/null".to_owned()]);
+    args.extend(unattended_ssh(&key));
+    args.extend([
+        "-p".to_owned(),
+        port.to_string(),
+        format!("{user}@127.0.0.1"),
+        "true".to_owned(),
+    ]);
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let with_options = run("ssh", &arg_refs, Path::new("/")).await;
+    assert_eq!(
+        with_options.status.code(),
+        Some(0),
+        "ssh with the Ansible options failed: {}\n{ansible}",
+        String::from_utf8_lossy(&with_options.stderr)
+    );
+}
+
+/// Options that keep the real ssh client from asking anything or using anything but `key`.
+fn unattended_ssh(key: &str) -> Vec<String> {
+    [
         "-o",
         "BatchMode=yes",
         "-o",
@@ -209,22 +209,11 @@ async fn the_openssh_snippet_logs_in_with_the_real_ssh_client() {
         "-o",
         "ConnectTimeout=10",
         "-i",
-        key.as_str(),
-        "-p",
-        port_arg.as_str(),
-        target.as_str(),
-        "true",
-    ] {
-        args.push(extra.to_owned());
-    }
-    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let with_options = run("ssh", &arg_refs, Path::new("/")).await;
-    assert_eq!(
-        with_options.status.code(),
-        Some(0),
-        "ssh with the Ansible options failed: {}\n{ansible}",
-        String::from_utf8_lossy(&with_options.stderr)
-    );
+        key,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
 }
 
 const INVENTORY_HEAD: &str = "# lab inventory: this comment stays\n\

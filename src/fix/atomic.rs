@@ -69,25 +69,10 @@ mod tests {
     use super::*;
     use std::io::{self, Write};
 
+    use crate::atomic::testing::{leftovers, mode};
+
     fn setup(text: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("inventory.toml");
-        fs::write(&path, text).expect("write");
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod");
-        (dir, path)
-    }
-
-    fn mode(path: &Path) -> u32 {
-        fs::metadata(path).expect("meta").permissions().mode() & 0o7777
-    }
-
-    fn leftovers(dir: &Path) -> Vec<String> {
-        fs::read_dir(dir)
-            .expect("list")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
-            .collect()
+        crate::atomic::testing::setup("inventory.toml", text, mode)
     }
 
     #[test]
