@@ -1,12 +1,16 @@
 //! The Paramiko verdicts, proven with real Paramiko against the legacy-only sshd: 3.5 connects
 //! as shipped, 5.x cannot, exactly as the client profiles (and so `check` and the dashboard)
-//! say. .ci/run installs both into their own virtualenvs.
+//! say. And the Netmiko advice, proven with real Netmiko: installed the way the snippet says,
+//! with the `disabled_algorithms` line pasted in, it logs in where it otherwise cannot.
+//! .ci/run installs each into its own virtualenv.
 
 mod support;
 
+use sshtriage::algorithms::snippets::NETMIKO_SHA1_PUBKEYS;
+use sshtriage::fix::algorithms::other_client_snippets;
 use sshtriage::model::Stage;
 use std::process::Command;
-use support::sshd::{Flavour, Sshd, require_sshd};
+use support::sshd::{Flavour, Sshd, keygen, require_sshd};
 use support::*;
 
 /// Opens a transport and completes the key exchange; prints "connected" or why not.
@@ -96,5 +100,116 @@ async fn paramiko_verdicts_match_real_paramiko() {
     assert!(
         cannot.contains("Paramiko 4.0"),
         "it names a client that can: {cannot}"
+    );
+}
+
+/// Logs in with Netmiko using an RSA key; `{ARGS}` is replaced by the snippet's argument line,
+/// pasted into the ConnectHandler call as a user would.
+const NETMIKO: &str = r#"
+import sys, netmiko, paramiko
+from netmiko import ConnectHandler
+port, user, key = sys.argv[1], sys.argv[2], sys.argv[3]
+try:
+    conn = ConnectHandler(
+        device_type="linux", host="127.0.0.1", port=int(port), username=user, key_file=key,
+        use_keys=True, allow_agent=False, ssh_strict=False, system_host_keys=False,
+        alt_host_keys=False, conn_timeout=10, auth_timeout=10, banner_timeout=10,
+        {ARGS}
+    )
+    print("connected", netmiko.__version__, paramiko.__version__, conn.send_command("echo pasted-$((40+2))"))
+    conn.disconnect()
+except Exception as e:
+    print("failed", netmiko.__version__, paramiko.__version__, type(e).__name__, e)
+"#;
+
+fn netmiko_says(python: &str, port: u16, user: &str, key: &std::path::Path, args: &str) -> String {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            &NETMIKO.replace("{ARGS}", args),
+            &port.to_string(),
+            user,
+        ])
+        .arg(key)
+        .output()
+        .expect("run python");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn whoami() -> String {
+    let out = Command::new("whoami").output().expect("whoami");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// An old device verifies RSA user-key signatures only as ssh-rsa (SHA-1) while Paramiko signs
+/// with rsa-sha2-512: the advice shown for Netmiko (install with Paramiko 4, pass
+/// `disabled_algorithms`) is exactly what makes real Netmiko log in.
+#[tokio::test]
+async fn the_netmiko_disabled_algorithms_snippet_logs_in_with_real_netmiko() {
+    let Some(bin) = require_sshd("netmiko_snippet") else {
+        return;
+    };
+    let Some(py) = python("SSHTRIAGE_TEST_NETMIKO_PYTHON") else {
+        return;
+    };
+    let keys = tempfile::tempdir().expect("tempdir");
+    let user_key = keys.path().join("id_rsa");
+    keygen("rsa", &user_key);
+    let authorized = keys.path().join("authorized_keys");
+    std::fs::copy(keys.path().join("id_rsa.pub"), &authorized).expect("authorized_keys");
+    let sshd = Sshd::start(
+        &bin,
+        Flavour::LegacyOnly,
+        &format!(
+            "PubkeyAcceptedAlgorithms ssh-rsa\nAuthorizedKeysFile {}\nPubkeyAuthentication yes\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\n",
+            authorized.display()
+        ),
+    );
+    let port = sshd.addr.port();
+    let user = whoami();
+    let device = &devices(&format!(
+        "[[device]]\nname = \"legacy\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"{user}\"\ntimeout = \"5s\"\n"
+    ))[0];
+    let report = probe_one(device).await;
+    assert_failure(&report, Stage::Kex, "no_common_kex");
+    let server = &report.algorithms.as_ref().expect("evidence").server;
+    let advice = other_client_snippets(device, server)
+        .into_iter()
+        .find(|(title, _)| title.starts_with("Netmiko"))
+        .map(|(_, text)| text)
+        .expect("a Netmiko snippet");
+    // Fresh Netmiko brings Paramiko 5, which cannot; the advice says how to get Paramiko 4
+    // (which is how .ci/run installed this Netmiko) and then what to pass.
+    assert!(advice.contains("pip install \"netmiko[par4]\""), "{advice}");
+    let args = advice
+        .lines()
+        .find(|l| l.starts_with("disabled_algorithms="))
+        .unwrap_or_else(|| panic!("a disabled_algorithms line: {advice}"));
+    assert_eq!(args, NETMIKO_SHA1_PUBKEYS);
+
+    // The control: without the line, Paramiko signs with rsa-sha2-512 and the device refuses.
+    let said = netmiko_says(&py, port, &user, &user_key, "");
+    assert!(
+        said.starts_with("failed 4."),
+        "Netmiko without the snippet: {said}"
+    );
+    let log = sshd.log_when(|l| l.contains("not in PubkeyAcceptedAlgorithms"));
+    assert!(
+        log.contains("signature algorithm rsa-sha2-512 not in PubkeyAcceptedAlgorithms"),
+        "the device refused the SHA-2 signature: {log}"
+    );
+    assert!(!log.contains("Accepted publickey"), "{log}");
+
+    let said = netmiko_says(&py, port, &user, &user_key, &format!("{args},"));
+    assert!(
+        said.starts_with("connected 4.") && said.contains("pasted-42"),
+        "Netmiko with the snippet: {said}\nsshd log:\n{}",
+        sshd.log_text()
+    );
+    assert!(
+        sshd.log_when(|l| l.contains("Accepted publickey"))
+            .contains("Accepted publickey"),
+        "the device accepted the ssh-rsa signature"
     );
 }
