@@ -168,3 +168,216 @@ fn jump_loops_are_refused() {
         .expect("a loop is an error");
     assert!(err.contains("loop"), "{err}");
 }
+
+/// A loopback port in front of the bastion that drops every connection until `up` is set,
+/// then forwards to it; counts what it accepted while down and while up.
+struct Gate {
+    port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    down_connections: Arc<std::sync::atomic::AtomicUsize>,
+    up_connections: Arc<std::sync::atomic::AtomicUsize>,
+    first_at: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
+}
+
+async fn gate(to: std::net::SocketAddr) -> Gate {
+    use std::sync::atomic::Ordering::SeqCst;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gate = Gate {
+        port: listener.local_addr().unwrap().port(),
+        up: Default::default(),
+        down_connections: Default::default(),
+        up_connections: Default::default(),
+        first_at: Default::default(),
+    };
+    let (up, down, upc, first) = (
+        gate.up.clone(),
+        gate.down_connections.clone(),
+        gate.up_connections.clone(),
+        gate.first_at.clone(),
+    );
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            first
+                .lock()
+                .unwrap()
+                .get_or_insert_with(tokio::time::Instant::now);
+            if !up.load(SeqCst) {
+                down.fetch_add(1, SeqCst);
+                drop(inbound);
+                continue;
+            }
+            upc.fetch_add(1, SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    gate
+}
+
+/// A device behind `user@127.0.0.1:{gate}` whose key both the bastion and the device accept.
+async fn device_behind(
+    dir: &std::path::Path,
+    gate_port: u16,
+) -> (lab::RunningDevice, String, tempfile::TempDir) {
+    let keys = tempfile::tempdir().unwrap();
+    let user_key = keys.path().join("id_ed25519");
+    keygen("ed25519", &user_key);
+    let public = std::fs::read_to_string(keys.path().join("id_ed25519.pub")).unwrap();
+    std::fs::write(dir.join("authorized_keys"), &public).unwrap();
+    let mut spec = DeviceSpec::new(
+        "r7",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    spec.username = whoami();
+    spec.authorized_keys = vec![russh::keys::PublicKey::from_openssh(public.trim()).unwrap()];
+    let device = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let inventory = format!(
+        "[[device]]\nname = \"r7\"\nhost = \"127.0.0.1\"\nport = {}\nusername = \"{user}\"\nkey_file = \"{}\"\n\
+         timeout = \"2s\"\nknown_hosts = [\"/dev/null\"]\njump = \"{user}@127.0.0.1:{gate_port}\"\n",
+        device.addr.port(),
+        user_key.display(),
+        user = whoami(),
+    );
+    (device, inventory, keys)
+}
+
+fn watch(
+    inventory: &str,
+    options: sshtriage::watch::WatchOptions,
+) -> (
+    sshtriage::watch::WatchHandle,
+    tokio::sync::mpsc::UnboundedReceiver<sshtriage::model::Event>,
+) {
+    let list = devices(inventory);
+    let shared = Arc::new(engine::Shared {
+        jumps: engine::jump::JumpPool::new(&list).expect("jump pool"),
+        ..engine::Shared::new(Settings::default())
+    });
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (sshtriage::watch::spawn(list, shared, options, tx), rx)
+}
+
+/// Device 0's statuses until `done` holds for one; panics after `limit`.
+async fn statuses_until(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<sshtriage::model::Event>,
+    limit: Duration,
+    done: impl Fn(&sshtriage::model::WatchStatus) -> bool,
+) -> sshtriage::model::WatchStatus {
+    use sshtriage::model::{Event, WatchEvent};
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let event = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("nothing satisfied the test within {limit:?}"))
+            .expect("the scheduler runs");
+        if let Event::Watch(w) = event
+            && let WatchEvent::Device { device: 0, status } = *w
+            && done(&status)
+        {
+            return status;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bastion_that_comes_up_late_is_tried_again_while_watching() {
+    use sshtriage::model::WatchState;
+    use std::sync::atomic::Ordering::SeqCst;
+    let Some(bin) = require_sshd("a_bastion_that_comes_up_late") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bastion = Sshd::start(
+        &bin,
+        Flavour::Modern,
+        &format!(
+            "AuthorizedKeysFile {}/authorized_keys\nAllowTcpForwarding yes\n",
+            dir.path().display()
+        ),
+    );
+    let gate = gate(bastion.addr).await;
+    let (device, inventory, _keys) = device_behind(dir.path(), gate.port).await;
+    let options = sshtriage::watch::WatchOptions {
+        backoff: sshtriage::watch::Backoff {
+            initial: Duration::from_millis(200),
+            factor: 2.0,
+            max: Duration::from_millis(400),
+            jitter: 0.0,
+        },
+        ..Default::default()
+    };
+    let (handle, mut rx) = watch(&inventory, options);
+    // Several attempts fail through the dead bastion before it comes up.
+    let failing = statuses_until(&mut rx, Duration::from_secs(20), |s| {
+        s.attempts
+            .iter()
+            .filter(|a| {
+                a.failure
+                    .as_ref()
+                    .is_some_and(|f| f.reason == "jump_failed")
+            })
+            .count()
+            >= 3
+    })
+    .await;
+    let down = gate.down_connections.load(SeqCst);
+    gate.up.store(true, SeqCst);
+    let ready = statuses_until(&mut rx, Duration::from_secs(20), |s| {
+        s.state == WatchState::Ready
+    })
+    .await;
+    handle.stop().await;
+
+    let failed_attempts = failing.attempts.len();
+    assert!(
+        (1..failed_attempts).contains(&down),
+        "{failed_attempts} attempts through a dead bastion made {down} bastion connections: \
+         a failure is reused within the bastion's backoff"
+    );
+    let last = ready.last_attempt().expect("attempts");
+    assert_eq!(last.reached, Some(Stage::Enable), "{last:?}");
+    assert_eq!(
+        gate.up_connections.load(SeqCst),
+        1,
+        "one bastion session once it is up"
+    );
+    assert_eq!(device.counters.snapshot().auth_success, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bastion_connections_count_against_the_watch_rate_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing behind the gate is ever reached: it stays down.
+    let gate = gate("127.0.0.1:9".parse().unwrap()).await;
+    let (_device, inventory, _keys) = device_behind(dir.path(), gate.port).await;
+    let options = sshtriage::watch::WatchOptions {
+        connections_per_second: 1.0,
+        ..Default::default()
+    };
+    let started = tokio::time::Instant::now();
+    let (handle, mut rx) = watch(&inventory, options);
+    statuses_until(&mut rx, Duration::from_secs(20), |s| {
+        s.last_attempt()
+            .and_then(|a| a.failure.as_ref())
+            .is_some_and(|f| f.reason == "jump_failed")
+    })
+    .await;
+    handle.stop().await;
+    // The attempt took the one token there was; the bastion had to wait for the next.
+    let first = gate
+        .first_at
+        .lock()
+        .unwrap()
+        .expect("the bastion was tried");
+    let waited = first - started;
+    assert!(
+        waited >= Duration::from_millis(900),
+        "the bastion connection came {waited:?} after the attempt, within the cap of 1/s"
+    );
+}

@@ -1,15 +1,23 @@
 //! Jump hosts: a device behind a bastion is reached over a `direct-tcpip` channel of the
 //! bastion's SSH session. The bastion is triaged through its own stages first (up to `auth`),
 //! and one session per bastion is shared by every device behind it, with a bound on channels.
+//!
+//! A bastion that failed is not tried again until its own backoff has passed (1 s, growing to
+//! 15 s), however many devices sit behind it; after that the next device to need it tries
+//! again, so a bastion that boots late is picked up while watching. A session that closed is
+//! opened again. Bastion connections draw from the run's connection budget when there is one.
 
+use super::budget::ConnectionBudget;
 use super::client::Client;
 use super::{Probe, Shared, stages, walk};
 use crate::inventory::{Device, parse_host_arg};
 use crate::model::{DeviceReport, Stage};
+use crate::watch::Backoff;
 use russh::client::Handle;
 use std::collections::HashMap;
-use std::sync::Arc;
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Mutex as AsyncMutex, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 /// Channels open at once through one jump host (OpenSSH's MaxSessions is 10 per connection
 /// for sessions; forwarded channels are cheaper, but a bastion should not be flooded).
@@ -28,13 +36,33 @@ pub struct JumpFailure(pub String);
 
 struct Entry {
     device: Device,
-    session: OnceCell<Result<Arc<JumpSession>, JumpFailure>>,
+    /// Held while connecting, so a bastion gets one connection at a time.
+    state: AsyncMutex<JumpState>,
 }
+
+#[derive(Default)]
+struct JumpState {
+    session: Option<Arc<JumpSession>>,
+    /// The last failure and when it happened; reused until the backoff has passed.
+    failed: Option<(JumpFailure, Instant)>,
+    /// Failures in a row: picks the backoff delay.
+    failures: u32,
+}
+
+/// How long a failed bastion is left alone: the watch's default per-device backoff, without
+/// jitter (one bastion, nothing to spread).
+const RETRY: Backoff = Backoff {
+    initial: std::time::Duration::from_secs(1),
+    factor: 1.6,
+    max: std::time::Duration::from_secs(15),
+    jitter: 0.0,
+};
 
 /// Jump hosts of a run, by the name devices use for them.
 #[derive(Default)]
 pub struct JumpPool {
     entries: HashMap<String, Entry>,
+    budget: Mutex<Option<Arc<ConnectionBudget>>>,
 }
 
 impl JumpPool {
@@ -72,11 +100,14 @@ impl JumpPool {
                 name,
                 Entry {
                     device,
-                    session: OnceCell::new(),
+                    state: AsyncMutex::new(JumpState::default()),
                 },
             );
         }
-        let pool = JumpPool { entries };
+        let pool = JumpPool {
+            entries,
+            budget: Mutex::new(None),
+        };
         for name in pool.entries.keys() {
             pool.chain(name)?;
         }
@@ -110,7 +141,19 @@ impl JumpPool {
         Ok(chain)
     }
 
-    /// The shared session to `name`, establishing it on first use.
+    /// Bastion connections from now on take a token from `budget` first (the watch's cap).
+    pub fn count_connections_in(&self, budget: Arc<ConnectionBudget>) {
+        *self.budget.lock().unwrap_or_else(|p| p.into_inner()) = Some(budget);
+    }
+
+    fn budget(&self) -> Option<Arc<ConnectionBudget>> {
+        self.budget
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The shared session to `name`: the open one, the recent failure, or a new connection.
     pub async fn session(
         &self,
         name: &str,
@@ -119,11 +162,36 @@ impl JumpPool {
         let Some(entry) = self.entries.get(name) else {
             return Err(JumpFailure(format!("jump host `{name}` is not known")));
         };
-        entry
-            .session
-            .get_or_init(|| Box::pin(establish(&entry.device, shared)))
-            .await
-            .clone()
+        let mut state = entry.state.lock().await;
+        if let Some(session) = &state.session {
+            if !session.handle.is_closed() {
+                return Ok(session.clone());
+            }
+            state.session = None;
+        }
+        if let Some((failure, at)) = &state.failed {
+            let wait = RETRY.nominal(state.failures.saturating_sub(1));
+            if at.elapsed() < wait {
+                return Err(failure.clone());
+            }
+        }
+        if let Some(budget) = self.budget() {
+            budget.take().await;
+        }
+        let result = Box::pin(establish(&entry.device, shared)).await;
+        match &result {
+            Ok(session) => {
+                *state = JumpState {
+                    session: Some(session.clone()),
+                    ..JumpState::default()
+                };
+            }
+            Err(failure) => {
+                state.failures = state.failures.saturating_add(1);
+                state.failed = Some((failure.clone(), Instant::now()));
+            }
+        }
+        result
     }
 }
 

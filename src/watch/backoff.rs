@@ -1,7 +1,6 @@
-//! How long a device waits between attempts, and the global cap on new connections.
+//! How long a device waits between attempts.
 
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Per-device delay between attempts: `initial`, then ×`factor` after each attempt that made no
 /// progress, capped at `max`. Jitter only ever lengthens a delay, so a device is never probed
@@ -74,46 +73,6 @@ fn unit_hash(name: &str, step: u32) -> f64 {
     (hash >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The global cap on new connections: `rate` tokens a second, at most `burst` saved up.
-#[derive(Debug, Clone)]
-pub struct TokenBucket {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl TokenBucket {
-    /// A full bucket. A rate that is not a positive number means one connection a second.
-    pub fn new(rate: f64, now: Instant) -> TokenBucket {
-        let rate = if rate.is_finite() && rate > 0.0 {
-            rate
-        } else {
-            1.0
-        };
-        let burst = rate.max(1.0);
-        TokenBucket {
-            rate,
-            burst,
-            tokens: burst,
-            last: now,
-        }
-    }
-
-    /// Takes a token, or says how long until one is available.
-    pub fn take(&mut self, now: Instant) -> Result<(), Duration> {
-        let earned = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + earned).min(self.burst);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,20 +112,5 @@ mod tests {
             jitter: f64::INFINITY,
         };
         assert_eq!(b.delay(5, "x"), Duration::from_millis(10));
-    }
-
-    #[test]
-    fn bucket_allows_a_burst_then_the_rate() {
-        let t0 = Instant::now();
-        let mut bucket = TokenBucket::new(2.0, t0);
-        assert!(bucket.take(t0).is_ok());
-        assert!(bucket.take(t0).is_ok());
-        let wait = bucket.take(t0).expect_err("burst used up");
-        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
-        assert!(bucket.take(t0 + Duration::from_millis(499)).is_err());
-        assert!(bucket.take(t0 + Duration::from_millis(501)).is_ok());
-        let mut odd = TokenBucket::new(-3.0, t0);
-        assert!(odd.take(t0).is_ok());
-        assert!(odd.take(t0).is_err());
     }
 }

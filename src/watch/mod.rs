@@ -19,7 +19,8 @@ mod judge;
 mod reload;
 mod scheduler;
 
-pub use backoff::{Backoff, TokenBucket};
+pub use crate::engine::budget::{ConnectionBudget, TokenBucket};
+pub use backoff::Backoff;
 pub use history::{DEFAULT_HISTORY, seconds};
 pub use judge::{Verdict, is_ready, judge};
 pub use reload::{Loaded, Loader, Reload, same_device};

@@ -2,12 +2,12 @@
 //! are due (oldest first, within the connection budget), folds their results and follows the
 //! inventory file.
 
-use super::backoff::TokenBucket;
 use super::history;
 use super::judge::{Verdict, judge};
 use super::reload::{Stamp, same_device};
 use super::{Control, Prober, WatchOptions};
 use crate::engine::Shared;
+use crate::engine::budget::ConnectionBudget;
 use crate::inventory::Device;
 use crate::model::{
     Command, DeviceReport, Event, Failure, Stage, WatchEvent, WatchState, WatchStatus,
@@ -44,8 +44,10 @@ pub(super) struct Scheduler {
     slots: Vec<Slot>,
     start: Instant,
     options: WatchOptions,
-    bucket: TokenBucket,
-    /// When a token will be available for a due attempt the bucket held back.
+    /// New connections: every attempt takes a token, and so does every bastion connection
+    /// (the jump pool draws from the same budget).
+    budget: Arc<ConnectionBudget>,
+    /// When a token will be available for a due attempt the budget held back.
     token_wake: Option<Instant>,
     shared: Arc<Shared>,
     prober: Prober,
@@ -75,10 +77,12 @@ impl Scheduler {
                 running: None,
             })
             .collect();
+        let budget = Arc::new(ConnectionBudget::new(options.connections_per_second));
+        shared.jumps.count_connections_in(budget.clone());
         Scheduler {
             slots,
             start,
-            bucket: TokenBucket::new(options.connections_per_second, start),
+            budget,
             token_wake: None,
             shared,
             prober,
@@ -144,7 +148,7 @@ impl Scheduler {
         }
     }
 
-    /// Starts due attempts, oldest due first, as far as concurrency and the bucket allow.
+    /// Starts due attempts, oldest due first, as far as concurrency and the budget allow.
     fn launch_due(&mut self, now: Instant) {
         self.token_wake = None;
         let mut due: Vec<(Instant, usize)> = self
@@ -160,7 +164,7 @@ impl Scheduler {
             if running >= self.shared.settings.concurrency.max(1) {
                 break;
             }
-            if let Err(wait) = self.bucket.take(now) {
+            if let Err(wait) = self.budget.try_take(now) {
                 self.token_wake = Some(now + wait);
                 break;
             }
@@ -339,6 +343,7 @@ impl Scheduler {
         match loaded {
             Ok(loaded) => {
                 if let Some(shared) = loaded.shared {
+                    shared.jumps.count_connections_in(self.budget.clone());
                     self.shared = shared;
                 }
                 self.apply_inventory(loaded.devices, loaded.warnings);
