@@ -1,4 +1,5 @@
-//! End to end: the real binary runs `sshtriage demo` in a detached tmux session at 120x40;
+//! End to end: the real binary runs `sshtriage demo` (and the dashboard on an inventory file
+//! that is edited while it runs) in a detached tmux session;
 //! the test reads the screen, drives the dashboard with keys, quits, and checks that the
 //! terminal was given back.
 
@@ -204,4 +205,108 @@ fn demo_dashboard_shows_the_stories_and_gives_the_terminal_back() {
     );
     assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
     assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown again");
+}
+
+/// An inventory entry for a simulated device on loopback whose key is in `known_hosts`.
+fn entry(name: &str, port: u16, known_hosts: &std::path::Path) -> String {
+    format!(
+        "[[device]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"admin\"\n\
+         password = \"admin\"\ntimeout = \"3s\"\nprofile = \"cisco_ios\"\nknown_hosts = [\"{}\"]\n",
+        known_hosts.display()
+    )
+}
+
+/// Saves the way editors do: a temporary file renamed over the old one.
+fn save(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("swp");
+    std::fs::write(&tmp, text).expect("write inventory");
+    std::fs::rename(&tmp, path).expect("rename inventory");
+}
+
+#[test]
+fn the_dashboard_follows_the_inventory_file_while_it_runs() {
+    use sshtriage::lab::{self, DeviceSpec, PromptStyle};
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let known_hosts = dir.path().join("known_hosts");
+    let mut known = String::new();
+    let mut spawn = |name: &str| {
+        let key = lab::generate_ed25519_host_key().expect("key");
+        let public = key.public_key().to_openssh().expect("openssh key");
+        let spec = DeviceSpec::new(name, PromptStyle::Ios, key);
+        let device = runtime
+            .block_on(lab::spawn_device(
+                spec,
+                "127.0.0.1:0".parse().expect("addr"),
+            ))
+            .expect("simulated device");
+        known.push_str(&format!("[127.0.0.1]:{} {public}\n", device.addr.port()));
+        device
+    };
+    let (core1, edge2) = (spawn("core1"), spawn("edge2"));
+    std::fs::write(&known_hosts, &known).expect("known_hosts");
+    let entry = |name: &str, port: u16| entry(name, port, &known_hosts);
+    let inventory = dir.path().join("lab.toml");
+    save(&inventory, &entry("core1", core1.addr.port()));
+
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c '\"{bin}\" --no-ssh-config \"{}\"; echo EXITED-$?; sleep 30'",
+        inventory.display()
+    );
+    let tmux = Tmux::start("reload", 120, 30, &command);
+    let screen = tmux.wait_for("core1 to be ready", RESULTS_LIMIT, |s| {
+        s.contains("1 device: 1 ready")
+    });
+    assert!(
+        row(&screen, "core1").contains("ready at enable, prompt core1#"),
+        "{screen}"
+    );
+
+    // A device added to the file appears and is probed.
+    save(
+        &inventory,
+        &format!(
+            "{}\n# added while the dashboard runs\n{}",
+            entry("core1", core1.addr.port()),
+            entry("edge2", edge2.addr.port())
+        ),
+    );
+    let screen = tmux.wait_for("edge2 to appear, ready", RESULTS_LIMIT, |s| {
+        s.contains("edge2") && s.contains("2 devices: 2 ready")
+    });
+    assert!(
+        screen.contains("inventory reloaded: 1 added"),
+        "the header says what changed:\n{screen}"
+    );
+    assert!(
+        row(&screen, "edge2").contains("ready at enable, prompt edge2#"),
+        "{screen}"
+    );
+
+    // A device removed from the file goes.
+    save(&inventory, &entry("edge2", edge2.addr.port()));
+    let screen = tmux.wait_for("core1 to go", RESULTS_LIMIT, |s| {
+        !s.contains("core1") && s.contains("inventory reloaded: 1 removed")
+    });
+    assert!(screen.contains("· 1 device: 1 ready"), "{screen}");
+
+    // A broken file keeps the devices and says why.
+    save(&inventory, "[[device]]\nname = \"edge2\"\nport = \n");
+    let screen = tmux.wait_for("the reload error", RESULTS_LIMIT, |s| {
+        s.contains("inventory not reloaded")
+    });
+    assert!(screen.contains("edge2"), "{screen}");
+
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+    assert_eq!(core1.counters.snapshot().auth_success, 1, "probed once");
+    assert_eq!(edge2.counters.snapshot().auth_success, 1, "probed once");
 }

@@ -284,3 +284,117 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
         "the backup is the original, not the pruned file"
     );
 }
+
+/// The dashboard's engine as `sshtriage lab.toml` runs it: the watch scheduler probes and
+/// follows the file, the session serves fixes.
+fn start_following(inventory: &Path, fix: FixContext) -> Session {
+    use sshtriage::watch::{Loaded, Reload, WatchOptions};
+    let devices = Inventory::load(inventory).expect("inventory").devices;
+    let (event_tx, events) = unbounded_channel();
+    let (commands, command_rx) = unbounded_channel();
+    let shared = Arc::new(Shared::new(Settings::default()));
+    let path = inventory.to_path_buf();
+    let options = WatchOptions {
+        watching: false,
+        reload: Some(Reload {
+            paths: vec![path.clone()],
+            every: Duration::from_millis(100),
+            load: Arc::new(move || {
+                let inventory = Inventory::load(&path).map_err(|e| e.to_string())?;
+                Ok(Loaded {
+                    devices: inventory.devices,
+                    warnings: Vec::new(),
+                    shared: None,
+                })
+            }),
+        }),
+        ..WatchOptions::default()
+    };
+    let engine = tokio::spawn(sshtriage::engine::session::serve_watching(
+        Arc::new(devices),
+        shared,
+        event_tx,
+        command_rx,
+        options,
+        fix,
+    ));
+    Session {
+        events,
+        commands,
+        engine,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_added_by_a_reload_can_be_fixed_too() {
+    let Some(bin) = require_sshd("a_device_added_by_a_reload_can_be_fixed_too") else {
+        return;
+    };
+    let modern = Sshd::start(&bin, Flavour::Modern, "");
+    let legacy = Sshd::start(&bin, Flavour::LegacyOnly, "");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("lab.toml");
+    let entry = |name: &str, port: u16| {
+        format!(
+            "[[device]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\n"
+        )
+    };
+    let first = entry("new1", modern.addr.port());
+    std::fs::write(&inventory, &first).expect("write");
+    let mut session = start_following(&inventory, context(dir.path()));
+    session.finished(0).await;
+
+    // The lab grows: the old device appears as device 1 and fails at kex.
+    let grown = format!(
+        "{first}# added later\n{}",
+        entry("old2", legacy.addr.port())
+    );
+    std::fs::write(&inventory, &grown).expect("write");
+    let report = session.finished(1).await;
+    assert_eq!(report.name, "old2");
+    assert_eq!(
+        report
+            .failure
+            .as_ref()
+            .map(|f| (f.stage, f.reason.as_str())),
+        Some((Stage::Kex, "no_common_kex"))
+    );
+
+    // Its fix is proposed and applied like any other's: the file gains its allow-list.
+    let proposal = session.propose(1, FixKind::Algorithms).await;
+    assert_eq!(proposal.blocked, None, "{proposal:?}");
+    assert!(
+        proposal
+            .add
+            .iter()
+            .any(|l| l.text == "kex = \"+diffie-hellman-group14-sha1\""),
+        "{proposal:?}"
+    );
+    let (outcome, _) = session.apply(1, FixKind::Algorithms).await;
+    assert!(outcome.verified, "{outcome:?}");
+    let written = std::fs::read_to_string(&inventory).expect("read");
+    assert!(written.starts_with(&grown), "{written}");
+    assert!(
+        written.ends_with("kex = \"+diffie-hellman-group14-sha1\"\ncipher = \"+aes128-cbc\"\nmac = \"+hmac-sha1\"\n"),
+        "{written}"
+    );
+
+    // A device the reload removed is not fixed: there is nothing to edit.
+    std::fs::write(&inventory, &first).expect("write");
+    session
+        .next(|e| match e {
+            Event::Watch(w) => matches!(
+                *w,
+                sshtriage::model::WatchEvent::Reloaded { ref removed, .. } if removed == &[1]
+            )
+            .then_some(()),
+            _ => None,
+        })
+        .await;
+    let proposal = session.propose(1, FixKind::Algorithms).await;
+    assert_eq!(
+        proposal.blocked.as_deref(),
+        Some("the device was removed from the inventory")
+    );
+    assert_eq!(std::fs::read_to_string(&inventory).expect("read"), first);
+}

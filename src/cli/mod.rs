@@ -5,8 +5,10 @@ mod inventory;
 mod known_hosts;
 mod targets;
 mod wait;
+mod watching;
 
 pub use targets::Targets;
+pub use watching::WatchArgs;
 
 use crate::engine::{self, Settings, Shared};
 use crate::inventory::Device;
@@ -33,6 +35,8 @@ pub struct Cli {
     pub targets: Targets,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub watch: WatchArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,6 +67,8 @@ pub struct DemoArgs {
     pub json: bool,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub watch: WatchArgs,
 }
 
 #[derive(Args, Debug)]
@@ -179,7 +185,7 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
         Some(Command::Wait(args)) => wait::run(args).await,
-        None => dashboard(cli.targets, cli.run).await,
+        None => dashboard(cli.targets, cli.run, cli.watch).await,
     }
 }
 
@@ -189,7 +195,7 @@ pub const HOW_TO_START: &str = "sshtriage: nothing to probe. Start with one of:
   sshtriage --host [user@]host[:port]   one or more devices
   sshtriage demo                        a simulated fleet on loopback";
 
-async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
+async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs) -> i32 {
     let (devices, warnings) = match load_devices(&targets, &run) {
         Ok(d) => d,
         Err(e) => {
@@ -211,7 +217,8 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    match open_dashboard(devices, shared, run.watch).await {
+    let options = watch.options(run.watch, &targets, &run);
+    match open_dashboard(devices, shared, options).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -220,13 +227,14 @@ async fn dashboard(targets: Targets, run: RunArgs) -> i32 {
     }
 }
 
-/// Runs the engine in the background and the dashboard in front until the user quits.
-/// `watch` starts in watch mode: the watch scheduler probes instead of the session, so
-/// `w` can switch it; the fix keys need the session and are not answered there.
+/// Runs the engine in the background and the dashboard in front until the user quits. The
+/// watch scheduler probes (every device once, then again while watching: `options.watching`
+/// starts in watch mode, `w` switches it) and follows the inventory when `options.reload`
+/// says so; the session serves the fixes.
 pub async fn open_dashboard(
     devices: Vec<Device>,
     shared: Arc<Shared>,
-    watch: bool,
+    options: crate::watch::WatchOptions,
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -241,7 +249,7 @@ pub async fn open_dashboard(
         .collect();
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
-        .with_watching(watch);
+        .with_watching(options.watching);
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
     let engine = tokio::spawn(engine::session::serve_watching(
@@ -249,10 +257,8 @@ pub async fn open_dashboard(
         shared,
         event_tx,
         command_rx,
-        crate::watch::WatchOptions {
-            watching: watch,
-            ..Default::default()
-        },
+        options,
+        crate::fix::FixContext::from_env(),
     ));
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
     // so the terminal is restored and temporary files (the demo's) are removed.
@@ -293,7 +299,14 @@ async fn demo(args: DemoArgs) -> i32 {
         drop(fleet);
         return report::exit_code(&reports);
     }
-    let result = open_dashboard(devices, shared, args.run.watch).await;
+    // The fleet is built in memory: there is no inventory file to follow.
+    let options = crate::watch::WatchOptions {
+        reload: None,
+        ..args
+            .watch
+            .options(args.run.watch, &Targets::default(), &args.run)
+    };
+    let result = open_dashboard(devices, shared, options).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

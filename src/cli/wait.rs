@@ -2,16 +2,15 @@
 //! change (or one JSON event per line), a live progress bar on a terminal, a summary at the end.
 //! Exit 0: all ready; 1: timed out, or every device left is stopped; 2: bad input; 130: Ctrl-C.
 
+use super::watching::WatchArgs;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunArgs, Targets};
 use crate::engine;
 use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
-use crate::watch::{self, Backoff, Loaded, Reload, WatchOptions, seconds};
+use crate::watch::{self, seconds};
 use clap::Args;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -21,11 +20,6 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 pub struct WaitArgs {
     #[command(flatten)]
     pub targets: Targets,
-    /// The stage every device must reach (dns, tcp, banner, kex, host_key, auth_methods, auth,
-    /// prompt, enable). Default: enable where the platform has it, else prompt, or as far as
-    /// the configured credentials allow.
-    #[arg(long, env = "SSHTRIAGE_UNTIL", value_name = "STAGE", value_parser = parse_stage)]
-    pub until: Option<Stage>,
     /// Give up after this long overall, e.g. 10m, 90s.
     #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
@@ -35,46 +29,14 @@ pub struct WaitArgs {
     /// Per-stage timeout of each attempt (overrides the inventory), e.g. 5s.
     #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = humantime::parse_duration)]
     pub stage_timeout: Option<Duration>,
-    /// First delay between two attempts on a device; it grows ×1.6 while nothing changes.
-    #[arg(long, env = "SSHTRIAGE_BACKOFF", default_value = "1s", value_name = "DUR", value_parser = positive_duration)]
-    pub backoff: Duration,
-    /// Longest delay between two attempts on a device.
-    #[arg(long, env = "SSHTRIAGE_BACKOFF_MAX", default_value = "15s", value_name = "DUR", value_parser = positive_duration)]
-    pub backoff_max: Duration,
-    /// New connections per second, all devices together.
-    #[arg(long, env = "SSHTRIAGE_RATE", default_value_t = watch::DEFAULT_CONNECTIONS_PER_SECOND, value_parser = positive_rate)]
-    pub rate: f64,
-    /// Do not reload the inventory file when it changes.
-    #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
-    pub no_reload: bool,
+    #[command(flatten)]
+    pub watch: WatchArgs,
     /// Devices probed at once.
     #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
     #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
     pub trust_changed_host_keys: bool,
-}
-
-fn parse_stage(text: &str) -> Result<Stage, String> {
-    Stage::from_name(text).ok_or_else(|| {
-        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
-        format!("unknown stage `{text}`: one of {}", names.join(", "))
-    })
-}
-
-fn positive_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if d < Duration::from_millis(10) {
-        return Err("must be at least 10ms".into());
-    }
-    Ok(d)
-}
-
-fn positive_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
 }
 
 /// How the wait ended.
@@ -141,22 +103,10 @@ pub async fn run(args: WaitArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let options = WatchOptions {
-        backoff: Backoff {
-            initial: args.backoff,
-            max: args.backoff_max.max(args.backoff),
-            ..Backoff::default()
-        },
-        connections_per_second: args.rate,
-        until: args.until,
-        reload: (!args.no_reload)
-            .then(|| reload(&args.targets, &run))
-            .flatten(),
-        ..WatchOptions::default()
-    };
+    let options = args.watch.options(true, &args.targets, &run);
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let handle = watch::spawn(devices, shared, options, events_tx);
-    let mut out = Printer::new(args.json, args.until);
+    let mut out = Printer::new(args.json, args.watch.until);
     let deadline = Instant::now() + args.timeout;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
     let ctrl_c = tokio::signal::ctrl_c();
@@ -180,41 +130,6 @@ pub async fn run(args: WaitArgs) -> i32 {
     out.summary(outcome, args.timeout);
     handle.stop().await;
     outcome.exit_code()
-}
-
-/// Follow the files the devices came from (inventories and ssh_config), loading them again
-/// with the same rules. Not when a source is standard input, nor for `--host` alone.
-fn reload(targets: &Targets, run: &RunArgs) -> Option<Reload> {
-    if targets.sources.iter().any(|s| s.as_os_str() == "-") {
-        return None;
-    }
-    let mut paths: Vec<PathBuf> = targets.sources.clone();
-    let default = PathBuf::from("sshtriage.toml");
-    if targets.is_empty() && default.exists() {
-        paths.push(default);
-    }
-    if paths.is_empty() {
-        return None;
-    }
-    if !targets.no_ssh_config {
-        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"));
-        paths.extend(targets.ssh_config.clone().or(user));
-    }
-    let (targets, run) = (targets.clone(), run.clone());
-    Some(Reload {
-        paths,
-        every: Duration::from_secs(1),
-        load: Arc::new(move || {
-            let (devices, warnings) = super::load_devices(&targets, &run)?;
-            // Jump hosts may have changed with the devices.
-            let shared = super::shared(&run, &devices)?;
-            Ok(Loaded {
-                devices,
-                warnings,
-                shared: Some(shared),
-            })
-        }),
-    })
 }
 
 /// Folds watch events into the latest status per device and prints what changed.
@@ -589,20 +504,5 @@ mod tests {
     #[test]
     fn control_characters_never_reach_the_terminal() {
         assert_eq!(clean("r1\x1b]0;pwned\x07\r\nok"), "r1 ]0;pwned   ok");
-    }
-
-    #[test]
-    fn bad_values_are_usage_errors() {
-        assert!(parse_stage("banner").is_ok());
-        assert!(
-            parse_stage("shell")
-                .expect_err("unknown")
-                .contains("host_key")
-        );
-        assert!(positive_rate("0").is_err());
-        assert!(positive_rate("NaN").is_err());
-        assert!(positive_rate("2.5").is_ok());
-        assert!(positive_duration("0s").is_err());
-        assert!(positive_duration("250ms").is_ok());
     }
 }

@@ -5,9 +5,10 @@ use super::{Shared, probe, run_all};
 use crate::fix::FixContext;
 use crate::fix::session::{self as fixes, PreparedFix};
 use crate::inventory::Device;
-use crate::model::{Command, DeviceReport, Event, FixKind, FixOutcome};
+use crate::model::{Command, DeviceReport, Event, FixKind, FixOutcome, FixProposal};
+use crate::watch::Roster;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
@@ -23,21 +24,23 @@ pub async fn serve(
 }
 
 /// `serve`, with probing done by the watch scheduler: it probes every device once, and keeps
-/// probing those not ready while watching is on (`Command::SetWatching`, the `w` key). Fixes
-/// are served here as in `serve`.
+/// probing those not ready while watching is on (`Command::SetWatching`, the `w` key); it
+/// follows the inventory when `options.reload` says so, and fixes reach the devices a reload
+/// added. Fixes write where `fix_context` says.
 pub async fn serve_watching(
     devices: Arc<Vec<Device>>,
     shared: Arc<Shared>,
     events: UnboundedSender<Event>,
     commands: UnboundedReceiver<Command>,
     options: crate::watch::WatchOptions,
+    fix_context: FixContext,
 ) {
     run(
         devices,
         shared,
         events,
         commands,
-        FixContext::from_env(),
+        fix_context,
         Some(options),
     )
     .await
@@ -62,20 +65,24 @@ async fn run(
     fix_context: FixContext,
     watch: Option<crate::watch::WatchOptions>,
 ) {
-    let count = devices.len();
-    // An applied algorithm fix changes a device's offer: later probes use the new settings.
-    let devices: Arc<Mutex<Vec<Device>>> = Arc::new(Mutex::new(devices.to_vec()));
-    let latest: Arc<Mutex<Vec<Option<DeviceReport>>>> = Arc::new(Mutex::new(vec![None; count]));
+    let latest: Latest = Arc::new(Mutex::new(HashMap::new()));
     let events = remember_reports(events, latest.clone());
     let permits = Arc::new(Semaphore::new(shared.settings.concurrency.max(1)));
     // One fix at a time: two edits of the same file must not race.
     let fixing = Arc::new(tokio::sync::Mutex::new(()));
     let mut pending: HashMap<(usize, FixKind), PreparedFix> = HashMap::new();
     let watcher = watch.map(|options| {
-        crate::watch::spawn(snapshot(&devices), shared.clone(), options, events.clone())
+        crate::watch::spawn(devices.to_vec(), shared.clone(), options, events.clone())
     });
+    // The devices by index: the scheduler's list when it runs (a reload may add and remove
+    // devices), else our own. An applied algorithm fix changes a device's entry: later
+    // probes use the new settings.
+    let roster: Roster = match &watcher {
+        Some(w) => w.roster(),
+        None => Arc::new(RwLock::new(devices.iter().cloned().map(Some).collect())),
+    };
     if watcher.is_none() {
-        let (all, shared, events) = (snapshot(&devices), shared.clone(), events.clone());
+        let (all, shared, events) = (devices.to_vec(), shared.clone(), events.clone());
         tokio::spawn(async move { run_all(&all, shared, Some(events)).await });
     }
     while let Some(command) = commands.recv().await {
@@ -94,12 +101,25 @@ async fn run(
             }
         }
         let indices: Vec<usize> = match command {
-            Command::Reprobe(i) if i < count => vec![i],
-            Command::Reprobe(_) => continue,
-            Command::ReprobeAll => (0..count).collect(),
-            Command::ProposeFix { device, kind } if device < count => {
-                let target = device_at(&devices, device);
-                let report = latest.lock().ok().and_then(|l| l[device].clone());
+            Command::Reprobe(i) => vec![i],
+            Command::ReprobeAll => (0..read(&roster).len()).collect(),
+            Command::ProposeFix { device, kind } => {
+                let Some(target) = device_at(&roster, device) else {
+                    // The dialog waits for an answer: say why there is nothing to apply.
+                    let _ = events.send(Event::FixProposed {
+                        device,
+                        proposal: Box::new(FixProposal {
+                            kind,
+                            summary: "This device is no longer in the inventory.".into(),
+                            remove: Vec::new(),
+                            add: Vec::new(),
+                            notes: Vec::new(),
+                            blocked: Some("the device was removed from the inventory".into()),
+                        }),
+                    });
+                    continue;
+                };
+                let report = latest.lock().ok().and_then(|l| l.get(&device).cloned());
                 let (proposal, prepared) =
                     fixes::propose(kind, &target, report.as_ref(), &fix_context);
                 match prepared {
@@ -112,8 +132,9 @@ async fn run(
                 });
                 continue;
             }
-            Command::ApplyFix { device, kind } if device < count => {
-                let Some(prepared) = pending.remove(&(device, kind)) else {
+            Command::ApplyFix { device, kind } => {
+                let prepared = pending.remove(&(device, kind));
+                let Some((prepared, target)) = prepared.zip(device_at(&roster, device)) else {
                     let _ = events.send(Event::FixFinished {
                         device,
                         outcome: Box::new(FixOutcome {
@@ -124,8 +145,8 @@ async fn run(
                     });
                     continue;
                 };
-                let (devices, shared, events, fixing, permits) = (
-                    devices.clone(),
+                let (roster, shared, events, fixing, permits) = (
+                    roster.clone(),
                     shared.clone(),
                     events.clone(),
                     fixing.clone(),
@@ -135,20 +156,23 @@ async fn run(
                 tokio::spawn(async move {
                     let _one_fix = fixing.lock().await;
                     let _permit = permits.acquire_owned().await;
-                    let target = device_at(&devices, device);
                     let (outcome, replacement) =
                         fixes::apply(prepared, &target, &shared, device, Some(events.clone()))
                             .await;
                     if let Some(new) = replacement {
                         // Later probes, ours or the scheduler's, use the fixed definition.
-                        if let Some(scheduler) = &scheduler {
-                            let _ = scheduler.send(crate::watch::Control::Replace {
-                                index: device,
-                                device: Box::new(new.clone()),
-                            });
-                        }
-                        if let Ok(mut all) = devices.lock() {
-                            all[device] = new;
+                        match &scheduler {
+                            Some(scheduler) => {
+                                let _ = scheduler.send(crate::watch::Control::Replace {
+                                    index: device,
+                                    device: Box::new(new),
+                                });
+                            }
+                            None => {
+                                if let Some(slot) = write(&roster).get_mut(device) {
+                                    *slot = Some(new);
+                                }
+                            }
                         }
                     }
                     let _ = events.send(Event::FixFinished {
@@ -158,17 +182,14 @@ async fn run(
                 });
                 continue;
             }
-            Command::ProposeFix { .. } | Command::ApplyFix { .. } => continue,
             // Without a scheduler there is no watch to switch.
             Command::SetWatching(_) => continue,
         };
         for index in indices {
-            let (device, shared, events, permits) = (
-                device_at(&devices, index),
-                shared.clone(),
-                events.clone(),
-                permits.clone(),
-            );
+            let Some(device) = device_at(&roster, index) else {
+                continue;
+            };
+            let (shared, events, permits) = (shared.clone(), events.clone(), permits.clone());
             tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 probe(&device, &shared, index, Some(events)).await
@@ -177,29 +198,32 @@ async fn run(
     }
 }
 
-fn snapshot(devices: &Mutex<Vec<Device>>) -> Vec<Device> {
-    devices.lock().map(|d| d.clone()).unwrap_or_default()
+/// Each device's last finished report, for fix proposals.
+type Latest = Arc<Mutex<HashMap<usize, DeviceReport>>>;
+
+// A poisoned lock only means a panicking writer; the list is still whole.
+fn read(roster: &Roster) -> std::sync::RwLockReadGuard<'_, Vec<Option<Device>>> {
+    roster.read().unwrap_or_else(|poison| poison.into_inner())
 }
 
-fn device_at(devices: &Mutex<Vec<Device>>, index: usize) -> Device {
-    // A poisoned lock only means a panicking writer; the data is still whole.
-    let all = devices.lock().unwrap_or_else(|poison| poison.into_inner());
-    all[index].clone()
+fn write(roster: &Roster) -> std::sync::RwLockWriteGuard<'_, Vec<Option<Device>>> {
+    roster.write().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// The device at `index`; None past the end or when a reload removed it.
+fn device_at(roster: &Roster, index: usize) -> Option<Device> {
+    read(roster).get(index).cloned().flatten()
 }
 
 /// Passes events through, keeping each device's last finished report for fix proposals.
-fn remember_reports(
-    out: UnboundedSender<Event>,
-    latest: Arc<Mutex<Vec<Option<DeviceReport>>>>,
-) -> UnboundedSender<Event> {
+fn remember_reports(out: UnboundedSender<Event>, latest: Latest) -> UnboundedSender<Event> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
             if let Event::Finished { device, report } = &event
                 && let Ok(mut latest) = latest.lock()
-                && let Some(slot) = latest.get_mut(*device)
             {
-                *slot = Some((**report).clone());
+                latest.insert(*device, (**report).clone());
             }
             if out.send(event).is_err() {
                 break;

@@ -9,9 +9,11 @@ use super::clock::Clock;
 use super::device::DeviceRow;
 use super::keys::{Component, KeyAction};
 use super::table_model::{TableLine, TableModel, TableOptions};
+use super::text;
 use super::theme::Theme;
 use crate::model::{
-    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict, WatchEvent,
+    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict, WatchEvent, WatchState,
+    WatchStatus,
 };
 
 /// What the runner must do after a key.
@@ -121,7 +123,18 @@ pub struct App {
     pub(crate) model_builds: usize,
     /// Watch mode on (the dashboard's `w` switches it).
     watching: bool,
+    notice: Option<Notice>,
 }
+
+/// A line about the inventory for the header: a reload that worked, or one that did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Problem(String),
+}
+
+/// Rows a reload may grow the dashboard to: bounds memory against a runaway inventory.
+const MAX_ROWS: usize = 100_000;
 
 impl App {
     /// `devices` are the pending rows (name, host and port filled), in inventory order; event
@@ -157,6 +170,7 @@ impl App {
             last_key_action: None,
             model_builds: 0,
             watching: false,
+            notice: None,
         }
     }
 
@@ -241,13 +255,7 @@ impl App {
                 return;
             }
             Event::Watch(watch) => {
-                // Devices a reload added past the list have no row: the list is fixed.
-                if let WatchEvent::Device { device, status } = *watch
-                    && let Some(row) = self.rows.get_mut(device)
-                {
-                    row.set_watch(status);
-                    self.dirty = true;
-                }
+                self.apply_watch(*watch);
                 return;
             }
         };
@@ -256,6 +264,70 @@ impl App {
             row.apply(event, now);
             self.dirty = true;
         }
+    }
+
+    /// Watch statuses go to their rows; a device a reload added past the end gets a new row
+    /// (indices are stable: removed devices keep theirs, hidden). Reloads leave a notice.
+    fn apply_watch(&mut self, event: WatchEvent) {
+        match event {
+            WatchEvent::Device { device, status } => {
+                if device >= MAX_ROWS {
+                    return;
+                }
+                while self.rows.len() <= device {
+                    let mut row = DeviceRow::new(DeviceReport {
+                        name: status.name.clone(),
+                        host: status.host.clone(),
+                        port: status.port,
+                        ..DeviceReport::default()
+                    });
+                    // A gap (never expected) stays hidden until its own status arrives.
+                    if self.rows.len() < device {
+                        row.set_watch(WatchStatus {
+                            state: WatchState::Removed,
+                            ..status.clone()
+                        });
+                    }
+                    self.rows.push(row);
+                }
+                self.rows[device].set_watch(status);
+            }
+            WatchEvent::Reloaded {
+                added,
+                removed,
+                changed,
+                warnings,
+            } => {
+                let parts: Vec<String> = [
+                    (added.len(), "added"),
+                    (removed.len(), "removed"),
+                    (changed.len(), "changed"),
+                    (warnings.len(), "warnings"),
+                ]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+                let notice = if parts.is_empty() {
+                    "inventory reloaded: no device changed".to_string()
+                } else {
+                    format!("inventory reloaded: {}", parts.join(", "))
+                };
+                self.notice = Some(Notice::Info(notice));
+            }
+            WatchEvent::ReloadFailed { error } => {
+                self.notice = Some(Notice::Problem(format!(
+                    "inventory not reloaded: {}",
+                    text::clean(&error)
+                )));
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// What the last inventory reload said, shown in the header until the next one.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
     }
 
     /// The table model, rebuilt first if the state changed since the last build.

@@ -216,9 +216,27 @@ impl DeviceRow {
         }
     }
 
-    /// Keeps the latest watch status; the probe report is left as the probe events made it.
+    /// Keeps the latest watch status; the probe report is left as the probe events made it,
+    /// except for the name and address, which follow the inventory (a reload may change them).
     pub fn set_watch(&mut self, status: WatchStatus) {
+        let r = &self.report;
+        if (r.name.as_str(), r.host.as_str(), r.port)
+            != (status.name.as_str(), status.host.as_str(), status.port)
+        {
+            self.report.name = status.name.clone();
+            self.report.host = status.host.clone();
+            self.report.port = status.port;
+            self.sort_name = self.report.name.to_lowercase();
+            self.refresh_search_text();
+        }
         self.watch = Some(status);
+    }
+
+    /// Gone from the inventory (a reload removed it): no longer shown or counted.
+    pub fn is_removed(&self) -> bool {
+        self.watch
+            .as_ref()
+            .is_some_and(|w| w.state == WatchState::Removed)
     }
 
     /// The row's "why" in watch mode: the attempt strip and where the watch stands, e.g.
@@ -226,10 +244,11 @@ impl DeviceRow {
     pub fn watch_why(&self) -> Option<(WhyKind, String)> {
         let status = self.watch.as_ref()?;
         let (kind, state) = watch_state(status);
-        Some((
-            kind,
-            format!("{} {state}", history_strip(status, STRIP_ATTEMPTS)),
-        ))
+        let strip = history_strip(status, STRIP_ATTEMPTS);
+        if strip.is_empty() {
+            return Some((kind, state));
+        }
+        Some((kind, format!("{strip} {state}")))
     }
 
     /// `host:port`, IPv6 literals bracketed.
@@ -269,6 +288,10 @@ pub fn watch_state(status: &WatchStatus) -> (WhyKind, String) {
         None => lead,
     };
     match &status.state {
+        WatchState::Waiting { .. } if status.attempts.is_empty() => (
+            WhyKind::Pending,
+            "waiting for its first attempt".to_string(),
+        ),
         WatchState::Waiting { next_at_ms } => {
             // The status is sent as an attempt ends: the wait runs from that end.
             let ended = status

@@ -960,3 +960,33 @@ pub fn watching_app() -> App {
     }
     app
 }
+
+/// The watching fleet after its inventory was edited: one device added (a new leaf, its first
+/// attempt waiting), the closed-port device removed.
+pub fn reloaded_app() -> App {
+    let mut app = watching_app();
+    reload(&mut app);
+    app
+}
+
+/// The events of that reload, as the scheduler sends them.
+pub fn reload(app: &mut App) {
+    let added = fleet().len();
+    let mut leaf = pending("leaf9", "127.0.0.40", 22);
+    leaf.name = "leaf9".into();
+    app.apply(Event::Watch(Box::new(WatchEvent::Device {
+        device: added,
+        status: watch_status(&leaf, WatchState::Waiting { next_at_ms: 0 }, Vec::new()),
+    })));
+    let removed = index_of(&closed_port().name);
+    app.apply(Event::Watch(Box::new(WatchEvent::Device {
+        device: removed,
+        status: watch_status(&closed_port(), WatchState::Removed, Vec::new()),
+    })));
+    app.apply(Event::Watch(Box::new(WatchEvent::Reloaded {
+        added: vec![added],
+        removed: vec![removed],
+        changed: Vec::new(),
+        warnings: Vec::new(),
+    })));
+}

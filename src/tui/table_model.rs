@@ -96,7 +96,8 @@ impl TableModel {
         let mut shown: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];
-                (!options.failing_only || row.report.failure.is_some())
+                !row.is_removed()
+                    && (!options.failing_only || row.report.failure.is_some())
                     && (needle.is_empty() || row.search_text.contains(&needle))
             })
             .collect();
@@ -180,11 +181,9 @@ impl TableModel {
 }
 
 fn count(rows: &[DeviceRow]) -> Counts {
-    let mut counts = Counts {
-        total: rows.len(),
-        ..Counts::default()
-    };
-    for row in rows {
+    let mut counts = Counts::default();
+    for row in rows.iter().filter(|r| !r.is_removed()) {
+        counts.total += 1;
         match row.outcome() {
             Outcome::Failing(stage) => {
                 counts.failing += 1;

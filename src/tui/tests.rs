@@ -995,13 +995,72 @@ fn watch_events_reach_their_row_and_unknown_devices_are_ignored() {
     // Rows without watch data keep the probe's own "why".
     let other = &app.rows[index_of(&fixtures::closed_port().name)];
     assert!(other.watch_why().is_none());
-    // A device past the list (added by a reload) has no row and changes nothing.
+    // An index far beyond any inventory is refused, not allocated.
     let before = app.rows.len();
     app.apply(Event::Watch(Box::new(crate::model::WatchEvent::Device {
-        device: before + 3,
+        device: usize::MAX,
         status: fixtures::slow_boot_watch(),
     })));
     assert_eq!(app.rows.len(), before);
+}
+
+#[test]
+fn snapshot_dashboard_reloaded() {
+    snapshot_both_sizes("dashboard_reloaded", fixtures::reloaded_app);
+}
+
+#[test]
+fn a_reload_adds_rows_hides_removed_ones_and_says_so() {
+    use crate::model::WatchEvent;
+    use crate::tui::app::Notice;
+    let mut app = fixtures::watching_app();
+    let fleet = fixtures::fleet().len();
+    let closed = index_of(&fixtures::closed_port().name);
+    select(&mut app, &fixtures::closed_port().name);
+    assert_eq!(app.model().counts.total, fleet);
+
+    fixtures::reload(&mut app);
+    let shown = app.visible_devices();
+    assert!(shown.contains(&fleet), "the added device has a row");
+    assert!(!shown.contains(&closed), "the removed device is hidden");
+    assert_eq!(app.model().counts.total, fleet, "one in, one out");
+    assert_eq!(app.rows[fleet].report.name, "leaf9");
+    assert_eq!(app.rows[fleet].address(), "127.0.0.40:22");
+    let selected = app.selected_device().expect("a selection");
+    assert_ne!(selected, closed, "the selection left the removed device");
+    assert_eq!(
+        app.notice(),
+        Some(&Notice::Info(
+            "inventory reloaded: 1 added, 1 removed".into()
+        ))
+    );
+
+    // The device comes back (same index): shown again, with its new address.
+    let mut back = fixtures::slow_boot_watch();
+    back.name = fixtures::closed_port().name;
+    back.host = "127.0.0.99".into();
+    app.apply(Event::Watch(Box::new(WatchEvent::Device {
+        device: closed,
+        status: back,
+    })));
+    assert!(app.visible_devices().contains(&closed));
+    assert_eq!(app.rows[closed].address(), "127.0.0.99:22");
+
+    // A file that does not parse leaves the rows alone and says why, terminal-safe.
+    app.apply(Event::Watch(Box::new(WatchEvent::ReloadFailed {
+        error: "lab.toml:3: expected `=`\x1b[2J".into(),
+    })));
+    match app.notice() {
+        Some(Notice::Problem(text)) => {
+            assert!(
+                text.starts_with("inventory not reloaded: lab.toml:3:"),
+                "{text}"
+            );
+            assert!(!text.contains('\x1b'), "{text:?}");
+        }
+        other => panic!("a problem notice, got {other:?}"),
+    }
+    assert_eq!(app.model().counts.total, fleet + 1);
 }
 
 #[test]

@@ -30,7 +30,7 @@ use crate::inventory::Device;
 use crate::model::{Command, DeviceReport, Event, Stage};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -79,14 +79,24 @@ pub enum Control {
     Replace { index: usize, device: Box<Device> },
 }
 
+/// The scheduler's devices by index, as it probes them now: None for an index whose device a
+/// reload removed. Views that act on a device (fixes) read its definition here.
+pub type Roster = Arc<RwLock<Vec<Option<Device>>>>;
+
 /// A running scheduler. It ends, dropping its probes (which closes their connections), once
 /// every control sender is gone: drop the handle (and any `sender()` copies) or call `stop`.
 pub struct WatchHandle {
     control: UnboundedSender<Control>,
     task: JoinHandle<()>,
+    roster: Roster,
 }
 
 impl WatchHandle {
+    /// The devices as the scheduler has them, kept current through reloads and replacements.
+    pub fn roster(&self) -> Roster {
+        self.roster.clone()
+    }
+
     /// False when the scheduler has ended.
     pub fn command(&self, command: Command) -> bool {
         self.control.send(Control::Command(command)).is_ok()
@@ -104,7 +114,7 @@ impl WatchHandle {
     /// Ends the scheduler and waits (bounded) for it; running probes are dropped, which
     /// closes their connections.
     pub async fn stop(self) {
-        let WatchHandle { control, task } = self;
+        let WatchHandle { control, task, .. } = self;
         drop(control);
         let abort = task.abort_handle();
         if tokio::time::timeout(Duration::from_secs(2), task)
@@ -124,10 +134,26 @@ pub fn spawn(
     options: WatchOptions,
     events: UnboundedSender<Event>,
 ) -> WatchHandle {
+    spawn_with(devices, shared, engine_prober(), options, events)
+}
+
+fn spawn_with(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    prober: Prober,
+    options: WatchOptions,
+    events: UnboundedSender<Event>,
+) -> WatchHandle {
     let (control, controls) = unbounded_channel();
-    let scheduler = scheduler::Scheduler::new(devices, shared, engine_prober(), options, events);
+    let roster: Roster = Arc::new(RwLock::new(devices.iter().cloned().map(Some).collect()));
+    let scheduler =
+        scheduler::Scheduler::new(devices, shared, prober, options, events, roster.clone());
     let task = tokio::spawn(scheduler.run(controls));
-    WatchHandle { control, task }
+    WatchHandle {
+        control,
+        task,
+        roster,
+    }
 }
 
 /// The scheduler as a drop-in for `engine::session::serve`: runs until the command channel

@@ -5,7 +5,7 @@
 use super::history;
 use super::judge::{Verdict, judge};
 use super::reload::{Stamp, same_device};
-use super::{Control, Prober, WatchOptions};
+use super::{Control, Prober, Roster, WatchOptions};
 use crate::engine::Shared;
 use crate::engine::budget::ConnectionBudget;
 use crate::inventory::Device;
@@ -56,6 +56,8 @@ pub(super) struct Scheduler {
     task_slots: HashMap<Id, usize>,
     watching: bool,
     stamp: Option<Stamp>,
+    /// Every slot's device, for views; written whenever a slot's device changes.
+    roster: Roster,
 }
 
 impl Scheduler {
@@ -65,6 +67,7 @@ impl Scheduler {
         prober: Prober,
         options: WatchOptions,
         events: UnboundedSender<Event>,
+        roster: Roster,
     ) -> Scheduler {
         let start = Instant::now();
         let slots = devices
@@ -92,6 +95,7 @@ impl Scheduler {
             watching: options.watching,
             stamp: options.reload.as_ref().map(|r| r.stamp()),
             options,
+            roster,
         }
     }
 
@@ -137,6 +141,19 @@ impl Scheduler {
     fn emit(&self, event: WatchEvent) {
         // A view that went away ends the loop through `closed`.
         let _ = self.events.send(Event::Watch(Box::new(event)));
+    }
+
+    /// Copies the slot's device to the roster.
+    fn publish(&self, index: usize) {
+        let Some(slot) = self.slots.get(index) else {
+            return;
+        };
+        // A poisoned lock only means a panicking reader; the list is still whole.
+        let mut roster = self.roster.write().unwrap_or_else(|p| p.into_inner());
+        if roster.len() <= index {
+            roster.resize(index + 1, None);
+        }
+        roster[index] = slot.device.clone();
     }
 
     fn emit_status(&self, device: usize) {
@@ -273,6 +290,7 @@ impl Scheduler {
                 let now_ms = self.ms(now);
                 if let Some(slot) = self.slots.get_mut(index) {
                     start_over(slot, *device, now, now_ms);
+                    self.publish(index);
                     self.emit_status(index);
                 }
             }
@@ -415,6 +433,7 @@ impl Scheduler {
             .collect();
         touched.sort_unstable();
         for index in touched {
+            self.publish(index);
             self.emit_status(index);
         }
         self.emit(WatchEvent::Reloaded {

@@ -109,10 +109,10 @@ fn start(
         concurrency,
         ..Default::default()
     }));
-    let scheduler = scheduler::Scheduler::new(devices, shared, prober(script), options, tx);
-    let (control, controls) = unbounded_channel();
-    let task = tokio::spawn(scheduler.run(controls));
-    (WatchHandle { control, task }, rx)
+    (
+        super::spawn_with(devices, shared, prober(script), options, tx),
+        rx,
+    )
 }
 
 /// Latest status per device, folded from the events.
@@ -386,6 +386,15 @@ async fn the_inventory_file_is_followed() {
     .await;
     assert_eq!(seen.status[&0].port, 2222);
     assert_eq!(seen.status[&2].name, "c");
+    // Views that act on a device (fixes) see the same list.
+    let roster = |i: usize| {
+        handle.roster().read().expect("roster")[i]
+            .as_ref()
+            .map(|d| (d.name.clone(), d.port))
+    };
+    assert_eq!(roster(0), Some(("a".into(), 2222)));
+    assert_eq!(roster(1), None, "b was removed");
+    assert_eq!(roster(2), Some(("c".into(), 22)));
 
     // b comes back under its old index.
     std::fs::write(&path, "a 2222\nc\nb\n").expect("write");
@@ -393,6 +402,7 @@ async fn the_inventory_file_is_followed() {
         s.state(1) == Some(&WatchState::Ready) && script.calls("b").len() == 2
     })
     .await;
+    assert_eq!(roster(1), Some(("b".into(), 22)));
     handle.stop().await;
 }
 

@@ -167,6 +167,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         &model.counts,
         &app.ui.options,
         filtering,
+        app.notice(),
         &app.theme,
     );
     if filtering {

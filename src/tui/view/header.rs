@@ -5,7 +5,9 @@
 //! ✗ 2 fail at banner, 1 at tcp, 1 at kex, 1 at host key, +2 more   grouped by stage
 //! ```
 //! Both lines shorten to fit: the counts drop their decorations, the failing list ends in
-//! "+N more" rather than mid-word.
+//! "+N more" rather than mid-word. While the inventory is followed, what its last reload
+//! said leads the second line's right side ("inventory reloaded: 1 added, …"), cut to at most
+//! half the width.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -13,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::glyphs;
+use crate::tui::app::Notice;
 use crate::tui::table_model::{Counts, TableOptions};
 use crate::tui::text;
 use crate::tui::theme::Theme;
@@ -24,6 +27,7 @@ pub fn render(
     counts: &Counts,
     options: &TableOptions,
     filter_line: bool,
+    notice: Option<&Notice>,
     theme: &Theme,
 ) {
     if area.height == 0 {
@@ -52,7 +56,19 @@ pub fn render(
     if options.grouped {
         flags.push("grouped by stage".to_string());
     }
-    let right = Line::styled(flags.join(" · "), theme.dim);
+    let mut right = Line::default();
+    if let Some(notice) = notice {
+        let (message, style) = match notice {
+            Notice::Info(m) => (m, theme.dim),
+            Notice::Problem(m) => (m, theme.warn),
+        };
+        let half = (second.width as usize / 2).max(1);
+        right.push_span(Span::styled(text::fit(message, half), style));
+        if !flags.is_empty() {
+            right.push_span(Span::styled(" · ", theme.dim));
+        }
+    }
+    right.push_span(Span::styled(flags.join(" · "), theme.dim));
     let room = left_room(second.width, &right);
     render_split(frame, second, failing_line(counts, room, theme), right);
 }

@@ -1,0 +1,126 @@
+//! The watch flags the dashboard (`--watch`, `w`), the demo and `wait` share, and how a watch
+//! follows the inventory files while it runs.
+
+use super::{RunArgs, Targets};
+use crate::model::Stage;
+use crate::watch::{self, Backoff, Loaded, Reload, WatchOptions};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// The stage every device must reach to count as ready (dns, tcp, banner, kex, host_key,
+    /// auth_methods, auth, prompt, enable). Default: enable where the platform has it, else
+    /// prompt, or as far as the configured credentials allow.
+    #[arg(long, env = "SSHTRIAGE_UNTIL", value_name = "STAGE", value_parser = parse_stage)]
+    pub until: Option<Stage>,
+    /// First delay between two attempts on a device; it grows ×1.6 while nothing changes.
+    #[arg(long, env = "SSHTRIAGE_BACKOFF", default_value = "1s", value_name = "DUR", value_parser = positive_duration)]
+    pub backoff: Duration,
+    /// Longest delay between two attempts on a device.
+    #[arg(long, env = "SSHTRIAGE_BACKOFF_MAX", default_value = "15s", value_name = "DUR", value_parser = positive_duration)]
+    pub backoff_max: Duration,
+    /// New connections per second, all devices (and jump hosts) together.
+    #[arg(long, env = "SSHTRIAGE_RATE", default_value_t = watch::DEFAULT_CONNECTIONS_PER_SECOND, value_parser = positive_rate)]
+    pub rate: f64,
+    /// Do not reload the inventory files when they change.
+    #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
+    pub no_reload: bool,
+}
+
+impl WatchArgs {
+    /// Watch options; the inventory is followed unless `--no-reload` (or nothing to follow).
+    pub fn options(&self, watching: bool, targets: &Targets, run: &RunArgs) -> WatchOptions {
+        WatchOptions {
+            backoff: Backoff {
+                initial: self.backoff,
+                max: self.backoff_max.max(self.backoff),
+                ..Backoff::default()
+            },
+            connections_per_second: self.rate,
+            until: self.until,
+            watching,
+            reload: (!self.no_reload).then(|| follow(targets, run)).flatten(),
+            ..WatchOptions::default()
+        }
+    }
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown stage `{text}`: one of {}", names.join(", "))
+    })
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(10) {
+        return Err("must be at least 10ms".into());
+    }
+    Ok(d)
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+/// Follow the files the devices came from (inventories and ssh_config), loading them again
+/// with the same rules. Not when a source is standard input, nor for `--host` alone.
+fn follow(targets: &Targets, run: &RunArgs) -> Option<Reload> {
+    if targets.sources.iter().any(|s| s.as_os_str() == "-") {
+        return None;
+    }
+    let mut paths: Vec<PathBuf> = targets.sources.clone();
+    let default = PathBuf::from("sshtriage.toml");
+    if targets.is_empty() && default.exists() {
+        paths.push(default);
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    if !targets.no_ssh_config {
+        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"));
+        paths.extend(targets.ssh_config.clone().or(user));
+    }
+    let (targets, run) = (targets.clone(), run.clone());
+    Some(Reload {
+        paths,
+        every: Duration::from_secs(1),
+        load: Arc::new(move || {
+            let (devices, warnings) = super::load_devices(&targets, &run)?;
+            // Jump hosts may have changed with the devices.
+            let shared = super::shared(&run, &devices)?;
+            Ok(Loaded {
+                devices,
+                warnings,
+                shared: Some(shared),
+            })
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        assert!(parse_stage("banner").is_ok());
+        assert!(
+            parse_stage("shell")
+                .expect_err("unknown")
+                .contains("host_key")
+        );
+        assert!(positive_rate("0").is_err());
+        assert!(positive_rate("NaN").is_err());
+        assert!(positive_rate("2.5").is_ok());
+        assert!(positive_duration("0s").is_err());
+        assert!(positive_duration("250ms").is_ok());
+    }
+}
