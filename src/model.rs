@@ -135,6 +135,16 @@ pub struct AlgorithmLists {
     pub compression_s2c: Vec<String>,
 }
 
+impl AlgorithmLists {
+    /// The server's RSA host key signs only with SHA-1 (ssh-rsa, no rsa-sha2-*). Such devices
+    /// usually verify RSA user-key signatures only as ssh-rsa too, whatever their
+    /// server-sig-algs says.
+    pub fn signs_rsa_with_sha1_only(&self) -> bool {
+        let has = |name: &str| self.host_key.iter().any(|k| k == name);
+        has("ssh-rsa") && !has("rsa-sha2-256") && !has("rsa-sha2-512")
+    }
+}
+
 /// What RFC 4253 §7.1 picks from both offers; None where nothing overlaps.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Negotiated {

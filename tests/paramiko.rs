@@ -1,14 +1,15 @@
 //! The Paramiko verdicts, proven with real Paramiko against the legacy-only sshd: 3.5 connects
 //! as shipped, 5.x cannot, exactly as the client profiles (and so `check` and the dashboard)
 //! say. And the Netmiko advice, proven with real Netmiko: installed the way the snippet says,
-//! with the `disabled_algorithms` line pasted in, it logs in where it otherwise cannot.
-//! .ci/run installs each into its own virtualenv.
+//! with the `disabled_algorithms` line pasted in, it logs in where it otherwise cannot; and
+//! sshtriage's own client names that device's quirk instead of calling the key rejected.
+//! .ci/run installs each Python client into its own virtualenv.
 
 mod support;
 
 use sshtriage::algorithms::snippets::NETMIKO_SHA1_PUBKEYS;
 use sshtriage::fix::algorithms::other_client_snippets;
-use sshtriage::model::Stage;
+use sshtriage::model::{Stage, Status};
 use std::process::Command;
 use support::sshd::{Flavour, Sshd, keygen, require_sshd};
 use support::*;
@@ -141,6 +142,29 @@ fn whoami() -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// The legacy-only sshd that verifies RSA user-key signatures only as ssh-rsa (SHA-1), as old
+/// device images do, with an authorised RSA key. Returns the server, the key's directory, the
+/// key and the login.
+fn sha1_only_device(
+    bin: &std::path::Path,
+) -> (Sshd, tempfile::TempDir, std::path::PathBuf, String) {
+    let keys = tempfile::tempdir().expect("tempdir");
+    let user_key = keys.path().join("id_rsa");
+    keygen("rsa", &user_key);
+    let authorized = keys.path().join("authorized_keys");
+    std::fs::copy(keys.path().join("id_rsa.pub"), &authorized).expect("authorized_keys");
+    let sshd = Sshd::start(
+        bin,
+        Flavour::LegacyOnly,
+        &format!(
+            "PubkeyAcceptedAlgorithms ssh-rsa\nAuthorizedKeysFile {}\nPubkeyAuthentication yes\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\n",
+            authorized.display()
+        ),
+    );
+    (sshd, keys, user_key, whoami())
+}
+
 /// An old device verifies RSA user-key signatures only as ssh-rsa (SHA-1) while Paramiko signs
 /// with rsa-sha2-512: the advice shown for Netmiko (install with Paramiko 4, pass
 /// `disabled_algorithms`) is exactly what makes real Netmiko log in.
@@ -152,22 +176,8 @@ async fn the_netmiko_disabled_algorithms_snippet_logs_in_with_real_netmiko() {
     let Some(py) = python("SSHTRIAGE_TEST_NETMIKO_PYTHON") else {
         return;
     };
-    let keys = tempfile::tempdir().expect("tempdir");
-    let user_key = keys.path().join("id_rsa");
-    keygen("rsa", &user_key);
-    let authorized = keys.path().join("authorized_keys");
-    std::fs::copy(keys.path().join("id_rsa.pub"), &authorized).expect("authorized_keys");
-    let sshd = Sshd::start(
-        &bin,
-        Flavour::LegacyOnly,
-        &format!(
-            "PubkeyAcceptedAlgorithms ssh-rsa\nAuthorizedKeysFile {}\nPubkeyAuthentication yes\n\
-             PasswordAuthentication no\nKbdInteractiveAuthentication no\n",
-            authorized.display()
-        ),
-    );
+    let (sshd, _keys, user_key, user) = sha1_only_device(&bin);
     let port = sshd.addr.port();
-    let user = whoami();
     let device = &devices(&format!(
         "[[device]]\nname = \"legacy\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"{user}\"\ntimeout = \"5s\"\n"
     ))[0];
@@ -211,5 +221,56 @@ async fn the_netmiko_disabled_algorithms_snippet_logs_in_with_real_netmiko() {
         sshd.log_when(|l| l.contains("Accepted publickey"))
             .contains("Accepted publickey"),
         "the device accepted the ssh-rsa signature"
+    );
+}
+
+/// sshtriage itself, with the legacy allow-list, meets the same refusal: it logs in as ssh-rsa
+/// and says so, naming the fix for each client, instead of calling the key rejected.
+#[tokio::test]
+async fn a_device_that_takes_only_ssh_rsa_user_signatures_is_named_not_rejected() {
+    let Some(bin) = require_sshd("ssh_rsa_user_signatures") else {
+        return;
+    };
+    let (sshd, keys, user_key, user) = sha1_only_device(&bin);
+    let port = sshd.addr.port();
+    let entry = |key: &std::path::Path| {
+        format!(
+            "[[device]]\nname = \"legacy\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"{user}\"\n\
+             key_file = \"{}\"\nprofile = \"linux\"\nknown_hosts = [\"/dev/null\"]\ntimeout = \"5s\"\n\
+             [device.algorithms]\nkex = \"+diffie-hellman-group14-sha1\"\ncipher = \"+aes128-cbc\"\nmac = \"+hmac-sha1\"\n",
+            key.display()
+        )
+    };
+    let report = probe_one(&devices(&entry(&user_key))[0]).await;
+    let auth = report.result(Stage::Auth).expect("auth ran");
+    assert_eq!(
+        (auth.status, auth.reason.as_deref()),
+        (Status::Warn, Some("rsa_sha1_only")),
+        "{auth:?}"
+    );
+    assert!(
+        auth.detail.contains("refused the rsa-sha2-512 signature"),
+        "{}",
+        auth.detail
+    );
+    assert!(
+        auth.detail.contains(NETMIKO_SHA1_PUBKEYS),
+        "{}",
+        auth.detail
+    );
+    assert!(
+        report.failure.is_none() && report.reached == Some(Stage::Prompt),
+        "{report:#?}"
+    );
+    // A key the device does not know is still rejected: the second signature changes nothing.
+    let stranger = keys.path().join("stranger_rsa");
+    keygen("rsa", &stranger);
+    let report = probe_one(&devices(&entry(&stranger))[0]).await;
+    assert_failure(&report, Stage::Auth, "rejected");
+    let log = sshd.log_when(|l| l.matches("not in PubkeyAcceptedAlgorithms").count() >= 2);
+    assert_eq!(
+        log.matches("Accepted publickey").count(),
+        1,
+        "only the authorised key got in:\n{log}"
     );
 }

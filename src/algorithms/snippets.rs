@@ -163,7 +163,7 @@ pub fn netmiko(
     compat: &Compatibility,
     server: &AlgorithmLists,
 ) -> String {
-    let sha1_only = signs_rsa_with_sha1_only(server);
+    let sha1_only = server.signs_rsa_with_sha1_only();
     if let Some(cannot) = &compat.cannot {
         let mut text = match client.family {
             Family::Netmiko => format!("{cannot}\n"),
@@ -255,13 +255,6 @@ fn openssh_directives(fix: &Fix) -> Vec<(&'static str, String)> {
         }
     }
     out
-}
-
-/// The device's RSA host key signs only with SHA-1; it then most likely verifies RSA user-key
-/// signatures only as ssh-rsa too, and sends no server-sig-algs that would tell Paramiko so.
-fn signs_rsa_with_sha1_only(server: &AlgorithmLists) -> bool {
-    let has = |name: &str| server.host_key.iter().any(|k| k == name);
-    has("ssh-rsa") && !has("rsa-sha2-256") && !has("rsa-sha2-512")
 }
 
 fn sha1_pubkey_advice(device: &DeviceRef<'_>) -> String {

@@ -163,11 +163,58 @@ async fn try_key(p: &mut Probe<'_>, user: &str, key: PrivateKey) -> Step {
         None
     };
     let label = format!("{} {}", key.algorithm(), fingerprint(key.public_key()));
+    let key = Arc::new(key);
+    let step = sign_in(p, user, &label, key.clone(), hash).await;
+    let sha1_only = p
+        .report
+        .algorithms
+        .as_ref()
+        .is_some_and(|a| a.server.signs_rsa_with_sha1_only());
+    let (Step::Rejected(_), Some(refused), true) = (&step, hash, sha1_only) else {
+        return step;
+    };
+    // An old device that signs only with ssh-rsa often verifies user keys only as ssh-rsa too,
+    // while announcing rsa-sha2 (OpenSSH 7.x-era images): try what an expert tries next,
+    // `-o PubkeyAcceptedAlgorithms=+ssh-rsa`, and say which clients can do it.
+    let refused = rsa_sha2_name(refused);
+    p.transcript(
+        Direction::Note,
+        &format!("{refused} refused by a device that signs only with ssh-rsa: trying the same key as ssh-rsa (SHA-1)"),
+    );
+    let again = sign_in(p, user, &format!("{label} as ssh-rsa"), key, None).await;
+    if !p.authenticated {
+        return again;
+    }
+    Step::Done(Outcome::warn(
+        "rsa_sha1_only",
+        format!(
+            "{user} logged in with publickey only as ssh-rsa (SHA-1): the device refused the {refused} signature. \
+             OpenSSH 8.8+ needs PubkeyAcceptedAlgorithms +ssh-rsa; Paramiko (Netmiko, Ansible network_cli) \
+             before 5 needs {}; Paramiko 5 cannot sign with ssh-rsa",
+            crate::algorithms::snippets::NETMIKO_SHA1_PUBKEYS
+        ),
+    ))
+}
+
+fn rsa_sha2_name(hash: HashAlg) -> &'static str {
+    match hash {
+        HashAlg::Sha512 => "rsa-sha2-512",
+        _ => "rsa-sha2-256",
+    }
+}
+
+async fn sign_in(
+    p: &mut Probe<'_>,
+    user: &str,
+    label: &str,
+    key: Arc<PrivateKey>,
+    hash: Option<HashAlg>,
+) -> Step {
     p.transcript(
         Direction::Sent,
         &format!("userauth publickey for {user}: {label}"),
     );
-    let key = PrivateKeyWithHashAlg::new(Arc::new(key), hash);
+    let key = PrivateKeyWithHashAlg::new(key, hash);
     let result = p.session_mut().authenticate_publickey(user, key).await;
     judge(p, result, "publickey")
 }
