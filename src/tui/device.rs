@@ -10,7 +10,12 @@ use crate::model::{DeviceReport, Event, Stage, Status, WatchState, WatchStatus};
 /// ("host key changed: …").
 pub fn stage_says(stage: Stage, message: &str) -> String {
     let message = text::clean(message);
-    if message.to_lowercase().starts_with(stage.title()) {
+    // "auth" must not swallow "authentication failed …": the title has to end a word.
+    let names_stage = message
+        .to_lowercase()
+        .strip_prefix(stage.title())
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()));
+    if names_stage {
         message
     } else {
         format!("{}: {message}", stage.title())

@@ -1083,3 +1083,23 @@ fn w_toggles_watch_mode_and_says_so() {
     let app = finished_app().with_watching(true);
     assert!(app.watching());
 }
+
+#[test]
+fn the_why_names_the_stage_once() {
+    use super::device::stage_says;
+    assert_eq!(
+        stage_says(
+            Stage::Auth,
+            "authentication failed for admin: the server rejected password"
+        ),
+        "auth: authentication failed for admin: the server rejected password"
+    );
+    assert_eq!(
+        stage_says(Stage::HostKey, "host key changed: known_hosts line 3"),
+        "host key changed: known_hosts line 3"
+    );
+    assert_eq!(
+        stage_says(Stage::Kex, "no common kex"),
+        "kex: no common kex"
+    );
+}
