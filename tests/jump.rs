@@ -334,6 +334,12 @@ async fn a_bastion_that_comes_up_late_is_tried_again_while_watching() {
     .await;
     handle.stop().await;
 
+    let reused = failing
+        .attempts
+        .iter()
+        .filter_map(|a| a.failure.as_ref())
+        .any(|f| f.message.contains(" s ago; tried again in "));
+    assert!(reused, "a reused failure says so: {:#?}", failing.attempts);
     let failed_attempts = failing.attempts.len();
     assert!(
         (1..failed_attempts).contains(&down),

@@ -171,8 +171,15 @@ impl JumpPool {
         }
         if let Some((failure, at)) = &state.failed {
             let wait = RETRY.nominal(state.failures.saturating_sub(1));
-            if at.elapsed() < wait {
-                return Err(failure.clone());
+            let since = at.elapsed();
+            if since < wait {
+                // Say it is the bastion's recent failure, not a new attempt of it.
+                return Err(JumpFailure(format!(
+                    "{} (as {:.1} s ago; tried again in {:.1} s)",
+                    failure.0,
+                    since.as_secs_f64(),
+                    (wait - since).as_secs_f64()
+                )));
             }
         }
         if let Some(budget) = self.budget() {
