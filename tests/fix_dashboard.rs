@@ -4,7 +4,7 @@
 
 mod support;
 
-use sshtriage::engine::session::serve_with;
+use sshtriage::engine::session::serve_watching;
 use sshtriage::engine::{Settings, Shared};
 use sshtriage::fix::FixContext;
 use sshtriage::inventory::Inventory;
@@ -29,11 +29,17 @@ impl Session {
         let (event_tx, events) = unbounded_channel();
         let (commands, command_rx) = unbounded_channel();
         let shared = Arc::new(Shared::new(Settings::default()));
-        let engine = tokio::spawn(serve_with(
+        // As the dashboard runs without --watch: every device probed once, then on request.
+        let options = sshtriage::watch::WatchOptions {
+            watching: false,
+            ..Default::default()
+        };
+        let engine = tokio::spawn(serve_watching(
             Arc::new(devices),
             shared,
             event_tx,
             command_rx,
+            options,
             fix,
         ));
         Session {
@@ -310,7 +316,7 @@ fn start_following(inventory: &Path, fix: FixContext) -> Session {
         }),
         ..WatchOptions::default()
     };
-    let engine = tokio::spawn(sshtriage::engine::session::serve_watching(
+    let engine = tokio::spawn(serve_watching(
         Arc::new(devices),
         shared,
         event_tx,

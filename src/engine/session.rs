@@ -1,108 +1,47 @@
-//! A long-lived engine for interactive views: probes every device, then re-probes on request.
-//! Views talk to it only through `Event`s out and `Command`s in.
+//! A long-lived engine for interactive views: the watch scheduler probes every device, then
+//! again on request (and on its own while watching); this serves the fixes beside it. Views
+//! talk to it only through `Event`s out and `Command`s in.
 
-use super::{Shared, probe, run_all};
+use super::Shared;
 use crate::fix::FixContext;
 use crate::fix::session::{self as fixes, PreparedFix};
 use crate::inventory::Device;
 use crate::model::{Command, DeviceReport, Event, FixKind, FixOutcome, FixProposal};
-use crate::watch::Roster;
+use crate::watch::{Control, Roster, WatchOptions};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-/// Runs until the command channel closes (the view went away). Fixes write to the devices'
-/// inventory files and to `~/.ssh/known_hosts`.
-pub async fn serve(
-    devices: Arc<Vec<Device>>,
-    shared: Arc<Shared>,
-    events: UnboundedSender<Event>,
-    commands: UnboundedReceiver<Command>,
-) {
-    serve_with(devices, shared, events, commands, FixContext::from_env()).await
-}
-
-/// `serve`, with probing done by the watch scheduler: it probes every device once, and keeps
-/// probing those not ready while watching is on (`Command::SetWatching`, the `w` key); it
-/// follows the inventory when `options.reload` says so, and fixes reach the devices a reload
-/// added. Fixes write where `fix_context` says.
+/// Runs until the command channel closes (the view went away). The scheduler probes every
+/// device once, and keeps probing those not ready while watching is on
+/// (`Command::SetWatching`, the `w` key); it follows the inventory when `options.reload`
+/// says so, and fixes reach the devices a reload added. Fixes write where `fix_context` says.
 pub async fn serve_watching(
     devices: Arc<Vec<Device>>,
     shared: Arc<Shared>,
     events: UnboundedSender<Event>,
-    commands: UnboundedReceiver<Command>,
-    options: crate::watch::WatchOptions,
-    fix_context: FixContext,
-) {
-    run(
-        devices,
-        shared,
-        events,
-        commands,
-        fix_context,
-        Some(options),
-    )
-    .await
-}
-
-/// `serve`, with the files fixes write to given explicitly.
-pub async fn serve_with(
-    devices: Arc<Vec<Device>>,
-    shared: Arc<Shared>,
-    events: UnboundedSender<Event>,
-    commands: UnboundedReceiver<Command>,
-    fix_context: FixContext,
-) {
-    run(devices, shared, events, commands, fix_context, None).await
-}
-
-async fn run(
-    devices: Arc<Vec<Device>>,
-    shared: Arc<Shared>,
-    events: UnboundedSender<Event>,
     mut commands: UnboundedReceiver<Command>,
+    options: WatchOptions,
     fix_context: FixContext,
-    watch: Option<crate::watch::WatchOptions>,
 ) {
     let latest: Latest = Arc::new(Mutex::new(HashMap::new()));
     let events = remember_reports(events, latest.clone());
-    let permits = Arc::new(Semaphore::new(shared.settings.concurrency.max(1)));
     // One fix at a time: two edits of the same file must not race.
     let fixing = Arc::new(tokio::sync::Mutex::new(()));
     let mut pending: HashMap<(usize, FixKind), PreparedFix> = HashMap::new();
-    let watcher = watch.map(|options| {
-        crate::watch::spawn(devices.to_vec(), shared.clone(), options, events.clone())
-    });
-    // The devices by index: the scheduler's list when it runs (a reload may add and remove
-    // devices), else our own. An applied algorithm fix changes a device's entry: later
-    // probes use the new settings.
-    let roster: Roster = match &watcher {
-        Some(w) => w.roster(),
-        None => Arc::new(RwLock::new(devices.iter().cloned().map(Some).collect())),
-    };
-    if watcher.is_none() {
-        let (all, shared, events) = (devices.to_vec(), shared.clone(), events.clone());
-        tokio::spawn(async move { run_all(&all, shared, Some(events)).await });
-    }
+    let watcher = crate::watch::spawn(devices.to_vec(), shared.clone(), options, events.clone());
+    // The devices by index as the scheduler has them: a reload may add and remove devices,
+    // an applied fix changes one.
+    let roster = watcher.roster();
     while let Some(command) = commands.recv().await {
-        if let Some(w) = &watcher {
+        match command {
             // The scheduler owns probing: one connection per device, backoff, history.
-            match command {
-                Command::SetWatching(on) => {
-                    w.set_watching(on);
-                    continue;
-                }
-                Command::Reprobe(_) | Command::ReprobeAll => {
-                    w.command(command);
-                    continue;
-                }
-                _ => {}
+            Command::SetWatching(on) => {
+                watcher.set_watching(on);
             }
-        }
-        let indices: Vec<usize> = match command {
-            Command::Reprobe(i) => vec![i],
-            Command::ReprobeAll => (0..read(&roster).len()).collect(),
+            Command::Reprobe(_) | Command::ReprobeAll => {
+                watcher.command(command);
+            }
             Command::ProposeFix { device, kind } => {
                 let Some(target) = device_at(&roster, device) else {
                     // The dialog waits for an answer: say why there is nothing to apply.
@@ -130,7 +69,6 @@ async fn run(
                     device,
                     proposal: Box::new(proposal),
                 });
-                continue;
             }
             Command::ApplyFix { device, kind } => {
                 let prepared = pending.remove(&(device, kind));
@@ -145,57 +83,33 @@ async fn run(
                     });
                     continue;
                 };
-                let (roster, shared, events, fixing, permits) = (
-                    roster.clone(),
+                let (shared, events, fixing, scheduler) = (
                     shared.clone(),
                     events.clone(),
                     fixing.clone(),
-                    permits.clone(),
+                    watcher.sender(),
                 );
-                let scheduler = watcher.as_ref().map(|w| w.sender());
                 tokio::spawn(async move {
                     let _one_fix = fixing.lock().await;
-                    let _permit = permits.acquire_owned().await;
                     let (outcome, replacement) =
                         fixes::apply(prepared, &target, &shared, device, Some(events.clone()))
                             .await;
                     if let Some(new) = replacement {
-                        // Later probes, ours or the scheduler's, use the fixed definition.
-                        match &scheduler {
-                            Some(scheduler) => {
-                                let _ = scheduler.send(crate::watch::Control::Replace {
-                                    index: device,
-                                    device: Box::new(new),
-                                });
-                            }
-                            None => {
-                                if let Some(slot) = write(&roster).get_mut(device) {
-                                    *slot = Some(new);
-                                }
-                            }
-                        }
+                        // Later probes use the fixed definition.
+                        let _ = scheduler.send(Control::Replace {
+                            index: device,
+                            device: Box::new(new),
+                        });
                     }
                     let _ = events.send(Event::FixFinished {
                         device,
                         outcome: Box::new(outcome),
                     });
                 });
-                continue;
             }
-            // Without a scheduler there is no watch to switch.
-            Command::SetWatching(_) => continue,
-        };
-        for index in indices {
-            let Some(device) = device_at(&roster, index) else {
-                continue;
-            };
-            let (shared, events, permits) = (shared.clone(), events.clone(), permits.clone());
-            tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                probe(&device, &shared, index, Some(events)).await
-            });
         }
     }
+    watcher.stop().await;
 }
 
 /// Each device's last finished report, for fix proposals.
@@ -204,10 +118,6 @@ type Latest = Arc<Mutex<HashMap<usize, DeviceReport>>>;
 // A poisoned lock only means a panicking writer; the list is still whole.
 fn read(roster: &Roster) -> std::sync::RwLockReadGuard<'_, Vec<Option<Device>>> {
     roster.read().unwrap_or_else(|poison| poison.into_inner())
-}
-
-fn write(roster: &Roster) -> std::sync::RwLockWriteGuard<'_, Vec<Option<Device>>> {
-    roster.write().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// The device at `index`; None past the end or when a reload removed it.

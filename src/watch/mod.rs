@@ -32,7 +32,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 /// New connections per second across all devices when nothing else is said.
@@ -154,24 +154,6 @@ fn spawn_with(
         task,
         roster,
     }
-}
-
-/// The scheduler as a drop-in for `engine::session::serve`: runs until the command channel
-/// closes (the view went away).
-pub async fn serve(
-    devices: Vec<Device>,
-    shared: Arc<Shared>,
-    options: WatchOptions,
-    events: UnboundedSender<Event>,
-    mut commands: UnboundedReceiver<Command>,
-) {
-    let handle = spawn(devices, shared, options, events);
-    while let Some(command) = commands.recv().await {
-        if !handle.command(command) {
-            break;
-        }
-    }
-    handle.stop().await;
 }
 
 /// Runs one attempt: the device, its index, the run's shared data, where its probe events go.
