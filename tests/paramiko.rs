@@ -38,8 +38,15 @@ fn python(var: &str) -> Option<String> {
     }
 }
 
+/// `python` under coreutils' `timeout`: a client that hangs cannot hang the test.
+fn bounded(python: &str) -> Command {
+    let mut command = Command::new("timeout");
+    command.args(["60", python]);
+    command
+}
+
 fn paramiko_says(python: &str, port: u16) -> String {
-    let out = Command::new(python)
+    let out = bounded(python)
         .args(["-c", SCRIPT, &port.to_string()])
         .output()
         .expect("run python");
@@ -124,7 +131,7 @@ except Exception as e:
 "#;
 
 fn netmiko_says(python: &str, port: u16, user: &str, key: &std::path::Path, args: &str) -> String {
-    let out = Command::new(python)
+    let out = bounded(python)
         .args([
             "-c",
             &NETMIKO.replace("{ARGS}", args),
