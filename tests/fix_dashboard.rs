@@ -10,6 +10,7 @@ use sshtriage::fix::FixContext;
 use sshtriage::inventory::Inventory;
 use sshtriage::model::{
     Command, DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Stage, Verdict,
+    WatchEvent, WatchState, WatchStatus,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -106,6 +107,24 @@ impl Session {
             })
             .await;
         (outcome, report)
+    }
+
+    /// The device's next watch status that `pick` accepts.
+    async fn watch_status(
+        &mut self,
+        device: usize,
+        pick: impl Fn(&WatchStatus) -> bool,
+    ) -> WatchStatus {
+        self.next(|e| match e {
+            Event::Watch(w) => match *w {
+                WatchEvent::Device { device: d, status } if d == device && pick(&status) => {
+                    Some(status)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .await
     }
 }
 
@@ -239,6 +258,9 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
     let first = session.finished(0).await;
     let presented = first.host_key.as_ref().expect("a host key");
     assert_eq!(presented.verdict, Verdict::Changed);
+    session
+        .watch_status(0, |s| matches!(s.state, WatchState::Stopped { .. }))
+        .await;
 
     // The algorithm fix does not apply here, and says why.
     let blocked = session.propose(0, FixKind::Algorithms).await;
@@ -289,6 +311,13 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
         original,
         "the backup is the original, not the pruned file"
     );
+    // The verifying probe was the device's attempt: the stop for the changed key is lifted,
+    // and nothing probes the device beside or after it.
+    let status = session
+        .watch_status(0, |s| !matches!(s.state, WatchState::Probing))
+        .await;
+    assert_eq!(status.state, WatchState::Ready, "{status:?}");
+    assert_eq!(status.attempts_total, 2, "{status:?}");
 }
 
 /// The dashboard's engine as `sshtriage lab.toml` runs it: the watch scheduler probes and

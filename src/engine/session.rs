@@ -7,7 +7,7 @@ use crate::fix::FixContext;
 use crate::fix::session::{self as fixes, PreparedFix};
 use crate::inventory::Device;
 use crate::model::{Command, DeviceReport, Event, FixKind, FixOutcome, FixProposal};
-use crate::watch::{Control, Roster, WatchOptions};
+use crate::watch::{Lease, Roster, WatchOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -91,19 +91,18 @@ pub async fn serve_watching(
                 );
                 tokio::spawn(async move {
                     let _one_fix = fixing.lock().await;
-                    let (outcome, replacement) =
+                    // The verifying probe is one of the device's attempts: never beside a
+                    // scheduled one, and within the connection budget.
+                    let lease = Lease::take(&scheduler, device).await;
+                    lease.connection_token().await;
+                    let applied =
                         fixes::apply(prepared, &target, &shared, device, Some(events.clone()))
                             .await;
-                    if let Some(new) = replacement {
-                        // Later probes use the fixed definition.
-                        let _ = scheduler.send(Control::Replace {
-                            index: device,
-                            device: Box::new(new),
-                        });
-                    }
+                    // Later probes use the fixed definition.
+                    lease.release(applied.after, applied.device);
                     let _ = events.send(Event::FixFinished {
                         device,
-                        outcome: Box::new(outcome),
+                        outcome: Box::new(applied.outcome),
                     });
                 });
             }

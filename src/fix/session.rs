@@ -204,15 +204,25 @@ fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal
     }
 }
 
+/// What applying a fix did.
+#[derive(Debug)]
+pub struct Applied {
+    pub outcome: FixOutcome,
+    /// For an algorithm fix that holds: the device to use from now on.
+    pub device: Option<Device>,
+    /// The verifying probe, when it probed the device as it stands now (not a change that
+    /// was rolled back): it counts as one of the device's attempts.
+    pub after: Option<DeviceReport>,
+}
+
 /// Applies a confirmed plan and probes the device again (the probe streams its events).
-/// Returns the outcome and, for an algorithm fix that holds, the device to use from now on.
 pub async fn apply(
     prepared: PreparedFix,
     device: &Device,
     shared: &Shared,
     index: usize,
     events: Option<UnboundedSender<Event>>,
-) -> (FixOutcome, Option<Device>) {
+) -> Applied {
     match prepared {
         PreparedFix::Algorithms(prepared) => {
             apply_algorithms(&prepared, shared, index, events).await
@@ -240,14 +250,15 @@ pub async fn apply(
                 }
                 Err(e) => {
                     lines.push(format!("Nothing was verified: {e}"));
-                    return (
-                        FixOutcome {
+                    return Applied {
+                        outcome: FixOutcome {
                             kind: FixKind::HostKey,
                             verified: false,
                             lines,
                         },
-                        None,
-                    );
+                        device: None,
+                        after: None,
+                    };
                 }
             }
             let after = algorithms::bounded_probe(device, shared, index, events).await;
@@ -262,14 +273,15 @@ pub async fn apply(
                 "Not verified: the host key check still does not match; see the device's details."
                     .to_owned()
             });
-            (
-                FixOutcome {
+            Applied {
+                outcome: FixOutcome {
                     kind: FixKind::HostKey,
                     verified,
                     lines,
                 },
-                None,
-            )
+                device: None,
+                after: Some(after),
+            }
         }
     }
 }
@@ -279,19 +291,23 @@ async fn apply_algorithms(
     shared: &Shared,
     index: usize,
     events: Option<UnboundedSender<Event>>,
-) -> (FixOutcome, Option<Device>) {
+) -> Applied {
     let mut lines = Vec::new();
-    let outcome = |verified, lines| FixOutcome {
-        kind: FixKind::Algorithms,
-        verified,
-        lines,
+    let outcome = |verified, lines| Applied {
+        outcome: FixOutcome {
+            kind: FixKind::Algorithms,
+            verified,
+            lines,
+        },
+        device: None,
+        after: None,
     };
     let result = algorithms::apply_and_verify(prepared, shared, index, events, false).await;
     let verification = match result {
         Ok(v) => v,
         Err(e) => {
             lines.push(format!("Nothing was changed: {e}"));
-            return (outcome(false, lines), None);
+            return outcome(false, lines);
         }
     };
     match (&prepared.edit, &verification.backup) {
@@ -310,7 +326,11 @@ async fn apply_algorithms(
                 "Verified: the key exchange passes with {}.",
                 prepared.fix.summary()
             ));
-            return (outcome(true, lines), Some(prepared.device.clone()));
+            return Applied {
+                device: Some(prepared.device.clone()),
+                after: Some(verification.after),
+                ..outcome(true, lines)
+            };
         }
         Rollback::RolledBack if from_file => lines.push(
             "The key exchange still fails: the inventory was rolled back to its original bytes."
@@ -323,5 +343,5 @@ async fn apply_algorithms(
             "The key exchange still fails, and the rollback failed: {why}"
         )),
     }
-    (outcome(false, lines), None)
+    outcome(false, lines)
 }

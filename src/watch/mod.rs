@@ -33,6 +33,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// New connections per second across all devices when nothing else is said.
@@ -67,7 +68,7 @@ impl Default for WatchOptions {
 }
 
 /// What a view can tell a running scheduler.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Control {
     /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
     /// it was ready or stopped. Fix commands are not the scheduler's and are ignored.
@@ -75,8 +76,74 @@ pub enum Control {
     /// Watch mode on or off (the dashboard's `w`). Off: no automatic attempts; devices are
     /// probed only on request.
     SetWatching(bool),
-    /// A device's definition changed (an applied fix): its watch starts over with it.
-    Replace { index: usize, device: Box<Device> },
+    /// A fix wants the device to itself (its verifying probe): granted, with the connection
+    /// budget to draw from, once no attempt runs; a running attempt is cancelled, since the
+    /// user asked for the fix now. No attempt starts until `Release`.
+    Lease {
+        index: usize,
+        granted: oneshot::Sender<Arc<ConnectionBudget>>,
+    },
+    /// The fix is done. `after`, its verifying probe, counts as an attempt of `device` (the
+    /// new definition when the fix changed it); with neither, the watch goes on as before.
+    Release {
+        index: usize,
+        after: Option<Box<DeviceReport>>,
+        device: Option<Box<Device>>,
+    },
+}
+
+/// A fix's hold on one device, so its probe never overlaps a scheduled one and draws from
+/// the same connection budget. Dropped without `release` (an error, a panic), it gives the
+/// device back with nothing learnt.
+pub struct Lease {
+    index: usize,
+    control: UnboundedSender<Control>,
+    budget: Option<Arc<ConnectionBudget>>,
+    released: bool,
+}
+
+impl Lease {
+    /// Waits until the scheduler hands the device over; at once when the scheduler is gone
+    /// (then nothing else probes it).
+    pub async fn take(control: &UnboundedSender<Control>, index: usize) -> Lease {
+        let (granted, grant) = oneshot::channel();
+        let asked = control.send(Control::Lease { index, granted }).is_ok();
+        let budget = if asked { grant.await.ok() } else { None };
+        Lease {
+            index,
+            control: control.clone(),
+            budget,
+            released: false,
+        }
+    }
+
+    /// Waits for a connection token, like every scheduled attempt.
+    pub async fn connection_token(&self) {
+        if let Some(budget) = &self.budget {
+            budget.take().await;
+        }
+    }
+
+    pub fn release(mut self, after: Option<DeviceReport>, device: Option<Device>) {
+        self.released = true;
+        let _ = self.control.send(Control::Release {
+            index: self.index,
+            after: after.map(Box::new),
+            device: device.map(Box::new),
+        });
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if !self.released {
+            let _ = self.control.send(Control::Release {
+                index: self.index,
+                after: None,
+                device: None,
+            });
+        }
+    }
 }
 
 /// The scheduler's devices by index, as it probes them now: None for an index whose device a

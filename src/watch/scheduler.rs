@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 use tokio::task::{AbortHandle, Id, JoinError, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -29,6 +30,21 @@ struct Slot {
     /// When the next attempt may start; None: not scheduled (ready, stopped, paused).
     due: Option<Instant>,
     running: Option<Running>,
+    lease: LeaseState,
+}
+
+/// A fix's hold on the device (see `Control::Lease`).
+enum LeaseState {
+    Free,
+    /// Granted once the running attempt has ended.
+    Wanted(oneshot::Sender<Arc<ConnectionBudget>>),
+    Held {
+        at_ms: u64,
+        /// The state before, for a release that learnt nothing.
+        before: WatchState,
+        /// The device changed or went away meanwhile: the fix's probe no longer counts.
+        stale: bool,
+    },
 }
 
 struct Running {
@@ -78,6 +94,7 @@ impl Scheduler {
                 step: 0,
                 due: Some(start),
                 running: None,
+                lease: LeaseState::Free,
             })
             .collect();
         let budget = Arc::new(ConnectionBudget::new(options.connections_per_second));
@@ -172,7 +189,7 @@ impl Scheduler {
             .slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.device.is_some() && s.running.is_none())
+            .filter(|(_, s)| s.launchable())
             .filter_map(|(i, s)| s.due.filter(|d| *d <= now).map(|d| (d, i)))
             .collect();
         due.sort();
@@ -214,7 +231,7 @@ impl Scheduler {
         let future_due = self
             .slots
             .iter()
-            .filter(|s| s.device.is_some() && s.running.is_none())
+            .filter(|s| s.launchable())
             .filter_map(|s| s.due)
             .filter(|d| *d > now)
             .min();
@@ -236,20 +253,24 @@ impl Scheduler {
         let Some(running) = slot.running.take_if(|r| r.id == id) else {
             return;
         };
-        let Some(mut report) = report.filter(|_| !running.stale) else {
+        self.grant_lease(index);
+        let Some(report) = report.filter(|_| !running.stale) else {
             // The slot's state was already set when it went stale.
             return;
         };
+        self.fold(index, running.at_ms, report);
+    }
+
+    /// Folds a finished attempt that began at `at_ms` into the device's watch: history,
+    /// then ready, stopped or the next attempt.
+    fn fold(&mut self, index: usize, at_ms: u64, mut report: DeviceReport) {
+        let slot = &mut self.slots[index];
+        slot.due = None;
         if report.name.is_empty() {
             report.name = slot.status.name.clone();
         }
         let now = Instant::now();
-        let progressed = history::record(
-            &mut slot.status,
-            running.at_ms,
-            &report,
-            self.options.history,
-        );
+        let progressed = history::record(&mut slot.status, at_ms, &report, self.options.history);
         match judge(&report, self.options.until) {
             Verdict::Ready => {
                 history::mark_ready(&mut slot.status);
@@ -285,14 +306,95 @@ impl Scheduler {
             }
             Control::Command(_) => {}
             Control::SetWatching(on) => self.set_watching(on),
-            Control::Replace { index, device } => {
-                let now = Instant::now();
-                let now_ms = self.ms(now);
-                if let Some(slot) = self.slots.get_mut(index) {
-                    start_over(slot, *device, now, now_ms);
-                    self.publish(index);
-                    self.emit_status(index);
-                }
+            Control::Lease { index, granted } => self.lease(index, granted),
+            Control::Release {
+                index,
+                after,
+                device,
+            } => self.release(index, after.map(|a| *a), device.map(|d| *d)),
+        }
+    }
+
+    /// Hands the device to a fix once no attempt runs: a running one is cancelled.
+    fn lease(&mut self, index: usize, granted: oneshot::Sender<Arc<ConnectionBudget>>) {
+        let Some(slot) = self.slots.get_mut(index) else {
+            // Nothing here to keep from overlapping.
+            let _ = granted.send(self.budget.clone());
+            return;
+        };
+        slot.lease = LeaseState::Wanted(granted);
+        if let Some(running) = &mut slot.running {
+            running.stale = true;
+            running.abort.abort();
+            return;
+        }
+        self.grant_lease(index);
+    }
+
+    /// Grants a wanted lease; the slot's attempt must have ended.
+    fn grant_lease(&mut self, index: usize) {
+        let at_ms = self.ms(Instant::now());
+        let slot = &mut self.slots[index];
+        if slot.running.is_some() || !matches!(slot.lease, LeaseState::Wanted(_)) {
+            return;
+        }
+        let before = std::mem::replace(&mut slot.status.state, WatchState::Probing);
+        let LeaseState::Wanted(granted) = std::mem::replace(
+            &mut slot.lease,
+            LeaseState::Held {
+                at_ms,
+                before,
+                stale: false,
+            },
+        ) else {
+            return;
+        };
+        self.emit_status(index);
+        if granted.send(self.budget.clone()).is_err() {
+            // The fix went away before its turn.
+            self.release(index, None, None);
+        }
+    }
+
+    /// Ends a fix's lease: its probe counts as an attempt of the (new) definition, unless
+    /// the device changed meanwhile.
+    fn release(&mut self, index: usize, after: Option<DeviceReport>, device: Option<Device>) {
+        let now = Instant::now();
+        let now_ms = self.ms(now);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        let LeaseState::Held {
+            at_ms,
+            before,
+            stale,
+        } = std::mem::replace(&mut slot.lease, LeaseState::Free)
+        else {
+            return;
+        };
+        if stale || slot.device.is_none() {
+            // Whatever changed the device already set its state.
+            return;
+        }
+        if let Some(device) = device {
+            history::restart(&mut slot.status, &device, at_ms.min(now_ms));
+            slot.device = Some(device);
+            slot.step = 0;
+            self.publish(index);
+        }
+        match after {
+            Some(report) => self.fold(index, at_ms, report),
+            None => {
+                let slot = &mut self.slots[index];
+                slot.status.state = match before {
+                    // The fix cancelled an attempt: it runs again now.
+                    WatchState::Probing => {
+                        slot.due = Some(now);
+                        WatchState::Waiting { next_at_ms: now_ms }
+                    }
+                    before => before,
+                };
+                self.emit_status(index);
             }
         }
     }
@@ -307,7 +409,7 @@ impl Scheduler {
         let Some(device) = &slot.device else {
             return;
         };
-        if slot.running.is_some() {
+        if slot.running.is_some() || !matches!(slot.lease, LeaseState::Free) {
             return;
         }
         history::restart(&mut slot.status, device, now_ms);
@@ -396,6 +498,7 @@ impl Scheduler {
                     step: 0,
                     due: Some(now),
                     running: None,
+                    lease: LeaseState::Free,
                 });
                 kept.push(true);
                 added.push(self.slots.len() - 1);
@@ -421,6 +524,7 @@ impl Scheduler {
                 running.stale = true;
                 running.abort.abort();
             }
+            slot.lease.go_stale();
             slot.status.state = WatchState::Removed;
             removed.push(index);
         }
@@ -452,11 +556,27 @@ fn start_over(slot: &mut Slot, device: Device, now: Instant, now_ms: u64) {
         running.stale = true;
         running.abort.abort();
     }
+    slot.lease.go_stale();
     history::restart(&mut slot.status, &device, now_ms);
     slot.device = Some(device);
     slot.step = 0;
     slot.due = Some(now);
     slot.status.state = WatchState::Waiting { next_at_ms: now_ms };
+}
+
+impl Slot {
+    /// May an attempt start (when due)?
+    fn launchable(&self) -> bool {
+        self.device.is_some() && self.running.is_none() && matches!(self.lease, LeaseState::Free)
+    }
+}
+
+impl LeaseState {
+    fn go_stale(&mut self) {
+        if let LeaseState::Held { stale, .. } = self {
+            *stale = true;
+        }
+    }
 }
 
 /// An attempt that panicked still counts as an attempt, so one bug never stalls a device.

@@ -419,3 +419,92 @@ async fn the_scheduler_ends_when_the_view_goes_away() {
         "the scheduler kept running with nobody listening"
     );
 }
+
+#[tokio::test]
+async fn a_fix_holds_the_device_and_its_probe_counts_as_an_attempt() {
+    let mut script = Script::default();
+    script.outcomes.insert("k".into(), vec![booting()]);
+    let script = Arc::new(script);
+    let (handle, mut rx) = start(script.clone(), &["k"], 8, fast(100));
+    let mut seen = Seen::default();
+    until(&mut seen, &mut rx, "waiting for the second attempt", |s| {
+        matches!(s.state(0), Some(WatchState::Waiting { .. }))
+    })
+    .await;
+    let lease = Lease::take(&handle.sender(), 0).await;
+    lease.connection_token().await;
+    until(&mut seen, &mut rx, "probing for the fix", |s| {
+        s.state(0) == Some(&WatchState::Probing)
+    })
+    .await;
+    // Due attempts and requests wait while the fix holds the device.
+    assert!(handle.command(Command::Reprobe(0)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(script.calls("k").len(), 1, "no attempt beside the fix's");
+
+    lease.release(Some(up()), None);
+    until(&mut seen, &mut rx, "ready", |s| {
+        s.state(0) == Some(&WatchState::Ready)
+    })
+    .await;
+    let status = &seen.status[&0];
+    assert_eq!(status.attempts_total, 2, "the first attempt and the fix's");
+    assert_eq!(
+        status.attempts.last().map(|a| a.reached),
+        Some(Some(Stage::Prompt))
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(script.calls("k").len(), 1, "a ready device stays put");
+    handle.stop().await;
+}
+
+#[tokio::test]
+async fn a_fix_that_learnt_nothing_gives_the_device_back() {
+    let mut script = Script {
+        duration: Duration::from_millis(100),
+        ..Script::default()
+    };
+    script.outcomes.insert("k".into(), vec![booting()]);
+    let script = Arc::new(script);
+    let options = WatchOptions {
+        watching: false,
+        ..fast(10)
+    };
+    let (handle, mut rx) = start(script.clone(), &["k"], 8, options);
+    let mut seen = Seen::default();
+    until(&mut seen, &mut rx, "first attempt", |_| {
+        script.calls("k").len() == 1
+    })
+    .await;
+    // A fix that fails (or panics) drops its lease: the attempt it cancelled runs again.
+    drop(Lease::take(&handle.sender(), 0).await);
+    until(
+        &mut seen,
+        &mut rx,
+        "the cancelled attempt again, then paused",
+        |s| script.calls("k").len() == 2 && s.state(0) == Some(&WatchState::Paused),
+    )
+    .await;
+
+    // A fix that changed the definition but whose probe does not count (rolled back, say):
+    // the roster has the new device, and the watch state is what it was.
+    let lease = Lease::take(&handle.sender(), 0).await;
+    until(&mut seen, &mut rx, "probing for the fix", |s| {
+        s.state(0) == Some(&WatchState::Probing)
+    })
+    .await;
+    let mut changed = device("k");
+    changed.port = 2200;
+    lease.release(None, Some(changed));
+    until(&mut seen, &mut rx, "paused again", |s| {
+        s.state(0) == Some(&WatchState::Paused)
+    })
+    .await;
+    let port = handle.roster().read().expect("roster")[0]
+        .as_ref()
+        .map(|d| d.port);
+    assert_eq!(port, Some(2200));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(script.calls("k").len(), 2, "nothing probed on its own");
+    handle.stop().await;
+}
