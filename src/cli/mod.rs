@@ -8,7 +8,7 @@ mod wait;
 mod watching;
 
 pub use targets::Targets;
-pub use watching::WatchArgs;
+pub use watching::{ReloadArgs, WatchArgs};
 
 use crate::engine::{self, Settings, Shared};
 use crate::inventory::Device;
@@ -37,6 +37,8 @@ pub struct Cli {
     pub run: RunArgs,
     #[command(flatten)]
     pub watch: WatchArgs,
+    #[command(flatten)]
+    pub reload: ReloadArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -185,7 +187,7 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
         Some(Command::Wait(args)) => wait::run(args).await,
-        None => dashboard(cli.targets, cli.run, cli.watch).await,
+        None => dashboard(cli.targets, cli.run, cli.watch, cli.reload).await,
     }
 }
 
@@ -195,7 +197,7 @@ pub const HOW_TO_START: &str = "sshtriage: nothing to probe. Start with one of:
   sshtriage --host [user@]host[:port]   one or more devices
   sshtriage demo                        a simulated fleet on loopback";
 
-async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs) -> i32 {
+async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: ReloadArgs) -> i32 {
     let (devices, warnings) = match load_devices(&targets, &run) {
         Ok(d) => d,
         Err(e) => {
@@ -217,7 +219,10 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let options = watch.options(run.watch, &targets, &run);
+    let options = crate::watch::WatchOptions {
+        reload: reload.reload(&targets, &run),
+        ..watch.options(run.watch)
+    };
     match open_dashboard(devices, shared, options).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
@@ -300,12 +305,7 @@ async fn demo(args: DemoArgs) -> i32 {
         return report::exit_code(&reports);
     }
     // The fleet is built in memory: there is no inventory file to follow.
-    let options = crate::watch::WatchOptions {
-        reload: None,
-        ..args
-            .watch
-            .options(args.run.watch, &Targets::default(), &args.run)
-    };
+    let options = args.watch.options(args.run.watch);
     let result = open_dashboard(devices, shared, options).await;
     drop(fleet);
     match result {

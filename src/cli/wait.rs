@@ -2,7 +2,7 @@
 //! change (or one JSON event per line), a live progress bar on a terminal, a summary at the end.
 //! Exit 0: all ready; 1: timed out, or every device left is stopped; 2: bad input; 130: Ctrl-C.
 
-use super::watching::WatchArgs;
+use super::watching::{ReloadArgs, WatchArgs};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunArgs, Targets};
 use crate::engine;
 use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
@@ -31,6 +31,8 @@ pub struct WaitArgs {
     pub stage_timeout: Option<Duration>,
     #[command(flatten)]
     pub watch: WatchArgs,
+    #[command(flatten)]
+    pub reload: ReloadArgs,
     /// Devices probed at once.
     #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -103,7 +105,10 @@ pub async fn run(args: WaitArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let options = args.watch.options(true, &args.targets, &run);
+    let options = watch::WatchOptions {
+        reload: args.reload.reload(&args.targets, &run),
+        ..args.watch.options(true)
+    };
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let handle = watch::spawn(devices, shared, options, events_tx);
     let mut out = Printer::new(args.json, args.watch.until);

@@ -1,5 +1,5 @@
 //! The watch flags the dashboard (`--watch`, `w`), the demo and `wait` share, and how a watch
-//! follows the inventory files while it runs.
+//! follows the inventory files while it runs (not the demo's: its fleet has no file).
 
 use super::{RunArgs, Targets};
 use crate::model::Stage;
@@ -25,14 +25,25 @@ pub struct WatchArgs {
     /// New connections per second, all devices (and jump hosts) together.
     #[arg(long, env = "SSHTRIAGE_RATE", default_value_t = watch::DEFAULT_CONNECTIONS_PER_SECOND, value_parser = positive_rate)]
     pub rate: f64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReloadArgs {
     /// Do not reload the inventory files when they change.
     #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
     pub no_reload: bool,
 }
 
+impl ReloadArgs {
+    /// Follow the devices' files unless `--no-reload` (or there is nothing to follow).
+    pub fn reload(&self, targets: &Targets, run: &RunArgs) -> Option<Reload> {
+        (!self.no_reload).then(|| follow(targets, run)).flatten()
+    }
+}
+
 impl WatchArgs {
-    /// Watch options; the inventory is followed unless `--no-reload` (or nothing to follow).
-    pub fn options(&self, watching: bool, targets: &Targets, run: &RunArgs) -> WatchOptions {
+    /// Watch options, without following any file (see `ReloadArgs`).
+    pub fn options(&self, watching: bool) -> WatchOptions {
         WatchOptions {
             backoff: Backoff {
                 initial: self.backoff,
@@ -42,7 +53,6 @@ impl WatchArgs {
             connections_per_second: self.rate,
             until: self.until,
             watching,
-            reload: (!self.no_reload).then(|| follow(targets, run)).flatten(),
             ..WatchOptions::default()
         }
     }
@@ -122,5 +132,18 @@ mod tests {
         assert!(positive_rate("2.5").is_ok());
         assert!(positive_duration("0s").is_err());
         assert!(positive_duration("250ms").is_ok());
+    }
+
+    #[test]
+    fn only_commands_that_follow_a_file_take_no_reload() {
+        use clap::Parser;
+        let parse = |args: &[&str]| crate::cli::Cli::try_parse_from(args);
+        let dashboard = parse(&["sshtriage", "--no-reload", "lab.toml"]).expect("dashboard");
+        assert!(dashboard.reload.no_reload);
+        assert!(parse(&["sshtriage", "wait", "--no-reload", "lab.toml"]).is_ok());
+        // The demo's fleet lives in memory: the flag would do nothing there.
+        let demo = parse(&["sshtriage", "demo", "--no-reload"]).expect_err("demo");
+        assert_eq!(demo.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(parse(&["sshtriage", "demo", "--backoff", "2s"]).is_ok());
     }
 }
