@@ -12,7 +12,7 @@ use super::client::Client;
 use super::{Probe, Shared, stages, walk};
 use crate::inventory::{Device, parse_host_arg};
 use crate::model::{DeviceReport, Stage};
-use crate::watch::Backoff;
+use super::backoff::Backoff;
 use russh::client::Handle;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

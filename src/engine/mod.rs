@@ -2,6 +2,7 @@
 //! device, stops at the first failure and records the evidence. It streams `Event`s and knows
 //! nothing of terminals; `check`, `--json`, the dashboard and `watch` are views of its results.
 
+pub mod backoff;
 pub mod budget;
 mod client;
 pub mod jump;

@@ -13,14 +13,13 @@
 //! handle.set_watching(false);            // dashboard `w`: back to probing on request only
 //! ```
 
-mod backoff;
 mod history;
 mod judge;
 mod reload;
 mod scheduler;
 
 pub use crate::engine::budget::{ConnectionBudget, TokenBucket};
-pub use backoff::Backoff;
+pub use crate::engine::backoff::Backoff;
 pub use history::{DEFAULT_HISTORY, seconds};
 pub use judge::{Verdict, is_ready, judge};
 pub use reload::{Loaded, Loader, Reload, same_device};

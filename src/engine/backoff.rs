@@ -1,4 +1,4 @@
-//! How long a device waits between attempts.
+//! How long a device, or a jump host after a failure, waits between attempts.
 
 use std::time::Duration;
 
