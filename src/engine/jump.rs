@@ -7,12 +7,12 @@
 //! again, so a bastion that boots late is picked up while watching. A session that closed is
 //! opened again. Bastion connections draw from the run's connection budget when there is one.
 
+use super::backoff::Backoff;
 use super::budget::ConnectionBudget;
 use super::client::Client;
 use super::{Probe, Shared, stages, walk};
 use crate::inventory::{Device, parse_host_arg};
 use crate::model::{DeviceReport, Stage};
-use super::backoff::Backoff;
 use russh::client::Handle;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
