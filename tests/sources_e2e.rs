@@ -44,6 +44,10 @@ async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
 
     let user_key = dir.path().join("id_ed25519");
     keygen("ed25519", &user_key);
+    // ssh tries every IdentityFile in order, skipping one that is missing; so must we.
+    let stranger_key = dir.path().join("stranger");
+    keygen("ed25519", &stranger_key);
+    let missing_key = dir.path().join("missing");
     std::fs::copy(
         dir.path().join("id_ed25519.pub"),
         dir.path().join("authorized_keys"),
@@ -79,8 +83,10 @@ async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
     std::fs::write(
         &ssh_config,
         format!(
-            "Host r1\n  UserKnownHostsFile /dev/null\n\nHost lab-linux\n  HostName 127.0.0.1\n  Port {}\n  User {me}\n  IdentityFile {}\n  UserKnownHostsFile /dev/null\n",
+            "Host r1\n  UserKnownHostsFile /dev/null\n\nHost lab-linux\n  HostName 127.0.0.1\n  Port {}\n  User {me}\n  IdentityFile {}\n  IdentityFile {}\n  IdentityFile {}\n  UserKnownHostsFile /dev/null\n",
             sshd.addr.port(),
+            stranger_key.display(),
+            missing_key.display(),
             user_key.display()
         ),
     )
@@ -116,6 +122,25 @@ async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
     assert_eq!(linux["name"], "lab-linux");
     assert_eq!(linux["port"], sshd.addr.port());
     assert_eq!(linux["reached"], "prompt", "{linux:#}");
+    let auth = linux["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "auth")
+        .expect("auth ran");
+    let listed = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(dir.path().join("id_ed25519.pub"))
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let fingerprint = listed.split_whitespace().nth(1).expect("a fingerprint");
+    assert!(
+        auth["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(user_key.to_str().unwrap()) && d.contains(fingerprint)),
+        "logged in with the third IdentityFile ({fingerprint}): {auth:#}"
+    );
     assert!(!stdout.contains("lab-pw") && !stdout.contains("lab-enable"));
 
     let (code, stdout, _) = sshtriage(&[
@@ -147,6 +172,11 @@ async fn ansible_inventory_and_ssh_config_drive_a_full_check() {
     assert!(!stdout.contains("lab-pw"));
     let linux = &doc["devices"][1];
     assert_eq!(linux["host"], "127.0.0.1");
+    assert_eq!(linux["key_file"], stranger_key.to_str().unwrap());
+    assert_eq!(
+        linux["more_key_files"],
+        serde_json::json!([missing_key.to_str().unwrap(), user_key.to_str().unwrap()])
+    );
     assert!(
         linux["sources"]["port"]
             .as_str()

@@ -46,7 +46,8 @@ fn credential_kinds(d: &Device) -> Vec<&'static str> {
         out.push("password");
     }
     match &c.key {
-        Some(KeySource::File(_)) => out.push("key file"),
+        Some(KeySource::File(_)) if c.more_key_files.is_empty() => out.push("key file"),
+        Some(KeySource::File(_)) => out.push("key files"),
         Some(KeySource::Inline(_)) => out.push("inline key"),
         None => {}
     }
@@ -83,6 +84,7 @@ fn describe(d: &Device, p: &Provenance) -> Value {
         "profile": d.profile,
         "credentials": credential_kinds(d),
         "key_file": match &d.credentials.key { Some(KeySource::File(f)) => Some(f.display().to_string()), _ => None },
+        "more_key_files": d.credentials.more_key_files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "algorithms": algorithms,
         "jump": d.jump,
         "known_hosts": d.known_hosts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
@@ -118,6 +120,19 @@ fn text(devices: &[(Device, Provenance)]) -> String {
             kinds.join(", ")
         };
         let _ = writeln!(out, "  credentials  {kinds}");
+        let files = d.credentials.key.iter().filter_map(|k| match k {
+            KeySource::File(f) => Some(f),
+            KeySource::Inline(_) => None,
+        });
+        for (i, file) in files.chain(&d.credentials.more_key_files).enumerate() {
+            let label = if i == 0 { "key files" } else { "" };
+            let from = if i == 0 {
+                from("key_file")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {label:<12} {}{from}", file.display());
+        }
         for (category, spec) in &d.allowlist {
             let _ = writeln!(
                 out,

@@ -48,6 +48,9 @@ pub struct Device {
 pub struct Credentials {
     pub password: Option<Secret>,
     pub key: Option<KeySource>,
+    /// Further key files tried after `key`, in order: ssh_config's later `IdentityFile`s,
+    /// which ssh tries too. Unlike `key`, one that cannot be read is skipped, as ssh does.
+    pub more_key_files: Vec<PathBuf>,
     pub passphrase: Option<Secret>,
     pub agent: bool,
     pub look_for_keys: bool,
@@ -55,7 +58,12 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn is_empty(&self) -> bool {
-        self.password.is_none() && self.key.is_none() && !self.agent && !self.look_for_keys
+        !self.has_key() && self.password.is_none() && !self.agent && !self.look_for_keys
+    }
+
+    /// A key configured by file or inline (not the agent's, not ~/.ssh's).
+    pub fn has_key(&self) -> bool {
+        self.key.is_some() || !self.more_key_files.is_empty()
     }
 
     /// Every secret a transcript or message might otherwise reveal.
@@ -336,6 +344,7 @@ fn resolve(
         credentials: Credentials {
             password,
             key,
+            more_key_files: Vec::new(),
             passphrase,
             agent: raw.agent.unwrap_or(false),
             look_for_keys: raw.look_for_keys.unwrap_or(false),

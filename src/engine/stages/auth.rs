@@ -45,7 +45,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         };
         for (label, key) in keys {
             tried.push(format!("publickey {label}"));
-            match try_key(p, &user, key).await {
+            match try_key(p, &user, &label, key).await {
                 Step::Done(outcome) => return outcome,
                 Step::Rejected(r) => remaining = r,
             }
@@ -151,7 +151,9 @@ fn judge(p: &mut Probe<'_>, result: Result<AuthResult, russh::Error>, method: &s
     }
 }
 
-async fn try_key(p: &mut Probe<'_>, user: &str, key: PrivateKey) -> Step {
+/// Signs in with one key; `source` (its file, or "inline key") names it in the outcome, so
+/// the engineer sees which of several keys the device took.
+async fn try_key(p: &mut Probe<'_>, user: &str, source: &str, key: PrivateKey) -> Step {
     // RSA keys sign with rsa-sha2-512/256 when the server announces it (RFC 8332), else ssh-rsa.
     let hash = if key.algorithm().is_rsa() {
         match p.session_mut().best_supported_rsa_hash().await {
@@ -163,8 +165,9 @@ async fn try_key(p: &mut Probe<'_>, user: &str, key: PrivateKey) -> Step {
         None
     };
     let label = format!("{} {}", key.algorithm(), fingerprint(key.public_key()));
+    let method = format!("publickey {source} ({label})");
     let key = Arc::new(key);
-    let step = sign_in(p, user, &label, key.clone(), hash).await;
+    let step = sign_in(p, user, &method, key.clone(), hash).await;
     let sha1_only = p
         .report
         .algorithms
@@ -181,7 +184,7 @@ async fn try_key(p: &mut Probe<'_>, user: &str, key: PrivateKey) -> Step {
         Direction::Note,
         &format!("{refused} refused by a device that signs only with ssh-rsa: trying the same key as ssh-rsa (SHA-1)"),
     );
-    let again = sign_in(p, user, &format!("{label} as ssh-rsa"), key, None).await;
+    let again = sign_in(p, user, &format!("{method} as ssh-rsa"), key, None).await;
     if !p.authenticated {
         return again;
     }
@@ -203,20 +206,18 @@ fn rsa_sha2_name(hash: HashAlg) -> &'static str {
     }
 }
 
+/// `method` says which key, e.g. `publickey /home/u/.ssh/id_rsa (ssh-rsa SHA256:…)`.
 async fn sign_in(
     p: &mut Probe<'_>,
     user: &str,
-    label: &str,
+    method: &str,
     key: Arc<PrivateKey>,
     hash: Option<HashAlg>,
 ) -> Step {
-    p.transcript(
-        Direction::Sent,
-        &format!("userauth publickey for {user}: {label}"),
-    );
+    p.transcript(Direction::Sent, &format!("userauth {method} for {user}"));
     let key = PrivateKeyWithHashAlg::new(key, hash);
     let result = p.session_mut().authenticate_publickey(user, key).await;
-    judge(p, result, "publickey")
+    judge(p, result, method)
 }
 
 async fn try_agent(p: &mut Probe<'_>, user: &str, tried: &mut Vec<String>) -> Option<Step> {
@@ -233,12 +234,13 @@ async fn try_agent(p: &mut Probe<'_>, user: &str, tried: &mut Vec<String>) -> Op
         let russh::keys::agent::AgentIdentity::PublicKey { key, .. } = identity else {
             continue;
         };
-        let label = format!("{} {} (agent)", key.algorithm(), fingerprint(&key));
-        tried.push(format!("publickey {label}"));
-        p.transcript(
-            Direction::Sent,
-            &format!("userauth publickey for {user}: {label}"),
+        let method = format!(
+            "publickey from the agent ({} {})",
+            key.algorithm(),
+            fingerprint(&key)
         );
+        tried.push(method.clone());
+        p.transcript(Direction::Sent, &format!("userauth {method} for {user}"));
         let hash = if key.algorithm().is_rsa() {
             Some(HashAlg::Sha256)
         } else {
@@ -249,7 +251,7 @@ async fn try_agent(p: &mut Probe<'_>, user: &str, tried: &mut Vec<String>) -> Op
             .authenticate_publickey_with(user, key, hash, &mut agent)
             .await
             .map_err(|e| russh::Error::IO(std::io::Error::other(e.to_string())));
-        match judge(p, result, "publickey (agent)") {
+        match judge(p, result, &method) {
             Step::Done(outcome) => return Some(Step::Done(outcome)),
             rejected => last = Some(rejected),
         }
@@ -320,7 +322,9 @@ async fn keyboard_interactive(p: &mut Probe<'_>, user: &str, password: &str) -> 
     ))
 }
 
-/// The private keys to offer, in order: the configured key, then (look_for_keys) ~/.ssh.
+/// The private keys to offer, in order: the configured key, the further key files (skipped
+/// with a note when unreadable, as ssh skips a missing IdentityFile), then (look_for_keys)
+/// ~/.ssh. A file is offered once.
 fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
     let c = &p.device.credentials;
     let passphrase = c.passphrase.as_ref().map(|s| s.expose().to_owned());
@@ -338,21 +342,23 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
         }
         None => {}
     }
+    let mut optional: Vec<PathBuf> = c.more_key_files.clone();
     if let (true, Some(home)) = (c.look_for_keys, std::env::var_os("HOME")) {
-        {
-            for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
-                let path = PathBuf::from(&home).join(".ssh").join(name);
-                if !path.exists() {
-                    continue;
-                }
-                match russh::keys::load_secret_key(&path, passphrase.as_deref()) {
-                    Ok(key) => keys.push((path.display().to_string(), key)),
-                    Err(e) => {
-                        let note = format!("skipped {}: {e}", path.display());
-                        p.transcript(Direction::Note, &note);
-                    }
-                }
-            }
+        optional.extend(
+            ["id_ed25519", "id_ecdsa", "id_rsa"]
+                .iter()
+                .map(|name| PathBuf::from(&home).join(".ssh").join(name))
+                .filter(|path| path.exists()),
+        );
+    }
+    for path in optional {
+        let name = path.display().to_string();
+        if keys.iter().any(|(loaded, _)| *loaded == name) {
+            continue;
+        }
+        match russh::keys::load_secret_key(&path, passphrase.as_deref()) {
+            Ok(key) => keys.push((name, key)),
+            Err(e) => p.transcript(Direction::Note, &format!("skipped {name}: {e}")),
         }
     }
     Ok(keys)

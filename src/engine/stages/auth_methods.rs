@@ -83,7 +83,7 @@ impl Probe<'_> {
     pub fn credential_methods(&self) -> Vec<MethodKind> {
         let c = &self.device.credentials;
         let mut out = Vec::new();
-        if c.key.is_some() || c.agent || c.look_for_keys {
+        if c.has_key() || c.agent || c.look_for_keys {
             out.push(MethodKind::PublicKey);
         }
         if c.password.is_some() {
@@ -100,8 +100,10 @@ impl Probe<'_> {
         if c.password.is_some() {
             out.push("a password");
         }
-        if c.key.is_some() {
-            out.push("a private key");
+        match (&c.key, c.more_key_files.len()) {
+            (None, 0) => {}
+            (Some(_), 0) | (None, 1) => out.push("a private key"),
+            _ => out.push("private keys"),
         }
         if c.agent {
             out.push("the ssh-agent");

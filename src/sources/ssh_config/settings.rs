@@ -249,18 +249,12 @@ impl HostSettings {
             && free(Field::Key, prov)
         {
             device.credentials.key = Some(KeySource::File(key.value.clone()));
+            // ssh tries every IdentityFile in order; so do we.
+            device.credentials.more_key_files = self.identity_files[1..]
+                .iter()
+                .map(|f| f.value.clone())
+                .collect();
             prov.set(Field::Key, key.source.clone());
-            if self.identity_files.len() > 1 {
-                let rest: Vec<String> = self.identity_files[1..]
-                    .iter()
-                    .map(|f| format!("{} ({})", f.value.display(), f.source))
-                    .collect();
-                notes.push(format!(
-                    "{}: ssh would also try {}; sshtriage tries the first IdentityFile only",
-                    device.name,
-                    rest.join(", ")
-                ));
-            }
         }
         for category in Category::ALL {
             let field = Field::for_category(category);

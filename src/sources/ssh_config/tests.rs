@@ -85,3 +85,27 @@ fn errors_name_file_and_line() {
     let err = SshConfig::load_with(&path, dir.path(), None).unwrap_err();
     assert!(err.message.contains("nested"), "{err}");
 }
+
+#[test]
+fn every_identity_file_is_kept_in_order_as_ssh_tries_them() {
+    let (_d, cfg) = config(&[(
+        "config",
+        "Host r1\n  IdentityFile ~/.ssh/legacy_rsa\nHost *\n  IdentityFile ~/.ssh/id_ed25519\n  \
+         IdentityFile ~/.ssh/legacy_rsa\n",
+    )]);
+    let target = crate::inventory::parse_host_arg("r1").expect("target");
+    let mut device = crate::inventory::Device::from_target(&target);
+    let mut prov = crate::sources::Provenance::default();
+    cfg.apply(&mut device, &mut prov);
+    let key = match &device.credentials.key {
+        Some(crate::inventory::KeySource::File(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(key, std::path::PathBuf::from("/home/u/.ssh/legacy_rsa"));
+    // The repeated file is offered once, where it first appeared.
+    assert_eq!(
+        device.credentials.more_key_files,
+        vec![std::path::PathBuf::from("/home/u/.ssh/id_ed25519")]
+    );
+    assert!(device.credentials.has_key());
+}
