@@ -92,3 +92,51 @@ fn bad_input_exits_2_naming_file_and_line() {
     let out = sshtriage(&["check", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `sshtriage inventory` with `$XDG_CONFIG_HOME` pointing at `config`.
+fn inventory_with_config(config: &std::path::Path, inventory: &std::path::Path) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_sshtriage"))
+        .args(["inventory", "--json", "--no-ssh-config"])
+        .arg(inventory)
+        .env("XDG_CONFIG_HOME", config)
+        .env_remove("SSHTRIAGE_INVENTORY")
+        .stdin(Stdio::null())
+        .output();
+    child.expect("run sshtriage")
+}
+
+#[test]
+fn a_users_own_profile_names_devices_from_ansible() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = dir.path().join("sshtriage/profiles");
+    std::fs::create_dir_all(&profiles).expect("mkdir");
+    std::fs::write(
+        profiles.join("acme_nos.toml"),
+        "name = \"acme_nos\"\ndescription = \"ACME NOS\"\naliases = [\"acme.nos.nos\"]\n\
+         paging_off = []\nerrors = []\n[prompt]\nplain = ['acme[>#]']\n",
+    )
+    .expect("profile");
+    let inventory = dir.path().join("hosts.yml");
+    std::fs::write(
+        &inventory,
+        "all:\n  hosts:\n    edge1:\n      ansible_host: 127.0.0.1\n      ansible_network_os: acme.nos.nos\n",
+    )
+    .expect("inventory");
+    let out = inventory_with_config(dir.path(), &inventory);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(doc["devices"][0]["profile"], "acme_nos", "{doc:#}");
+
+    // A broken profile is a usage error that names its file.
+    std::fs::write(profiles.join("broken.toml"), "name = \n").expect("profile");
+    let out = inventory_with_config(dir.path(), &inventory);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("broken.toml"), "{stderr}");
+}

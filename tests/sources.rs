@@ -579,7 +579,10 @@ fn ssh_config_fills_only_what_the_inventory_left_unset() {
         legacy.credentials.more_key_files,
         vec![std::path::PathBuf::from("/home/u/.ssh/id_fallback")]
     );
-    assert!(!notes.iter().any(|n| n.contains("id_fallback")), "{notes:?}");
+    assert!(
+        !notes.iter().any(|n| n.contains("id_fallback")),
+        "{notes:?}"
+    );
 
     let mut lab = Device::from_target(&parse_host_arg("r1.lab.example").unwrap());
     let mut prov = Provenance::default();

@@ -46,7 +46,9 @@ impl Targets {
 
 /// Loads every device, with where each value came from.
 pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
-    let profiles = Profiles::embedded();
+    // The user's own profiles may add aliases (an ansible_network_os, a Netmiko device_type).
+    let profiles =
+        Profiles::with_user_dir(super::user_profile_dir().as_deref()).map_err(|e| e.to_string())?;
     let mut loaded = Loaded {
         devices: Vec::new(),
         warnings: Vec::new(),
