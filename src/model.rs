@@ -191,6 +191,10 @@ pub struct ClientCompatibility {
     /// Why no option of this client can work, and which clients can.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cannot: Option<String>,
+    /// Set when this profile stands for a client installed on this machine, e.g.
+    /// `this machine: Paramiko 3.5.1 (python3)` (see `algorithms::local`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub this_machine: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -333,6 +337,9 @@ pub enum Event {
     },
     /// Watch mode: a device's watch state changed, or the inventory was reloaded.
     Watch(Box<WatchEvent>),
+    /// The SSH clients on this machine were identified (once, early in a run); views mark
+    /// their compatibility rows.
+    LocalClients(Box<crate::algorithms::local::LocalClients>),
 }
 
 /// The fixes an interactive view can ask the engine side for.

@@ -281,3 +281,108 @@ async fn a_device_that_takes_only_ssh_rsa_user_signatures_is_named_not_rejected(
         "only the authorised key got in:\n{log}"
     );
 }
+
+/// `check --json --python PY` against the legacy-only sshd.
+fn check_with_python(port: u16, python: &str) -> (serde_json::Value, String) {
+    let run = |json: bool| {
+        let mut command = Command::new("timeout");
+        command
+            .args([
+                "60",
+                env!("CARGO_BIN_EXE_sshtriage"),
+                "check",
+                "--no-ssh-config",
+            ])
+            .args(["--host", &format!("127.0.0.1:{port}"), "--timeout", "5s"])
+            .args(["--python", python]);
+        if json {
+            command.arg("--json");
+        }
+        let out = command.output().expect("run sshtriage");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let doc = serde_json::from_str(&run(true)).expect("json");
+    (doc, run(false))
+}
+
+/// The note on one client profile's compatibility row.
+fn this_machine<'a>(doc: &'a serde_json::Value, client: &str) -> Option<&'a str> {
+    doc["devices"][0]["compatibility"]
+        .as_array()?
+        .iter()
+        .find(|c| c["client"] == client)?["this_machine"]
+        .as_str()
+}
+
+#[tokio::test]
+async fn the_rows_of_this_machines_clients_are_marked() {
+    let Some(bin) = require_sshd("the_rows_of_this_machines_clients_are_marked") else {
+        return;
+    };
+    let (Some(py3), Some(py5), Some(netmiko)) = (
+        python("SSHTRIAGE_TEST_PARAMIKO3_PYTHON"),
+        python("SSHTRIAGE_TEST_PARAMIKO5_PYTHON"),
+        python("SSHTRIAGE_TEST_NETMIKO_PYTHON"),
+    ) else {
+        return;
+    };
+    let sshd = Sshd::start(&bin, Flavour::LegacyOnly, "");
+    let port = sshd.addr.port();
+
+    let (doc, human) = check_with_python(port, &py3);
+    let local = &doc["local_clients"];
+    assert!(
+        local["paramiko"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.5")),
+        "{local:#}"
+    );
+    assert_eq!(local["python"], py3.as_str());
+    assert!(local.get("netmiko").is_none(), "{local:#}");
+    let profiles: Vec<&str> = local["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    assert!(profiles.contains(&"paramiko-3.5"), "{profiles:?}");
+    assert!(
+        this_machine(&doc, "paramiko-3.5").is_some_and(|n| n.contains("Paramiko 3.5")),
+        "{doc:#}"
+    );
+    assert_eq!(this_machine(&doc, "paramiko-5.0"), None);
+    // The ssh the tests run is this machine's too (Debian 12: 9.2p1).
+    if local["openssh"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("9."))
+    {
+        assert!(profiles.contains(&"openssh-9.2"), "{profiles:?}");
+    }
+    let row = human
+        .lines()
+        .find(|l| l.contains("Paramiko 3.5 "))
+        .expect("a Paramiko 3.5 row");
+    assert!(row.contains("[this machine: Paramiko 3.5"), "{row}");
+    assert!(row.ends_with("] connects"), "{row}");
+
+    // Paramiko 5 here: its row, which says it cannot, is the one marked.
+    let (doc, _) = check_with_python(port, &py5);
+    let marked: Vec<&str> = doc["devices"][0]["compatibility"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|c| c["this_machine"].is_string())
+        .filter_map(|c| c["client"].as_str())
+        .filter(|c| c.starts_with("paramiko"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    assert!(marked[0].starts_with("paramiko-5"), "{marked:?}");
+
+    // netmiko[par4]: Netmiko runs on Paramiko 4.0, so that row is what Netmiko will do.
+    let (doc, _) = check_with_python(port, &netmiko);
+    assert!(
+        this_machine(&doc, "paramiko-4.0").is_some_and(|n| n.contains("under Netmiko 4.")),
+        "{doc:#}"
+    );
+    assert_eq!(this_machine(&doc, "netmiko-4"), None);
+}

@@ -53,6 +53,7 @@ pub fn compatibility(server: &AlgorithmLists) -> Vec<ClientCompatibility> {
                     .collect()
             }),
             cannot: c.cannot,
+            this_machine: None,
         })
         .collect()
 }

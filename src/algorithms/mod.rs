@@ -4,6 +4,7 @@ pub mod allowlist;
 pub mod clients;
 pub mod compat;
 pub mod evidence;
+pub mod local;
 pub mod negotiate;
 pub mod notes;
 pub mod snippets;

@@ -10,6 +10,7 @@ mod watching;
 pub use targets::Targets;
 pub use watching::{ReloadArgs, WatchArgs};
 
+use crate::algorithms::local::LocalClients;
 use crate::engine::{self, Settings, Shared};
 use crate::inventory::Device;
 use crate::report;
@@ -98,6 +99,15 @@ pub struct RunArgs {
     /// Dashboard: start in watch mode, probing devices that are not ready until they are.
     #[arg(long, env = "SSHTRIAGE_WATCH")]
     pub watch: bool,
+    /// The Python that runs your Ansible or Netmiko: its Paramiko and Netmiko versions mark
+    /// which compatibility rows are this machine's.
+    #[arg(
+        long,
+        env = "SSHTRIAGE_PYTHON",
+        default_value = "python3",
+        value_name = "PATH"
+    )]
+    pub python: String,
 }
 
 /// Collects devices from every source, `--host` and `--cidr`, with ssh_config applied.
@@ -170,13 +180,26 @@ pub async fn check(args: CheckArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let reports = engine::run_all(&devices, shared, None).await;
-    if args.json {
-        println!("{}", report::json::render(&reports));
-    } else {
-        print!("{}", report::human::render(&reports));
-    }
+    let local = tokio::spawn(LocalClients::detect_owned(args.run.python.clone()));
+    let mut reports = engine::run_all(&devices, shared, None).await;
+    print_reports(&mut reports, local.await.ok(), args.json);
     report::exit_code(&reports)
+}
+
+/// `check`'s output, with the compatibility rows of this machine's clients marked.
+fn print_reports(
+    reports: &mut [crate::model::DeviceReport],
+    local: Option<LocalClients>,
+    json: bool,
+) {
+    if let Some(local) = &local {
+        reports.iter_mut().for_each(|r| local.annotate(r));
+    }
+    if json {
+        println!("{}", report::json::render(reports, local.as_ref()));
+    } else {
+        print!("{}", report::human::render(reports));
+    }
 }
 
 pub async fn main(cli: Cli) -> i32 {
@@ -223,7 +246,7 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: Rel
         reload: reload.reload(&targets, &run),
         ..watch.options(run.watch)
     };
-    match open_dashboard(devices, shared, options).await {
+    match open_dashboard(devices, shared, options, run.python.clone()).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -240,6 +263,7 @@ pub async fn open_dashboard(
     devices: Vec<Device>,
     shared: Arc<Shared>,
     options: crate::watch::WatchOptions,
+    python: String,
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -257,6 +281,11 @@ pub async fn open_dashboard(
         .with_watching(options.watching);
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
+    let local_tx = event_tx.clone();
+    tokio::spawn(async move {
+        let local = LocalClients::detect(&python).await;
+        let _ = local_tx.send(crate::model::Event::LocalClients(Box::new(local)));
+    });
     let engine = tokio::spawn(engine::session::serve_watching(
         Arc::new(devices),
         shared,
@@ -295,18 +324,15 @@ async fn demo(args: DemoArgs) -> i32 {
         }
     };
     if args.check || args.json {
-        let reports = engine::run_all(&devices, shared, None).await;
-        if args.json {
-            println!("{}", report::json::render(&reports));
-        } else {
-            print!("{}", report::human::render(&reports));
-        }
+        let local = tokio::spawn(LocalClients::detect_owned(args.run.python.clone()));
+        let mut reports = engine::run_all(&devices, shared, None).await;
+        print_reports(&mut reports, local.await.ok(), args.json);
         drop(fleet);
         return report::exit_code(&reports);
     }
     // The fleet is built in memory: there is no inventory file to follow.
     let options = args.watch.options(args.run.watch);
-    let result = open_dashboard(devices, shared, options).await;
+    let result = open_dashboard(devices, shared, options, args.run.python.clone()).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

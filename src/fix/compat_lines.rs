@@ -12,7 +12,7 @@ use super::text::printable;
 ///
 /// ```text
 /// OpenSSH 9.2p1 (Debian 12)   fix: -o KexAlgorithms=+diffie-hellman-group14-sha1 …
-/// Paramiko 4.0                connects
+/// Paramiko 3.5                [this machine: Paramiko 3.5.1 (python3)] connects
 /// Paramiko 5.0                cannot: Paramiko 5.0 cannot connect: …
 /// ```
 pub fn compatibility_lines(report: &DeviceReport) -> Vec<String> {
@@ -22,7 +22,14 @@ pub fn compatibility_lines(report: &DeviceReport) -> Vec<String> {
     let rows: Vec<(String, String)> = report
         .compatibility
         .iter()
-        .map(|c| (client_name(&c.client), verdict(c)))
+        .map(|c| {
+            let verdict = match &c.this_machine {
+                // First, where the eye lands: these rows can be long.
+                Some(here) => format!("[{}] {}", printable(here), verdict(c)),
+                None => verdict(c),
+            };
+            (client_name(&c.client), verdict)
+        })
         .collect();
     let width = rows
         .iter()

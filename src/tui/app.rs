@@ -124,6 +124,8 @@ pub struct App {
     /// Watch mode on (the dashboard's `w` switches it).
     watching: bool,
     notice: Option<Notice>,
+    /// This machine's SSH clients, once identified: their compatibility rows are marked.
+    local: Option<crate::algorithms::local::LocalClients>,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -171,6 +173,7 @@ impl App {
             model_builds: 0,
             watching: false,
             notice: None,
+            local: None,
         }
     }
 
@@ -258,10 +261,21 @@ impl App {
                 self.apply_watch(*watch);
                 return;
             }
+            Event::LocalClients(local) => {
+                for row in &mut self.rows {
+                    local.annotate(&mut row.report);
+                }
+                self.local = Some(*local);
+                self.dirty = true;
+                return;
+            }
         };
         let now = self.clock.now();
         if let Some(row) = self.rows.get_mut(device) {
             row.apply(event, now);
+            if let Some(local) = &self.local {
+                local.annotate(&mut row.report);
+            }
             self.dirty = true;
         }
     }

@@ -123,7 +123,7 @@ impl DeviceRow {
             // Fix proposals and outcomes belong to the dialog, not the row.
             Event::FixProposed { .. } | Event::FixFinished { .. } => return,
             // The app stores watch statuses with `set_watch`; the report stays the probe's.
-            Event::Watch(_) => return,
+            Event::Watch(_) | Event::LocalClients(_) => return,
         }
         self.sort_name = self.report.name.to_lowercase();
         self.refresh_search_text();

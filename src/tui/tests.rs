@@ -128,6 +128,55 @@ fn snapshot_drilldown_kex_failure() {
     snapshot_both_sizes("drilldown_kex", || drilled("legacy-r2"));
 }
 
+/// The clients on the machine the fixtures pretend to run on.
+fn this_machine() -> crate::algorithms::local::LocalClients {
+    crate::algorithms::local::LocalClients {
+        openssh: Some("9.2p1".into()),
+        python: "python3".into(),
+        paramiko: Some("3.5.1".into()),
+        netmiko: None,
+    }
+}
+
+#[test]
+fn snapshot_drilldown_kex_marks_this_machines_clients() {
+    snapshot_both_sizes("drilldown_kex_this_machine", || {
+        let mut app = drilled("legacy-r2");
+        app.apply(Event::LocalClients(Box::new(this_machine())));
+        app
+    });
+}
+
+#[test]
+fn reports_after_the_local_clients_are_marked_too() {
+    let mut app = finished_app();
+    app.apply(Event::LocalClients(Box::new(this_machine())));
+    let marked = |app: &App| -> Vec<String> {
+        app.report(index_of("legacy-r2"))
+            .expect("row")
+            .compatibility
+            .iter()
+            .filter(|c| c.this_machine.is_some())
+            .map(|c| c.client.clone())
+            .collect()
+    };
+    assert_eq!(marked(&app), ["openssh-9.2", "paramiko-3.5"]);
+    // A re-probe's report arrives without marks; the app adds them.
+    let device = index_of("legacy-r2");
+    let report = fixtures::legacy_kex();
+    assert!(
+        report
+            .compatibility
+            .iter()
+            .all(|c| c.this_machine.is_none())
+    );
+    app.apply(Event::Finished {
+        device,
+        report: Box::new(report),
+    });
+    assert_eq!(marked(&app), ["openssh-9.2", "paramiko-3.5"]);
+}
+
 #[test]
 fn snapshot_drilldown_host_key_changed() {
     snapshot_both_sizes("drilldown_host_key", || drilled("junos-r3"));

@@ -6,6 +6,7 @@
 //!                              +aes128-cbc
 //! ✓ Paramiko 4.0               connects
 //! ✗ Paramiko 5.0               cannot: Paramiko 5.0 cannot connect: the device offers …
+//! ✓ Paramiko 3.5               connects ← this machine: Paramiko 3.5.1 (python3)
 //! ```
 //! Below 60 columns the verdict goes under the client's name.
 
@@ -25,7 +26,11 @@ pub fn lines(list: &[ClientCompatibility], width: usize, theme: &Theme) -> Vec<L
         .iter()
         .map(|c| {
             let (glyph, style) = mark(c, theme);
-            (client_name(&c.client), glyph, style, verdict(c))
+            let verdict = match &c.this_machine {
+                Some(here) => format!("{} ← {}", verdict(c), text::clean(here)),
+                None => verdict(c),
+            };
+            (client_name(&c.client), glyph, style, verdict)
         })
         .collect();
     let name_width = rows
