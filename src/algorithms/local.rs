@@ -45,22 +45,17 @@ pub struct LocalClients {
 
 impl LocalClients {
     /// Asks `ssh` and `python` (both at once, each bounded).
-    pub async fn detect(python: &str) -> LocalClients {
+    pub async fn detect(python: String) -> LocalClients {
         let ssh = run("ssh", &["-V"]);
-        let py = run(python, &["-c", PYTHON_VERSIONS]);
+        let py = run(&python, &["-c", PYTHON_VERSIONS]);
         let (ssh, py) = tokio::join!(ssh, py);
         let (paramiko, netmiko) = py.map(|out| python_versions(&out)).unwrap_or_default();
         LocalClients {
             openssh: ssh.and_then(|out| openssh_version(&out)),
-            python: python.to_owned(),
+            python,
             paramiko,
             netmiko,
         }
-    }
-
-    /// `detect` for a spawned task.
-    pub async fn detect_owned(python: String) -> LocalClients {
-        LocalClients::detect(&python).await
     }
 
     /// What to say next to a client profile's row when it stands for a client on this
@@ -73,23 +68,25 @@ impl LocalClients {
             return Some(format!("this machine: OpenSSH {v}"));
         }
         let paramiko = self.paramiko.as_deref()?;
-        match &self.netmiko {
+        let (family, version, what) = match &self.netmiko {
             // The Netmiko profile assumes the Paramiko 5 that `pip install netmiko` brings.
-            Some(netmiko) if major(paramiko) >= Some(5) => {
-                (profile_id == closest(Family::Netmiko, netmiko)?.id).then(|| {
-                    format!("this machine: Netmiko {netmiko} on Paramiko {paramiko} ({python})")
-                })
-            }
-            Some(netmiko) => (profile_id == closest(Family::Paramiko, paramiko)?.id).then(|| {
-                format!("this machine: Paramiko {paramiko}, under Netmiko {netmiko} ({python})")
-            }),
-            None => (profile_id == closest(Family::Paramiko, paramiko)?.id)
-                .then(|| format!("this machine: Paramiko {paramiko} ({python})")),
-        }
+            Some(netmiko) if major(paramiko) >= Some(5) => (
+                Family::Netmiko,
+                netmiko.as_str(),
+                format!("Netmiko {netmiko} on Paramiko {paramiko}"),
+            ),
+            // Under an older Paramiko, Netmiko does what that Paramiko's row says.
+            Some(netmiko) => (
+                Family::Paramiko,
+                paramiko,
+                format!("Paramiko {paramiko}, under Netmiko {netmiko}"),
+            ),
+            None => (Family::Paramiko, paramiko, format!("Paramiko {paramiko}")),
+        };
+        (closest(family, version)?.id == profile_id)
+            .then(|| format!("this machine: {what} ({python})"))
     }
-}
 
-impl LocalClients {
     /// Marks the compatibility rows that stand for a client on this machine.
     pub fn annotate(&self, report: &mut DeviceReport) {
         for row in &mut report.compatibility {
@@ -111,30 +108,18 @@ impl LocalClients {
 /// newest not newer than it (else the oldest of that major). None when no profile shares
 /// the major version: its defaults may differ in ways we do not know.
 pub fn closest(family: Family, version: &str) -> Option<&'static ClientProfile> {
-    closest_in(client_profiles(), family, version)
-}
-
-fn closest_in<'a>(
-    profiles: &'a [ClientProfile],
-    family: Family,
-    version: &str,
-) -> Option<&'a ClientProfile> {
     let wanted = numbers(version);
-    let same_major: Vec<&ClientProfile> = profiles
+    let major = *wanted.first()?;
+    let same_major: Vec<&ClientProfile> = client_profiles()
         .iter()
-        .filter(|p| p.family == family && numbers(&p.version).first() == wanted.first())
-        .filter(|_| !wanted.is_empty())
+        .filter(|p| p.family == family && numbers(&p.version).first() == Some(&major))
         .collect();
     let not_newer = same_major
         .iter()
         .filter(|p| numbers(&p.version) <= wanted)
-        .max_by(|a, b| numbers(&a.version).cmp(&numbers(&b.version)));
+        .max_by_key(|p| numbers(&p.version));
     not_newer
-        .or_else(|| {
-            same_major
-                .iter()
-                .min_by(|a, b| numbers(&a.version).cmp(&numbers(&b.version)))
-        })
+        .or_else(|| same_major.iter().min_by_key(|p| numbers(&p.version)))
         .copied()
 }
 
@@ -281,7 +266,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_python_or_ssh_is_simply_absent() {
-        let here = LocalClients::detect("/nonexistent/python3").await;
+        let here = LocalClients::detect("/nonexistent/python3".into()).await;
         assert_eq!((here.paramiko, here.netmiko), (None, None));
         assert_eq!(here.python, "/nonexistent/python3");
     }

@@ -180,7 +180,7 @@ pub async fn check(args: CheckArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let local = tokio::spawn(LocalClients::detect_owned(args.run.python.clone()));
+    let local = tokio::spawn(LocalClients::detect(args.run.python.clone()));
     let mut reports = engine::run_all(&devices, shared, None).await;
     print_reports(&mut reports, local.await.ok(), args.json);
     report::exit_code(&reports)
@@ -283,7 +283,7 @@ pub async fn open_dashboard(
     let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
     let local_tx = event_tx.clone();
     tokio::spawn(async move {
-        let local = LocalClients::detect(&python).await;
+        let local = LocalClients::detect(python).await;
         let _ = local_tx.send(crate::model::Event::LocalClients(Box::new(local)));
     });
     let engine = tokio::spawn(engine::session::serve_watching(
@@ -324,7 +324,7 @@ async fn demo(args: DemoArgs) -> i32 {
         }
     };
     if args.check || args.json {
-        let local = tokio::spawn(LocalClients::detect_owned(args.run.python.clone()));
+        let local = tokio::spawn(LocalClients::detect(args.run.python.clone()));
         let mut reports = engine::run_all(&devices, shared, None).await;
         print_reports(&mut reports, local.await.ok(), args.json);
         drop(fleet);
