@@ -278,10 +278,8 @@ pub fn history_strip(status: &WatchStatus, count: usize) -> String {
     status.attempts[skip..]
         .iter()
         .map(|a| {
-            a.reached.map_or('·', |stage| {
-                let index = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
-                BARS[index.min(BARS.len() - 1)]
-            })
+            a.reached
+                .map_or('·', |stage| BARS[stage.index().min(BARS.len() - 1)])
         })
         .collect()
 }
@@ -299,9 +297,7 @@ pub fn watch_state(status: &WatchStatus) -> (WhyKind, String) {
         ),
         WatchState::Waiting { next_at_ms } => {
             // The status is sent as an attempt ends: the wait runs from that end.
-            let ended = status
-                .last_attempt()
-                .map_or(0, |a| a.at_ms + a.elapsed_ms.max(0.0).round() as u64);
+            let ended = status.last_attempt().map_or(0, crate::watch::end_ms);
             let wait = crate::watch::seconds(next_at_ms.saturating_sub(ended));
             (WhyKind::Warn, stuck(format!("waiting {wait}")))
         }

@@ -972,8 +972,7 @@ pub fn reloaded_app() -> App {
 /// The events of that reload, as the scheduler sends them.
 pub fn reload(app: &mut App) {
     let added = fleet().len();
-    let mut leaf = pending("leaf9", "127.0.0.40", 22);
-    leaf.name = "leaf9".into();
+    let leaf = pending("leaf9", "127.0.0.40", 22);
     app.apply(Event::Watch(Box::new(WatchEvent::Device {
         device: added,
         status: watch_status(&leaf, WatchState::Waiting { next_at_ms: 0 }, Vec::new()),

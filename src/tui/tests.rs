@@ -989,6 +989,10 @@ fn proposal_text_from_files_cannot_reach_the_terminal_as_escapes() {
             "{screen:?}"
         );
     }
+    // Shown as visible symbols, not dropped: the engineer sees what the file holds.
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("␛[2Jevil"), "{screen}");
+    assert!(screen.contains("/tmp/␛]0;x"), "{screen}");
 }
 
 // ---- watch mode ------------------------------------------------------------------------
@@ -1114,11 +1118,17 @@ fn a_reload_adds_rows_hides_removed_ones_and_says_so() {
 
 #[test]
 fn the_strip_keeps_the_last_eight_attempts() {
-    let status = fixtures::slow_boot_watch();
+    let mut status = fixtures::slow_boot_watch();
     assert_eq!(status.attempts.len(), 11);
     let strip = super::device::history_strip(&status, super::device::STRIP_ATTEMPTS);
     assert_eq!(strip.chars().count(), 8);
     assert_eq!(strip, "▂▂▂▂▂▂▂▂");
+    // The newest attempt is the strip's last bar.
+    let mut newest = status.attempts.last().cloned().expect("an attempt");
+    newest.reached = Some(Stage::Banner);
+    status.attempts.push(newest);
+    let strip = super::device::history_strip(&status, super::device::STRIP_ATTEMPTS);
+    assert_eq!(strip, "▂▂▂▂▂▂▂▃");
 }
 
 #[test]

@@ -124,7 +124,8 @@ fn stage_end_ms(report: &DeviceReport, stage: Stage) -> Option<u64> {
     None
 }
 
-fn end_ms(a: &Attempt) -> u64 {
+/// When an attempt ended, in milliseconds since the watch started.
+pub fn end_ms(a: &Attempt) -> u64 {
     a.at_ms + a.elapsed_ms.max(0.0).round() as u64
 }
 

@@ -20,7 +20,7 @@ mod scheduler;
 
 pub use crate::engine::backoff::Backoff;
 pub use crate::engine::budget::{ConnectionBudget, TokenBucket};
-pub use history::{DEFAULT_HISTORY, seconds};
+pub use history::{DEFAULT_HISTORY, end_ms, seconds};
 pub use judge::{Verdict, is_ready, judge};
 pub use reload::{Loaded, Loader, Reload, same_device};
 
