@@ -17,16 +17,19 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff {
-            initial: Duration::from_secs(1),
-            factor: 1.6,
-            max: Duration::from_secs(15),
-            jitter: 0.2,
-        }
+        Backoff::DEFAULT
     }
 }
 
 impl Backoff {
+    /// Near 1 s, growing ×1.6 up to 15 s, up to 20% longer by jitter.
+    pub const DEFAULT: Backoff = Backoff {
+        initial: Duration::from_secs(1),
+        factor: 1.6,
+        max: Duration::from_secs(15),
+        jitter: 0.2,
+    };
+
     /// The nominal delay before attempt number `step + 1` of a streak (step 0 is the first
     /// retry), without jitter.
     pub fn nominal(&self, step: u32) -> Duration {

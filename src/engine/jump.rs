@@ -52,10 +52,8 @@ struct JumpState {
 /// How long a failed bastion is left alone: the watch's default per-device backoff, without
 /// jitter (one bastion, nothing to spread).
 const RETRY: Backoff = Backoff {
-    initial: std::time::Duration::from_secs(1),
-    factor: 1.6,
-    max: std::time::Duration::from_secs(15),
     jitter: 0.0,
+    ..Backoff::DEFAULT
 };
 
 /// Jump hosts of a run, by the name devices use for them.

@@ -95,7 +95,7 @@ pub async fn run_all(
 }
 
 /// A probe that panicked still yields a result, so one device never hides the others.
-fn crashed(device: &Device, error: &str) -> DeviceReport {
+pub(crate) fn crashed(device: &Device, error: &str) -> DeviceReport {
     DeviceReport {
         name: device.name.clone(),
         host: device.host.clone(),

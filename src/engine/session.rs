@@ -36,10 +36,7 @@ pub async fn serve_watching(
     while let Some(command) = commands.recv().await {
         match command {
             // The scheduler owns probing: one connection per device, backoff, history.
-            Command::SetWatching(on) => {
-                watcher.set_watching(on);
-            }
-            Command::Reprobe(_) | Command::ReprobeAll => {
+            Command::SetWatching(_) | Command::Reprobe(_) | Command::ReprobeAll => {
                 watcher.command(command);
             }
             Command::ProposeFix { device, kind } => {

@@ -146,11 +146,6 @@ impl WatchStatus {
         self.attempts.last()
     }
 
-    /// The furthest stage any kept attempt reached.
-    pub fn best(&self) -> Option<Stage> {
-        self.attempts.iter().filter_map(|a| a.reached).max()
-    }
-
     /// How long the device has been in its current condition, from the first attempt of the
     /// streak to the end of the latest one.
     pub fn condition_ms(&self) -> Option<u64> {

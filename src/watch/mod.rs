@@ -19,10 +19,11 @@ mod reload;
 mod scheduler;
 
 pub use crate::engine::backoff::Backoff;
-pub use crate::engine::budget::{ConnectionBudget, TokenBucket};
-pub use history::{DEFAULT_HISTORY, end_ms, seconds};
-pub use judge::{Verdict, is_ready, judge};
-pub use reload::{Loaded, Loader, Reload, same_device};
+pub use history::{end_ms, seconds};
+pub use reload::{Loaded, Loader, Reload};
+
+use crate::engine::budget::ConnectionBudget;
+use history::DEFAULT_HISTORY;
 
 use crate::engine::Shared;
 use crate::inventory::Device;
@@ -70,11 +71,10 @@ impl Default for WatchOptions {
 #[derive(Debug)]
 pub enum Control {
     /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
-    /// it was ready or stopped. Fix commands are not the scheduler's and are ignored.
+    /// it was ready or stopped. `SetWatching`: watch mode on or off (the dashboard's `w`);
+    /// off, devices are probed only on request. Fix commands are not the scheduler's and are
+    /// ignored.
     Command(Command),
-    /// Watch mode on or off (the dashboard's `w`). Off: no automatic attempts; devices are
-    /// probed only on request.
-    SetWatching(bool),
     /// A fix wants the device to itself (its verifying probe): granted, with the connection
     /// budget to draw from, once no attempt runs; a running attempt is cancelled, since the
     /// user asked for the fix now. No attempt starts until `Release`.
@@ -169,7 +169,7 @@ impl WatchHandle {
     }
 
     pub fn set_watching(&self, on: bool) -> bool {
-        self.control.send(Control::SetWatching(on)).is_ok()
+        self.command(Command::SetWatching(on))
     }
 
     /// A sender for views that keep their own copy.

@@ -9,9 +9,7 @@ use super::{Control, Prober, Roster, WatchOptions};
 use crate::engine::Shared;
 use crate::engine::budget::ConnectionBudget;
 use crate::inventory::Device;
-use crate::model::{
-    Command, DeviceReport, Event, Failure, Stage, WatchEvent, WatchState, WatchStatus,
-};
+use crate::model::{Command, DeviceReport, Event, WatchEvent, WatchState, WatchStatus};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,8 +192,8 @@ impl Scheduler {
             .collect();
         due.sort();
         for (_, index) in due {
-            let running = self.slots.iter().filter(|s| s.running.is_some()).count();
-            if running >= self.shared.settings.concurrency.max(1) {
+            // One task per running slot (a stale one holds its slot until it ends).
+            if self.tasks.len() >= self.shared.settings.concurrency.max(1) {
                 break;
             }
             if let Err(wait) = self.budget.try_take(now) {
@@ -242,9 +240,9 @@ impl Scheduler {
     }
 
     fn on_done(&mut self, done: Result<(Id, DeviceReport), JoinError>) {
-        let (id, report) = match done {
-            Ok((id, report)) => (id, Some(report)),
-            Err(e) => (e.id(), (!e.is_cancelled()).then(|| crashed(&e))),
+        let id = match &done {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
         };
         let Some(index) = self.task_slots.remove(&id) else {
             return;
@@ -252,6 +250,14 @@ impl Scheduler {
         let slot = &mut self.slots[index];
         let Some(running) = slot.running.take_if(|r| r.id == id) else {
             return;
+        };
+        let report = match (done, &slot.device) {
+            (Ok((_, report)), _) => Some(report),
+            // An attempt that panicked still counts as one, so one bug never stalls a device.
+            (Err(e), Some(device)) if !e.is_cancelled() => {
+                Some(crate::engine::crashed(device, &e.to_string()))
+            }
+            (Err(_), _) => None,
         };
         self.grant_lease(index);
         let Some(report) = report.filter(|_| !running.stale) else {
@@ -263,12 +269,9 @@ impl Scheduler {
 
     /// Folds a finished attempt that began at `at_ms` into the device's watch: history,
     /// then ready, stopped or the next attempt.
-    fn fold(&mut self, index: usize, at_ms: u64, mut report: DeviceReport) {
+    fn fold(&mut self, index: usize, at_ms: u64, report: DeviceReport) {
         let slot = &mut self.slots[index];
         slot.due = None;
-        if report.name.is_empty() {
-            report.name = slot.status.name.clone();
-        }
         let now = Instant::now();
         let progressed = history::record(&mut slot.status, at_ms, &report, self.options.history);
         match judge(&report, self.options.until) {
@@ -304,8 +307,9 @@ impl Scheduler {
                     self.reprobe(index);
                 }
             }
-            Control::Command(_) => {}
-            Control::SetWatching(on) => self.set_watching(on),
+            Control::Command(Command::SetWatching(on)) => self.set_watching(on),
+            // Fixes are the session's.
+            Control::Command(Command::ProposeFix { .. } | Command::ApplyFix { .. }) => {}
             Control::Lease { index, granted } => self.lease(index, granted),
             Control::Release {
                 index,
@@ -576,17 +580,5 @@ impl LeaseState {
         if let LeaseState::Held { stale, .. } = self {
             *stale = true;
         }
-    }
-}
-
-/// An attempt that panicked still counts as an attempt, so one bug never stalls a device.
-fn crashed(error: &JoinError) -> DeviceReport {
-    DeviceReport {
-        failure: Some(Failure {
-            stage: Stage::Dns,
-            reason: "internal_error".into(),
-            message: format!("the probe stopped unexpectedly: {error}"),
-        }),
-        ..Default::default()
     }
 }
