@@ -350,3 +350,15 @@ async fn cloned_images_are_flagged() {
     assert_eq!(reports[0].host_key.as_ref().unwrap().shared_with, ["b"]);
     assert_eq!(reports[1].host_key.as_ref().unwrap().shared_with, ["a"]);
 }
+
+#[tokio::test]
+async fn an_absurd_timeout_is_not_a_panic() {
+    let dev = spawn(ios("r9")).await;
+    let mut d = device(&dev, &with_password("admin"));
+    // Sources refuse such a timeout; a device built in code is capped by the engine.
+    d.timeout = Duration::MAX;
+    let report = tokio::time::timeout(Duration::from_secs(60), probe_one(&d))
+        .await
+        .expect("the probe ends");
+    assert_eq!(report.failure, None, "{report:?}");
+}

@@ -34,7 +34,7 @@ pub struct FixAlgorithmsArgs {
     #[arg(long)]
     pub keep: bool,
     /// Per-stage timeout for the probes, e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::inventory::parse_timeout)]
     pub timeout: Option<Duration>,
 }
 

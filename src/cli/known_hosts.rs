@@ -41,7 +41,7 @@ pub struct PruneArgs {
     #[arg(long, requires = "inventory")]
     pub failing: bool,
     /// Per-stage timeout for the --failing probes, e.g. 5s.
-    #[arg(long, value_parser = humantime::parse_duration, requires = "failing")]
+    #[arg(long, value_parser = crate::inventory::parse_timeout, requires = "failing")]
     pub timeout: Option<Duration>,
     /// Show what would be removed; write nothing.
     #[arg(long)]
@@ -70,7 +70,7 @@ pub struct AcceptArgs {
     #[arg(long)]
     pub no_hash: bool,
     /// Per-stage timeout for the probe, e.g. 5s.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = crate::inventory::parse_timeout)]
     pub timeout: Option<Duration>,
 }
 
@@ -208,23 +208,12 @@ fn describe(targets: &[Target]) -> String {
 }
 
 /// Probes up to the host key without credentials: a key not yet trusted gets no secrets.
+/// Every stage of every probe is bounded by the device's timeout, so the batch is too, and
+/// each finished report counts.
 async fn probe_without_credentials(devices: &[Device]) -> Vec<DeviceReport> {
     let devices: Vec<Device> = devices.iter().map(without_credentials).collect();
     let shared = Arc::new(Shared::new(Settings::default()));
-    let bound = devices
-        .iter()
-        .map(|d| d.timeout)
-        .max()
-        .unwrap_or_default()
-        .saturating_mul(12)
-        .saturating_mul(
-            u32::try_from(devices.len().div_ceil(engine::DEFAULT_CONCURRENCY)).unwrap_or(u32::MAX),
-        )
-        + Duration::from_secs(5);
-    match tokio::time::timeout(bound, engine::run_all(&devices, shared, None)).await {
-        Ok(reports) => reports,
-        Err(_) => devices.iter().map(|_| DeviceReport::default()).collect(),
-    }
+    engine::run_all(&devices, shared, None).await
 }
 
 fn without_credentials(device: &Device) -> Device {

@@ -91,7 +91,7 @@ pub struct RunArgs {
     #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Per-stage timeout for every device (overrides the inventory), e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::inventory::parse_timeout)]
     pub timeout: Option<Duration>,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
     #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]

@@ -27,7 +27,7 @@ pub struct WaitArgs {
     #[arg(long, env = "SSHTRIAGE_JSON")]
     pub json: bool,
     /// Per-stage timeout of each attempt (overrides the inventory), e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = crate::inventory::parse_timeout)]
     pub stage_timeout: Option<Duration>,
     #[command(flatten)]
     pub watch: WatchArgs,

@@ -318,7 +318,10 @@ pub async fn bounded_probe(
     index: usize,
     events: Option<UnboundedSender<Event>>,
 ) -> DeviceReport {
-    let bound = device.timeout.saturating_mul(12) + Duration::from_secs(5);
+    let bound = device
+        .timeout
+        .saturating_mul(12)
+        .saturating_add(Duration::from_secs(5));
     match tokio::time::timeout(bound, engine::probe(device, shared, index, events)).await {
         Ok(report) => report,
         Err(_) => DeviceReport {

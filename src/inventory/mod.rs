@@ -18,6 +18,18 @@ pub use target::parse_host_arg;
 
 /// The per-stage timeout when nothing else is said.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest per-stage timeout anything may set (ssh_config's ConnectTimeout has the same
+/// cap): beyond it a timeout is a typo, and timers built from it would overflow.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A per-stage timeout from a file or the command line, checked against `MAX_TIMEOUT`.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
+    if d.is_zero() || d > MAX_TIMEOUT {
+        return Err("must be more than 0 and at most 24h".into());
+    }
+    Ok(d)
+}
 
 /// What the engine needs to know to probe one device.
 #[derive(Debug, Clone)]
@@ -313,7 +325,7 @@ fn resolve(
         }
     };
     let timeout = match &raw.timeout {
-        Some(t) => humantime::parse_duration(t.get_ref()).map_err(|e| {
+        Some(t) => parse_timeout(t.get_ref()).map_err(|e| {
             at.error(
                 t.span().start,
                 "timeout",

@@ -115,6 +115,10 @@ fn policy_aliases_and_bad_values() {
     assert_eq!((err.line, err.key.as_str()), (3, "host_key_policy"));
     let err = parse("[[device]]\nhost = \"a\"\ntimeout = \"soon\"\n").unwrap_err();
     assert_eq!((err.line, err.key.as_str()), (3, "timeout"));
+    // Typos like "1000y" would overflow the timers built from them.
+    let err = parse("[[device]]\nhost = \"a\"\ntimeout = \"1000y\"\n").unwrap_err();
+    assert_eq!((err.line, err.key.as_str()), (3, "timeout"));
+    assert!(err.message.contains("at most 24h"), "{err}");
     let err = parse("[[device]]\nname = \"x\"\n").unwrap_err();
     assert_eq!((err.line, err.key.as_str()), (1, "host"));
     let err = parse("[defaults]\nhost = \"x\"\n").unwrap_err();

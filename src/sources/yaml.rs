@@ -10,8 +10,10 @@ use std::path::Path;
 
 /// Inventories are a few levels deep; anything deeper is a mistake or hostile.
 const MAX_DEPTH: usize = 64;
-/// Total nodes, counting every alias expansion.
+/// Total nodes, counting every alias expansion; a scalar also costs one per `SCALAR_UNIT`
+/// bytes, so one huge anchored string repeated by aliases is bounded too.
 const MAX_NODES: usize = 2_000_000;
+const SCALAR_UNIT: usize = 16;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
@@ -20,7 +22,7 @@ pub(crate) struct Node {
     pub line: usize,
     /// Local tag as written, e.g. `!vault`, `!unsafe`.
     pub tag: Option<String>,
-    /// Nodes in this subtree, for the alias budget.
+    /// Nodes in this subtree (scalars weighed by length), for the alias budget.
     size: usize,
 }
 
@@ -38,7 +40,7 @@ pub(crate) enum Kind {
 impl Node {
     fn new(kind: Kind, line: usize, tag: Option<String>) -> Node {
         let size = 1 + match &kind {
-            Kind::Scalar { .. } => 0,
+            Kind::Scalar { text, .. } => text.len() / SCALAR_UNIT,
             Kind::Seq(items) => items.iter().map(|n| n.size).sum(),
             Kind::Map(entries) => entries.iter().map(|(k, v)| k.size + v.size).sum(),
         };
@@ -199,6 +201,13 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> (Vec<(Node, Node)>, usize) {
         return (entries, 0);
     }
     let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
+    // Scalar keys by set, so a huge merged map costs linear time, not quadratic.
+    let scalar = |k: &Node| match &k.kind {
+        Kind::Scalar { text, plain } => Some((text.clone(), *plain)),
+        _ => None,
+    };
+    let mut own_scalars: std::collections::HashSet<(String, bool)> =
+        own.iter().filter_map(|(k, _)| scalar(k)).collect();
     let mut added = 0;
     for (_, value) in merges {
         let sources: Vec<Node> = match value.kind {
@@ -209,7 +218,11 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> (Vec<(Node, Node)>, usize) {
         for source in sources {
             if let Kind::Map(more) = source.kind {
                 for (k, v) in more {
-                    if !own.iter().any(|(o, _)| o.kind == k.kind) {
+                    let new = match scalar(&k) {
+                        Some(key) => own_scalars.insert(key),
+                        None => !own.iter().any(|(o, _)| o.kind == k.kind),
+                    };
+                    if new {
                         added += k.size + v.size;
                         own.push((k, v));
                     }
@@ -365,6 +378,19 @@ mod tests {
         }
         let err = parse(Path::new("l.yml"), &laughs).unwrap_err();
         assert!(err.message.contains("more than"), "{err}");
+        // One big string repeated by aliases: few nodes, but gigabytes once expanded.
+        let mut big = format!("s: &s \"{}\"\nl: [", "x".repeat(1 << 20));
+        big.push_str(&vec!["*s"; 1000].join(","));
+        big.push_str("]\n");
+        let err = parse(Path::new("big.yml"), &big).unwrap_err();
+        assert!(err.message.contains("more than"), "{err}");
+        // A large merged map keeps every key once.
+        let keys: Vec<String> = (0..20_000).map(|i| format!("k{i}: {i}")).collect();
+        let merged = format!("b: &b {{{}}}\nm:\n  <<: *b\n  k7: own\n", keys.join(", "));
+        let m = doc(&merged);
+        let m = m.get("m").unwrap();
+        assert_eq!(m.get("k7").unwrap().as_str(), Some("own"));
+        assert_eq!(m.get("k19999").unwrap().as_str(), Some("19999"));
         let err = parse(Path::new("bad.yml"), "a: [1, 2\nb: 3\n").unwrap_err();
         assert_eq!(err.file, Path::new("bad.yml"));
         assert!(err.line >= 1 && err.message.starts_with("YAML"), "{err}");

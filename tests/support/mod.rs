@@ -19,7 +19,11 @@ pub fn devices(toml: &str) -> Vec<Device> {
 /// Probes one device with a hard bound on the whole run.
 pub async fn probe_one(device: &Device) -> DeviceReport {
     let shared = Shared::new(Settings::default());
-    let bound = device.timeout * 12 + Duration::from_secs(5);
+    let bound = device
+        .timeout
+        .saturating_mul(12)
+        .saturating_add(Duration::from_secs(5))
+        .min(Duration::from_secs(120));
     tokio::time::timeout(bound, engine::probe(device, &shared, 0, None))
         .await
         .expect("the probe must end by itself")

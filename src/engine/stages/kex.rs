@@ -6,6 +6,7 @@ use super::super::probe::Transport;
 use super::super::{Outcome, Probe};
 use super::banner::io_failure;
 use crate::algorithms::negotiate::{self, is_kex_marker};
+use crate::inventory::MAX_TIMEOUT;
 use crate::model::{AlgorithmEvidence, AlgorithmLists, Negotiated};
 use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
 use crate::wire::tap::Replay;
@@ -99,7 +100,9 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let config = russh::client::Config {
         client_id: SshId::Standard(Cow::Owned(ident)),
         preferred: offer.to_preferred(),
-        inactivity_timeout: Some(p.device.timeout * 3),
+        // Sources cap timeouts at MAX_TIMEOUT; a device built in code is capped here, or
+        // russh's timer would overflow.
+        inactivity_timeout: Some(p.device.timeout.min(MAX_TIMEOUT).saturating_mul(3)),
         nodelay: true,
         ..Default::default()
     };

@@ -409,7 +409,7 @@ fn device_from(
     }
     if let Some((timeout, source)) = vars.text(TIMEOUT, false) {
         match timeout.trim().parse::<u64>() {
-            Ok(secs) if secs > 0 => {
+            Ok(secs) if secs > 0 && secs <= crate::inventory::MAX_TIMEOUT.as_secs() => {
                 device.timeout = Duration::from_secs(secs);
                 prov.set(Field::Timeout, source);
             }

@@ -3,6 +3,8 @@
 
 /// One pattern can name at most this many hosts.
 pub(super) const MAX_RANGE_HOSTS: usize = 4096;
+/// u64 has 20 digits; longer range ends are only padding.
+const MAX_RANGE_DIGITS: usize = 20;
 
 /// The host names a pattern stands for, and the port it names.
 pub(super) fn expand(pattern: &str) -> Result<(Vec<String>, Option<u16>), String> {
@@ -84,6 +86,12 @@ fn expand_ranges(name: &str, out: &mut Vec<String>) -> Result<(), String> {
         if s > e {
             return Err(format!("`{name}`: range start is after its end"));
         }
+        // Leading zeros set the padding width: bound it, or 4096 names could take gigabytes.
+        if start.len().max(end.len()) > MAX_RANGE_DIGITS {
+            return Err(format!(
+                "`{name}`: range numbers longer than {MAX_RANGE_DIGITS} digits"
+            ));
+        }
         if (e - s) / stride as u64 >= MAX_RANGE_HOSTS as u64 {
             return Err(format!("`{name}`: more than {MAX_RANGE_HOSTS} hosts"));
         }
@@ -142,6 +150,8 @@ mod tests {
         );
         assert_eq!(port, Some(830));
         assert!(expand("x[0:99999]").unwrap_err().contains("more than"));
+        let padded = format!("x[{}1:4095]", "0".repeat(1 << 20));
+        assert!(expand(&padded).unwrap_err().contains("digits"));
         assert!(expand("x[1:2").is_err());
         assert!(expand("r1:0").is_err());
     }
