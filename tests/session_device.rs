@@ -362,3 +362,15 @@ async fn an_absurd_timeout_is_not_a_panic() {
         .expect("the probe ends");
     assert_eq!(report.failure, None, "{report:?}");
 }
+
+#[tokio::test]
+async fn a_key_file_that_is_a_device_is_refused_not_read() {
+    let mut spec = ios("pk2");
+    spec.auth_methods = vec![AuthMethod::PublicKey];
+    let dev = spawn(spec).await;
+    // Reading /dev/zero to its end would never finish and take all memory.
+    let report = probe_one(&device(&dev, "key_file = \"/dev/zero\"")).await;
+    assert_failure(&report, Stage::Auth, "key_unreadable");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(message.contains("not a regular file"), "{message}");
+}

@@ -494,12 +494,10 @@ fn clock(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
-/// Device text (banners, messages, names from files) with control characters made harmless,
-/// so nothing a server sends can move the cursor or retitle the terminal.
+/// Device text (banners, messages, names from files) made harmless, as everywhere else:
+/// nothing a server sends can move the cursor, retitle the terminal or reorder a line.
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::fix::text::printable(text)
 }
 
 #[cfg(test)]
@@ -508,6 +506,11 @@ mod tests {
 
     #[test]
     fn control_characters_never_reach_the_terminal() {
-        assert_eq!(clean("r1\x1b]0;pwned\x07\r\nok"), "r1 ]0;pwned   ok");
+        assert_eq!(
+            clean("r1\x1b]0;pwned\x07\r\nok"),
+            "r1␛]0;pwned\u{fffd}\u{fffd}\u{fffd}ok"
+        );
+        // Bidi overrides could make a line read differently from what it is.
+        assert_eq!(clean("a\u{202e}b"), "a\u{fffd}b");
     }
 }

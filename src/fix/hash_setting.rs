@@ -75,10 +75,11 @@ fn search(file: &Path, host: &str, depth: usize, seen: &mut usize) -> Option<boo
 
 fn read_bounded(file: &Path) -> Option<String> {
     use std::io::Read;
-    let f = std::fs::File::open(file).ok()?;
-    if !f.metadata().ok()?.is_file() {
+    // Checked before opening: opening a FIFO would wait for a writer.
+    if !std::fs::metadata(file).ok()?.is_file() {
         return None;
     }
+    let f = std::fs::File::open(file).ok()?;
     let mut bytes = Vec::new();
     f.take(MAX_CONFIG_BYTES).read_to_end(&mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())

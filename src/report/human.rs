@@ -1,6 +1,7 @@
 //! Human output of `check`: one line per device in inventory order, then a summary by the stage
 //! where devices stopped.
 
+use crate::fix::text::printable;
 use crate::model::{DeviceReport, Stage, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -37,7 +38,7 @@ pub fn render(reports: &[DeviceReport]) -> String {
             clip(&r.name, name_width),
             clip(&address(r), addr_width),
             reached,
-            verdict,
+            printable(&verdict),
             duration(r.elapsed_ms)
         );
         for line in crate::fix::compatibility_lines(r) {
@@ -48,7 +49,7 @@ pub fn render(reports: &[DeviceReport]) -> String {
                 out,
                 "{:name_width$}  note: same host key as {}{} (cloned image?)",
                 "",
-                hk.shared_with.join(", "),
+                printable(&hk.shared_with.join(", ")),
                 match hk.shared_count.saturating_sub(hk.shared_with.len()) {
                     0 => String::new(),
                     more => format!(" and {more} more"),
@@ -95,7 +96,7 @@ pub fn summary(reports: &[DeviceReport]) -> String {
             "  fail at {:<12} {:>3}  {}",
             stage.name(),
             names.len(),
-            names.join(", ")
+            printable(&names.join(", "))
         );
     }
     out
@@ -114,8 +115,9 @@ fn address(r: &DeviceReport) -> String {
     }
 }
 
+/// Names and addresses come from files and DNS: cleaned, then clipped.
 fn clip(text: &str, max: usize) -> String {
-    crate::wire::ident::clip(text, max)
+    crate::wire::ident::clip(&printable(text), max)
 }
 
 /// Rounded for reading: `0.4ms`, `12ms`, `1.2s`, `20s`.
@@ -128,5 +130,31 @@ pub fn duration(ms: f64) -> String {
         format!("{:.1}s", ms / 1000.0)
     } else {
         format!("{:.0}s", ms / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Failure;
+
+    #[test]
+    fn hostile_names_and_messages_cannot_drive_the_terminal() {
+        let report = DeviceReport {
+            name: "r1\u{1b}]0;owned\u{7}".into(),
+            host: "127.0.0.1".into(),
+            port: 22,
+            failure: Some(Failure {
+                stage: Stage::Banner,
+                reason: "not_ssh".into(),
+                message: "answered \u{1b}[2J\nFAKE ok line".into(),
+            }),
+            ..Default::default()
+        };
+        let out = render(&[report]);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(out.contains("␛[2J"), "{out}");
+        // One device line, a blank line and the summary: the message made no line of its own.
+        assert!(!out.lines().any(|l| l.starts_with("FAKE")), "{out}");
     }
 }

@@ -8,7 +8,7 @@ use crate::known_hosts::fingerprint;
 use crate::model::Direction;
 use russh::client::{AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Keyboard-interactive rounds answered before giving up (servers may chain prompts).
@@ -331,7 +331,7 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
     let mut keys = Vec::new();
     match &c.key {
         Some(KeySource::File(path)) => {
-            let key = russh::keys::load_secret_key(path, passphrase.as_deref())
+            let key = read_key(path, passphrase.as_deref())
                 .map_err(|e| unreadable(&path.display().to_string(), &e, passphrase.is_some()))?;
             keys.push((path.display().to_string(), key));
         }
@@ -356,12 +356,33 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
         if keys.iter().any(|(loaded, _)| *loaded == name) {
             continue;
         }
-        match russh::keys::load_secret_key(&path, passphrase.as_deref()) {
+        match read_key(&path, passphrase.as_deref()) {
             Ok(key) => keys.push((name, key)),
             Err(e) => p.transcript(Direction::Note, &format!("skipped {name}: {e}")),
         }
     }
     Ok(keys)
+}
+
+/// Private key files are a few KiB.
+const MAX_KEY_BYTES: u64 = 64 * 1024;
+
+/// Reads a key file: only a regular file of at most `MAX_KEY_BYTES`, so a path like
+/// `/dev/zero` or a FIFO cannot take the memory or hang the probe.
+fn read_key(path: &Path, passphrase: Option<&str>) -> Result<PrivateKey, russh::keys::Error> {
+    use std::io::{Error, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::other("not a regular file").into());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_KEY_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_KEY_BYTES {
+        return Err(Error::other("larger than 64 KiB: not a private key").into());
+    }
+    let text = String::from_utf8(bytes).map_err(|_| Error::other("not a text key file"))?;
+    russh::keys::decode_secret_key(&text, passphrase)
 }
 
 fn unreadable(what: &str, e: &russh::keys::Error, had_passphrase: bool) -> Outcome {

@@ -63,9 +63,10 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, InventoryError> {
                 graph.add_child(group, child, line)?;
             }
             Section::Vars(group) => {
+                // The line is not echoed: it may be `ansible_password: hunter2`.
                 let (key, value) = trimmed
                     .split_once('=')
-                    .ok_or_else(|| fail(format!("expected key=value, got `{trimmed}`")))?;
+                    .ok_or_else(|| fail("expected key=value".to_string()))?;
                 let var = Var {
                     value: literal(value.trim()),
                     source: ValueSource::file(path, line),
@@ -120,10 +121,12 @@ fn host_line(
     if let Some(port) = port {
         vars.push(("ansible_port".to_owned(), Value::Text(port.to_string())));
     }
-    for word in assignments {
+    for (i, word) in assignments.iter().enumerate() {
+        // Named by position, not echoed: a stray word may be a password.
         let (key, value) = word.split_once('=').ok_or_else(|| {
             fail(format!(
-                "expected key=value host variable assignment, got `{word}`"
+                "expected key=value host variable assignments; word {} is not one",
+                i + 2
             ))
         })?;
         vars.push((key.to_owned(), literal(value)));

@@ -70,3 +70,23 @@ fn local_connections_are_not_devices() {
     assert_eq!(loaded.devices.len(), 1);
     assert!(loaded.warnings.iter().any(|w| w.contains("localhost")));
 }
+
+#[test]
+fn malformed_lines_are_located_without_echoing_values() {
+    let parse = |text: &str| {
+        parse_text(
+            Path::new("inv"),
+            text,
+            Format::AnsibleIni,
+            &Profiles::embedded(),
+        )
+        .unwrap_err()
+    };
+    let err = parse("[all:vars]\nansible_password: Hunter2-secret\n");
+    assert_eq!(err.line, 2);
+    assert!(!err.message.contains("Hunter2"), "{err}");
+    let err = parse("[routers]\nr1 ansible_host=127.0.0.1 Hunter2-secret\n");
+    assert_eq!(err.line, 2);
+    assert!(err.message.contains("word 3"), "{err}");
+    assert!(!err.message.contains("Hunter2"), "{err}");
+}

@@ -320,11 +320,18 @@ impl HostSettings {
                 device.jump = Some(jump);
                 prov.set(Field::Jump, setting.source.clone());
             }
-            None => notes.push(format!(
-                "{}: {what} `{}` ({}) is not followed: sshtriage follows one jump host given as \
-                 [user@]host[:port], so it connects to {} directly",
-                device.name, setting.value, setting.source, device.host
-            )),
+            None => {
+                // A ProxyCommand may carry a secret (`sshpass -p …`): named, not echoed.
+                let shown = match what {
+                    "ProxyJump" => format!(" `{}`", setting.value),
+                    _ => String::new(),
+                };
+                notes.push(format!(
+                    "{}: {what}{shown} ({}) is not followed: sshtriage follows one jump host \
+                     given as [user@]host[:port], so it connects to {} directly",
+                    device.name, setting.source, device.host
+                ))
+            }
         }
     }
 }

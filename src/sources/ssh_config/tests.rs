@@ -109,3 +109,22 @@ fn every_identity_file_is_kept_in_order_as_ssh_tries_them() {
     );
     assert!(device.credentials.has_key());
 }
+
+#[test]
+fn an_unfollowed_proxy_command_is_named_not_echoed() {
+    let (_d, cfg) = config(&[(
+        "config",
+        "Host r1\n  ProxyCommand sshpass -p Hunter2-secret ssh -W %h:%p bastion\n",
+    )]);
+    let target = crate::inventory::parse_host_arg("r1").expect("target");
+    let mut device = crate::inventory::Device::from_target(&target);
+    let notes = cfg.apply(&mut device, &mut crate::sources::Provenance::default());
+    assert_eq!(device.jump, None);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("ProxyCommand (") && n.contains("config:2")),
+        "{notes:?}"
+    );
+    assert!(!notes.iter().any(|n| n.contains("Hunter2")), "{notes:?}");
+}
