@@ -94,6 +94,8 @@ async fn etc_hosts_is_honoured_and_literals_skip_the_lookup() {
             dns.detail
         );
         assert_failure(&report, Stage::Tcp, "refused");
+    } else if std::env::var_os("CI").is_some() {
+        panic!("CI machines have a localhost entry in /etc/hosts");
     } else {
         eprintln!("SKIP part: /etc/hosts has no localhost entry");
     }

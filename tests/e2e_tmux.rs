@@ -64,9 +64,10 @@ impl Tmux {
 
     fn run(&self, args: &[&str]) -> Output {
         // No user configuration: key bindings or a status bar must not change the screen.
-        let mut command = Command::new("tmux");
+        // Under coreutils' `timeout`: a wedged tmux cannot hang the test.
+        let mut command = Command::new("timeout");
         command
-            .args(["-f", "/dev/null", "-L", &self.socket])
+            .args(["10", "tmux", "-f", "/dev/null", "-L", &self.socket])
             .args(args);
         // The server inherits this environment: the user's settings (a longer timeout)
         // must not change what the demo shows.

@@ -36,13 +36,10 @@ async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
 }
 
 async fn sshtriage(args: &[&str], cwd: &Path) -> (i32, String) {
-    let out = run(env!("CARGO_BIN_EXE_sshtriage"), args, cwd).await;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let mut cmd = sshtriage_command(args);
+    cmd.current_dir(cwd);
+    let run = finish(cmd).await;
+    (run.code, run.text())
 }
 
 fn whoami() -> String {
@@ -312,7 +309,7 @@ async fn fix_algorithms_rewrites_the_inventory_and_the_device_passes() {
     let line = out
         .lines()
         .find(|l| l.starts_with("legacy"))
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no legacy row: {out}"));
     assert!(!line.contains("kex/"), "{out}");
     let again = &support::devices(&expected)[1];
     let report = probe_one(again).await;

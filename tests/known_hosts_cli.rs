@@ -9,12 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use support::sshd::{Flavour, Sshd, keygen, require_sshd};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::{Run, sshtriage};
 
 async fn run(program: &str, args: &[&str]) -> Run {
     let child = tokio::process::Command::new(program)
@@ -37,10 +32,6 @@ async fn run(program: &str, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-async fn sshtriage(args: &[&str]) -> Run {
-    run(env!("CARGO_BIN_EXE_sshtriage"), args).await
 }
 
 /// `type base64` of a fresh public key.

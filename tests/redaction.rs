@@ -5,26 +5,14 @@ mod support;
 
 use russh::keys::ssh_key::PublicKey;
 use sshtriage::lab::{self, AuthMethod, DeviceSpec, PromptStyle};
-use std::time::Duration;
 
 const PASSWORD: &str = "CANARY-pw-5150";
 const ENABLE: &str = "CANARY-en-5150";
 const PASSPHRASE: &str = "CANARY-pp-5150";
 
 async fn run_binary(args: &[&str]) -> (i32, String, String) {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), child)
-        .await
-        .expect("sshtriage exits by itself")
-        .expect("run sshtriage");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = support::sshtriage(args).await;
+    (run.code, run.stdout, run.stderr)
 }
 
 fn assert_clean(what: &str, text: &str) {

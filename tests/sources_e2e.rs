@@ -6,23 +6,15 @@ mod support;
 
 use sshtriage::lab::{self, DeviceSpec, PromptStyle};
 use std::process::Command;
-use std::time::Duration;
 use support::sshd::{Flavour, Sshd, keygen, require_sshd};
 
 async fn sshtriage(args: &[&str]) -> (i32, String, String) {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), child)
-        .await
-        .expect("bounded")
-        .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut cmd = support::sshtriage_command(args);
+    if args.contains(&"--ssh-config") {
+        cmd.env_remove("SSHTRIAGE_NO_SSH_CONFIG");
+    }
+    let run = support::finish(cmd).await;
+    (run.code, run.stdout, run.stderr)
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! `sshtriage wait`, the real binary, against simulated devices run by this test process:
 //! exit codes, the JSON events, the summary of who is stuck where, Ctrl-C.
 
+mod support;
+
 use serde_json::Value;
 use sshtriage::lab::{self, BootScript, DeviceSpec, PromptStyle, RunningDevice};
 use std::path::Path;
@@ -37,9 +39,8 @@ fn inventory(dir: &Path, text: &str) -> String {
 }
 
 fn sshtriage(args: &[&str], password: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sshtriage"));
-    cmd.arg("wait")
-        .args(args)
+    let mut cmd = support::sshtriage_command(&["wait"]);
+    cmd.args(args)
         .args([
             "--backoff",
             "200ms",
@@ -47,15 +48,9 @@ fn sshtriage(args: &[&str], password: &str) -> Command {
             "800ms",
             "--no-ssh-config",
         ])
-        .env_remove("SSHTRIAGE_INVENTORY")
-        .env_remove("SSHTRIAGE_JSON")
-        .env_remove("SSHTRIAGE_TIMEOUT")
         .env("WAIT_TEST_PASSWORD", password)
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .stderr(Stdio::piped());
     cmd
 }
 

@@ -63,3 +63,65 @@ pub fn assert_ok_through(report: &DeviceReport, last: Stage) {
         );
     }
 }
+
+/// What a finished program printed.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output, then standard error.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// The binary under test, isolated from the developer's setup: no inherited `SSHTRIAGE_*`
+/// settings and no `~/.ssh/config` (a `Host *` ProxyJump there would send probes off the
+/// machine; tests that pass `--ssh-config` remove `SSHTRIAGE_NO_SSH_CONFIG` again). Standard
+/// input is closed, the working directory is the temp dir, and the process dies with the
+/// test.
+pub fn sshtriage_command(args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"));
+    cmd.args(args)
+        .current_dir(std::env::temp_dir())
+        .env("SSHTRIAGE_NO_SSH_CONFIG", "true")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for var in [
+        "SSHTRIAGE_INVENTORY",
+        "SSHTRIAGE_TIMEOUT",
+        "SSHTRIAGE_JSON",
+        "SSHTRIAGE_KNOWN_HOSTS",
+        "SSHTRIAGE_SSH_CONFIG",
+        "SSHTRIAGE_PYTHON",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Runs `cmd` to its end, at most 90 s: a hang fails the test instead of stalling it.
+pub async fn finish(mut cmd: tokio::process::Command) -> Run {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the program");
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .expect("the program must end by itself")
+        .expect("its output");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `sshtriage ARGS`, isolated and bounded.
+pub async fn sshtriage(args: &[&str]) -> Run {
+    finish(sshtriage_command(args)).await
+}
