@@ -3,7 +3,7 @@
 
 use super::{EXIT_OK, EXIT_USAGE, RunArgs, Targets, targets};
 use crate::inventory::{Device, KeySource};
-use crate::sources::Provenance;
+use crate::sources::{Field, Provenance};
 use clap::Args;
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -97,11 +97,8 @@ fn describe(d: &Device, p: &Provenance) -> Value {
 fn text(devices: &[(Device, Provenance)]) -> String {
     let mut out = String::new();
     for (d, p) in devices {
-        let from = |key: &str| -> String {
-            p.iter()
-                .find(|(f, _)| f.to_string() == key)
-                .map(|(_, s)| format!("  ({s})"))
-                .unwrap_or_default()
+        let from = |field: Field| -> String {
+            p.get(field).map(|s| format!("  ({s})")).unwrap_or_default()
         };
         let _ = writeln!(out, "{}", d.name);
         let host = if d.host.contains(':') {
@@ -109,10 +106,10 @@ fn text(devices: &[(Device, Provenance)]) -> String {
         } else {
             d.host.clone()
         };
-        let _ = writeln!(out, "  address      {host}:{}{}", d.port, from("host"));
+        let _ = writeln!(out, "  address      {host}:{}{}", d.port, from(Field::Host));
         let user = d.username.as_deref().unwrap_or("(local user)");
-        let _ = writeln!(out, "  user         {user}{}", from("username"));
-        let _ = writeln!(out, "  profile      {}{}", d.profile, from("profile"));
+        let _ = writeln!(out, "  user         {user}{}", from(Field::Username));
+        let _ = writeln!(out, "  profile      {}{}", d.profile, from(Field::Profile));
         let kinds = credential_kinds(d);
         let kinds = if kinds.is_empty() {
             "none".to_owned()
@@ -127,7 +124,7 @@ fn text(devices: &[(Device, Provenance)]) -> String {
         for (i, file) in files.chain(&d.credentials.more_key_files).enumerate() {
             let label = if i == 0 { "key files" } else { "" };
             let from = if i == 0 {
-                from("key_file")
+                from(Field::Key)
             } else {
                 String::new()
             };
@@ -138,11 +135,11 @@ fn text(devices: &[(Device, Provenance)]) -> String {
                 out,
                 "  {:<12} {spec}{}",
                 category.key(),
-                from(&format!("algorithms.{}", category.key()))
+                from(Field::for_category(*category))
             );
         }
         if let Some(jump) = &d.jump {
-            let _ = writeln!(out, "  via          {jump}{}", from("jump"));
+            let _ = writeln!(out, "  via          {jump}{}", from(Field::Jump));
         }
     }
     let _ = writeln!(out, "\n{} device(s)", devices.len());

@@ -248,15 +248,14 @@ async fn accept(args: AcceptArgs) -> i32 {
         _ => None,
     };
     let shared = Shared::new(Settings::default());
+    // `--file` is each device's first known_hosts by now (above); the dashboard picks the
+    // same way.
+    let context = crate::fix::FixContext::from_env();
     let mut code = EXIT_OK;
     for (index, device) in devices.iter().enumerate() {
         let probed = without_credentials(device);
         let report = bounded_probe(&probed, &shared, index, None).await;
-        let file = args
-            .file
-            .clone()
-            .or_else(|| device.known_hosts.first().cloned())
-            .unwrap_or_else(default_file);
+        let file = context.accept_file(device);
         if !accept_one(device, &report, &file, hash) {
             code = EXIT_FAILED;
         }

@@ -42,6 +42,26 @@ impl Targets {
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty() && self.hosts.is_empty() && self.cidr.is_empty()
     }
+
+    /// The sources to read: those given, or `./sshtriage.toml` when nothing was given and
+    /// it exists.
+    pub fn sources_or_default(&self) -> Vec<PathBuf> {
+        let default = Path::new("sshtriage.toml");
+        if self.is_empty() && default.exists() {
+            return vec![default.to_path_buf()];
+        }
+        self.sources.clone()
+    }
+
+    /// The ssh_config that applies: `--ssh-config`, else `~/.ssh/config`; None with
+    /// `--no-ssh-config` or without a home.
+    pub fn ssh_config_path(&self) -> Option<PathBuf> {
+        if self.no_ssh_config {
+            return None;
+        }
+        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"));
+        self.ssh_config.clone().or(user)
+    }
 }
 
 /// Loads every device, with where each value came from.
@@ -53,10 +73,7 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
         devices: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut sources = targets.sources.clone();
-    if targets.is_empty() && Path::new("sshtriage.toml").exists() {
-        sources.push(PathBuf::from("sshtriage.toml"));
-    }
+    let sources = targets.sources_or_default();
     let mut overrides = Vec::new();
     // Devices from sshtriage inventories are not overridden by their own [defaults] again.
     let mut imported = Vec::new();
@@ -106,9 +123,7 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
             .devices
             .extend(sources::expand_cidr(net).map_err(|e| format!("--cidr {e}"))?);
     }
-    if !targets.no_ssh_config {
-        apply_ssh_config(targets, &mut loaded)?;
-    }
+    apply_ssh_config(targets, &mut loaded)?;
     if let Some(timeout) = run.timeout {
         loaded
             .devices
@@ -119,12 +134,8 @@ pub fn load(targets: &Targets, run: &RunArgs) -> Result<Loaded, String> {
 }
 
 fn apply_ssh_config(targets: &Targets, loaded: &mut Loaded) -> Result<(), String> {
-    let path = match &targets.ssh_config {
-        Some(p) => p.clone(),
-        None => match std::env::var_os("HOME") {
-            Some(home) => PathBuf::from(home).join(".ssh/config"),
-            None => return Ok(()),
-        },
+    let Some(path) = targets.ssh_config_path() else {
+        return Ok(());
     };
     if targets.ssh_config.is_none() && !path.exists() {
         return Ok(());

@@ -5,7 +5,6 @@ use super::{RunArgs, Targets};
 use crate::model::Stage;
 use crate::watch::{self, Backoff, Loaded, Reload, WatchOptions};
 use clap::Args;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,18 +85,11 @@ fn follow(targets: &Targets, run: &RunArgs) -> Option<Reload> {
     if targets.sources.iter().any(|s| s.as_os_str() == "-") {
         return None;
     }
-    let mut paths: Vec<PathBuf> = targets.sources.clone();
-    let default = PathBuf::from("sshtriage.toml");
-    if targets.is_empty() && default.exists() {
-        paths.push(default);
-    }
+    let mut paths = targets.sources_or_default();
     if paths.is_empty() {
         return None;
     }
-    if !targets.no_ssh_config {
-        let user = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"));
-        paths.extend(targets.ssh_config.clone().or(user));
-    }
+    paths.extend(targets.ssh_config_path());
     let (targets, run) = (targets.clone(), run.clone());
     Some(Reload {
         paths,

@@ -184,13 +184,9 @@ fn loopback_network_usable() -> bool {
 
 /// One known_hosts line as ssh writes it: `[addr]:port` for ports other than 22.
 fn known_hosts_line(addr: SocketAddr, key: &PublicKey) -> io::Result<String> {
-    let name = match addr.port() {
-        22 => addr.ip().to_string(),
-        port => format!("[{}]:{port}", addr.ip()),
-    };
-    let text = key
-        .to_openssh()
-        .map_err(|e| io::Error::other(format!("cannot encode a demo host key: {e}")))?;
+    let name = crate::known_hosts::lookup_name(&addr.ip().to_string(), addr.port());
+    let text = crate::known_hosts::key_line_text(key)
+        .map_err(|e| io::Error::other(format!("a demo host key: {e}")))?;
     Ok(format!("{name} {text}\n"))
 }
 

@@ -265,7 +265,7 @@ pub enum Rollback {
 pub struct Verification {
     pub backup: Option<PathBuf>,
     pub after: DeviceReport,
-    pub passes: bool,
+    /// `NotNeeded` exactly when the device passes now.
     pub rollback: Rollback,
 }
 
@@ -306,7 +306,6 @@ pub async fn apply_and_verify(
     Ok(Verification {
         backup,
         after,
-        passes,
         rollback,
     })
 }

@@ -16,10 +16,7 @@ pub mod text;
 use std::io;
 use std::path::PathBuf;
 
-pub use algorithms::{AlgorithmFix, Diagnosis, SpecChange, diagnose, stage_line};
 pub use compat_lines::compatibility_lines;
-pub use host_key::{HostKeyRepair, plan_repair};
-pub use inventory_edit::{InventoryEdit, set_algorithms};
 pub use session::FixContext;
 
 #[derive(Debug, thiserror::Error)]

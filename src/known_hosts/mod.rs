@@ -27,6 +27,7 @@ use russh::keys::ssh_key::PublicKey;
 pub use check::{EntryRef, HostKeyCheck, Verdict};
 pub use edit::{AddedLine, EditError, PruneReport, RemovedLine, accept, file_hashes_names, prune};
 pub use keytext::fingerprint;
+pub(crate) use keytext::key_line_text;
 pub use targets::Target;
 
 use hostpat::HostField;

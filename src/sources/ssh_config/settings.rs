@@ -124,7 +124,6 @@ pub struct HostSettings {
     /// As written, lower-cased: yes, no, off, ask, accept-new.
     pub strict_host_key_checking: Option<Setting<String>>,
     pub connect_timeout: Option<Setting<Duration>>,
-    pub warnings: Vec<String>,
 }
 
 /// Values the `%` tokens stand for.
@@ -225,7 +224,7 @@ impl HostSettings {
     /// Lays these settings on a device: the host name always (it resolves an alias); every
     /// other value only where the inventory did not set one. Returns what the user should know.
     pub fn apply_to(&self, device: &mut Device, prov: &mut Provenance) -> Vec<String> {
-        let mut notes = self.warnings.clone();
+        let mut notes = Vec::new();
         if let Some(h) = &self.hostname
             && h.value != device.host
         {
