@@ -50,6 +50,9 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         .unwrap_or_default();
     let mut nudges = 0;
     let mut quiet_for = Duration::ZERO;
+    // The output changes only when a chunk arrives: look for the prompt then (and once at
+    // the start), not on every quiet 250 ms tick.
+    let mut fresh = true;
     loop {
         let wait = NUDGE_AFTER[nudges.min(NUDGE_AFTER.len() - 1)];
         let chunk = match p.shell.as_mut() {
@@ -59,6 +62,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         match chunk {
             Ok(Some(text)) => {
                 quiet_for = Duration::ZERO;
+                fresh = true;
                 log_received(p, &text);
             }
             Ok(None) => quiet_for += Duration::from_millis(250),
@@ -72,13 +76,15 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 );
             }
         }
-        let output = p
-            .shell
-            .as_ref()
-            .map(|s| s.text_since(0))
-            .unwrap_or_default();
-        if let Some(outcome) = found(p, chosen.as_deref(), &software, &output) {
-            return outcome;
+        if std::mem::take(&mut fresh) {
+            let output = p
+                .shell
+                .as_ref()
+                .map(|s| s.text_since(0))
+                .unwrap_or_default();
+            if let Some(outcome) = found(p, chosen.as_deref(), &software, &output) {
+                return outcome;
+            }
         }
         if quiet_for >= wait {
             quiet_for = Duration::ZERO;
