@@ -22,6 +22,7 @@ pub(crate) enum Value {
     UserKnownHostsFile(Vec<String>),
     StrictHostKeyChecking(String),
     ConnectTimeout(Duration),
+    HashKnownHosts(bool),
 }
 
 fn one<'a>(keyword: &str, args: &'a [String]) -> Result<&'a str, String> {
@@ -57,6 +58,9 @@ pub(crate) fn parse_value(keyword: &str, args: &[String]) -> Result<Option<Value
         "identityfile" => Value::IdentityFile(one("IdentityFile", args)?.to_owned()),
         "identitiesonly" => {
             Value::IdentitiesOnly(yes_no("IdentitiesOnly", one("IdentitiesOnly", args)?)?)
+        }
+        "hashknownhosts" => {
+            Value::HashKnownHosts(yes_no("HashKnownHosts", one("HashKnownHosts", args)?)?)
         }
         "proxyjump" => Value::ProxyJump(one("ProxyJump", args)?.to_owned()),
         "proxycommand" if !args.is_empty() => Value::ProxyCommand(args.join(" ")),
@@ -124,6 +128,8 @@ pub struct HostSettings {
     /// As written, lower-cased: yes, no, off, ask, accept-new.
     pub strict_host_key_checking: Option<Setting<String>>,
     pub connect_timeout: Option<Setting<Duration>>,
+    /// Read for writing accepted keys the way ssh would (`fix::hash_setting`).
+    pub hash_known_hosts: Option<Setting<bool>>,
 }
 
 /// Values the `%` tokens stand for.
@@ -195,6 +201,7 @@ impl HostSettings {
             }
             Value::StrictHostKeyChecking(s) => first(&mut self.strict_host_key_checking, s, source),
             Value::ConnectTimeout(t) => first(&mut self.connect_timeout, t, source),
+            Value::HashKnownHosts(b) => first(&mut self.hash_known_hosts, b, source),
         }
     }
 
