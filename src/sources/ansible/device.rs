@@ -1,7 +1,7 @@
 //! Combining an Ansible host's variables in Ansible's order and turning the connection
 //! variables into a `Device`.
 
-use super::super::ssh_config::{HostSettings, settings_from_args};
+use super::super::ssh_config::{HostSettings, Tokens, settings_from_args};
 use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
 use super::{Graph, GroupList, HostGroups, Value, Var, Vars, vars_files};
 use crate::inventory::{Device, HostKeyPolicy, InventoryError, KeySource, Origin, expand_path};
@@ -426,6 +426,15 @@ fn device_from(
             vars.notes.other.extend(notes);
         }
     }
+    // `-i ~/.ssh/k`, `UserKnownHostsFile=~/…`: expanded as ssh would, like ssh_config's.
+    let home = std::env::var("HOME").ok();
+    let local_user = std::env::var("USER").unwrap_or_default();
+    let tokens = Tokens {
+        original_host: &device.host,
+        home: home.as_deref(),
+        local_user: &local_user,
+    };
+    settings.finish(&tokens, device.username.as_deref());
     let notes = settings.apply_to(&mut device, &mut prov);
     vars.notes.other.extend(notes);
     Ok(Some((device, prov)))

@@ -90,3 +90,19 @@ fn malformed_lines_are_located_without_echoing_values() {
     assert!(err.message.contains("word 3"), "{err}");
     assert!(!err.message.contains("Hunter2"), "{err}");
 }
+
+#[test]
+fn ssh_args_paths_expand_as_ssh_would() {
+    let loaded = devices(
+        Format::AnsibleYaml,
+        "all:\n  hosts:\n    r1:\n      ansible_host: 127.0.0.1\n      \
+         ansible_ssh_common_args: \"-i ~/.ssh/lab_key -o UserKnownHostsFile=~/.ssh/lab_hosts\"\n",
+    );
+    let r1 = find(&loaded, "r1");
+    let home = std::path::PathBuf::from(std::env::var("HOME").expect("HOME"));
+    assert_eq!(
+        r1.credentials.key,
+        Some(crate::inventory::KeySource::File(home.join(".ssh/lab_key")))
+    );
+    assert_eq!(r1.known_hosts, vec![home.join(".ssh/lab_hosts")]);
+}

@@ -14,12 +14,13 @@ mod settings;
 pub use settings::{HostSettings, Setting};
 
 pub(crate) use args::settings_from_args;
+pub(crate) use settings::Tokens;
 
 use super::read::{located, read_text};
 use super::{Provenance, ValueSource};
 use crate::algorithms::allowlist::wildcard_match;
 use crate::inventory::{Device, InventoryError};
-use settings::{Tokens, Value, parse_value};
+use settings::{Value, parse_value};
 use std::path::{Path, PathBuf};
 
 /// OpenSSH's limit on nested Include.
