@@ -211,6 +211,9 @@ pub enum Verdict {
     Unknown,
     Changed,
     Revoked,
+    /// Part of a known_hosts file was not read (over the size limit), so the key cannot be
+    /// checked; credentials are withheld as for `Changed`.
+    Unreadable,
 }
 
 /// One known_hosts line that names this host.

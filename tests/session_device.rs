@@ -287,6 +287,36 @@ async fn changed_host_key_withholds_credentials() {
     assert_eq!(status(&report, Stage::Auth), Status::Ok);
 }
 
+/// A correct `[host]:port` entry with a 70 KB comment still counts (OpenSSH reads lines of
+/// any length): a host whose key contradicts it is `changed`, and no credential is sent.
+#[tokio::test]
+async fn a_long_known_hosts_line_cannot_blind_the_key_check() {
+    let dev = spawn(ios("r6l")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let stale = lab::generate_ed25519_host_key().unwrap();
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        dev.addr.port(),
+        stale.public_key().to_openssh().unwrap(),
+        "x".repeat(70 * 1024)
+    );
+    std::fs::write(&kh, line).unwrap();
+    let d = &devices(&format!(
+        "[[device]]\nhost = \"127.0.0.1\"\nport = {}\nusername = \"admin\"\ntimeout = \"5s\"\n\
+         known_hosts = [\"{}\"]\n{}\n",
+        dev.addr.port(),
+        kh.display(),
+        with_password("admin")
+    ))[0];
+    let report = probe_one(d).await;
+    assert_failure(&report, Stage::HostKey, "changed");
+    assert_eq!(report.host_key.as_ref().unwrap().entries[0].line, 1);
+    let auth = report.result(Stage::Auth).unwrap();
+    assert_eq!(auth.reason.as_deref(), Some("host_key_untrusted"));
+    assert_eq!(dev.counters.snapshot().auth_attempts(), 0);
+}
+
 #[tokio::test]
 async fn matching_and_unknown_host_keys() {
     let key = lab::generate_ed25519_host_key().unwrap();

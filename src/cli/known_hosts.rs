@@ -325,6 +325,12 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
             );
             true
         }
+        Verdict::Unreadable => {
+            println!(
+                "  refused: part of known_hosts was not read (over the size limit), so the key cannot be checked against it"
+            );
+            false
+        }
         Verdict::Changed | Verdict::Revoked => {
             let stale: Vec<String> = hk
                 .entries

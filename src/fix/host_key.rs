@@ -70,6 +70,12 @@ pub fn plan_repair(
                 hk.fingerprint
             ));
         }
+        Verdict::Unreadable => {
+            return Err(
+                "Part of known_hosts was not read (over the size limit): sshtriage will not edit it."
+                    .into(),
+            );
+        }
         Verdict::Unknown | Verdict::Changed => {}
     }
     PublicKey::from_openssh(&hk.openssh)

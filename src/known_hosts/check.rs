@@ -22,6 +22,10 @@ pub enum Verdict {
     Changed,
     /// An `@revoked` line whose host patterns match this host holds this key.
     Revoked,
+    /// Part of a file was not read (over the size limit): it might hold this host's key, a
+    /// different one or a revocation, so neither `Match` nor `Unknown` can be said. Treated
+    /// like `Changed`: no credential is sent.
+    Unreadable,
 }
 
 /// The verdict with the evidence: every matching line for the host.
@@ -82,7 +86,19 @@ impl KnownHosts {
     /// non-22 port has no entry at all, ssh retries the bare host name and accepts a
     /// matching key found there — so does this. `@cert-authority` lines are listed but never
     /// make a `Match` (certificates are not validated here).
+    ///
+    /// When part of a file was not read, a `Match` or `Unknown` becomes `Unreadable`; a
+    /// `Changed` or `Revoked` found in what was read stands.
     pub fn check(&self, hostnames: &[&str], port: u16, key: &PublicKey) -> HostKeyCheck {
+        let mut check = self.check_read(hostnames, port, key);
+        if !self.unread.is_empty() && matches!(check.verdict, Verdict::Match | Verdict::Unknown) {
+            check.verdict = Verdict::Unreadable;
+        }
+        check
+    }
+
+    /// The verdict from the lines that were read.
+    fn check_read(&self, hostnames: &[&str], port: u16, key: &PublicKey) -> HostKeyCheck {
         let found = self.lookup(hostnames, port);
         let mut entries: Vec<EntryRef> = found.iter().map(|e| EntryRef::new(e, key)).collect();
         let revoked = entries
@@ -99,7 +115,7 @@ impl KnownHosts {
             Verdict::Unknown
         };
         if verdict == Verdict::Unknown && port != 22 && port != 0 {
-            let bare = self.check(hostnames, 22, key);
+            let bare = self.check_read(hostnames, 22, key);
             if bare.verdict == Verdict::Match {
                 entries.extend(
                     bare.entries

@@ -13,7 +13,7 @@ use russh::keys::ssh_key::PublicKey;
 use super::atomic::{self, REAL_STEPS, Steps};
 use super::hostpat::HostField;
 use super::keytext::{key_line_text, key_type_looks_valid, shorten};
-use super::line::{self, LineKind, MAX_FILE_BYTES, MAX_LINE_BYTES};
+use super::line::{self, LineKind, MAX_FILE_BYTES};
 use super::targets::{Matcher, Target};
 use super::{KnownHosts, lookup_name};
 
@@ -213,18 +213,16 @@ fn plan_prune(original: &[u8], matcher: &Matcher) -> Plan {
     };
     for raw_line in line::split_lines(original) {
         let mut remove = false;
-        if raw_line.raw.len() <= MAX_LINE_BYTES {
-            match line::classify(raw_line.content()) {
-                LineKind::Comment => {}
-                LineKind::Invalid(_) => plan.invalid_lines.push(raw_line.number),
-                LineKind::Record(record) => match HostField::parse(record.hosts) {
-                    Err(_) => plan.invalid_lines.push(raw_line.number),
-                    Ok(_) if !key_type_looks_valid(record.key_text) => {
-                        plan.invalid_lines.push(raw_line.number)
-                    }
-                    Ok(field) => remove = record.marker.is_none() && matcher.matches(&field),
-                },
-            }
+        match line::classify(raw_line.content()) {
+            LineKind::Comment => {}
+            LineKind::Invalid(_) => plan.invalid_lines.push(raw_line.number),
+            LineKind::Record(record) => match HostField::parse(record.hosts) {
+                Err(_) => plan.invalid_lines.push(raw_line.number),
+                Ok(_) if !key_type_looks_valid(record.key_text) => {
+                    plan.invalid_lines.push(raw_line.number)
+                }
+                Ok(field) => remove = record.marker.is_none() && matcher.matches(&field),
+            },
         }
         if remove {
             plan.removed.push(RemovedLine {

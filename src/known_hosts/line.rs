@@ -7,10 +7,9 @@ use std::path::Path;
 
 use super::Marker;
 
-/// Lines longer than this are skipped (OpenSSH has no limit; a hostile file could make us
-/// hold and scan one huge line per lookup).
-pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024;
-/// Files larger than this are read only up to this size (reading) or refused (editing).
+/// Files larger than this are not read whole: checking against one makes the verdict
+/// `unreadable` (never `unknown`), editing one is refused. Lines have no limit of their own,
+/// as in OpenSSH (a 70 KB comment is legal): they are bounded by the file.
 pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A file's bytes, possibly cut at [`MAX_FILE_BYTES`].

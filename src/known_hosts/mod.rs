@@ -31,7 +31,7 @@ pub(crate) use keytext::key_line_text;
 pub use targets::Target;
 
 use hostpat::HostField;
-use line::{LineKind, MAX_FILE_BYTES, MAX_LINE_BYTES};
+use line::{LineKind, MAX_FILE_BYTES};
 
 /// A hostile file full of junk lines must not turn into millions of warnings.
 const MAX_WARNINGS_PER_FILE: usize = 100;
@@ -108,6 +108,9 @@ impl std::fmt::Display for Warning {
 pub struct KnownHosts {
     entries: Vec<Entry>,
     warnings: Vec<Warning>,
+    /// Parts of files that were not read (a file over the size limit). What they hold is
+    /// unknown, so no verdict may rest on their absence: see [`Verdict::Unreadable`].
+    unread: Vec<Warning>,
 }
 
 impl KnownHosts {
@@ -119,11 +122,11 @@ impl KnownHosts {
             match line::read_capped(path) {
                 Ok(file) => {
                     if file.truncated {
-                        all.warnings.push(Warning {
+                        all.unread.push(Warning {
                             file: path.clone(),
                             line: 0,
                             message: format!(
-                                "file is larger than {} MiB; only the first part was read",
+                                "file is larger than {} MiB; only the first part was read, so the host key cannot be checked against it",
                                 MAX_FILE_BYTES / (1024 * 1024)
                             ),
                         });
@@ -158,20 +161,21 @@ impl KnownHosts {
         &self.warnings
     }
 
+    /// What was not read; non-empty makes every `Match` or `Unknown` verdict `Unreadable`.
+    pub fn unread(&self) -> &[Warning] {
+        &self.unread
+    }
+
     fn add_file(&mut self, file: &Path, bytes: &[u8]) {
         let (mut listed, mut unlisted) = (0usize, 0usize);
         for raw_line in line::split_lines(bytes) {
-            let problem = if raw_line.raw.len() > MAX_LINE_BYTES {
-                format!("line longer than {} KiB skipped", MAX_LINE_BYTES / 1024)
-            } else {
-                match parse_entry(file, raw_line.number, &raw_line) {
-                    Ok(Some(entry)) => {
-                        self.entries.push(entry);
-                        continue;
-                    }
-                    Ok(None) => continue,
-                    Err(message) => message,
+            let problem = match parse_entry(file, raw_line.number, &raw_line) {
+                Ok(Some(entry)) => {
+                    self.entries.push(entry);
+                    continue;
                 }
+                Ok(None) => continue,
+                Err(message) => message,
             };
             if listed >= MAX_WARNINGS_PER_FILE {
                 unlisted += 1;

@@ -118,6 +118,11 @@ static SENTENCES: &[(Stage, &str, &str)] = &[
     ),
     (
         HostKey,
+        "unreadable",
+        "Part of known_hosts was not read (the file is over the size limit), so the key cannot be checked and no credential is sent; trim the file.",
+    ),
+    (
+        HostKey,
         "unknown",
         "The host is not in known_hosts; it was accepted under a lenient policy. Compare the fingerprint with the device's.",
     ),
@@ -264,7 +269,7 @@ mod tests {
                     "failed",
                 ],
             ),
-            (HostKey, &["changed", "revoked", "unknown"]),
+            (HostKey, &["changed", "revoked", "unreadable", "unknown"]),
             (AuthMethods, &["no_usable_method"]),
             (
                 Auth,

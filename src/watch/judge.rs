@@ -39,6 +39,9 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
         (Stage::Enable, "bad_secret") => format!(
             "the enable secret was rejected and is not retried automatically; fix it, then {resume}"
         ),
+        (Stage::HostKey, "unreadable") => format!(
+            "known_hosts could not be read whole, so no credential is sent; trim the file, then {resume}"
+        ),
         (Stage::HostKey, "changed" | "revoked") => format!(
             "the host key contradicts known_hosts, so no credential is sent; if the device was rebuilt, update known_hosts, then {resume}"
         ),

@@ -89,6 +89,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         known_hosts::Verdict::Unknown => Verdict::Unknown,
         known_hosts::Verdict::Changed => Verdict::Changed,
         known_hosts::Verdict::Revoked => Verdict::Revoked,
+        known_hosts::Verdict::Unreadable => Verdict::Unreadable,
     };
     p.report.host_key = Some(HostKeyEvidence {
         algorithm: algorithm.clone(),
@@ -148,6 +149,21 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                     .join(", ")
             ),
         ),
+        Verdict::Unreadable => {
+            let unread: Vec<String> = p
+                .known_hosts()
+                .unread()
+                .iter()
+                .map(|w| w.to_string())
+                .collect();
+            Outcome::fail(
+                "unreadable",
+                format!(
+                    "{algorithm} {fingerprint} cannot be checked: {}. Credentials are withheld: an unread part may hold a different key for this host",
+                    unread.join("; ")
+                ),
+            )
+        }
     }
 }
 

@@ -81,7 +81,7 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
 /// What the stages after a failure record. A contradicted host key withholds credentials
 /// unless the user said otherwise for this run.
 pub fn after_failure(stage: Stage, reason: Option<&str>, p: &Probe<'_>) -> Option<Outcome> {
-    if stage == Stage::HostKey && matches!(reason, Some("changed" | "revoked")) {
+    if stage == Stage::HostKey && matches!(reason, Some("changed" | "revoked" | "unreadable")) {
         if p.shared.settings.trust_changed_host_keys && reason == Some("changed") {
             return None;
         }

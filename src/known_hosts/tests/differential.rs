@@ -374,3 +374,31 @@ fn hashed_files_match_ssh_keygen() {
         "broken hashes make ssh-keygen refuse"
     );
 }
+
+/// Entries with comments far past any line limit we once had (64 KiB): ssh-keygen finds and
+/// removes them, and so must we.
+#[test]
+fn lines_of_70_kb_match_ssh_keygen() {
+    let Some(_) = ssh_keygen() else { return };
+    let long = "c".repeat(70 * 1024);
+    let mut bytes = Vec::new();
+    for (i, field) in ["[alpha]:2222", "alpha", "beta", "*.lab"]
+        .iter()
+        .enumerate()
+    {
+        let key = ["ed1", "ed2", "p256", "rsa"][i];
+        let (kind, _) = KEY_CHOICES
+            .iter()
+            .find(|(_, k)| *k == key)
+            .expect("fixed key");
+        bytes.extend_from_slice(format!("{field} {kind} {} {long}\n", key_b64(key)).as_bytes());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("kh");
+    write(&file, &bytes);
+    let mut coverage = Coverage::default();
+    compare_lookups(&file, "70 KB lines", &mut coverage);
+    compare_prunes(&bytes, "70 KB lines", &mut coverage);
+    assert!(coverage.lookups_found >= 4, "{}", coverage.lookups_found);
+    assert!(coverage.prunes_changed >= 3, "{}", coverage.prunes_changed);
+}

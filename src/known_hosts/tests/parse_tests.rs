@@ -260,8 +260,15 @@ fn huge_lines_and_binary_garbage_do_not_break_the_file() {
     let kh = KnownHosts::load(std::slice::from_ref(&path));
     let hosts: Vec<&str> = kh.entries().iter().map(|e| e.hosts.as_str()).collect();
     assert_eq!(hosts, vec!["first", "last"]);
+    // The 200 KiB line is read whole, like OpenSSH: it is junk, not "too long".
     assert_eq!(kh.warnings()[0].line, 2);
-    assert!(kh.warnings()[0].message.contains("longer than"));
+    assert!(
+        kh.warnings()[0]
+            .message
+            .contains("nothing after the host names"),
+        "{}",
+        kh.warnings()[0].message
+    );
     assert!(
         kh.warnings()
             .iter()
@@ -269,8 +276,27 @@ fn huge_lines_and_binary_garbage_do_not_break_the_file() {
     );
 }
 
+/// A correct entry is a correct entry however long its comment: OpenSSH reads it (it has no
+/// line limit), so a host whose key contradicts it is `changed`, never `unknown`.
 #[test]
-fn oversized_file_is_read_up_to_the_cap_with_a_warning() {
+fn an_entry_with_a_70_kb_comment_still_counts() {
+    let comment = "c".repeat(70 * 1024);
+    let text = format!("[r1]:2202 {} {comment}\n", key_text("ed2"));
+    let kh = KnownHosts::parse_str(Path::new("kh"), &text);
+    assert!(kh.warnings().is_empty(), "{:?}", kh.warnings());
+    assert!(kh.unread().is_empty());
+    let check = kh.check(&["r1"], 2202, &key("ed1"));
+    assert_eq!(check.verdict, super::super::Verdict::Changed);
+    assert_eq!(check.entries.len(), 1);
+    assert_eq!(check.entries[0].line, 1);
+    assert_eq!(
+        kh.check(&["r1"], 2202, &key("ed2")).verdict,
+        super::super::Verdict::Match
+    );
+}
+
+#[test]
+fn oversized_file_is_read_up_to_the_cap_and_makes_the_verdict_unreadable() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("kh");
     let filler = format!("#{}\n", "x".repeat(1023));
@@ -286,9 +312,25 @@ fn oversized_file_is_read_up_to_the_cap_with_a_warning() {
     let kh = KnownHosts::load(std::slice::from_ref(&path));
     let hosts: Vec<&str> = kh.entries().iter().map(|e| e.hosts.as_str()).collect();
     assert_eq!(hosts, vec!["first"]);
-    assert_eq!(kh.warnings().len(), 1, "{:?}", kh.warnings());
-    assert_eq!(kh.warnings()[0].line, 0);
-    assert!(kh.warnings()[0].message.contains("larger than"));
+    assert!(kh.warnings().is_empty(), "{:?}", kh.warnings());
+    assert_eq!(kh.unread().len(), 1, "{:?}", kh.unread());
+    assert_eq!(kh.unread()[0].line, 0);
+    assert!(kh.unread()[0].message.contains("larger than"));
+    // What was not read may hold anything: neither "unknown" nor "match" can be said...
+    use super::super::Verdict;
+    assert_eq!(
+        kh.check(&["beyond"], 22, &key("ed1")).verdict,
+        Verdict::Unreadable
+    );
+    assert_eq!(
+        kh.check(&["first"], 22, &key("ed1")).verdict,
+        Verdict::Unreadable
+    );
+    // ...but a contradiction in what was read stands.
+    assert_eq!(
+        kh.check(&["first"], 22, &key("ed2")).verdict,
+        Verdict::Changed
+    );
 }
 
 #[test]

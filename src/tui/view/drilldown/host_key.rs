@@ -37,6 +37,10 @@ pub fn lines(ev: &HostKeyEvidence, width: usize, theme: &Theme) -> Vec<Line<'sta
             theme.fail,
         ),
         Verdict::Revoked => ("✗ revoked: this key is marked @revoked", theme.fail),
+        Verdict::Unreadable => (
+            "✗ unreadable: part of known_hosts was not read; the key cannot be checked",
+            theme.fail,
+        ),
     };
     out.extend(labeled("verdict", words, width, theme.dim, style));
     for (i, entry) in ev.entries.iter().enumerate() {
