@@ -96,6 +96,24 @@ impl Redactor {
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
+
+    /// The length in bytes of the longest end of `text` that is the beginning of a secret:
+    /// text that may turn out to be a secret once more of the stream arrives, so it must not
+    /// be shown yet.
+    pub fn unfinished_len(&self, text: &str) -> usize {
+        let mut longest = 0;
+        for secret in &self.secrets {
+            let most = secret.len().saturating_sub(1).min(text.len());
+            for n in (longest + 1..=most).rev() {
+                let start = text.len() - n;
+                if text.is_char_boundary(start) && secret.starts_with(&text[start..]) {
+                    longest = n;
+                    break;
+                }
+            }
+        }
+        longest
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +124,22 @@ mod tests {
     fn debug_never_shows_the_value() {
         let s = Secret::new("hunter2-canary");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_start_of_a_secret_at_the_end_of_text_is_unfinished() {
+        let r = Redactor::new(&[Secret::new("hunter2"), Secret::new("abc")]);
+        assert_eq!(r.unfinished_len("Password: hun"), 3);
+        assert_eq!(r.unfinished_len("Password: hunter"), 6);
+        assert_eq!(r.unfinished_len("x ab"), 2);
+        assert_eq!(
+            r.unfinished_len("hunter2"),
+            0,
+            "a whole secret is redacted, not held"
+        );
+        assert_eq!(r.unfinished_len("r1>"), 0);
+        assert_eq!(r.unfinished_len(""), 0);
+        assert_eq!(r.unfinished_len("é"), 0);
     }
 
     #[test]

@@ -131,3 +131,76 @@ async fn canaries_never_leave_the_process() {
     assert_clean("stderr", &stderr);
     assert!(stdout.contains("bad_secret"), "{stdout}");
 }
+
+/// Every piece of `secret` of four characters or more.
+fn pieces(secret: &str) -> Vec<&str> {
+    (0..secret.len())
+        .flat_map(|start| (start + 4..=secret.len()).map(move |end| &secret[start..end]))
+        .collect()
+}
+
+/// A device that echoes the enable secret one byte per packet, or in two halves in two
+/// packets: no piece of it reaches the JSON (transcript included) or the human output.
+#[tokio::test]
+async fn secrets_echoed_in_pieces_are_masked_whole() {
+    const SECRET: &str = "Qz9kW7mXvT";
+    let mut devices = Vec::new();
+    for (name, packet, right) in [("bytes", 1, true), ("halves", SECRET.len() / 2, false)] {
+        let mut spec = DeviceSpec::new(
+            name,
+            PromptStyle::Ios,
+            lab::generate_ed25519_host_key().unwrap(),
+        );
+        spec.password = Some("admin-pw-1".into());
+        // The second device expects another secret: ours is echoed, then refused.
+        spec.enable_secret = Some(if right { SECRET } else { "other-secret" }.into());
+        spec.echo_enable_secret = true;
+        spec.output_packet_bytes = Some(packet);
+        devices.push(
+            lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap(),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("lab.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[defaults]\nusername = \"admin\"\ntimeout = \"5s\"\nknown_hosts = [\"/dev/null\"]\n\
+             password = \"admin-pw-1\"\nenable_secret = \"{SECRET}\"\n\
+             [[device]]\nname = \"bytes\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             [[device]]\nname = \"halves\"\nhost = \"127.0.0.1\"\nport = {}\n",
+            devices[0].addr.port(),
+            devices[1].addr.port(),
+        ),
+    )
+    .unwrap();
+    let inv = inventory.to_str().unwrap();
+    let (code, stdout, stderr) = run_binary(&["check", inv, "--json"]).await;
+    assert_eq!(code, 1, "halves fails at enable: {stdout}\n{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let reports = doc["devices"].as_array().unwrap();
+    assert_eq!(reports[0]["privileged"], true, "{:#}", reports[0]);
+    assert_eq!(reports[1]["failure"]["reason"], "bad_secret");
+    for piece in pieces(SECRET) {
+        assert!(!stdout.contains(piece), "JSON leaks {piece:?}:\n{stdout}");
+        assert!(!stderr.contains(piece), "stderr leaks {piece:?}");
+    }
+    for report in reports {
+        let transcript = report["transcript"].to_string();
+        assert!(
+            transcript.contains("the echo is not shown"),
+            "the echo happened and is said to be dropped: {transcript}"
+        );
+        // The prompts around the secret are still there.
+        assert!(transcript.contains("Password:"), "{transcript}");
+    }
+    let (_, human, _) = run_binary(&["check", inv]).await;
+    for piece in pieces(SECRET) {
+        assert!(
+            !human.contains(piece),
+            "human output leaks {piece:?}:\n{human}"
+        );
+    }
+}

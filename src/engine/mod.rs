@@ -9,6 +9,7 @@ pub mod jump;
 mod outcome;
 mod probe;
 pub mod session;
+pub mod shell_log;
 pub mod stages;
 
 pub use outcome::Outcome;

@@ -42,6 +42,8 @@ pub struct Probe<'a> {
     pub session: Option<russh::client::Handle<Client>>,
     pub captured: Arc<Mutex<Captured>>,
     pub shell: Option<super::stages::shell::Shell>,
+    /// Shell output on its way to the transcript, in whole lines.
+    pub shell_log: super::shell_log::ShellLog,
     pub known_hosts: Option<crate::known_hosts::KnownHosts>,
     /// Set once the server accepted us (`none` or a credential).
     pub authenticated: bool,
@@ -79,6 +81,7 @@ impl<'a> Probe<'a> {
             session: None,
             captured: Arc::default(),
             shell: None,
+            shell_log: Default::default(),
             known_hosts: None,
             authenticated: false,
             profile_name: None,
@@ -101,8 +104,45 @@ impl<'a> Probe<'a> {
         self.index
     }
 
-    /// Adds a redacted line to the transcript.
+    /// Adds a redacted line to the transcript. What the device printed before it, up to now,
+    /// goes first.
     pub fn transcript(&mut self, direction: Direction, text: &str) {
+        if direction != Direction::Received {
+            self.flush_shell_log();
+        }
+        self.push_transcript(direction, text);
+    }
+
+    /// Logs shell output: the lines it completes, normalised and redacted whole.
+    pub fn log_shell_output(&mut self, data: &[u8]) {
+        let logged = self.shell_log.push(data);
+        for line in &logged.lines {
+            self.log_received_text(line);
+        }
+        if logged.echo_dropped {
+            self.push_transcript(
+                Direction::Note,
+                "the device echoed the secret we sent; the echo is not shown",
+            );
+        }
+    }
+
+    /// The shell output still waiting for its line end (a prompt), except any end of it that
+    /// could be the start of a secret.
+    pub fn flush_shell_log(&mut self) {
+        if let Some(text) = self.shell_log.flush(&self.redactor) {
+            self.log_received_text(&text);
+        }
+    }
+
+    fn log_received_text(&mut self, text: &str) {
+        let clean = crate::profile::normalize(text);
+        for line in clean.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
+            self.push_transcript(Direction::Received, line);
+        }
+    }
+
+    fn push_transcript(&mut self, direction: Direction, text: &str) {
         if self.report.transcript.len() >= MAX_TRANSCRIPT_LINES {
             return;
         }
@@ -117,6 +157,7 @@ impl<'a> Probe<'a> {
 
     /// Records a stage's outcome, redacted, and tells the views.
     pub fn record(&mut self, stage: Stage, outcome: Outcome, elapsed_ms: f64) {
+        self.flush_shell_log();
         let detail = self.redactor.redact(&outcome.detail);
         if matches!(outcome.status, Status::Ok | Status::Warn) {
             self.report.reached = Some(stage);

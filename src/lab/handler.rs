@@ -73,6 +73,21 @@ impl DeviceHandler {
                 .any(|k| k.key_data() == key.key_data())
     }
 
+    /// Shell output, in one packet or in pieces of `output_packet_bytes`.
+    fn send_output(
+        &self,
+        channel: ChannelId,
+        output: Vec<u8>,
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        match self.spec().output_packet_bytes {
+            Some(size) => output
+                .chunks(size.max(1))
+                .try_for_each(|piece| session.data(channel, piece.to_vec())),
+            None => session.data(channel, output),
+        }
+    }
+
     fn close_channel(channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
         session.exit_status_request(channel, 0)?;
         session.eof(channel)?;
@@ -185,7 +200,8 @@ impl Handler for DeviceHandler {
         bump(&self.ctx.counters.shells);
         let shell = CliShell::new(self.spec());
         if !self.spec().silent_shell {
-            session.data(channel, shell.greeting(self.spec().motd.as_deref()))?;
+            let greeting = shell.greeting(self.spec().motd.as_deref());
+            self.send_output(channel, greeting, session)?;
             self.shells.insert(channel, shell);
         }
         Ok(())
@@ -214,7 +230,7 @@ impl Handler for DeviceHandler {
             bump(&self.ctx.counters.enable_attempts);
         }
         if !reply.output.is_empty() {
-            session.data(channel, reply.output)?;
+            self.send_output(channel, reply.output, session)?;
         }
         if reply.close {
             self.shells.remove(&channel);

@@ -106,6 +106,9 @@ pub struct DeviceSpec {
     pub echo_enable_secret: bool,
     /// The shell opens but never prints anything (prompt timeout tests).
     pub silent_shell: bool,
+    /// Send shell output in SSH packets of at most this many bytes (1: a byte per packet),
+    /// as some devices do; for redaction tests. None: one packet per reply.
+    pub output_packet_bytes: Option<usize>,
     /// Identification software part: `"Cisco-1.25"` is sent as `SSH-2.0-Cisco-1.25`.
     pub software: String,
     /// Text lines sent before the SSH identification line (RFC 4253 allows them; some boxes
@@ -138,6 +141,7 @@ impl DeviceSpec {
             refuse_shell: false,
             echo_enable_secret: false,
             silent_shell: false,
+            output_packet_bytes: None,
             software: style.default_software().to_owned(),
             pre_banner_lines: Vec::new(),
         }
@@ -182,6 +186,7 @@ impl fmt::Debug for DeviceSpec {
             .field("refuse_shell", &self.refuse_shell)
             .field("echo_enable_secret", &self.echo_enable_secret)
             .field("silent_shell", &self.silent_shell)
+            .field("output_packet_bytes", &self.output_packet_bytes)
             .field("software", &self.software)
             .field("pre_banner_lines", &self.pre_banner_lines)
             .finish()

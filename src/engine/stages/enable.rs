@@ -2,7 +2,7 @@
 //! password prompt with the enable secret, and check for the privileged prompt.
 
 use super::super::{Outcome, Probe};
-use super::prompt::{chosen_profile, last_lines, log_received};
+use super::prompt::{chosen_profile, last_lines};
 use crate::model::Direction;
 use crate::profile::{self, EnableReply};
 use std::time::Duration;
@@ -45,7 +45,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 );
             };
             let after_secret = mark(p);
-            if let Err(outcome) = send(p, &format!("{}\r", secret.expose()), "********").await {
+            if let Err(outcome) = send_secret(p, &format!("{}\r", secret.expose())).await {
                 return outcome;
             }
             match wait_reply(p, &name, after_secret).await {
@@ -110,6 +110,19 @@ async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome>
     }
 }
 
+/// Sends a secret, shown as a mask; its echo, if the device gives one, is not logged.
+async fn send_secret(p: &mut Probe<'_>, text: &str) -> Result<(), Outcome> {
+    p.transcript(Direction::Sent, crate::secret::MASK);
+    p.shell_log.secret_sent();
+    match p.shell.as_mut() {
+        Some(shell) => shell
+            .send(text)
+            .await
+            .map_err(|_| Outcome::fail("closed", "the device closed the shell")),
+        None => Err(Outcome::fail("closed", "no shell")),
+    }
+}
+
 /// Reads until the output since `mark` says something definite.
 async fn wait_reply(
     p: &mut Probe<'_>,
@@ -122,7 +135,7 @@ async fn wait_reply(
             None => return Err(Outcome::fail("closed", "no shell")),
         };
         match chunk {
-            Ok(Some(text)) => log_received(p, &text),
+            Ok(Some(data)) => p.log_shell_output(&data),
             Ok(None) => continue,
             Err(_) => {
                 return Err(Outcome::fail(

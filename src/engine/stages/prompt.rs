@@ -60,10 +60,10 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             None => return Outcome::fail("closed", "no shell"),
         };
         match chunk {
-            Ok(Some(text)) => {
+            Ok(Some(data)) => {
                 quiet_for = Duration::ZERO;
                 fresh = true;
-                log_received(p, &text);
+                p.log_shell_output(&data);
             }
             Ok(None) => quiet_for += Duration::from_millis(250),
             Err(_) => {
@@ -136,14 +136,6 @@ fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) 
         "prompt `{shown}` ({profile_name}{level}) after {:.1}s",
         p.elapsed_ms() / 1000.0
     )))
-}
-
-/// Adds device output to the transcript line by line, escapes removed.
-pub fn log_received(p: &mut Probe<'_>, text: &str) {
-    let clean = profile::normalize(text);
-    for line in clean.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
-        p.transcript(Direction::Received, line);
-    }
 }
 
 /// The last lines the device printed, for timeout messages.

@@ -99,7 +99,7 @@ impl Shell {
     }
 
     /// The next chunk of output, or None when `wait` passed without any.
-    pub async fn next_chunk(&mut self, wait: Duration) -> Result<Option<String>, Closed> {
+    pub async fn next_chunk(&mut self, wait: Duration) -> Result<Option<Vec<u8>>, Closed> {
         if self.closed {
             return Err(Closed);
         }
@@ -112,7 +112,7 @@ impl Shell {
             match msg {
                 Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                     self.push(&data);
-                    return Ok(Some(String::from_utf8_lossy(&data).into_owned()));
+                    return Ok(Some(data.to_vec()));
                 }
                 Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => {
                     self.closed = true;
