@@ -17,7 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sshtriage::model::{
     AlgorithmEvidence, AlgorithmLists, BannerEvidence, DeviceReport, Direction, Event, Failure,
-    HostKeyEvidence, Negotiated, Stage, StageResult, Status, TranscriptLine, Verdict,
+    HostKeyEvidence, Negotiated, Reason, Stage, StageResult, Status, TranscriptLine, Verdict,
 };
 use sshtriage::tui::{self, App, ManualClock, Screen};
 
@@ -34,7 +34,7 @@ fn stage(stage: Stage, status: Status, ms: f64, reason: Option<&str>, detail: &s
         stage,
         status,
         elapsed_ms: ms,
-        reason: reason.map(str::to_string),
+        reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
     }
 }
@@ -120,7 +120,7 @@ fn transport(addr: &str) -> Vec<StageResult> {
 fn failed(mut report: DeviceReport, at: Stage, reason: &str, message: &str) -> DeviceReport {
     report.failure = Some(Failure {
         stage: at,
-        reason: reason.into(),
+        reason: Reason::parse(at, reason).expect("a catalogued reason"),
         message: message.into(),
     });
     report

@@ -2,8 +2,8 @@
 //! show, everything stays on loopback, and dropping the fleet stops its servers.
 
 use sshtriage::demo::{self, Fleet};
+use sshtriage::device::Device;
 use sshtriage::engine::{self, Settings, Shared};
-use sshtriage::inventory::Device;
 use sshtriage::model::{DeviceReport, Stage, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -46,7 +46,7 @@ fn result(report: &DeviceReport, stage: Stage) -> (Status, Option<&str>) {
     let r = report
         .result(stage)
         .unwrap_or_else(|| panic!("{}: no {stage} result", report.name));
-    (r.status, r.reason.as_deref())
+    (r.status, r.reason.map(|r| r.name()))
 }
 
 fn assert_failure(reports: &[DeviceReport], name: &str, stage: Stage, reason: &str) {
@@ -56,7 +56,7 @@ fn assert_failure(reports: &[DeviceReport], name: &str, stage: Stage, reason: &s
         .as_ref()
         .unwrap_or_else(|| panic!("{name} should fail at {stage}/{reason} but passed: {r:#?}"));
     assert_eq!(
-        (failure.stage, failure.reason.as_str()),
+        (failure.stage, failure.reason.name()),
         (stage, reason),
         "{name}: {}",
         failure.message

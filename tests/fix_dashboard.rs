@@ -4,14 +4,14 @@
 
 mod support;
 
-use sshtriage::engine::session::serve_watching;
 use sshtriage::engine::{Settings, Shared};
 use sshtriage::fix::FixContext;
-use sshtriage::inventory::Inventory;
 use sshtriage::model::{
     Command, DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Stage, Verdict,
     WatchEvent, WatchState, WatchStatus,
 };
+use sshtriage::session;
+use sshtriage::sources::sshtriage::Inventory;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +35,7 @@ impl Session {
             watching: false,
             ..Default::default()
         };
-        let engine = tokio::spawn(serve_watching(
+        let engine = tokio::spawn(session::serve(
             Arc::new(devices),
             shared,
             event_tx,
@@ -157,7 +157,7 @@ async fn a_legacy_device_is_fixed_from_the_dashboard() {
     let mut session = Session::start(&inventory, context(dir.path()));
     let first = session.finished(0).await;
     assert_eq!(
-        first.failure.as_ref().map(|f| (f.stage, f.reason.as_str())),
+        first.failure.as_ref().map(|f| (f.stage, f.reason.name())),
         Some((Stage::Kex, "no_common_kex"))
     );
 
@@ -345,7 +345,7 @@ fn start_following(inventory: &Path, fix: FixContext) -> Session {
         }),
         ..WatchOptions::default()
     };
-    let engine = tokio::spawn(serve_watching(
+    let engine = tokio::spawn(session::serve(
         Arc::new(devices),
         shared,
         event_tx,
@@ -388,10 +388,7 @@ async fn a_device_added_by_a_reload_can_be_fixed_too() {
     let report = session.finished(1).await;
     assert_eq!(report.name, "old2");
     assert_eq!(
-        report
-            .failure
-            .as_ref()
-            .map(|f| (f.stage, f.reason.as_str())),
+        report.failure.as_ref().map(|f| (f.stage, f.reason.name())),
         Some((Stage::Kex, "no_common_kex"))
     );
 

@@ -95,7 +95,7 @@ async fn devices_behind_a_bastion() {
     assert_ok_through(r1, Stage::Enable);
     assert_eq!(r1.via.as_deref(), Some("bastion"));
     assert_eq!(
-        r1.result(Stage::Dns).unwrap().reason.as_deref(),
+        r1.result(Stage::Dns).unwrap().reason.map(|r| r.name()),
         Some("via_jump")
     );
     assert!(
@@ -320,7 +320,7 @@ async fn a_bastion_that_comes_up_late_is_tried_again_while_watching() {
             .filter(|a| {
                 a.failure
                     .as_ref()
-                    .is_some_and(|f| f.reason == "jump_failed")
+                    .is_some_and(|f| f.reason.name() == "jump_failed")
             })
             .count()
             >= 3
@@ -371,7 +371,7 @@ async fn bastion_connections_count_against_the_watch_rate_cap() {
     statuses_until(&mut rx, Duration::from_secs(20), |s| {
         s.last_attempt()
             .and_then(|a| a.failure.as_ref())
-            .is_some_and(|f| f.reason == "jump_failed")
+            .is_some_and(|f| f.reason.name() == "jump_failed")
     })
     .await;
     handle.stop().await;

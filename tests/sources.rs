@@ -3,7 +3,7 @@
 //! cleanly. Nothing here opens a socket: lab addresses are only parsed.
 
 use sshtriage::algorithms::allowlist::Category;
-use sshtriage::inventory::{Device, HostKeyPolicy, KeySource, parse_host_arg};
+use sshtriage::device::{Device, HostKeyPolicy, KeySource, parse_host_arg};
 use sshtriage::profile::Profiles;
 use sshtriage::sources::ssh_config::SshConfig;
 use sshtriage::sources::{

@@ -7,7 +7,7 @@ use sshtriage::model::{Stage, Status};
 use std::time::{Duration, Instant};
 use support::*;
 
-fn device_at(addr: std::net::SocketAddr, timeout: &str) -> sshtriage::inventory::Device {
+fn device_at(addr: std::net::SocketAddr, timeout: &str) -> sshtriage::device::Device {
     devices(&format!(
         "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"{timeout}\"\n",
         addr.ip(),

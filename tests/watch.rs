@@ -219,7 +219,7 @@ async fn a_wrong_password_is_tried_once_not_in_a_loop() {
     let WatchState::Stopped { stage, reason, why } = &log.latest().expect("status").state else {
         panic!("stopped");
     };
-    assert_eq!((*stage, reason.as_str()), (Stage::Auth, "rejected"));
+    assert_eq!((*stage, reason.name()), (Stage::Auth, "rejected"));
     assert!(why.contains("not retried automatically"), "{why}");
 
     // By hand: exactly one more attempt.
@@ -261,7 +261,7 @@ async fn a_changed_host_key_stops_the_watch_before_any_credential() {
     );
     let status = log.latest().expect("status");
     assert!(
-        matches!(&status.state, WatchState::Stopped { stage: Stage::HostKey, reason, .. } if reason == "changed"),
+        matches!(&status.state, WatchState::Stopped { stage: Stage::HostKey, reason, .. } if reason.name() == "changed"),
         "{:?}",
         status.state
     );

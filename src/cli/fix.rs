@@ -1,14 +1,14 @@
 //! `sshtriage fix …`: apply a proven fix to a device and verify it by probing again.
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::device::Device;
 use crate::engine::{Settings, Shared};
 use crate::fix::algorithms::{
     self, Diagnosis, Prepared, Rollback, apply_and_verify, bounded_probe, other_client_snippets,
     stage_line,
 };
-use crate::fix::text::printable;
-use crate::inventory::{Device, Inventory};
 use crate::model::FileLine;
+use crate::present::printable;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,11 +22,14 @@ pub enum FixCommand {
 
 #[derive(Args, Debug)]
 pub struct FixAlgorithmsArgs {
-    /// The device's name in the inventory.
+    /// The device: its name in any SOURCE (an inventory, a Containerlab node, an Ansible
+    /// host), else a host name, as ssh takes it.
     pub device: String,
-    /// The inventory file to edit.
-    #[arg(long, env = "SSHTRIAGE_INVENTORY", default_value = "sshtriage.toml")]
-    pub inventory: PathBuf,
+    #[command(flatten)]
+    pub targets: super::Targets,
+    /// The inventory file to edit (the same as giving it as a SOURCE).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     /// Show what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -34,7 +37,7 @@ pub struct FixAlgorithmsArgs {
     #[arg(long)]
     pub keep: bool,
     /// Per-stage timeout for the probes, e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::inventory::parse_timeout)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
 }
 
@@ -97,23 +100,9 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
 }
 
 fn load_device(args: &FixAlgorithmsArgs) -> Result<Device, String> {
-    let inventory = Inventory::load(&args.inventory).map_err(|e| e.to_string())?;
-    for w in &inventory.warnings {
-        eprintln!("warning: {w}");
-    }
-    let names: Vec<String> = inventory.devices.iter().map(|d| d.name.clone()).collect();
-    inventory
-        .devices
-        .into_iter()
-        .find(|d| d.name == args.device)
-        .ok_or_else(|| {
-            format!(
-                "no device \"{}\" in {} (devices: {})",
-                printable(&args.device),
-                args.inventory.display(),
-                printable(&names.join(", "))
-            )
-        })
+    let mut targets = args.targets.clone();
+    targets.sources.extend(args.inventory.clone());
+    super::find_device(&targets, &args.device)
 }
 
 fn print_change(prepared: &Prepared) {

@@ -1,8 +1,8 @@
 //! `sshtriage inventory`: the devices as sshtriage understood them, with where each value came
 //! from. Credentials are shown by kind only, never their values.
 
-use super::{EXIT_OK, EXIT_USAGE, RunArgs, Targets, targets};
-use crate::inventory::{Device, KeySource};
+use super::{EXIT_OK, EXIT_USAGE, Targets};
+use crate::device::{Device, KeySource};
 use crate::sources::{Field, Provenance};
 use clap::Args;
 use serde_json::{Value, json};
@@ -18,7 +18,14 @@ pub struct InventoryArgs {
 }
 
 pub fn run(args: InventoryArgs) -> i32 {
-    let loaded = match targets::load(&args.targets, &RunArgs::default()) {
+    let profiles = match crate::profile::Profiles::for_user() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let loaded = match crate::sources::assemble(&args.targets.selection(None), &profiles) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("sshtriage: {e}");

@@ -2,13 +2,13 @@
 //! with a backup, the way ssh-keygen does.
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::device::{Credentials, Device, HostKeyPolicy, parse_host_arg};
 use crate::engine::{self, Settings, Shared};
 use crate::fix::algorithms::bounded_probe;
 use crate::fix::host_key::plan_repair;
-use crate::fix::text::printable;
-use crate::inventory::{Credentials, Device, HostKeyPolicy, Inventory, parse_host_arg};
 use crate::known_hosts::{self, Target};
 use crate::model::{DeviceReport, Verdict};
+use crate::present::printable;
 use clap::{ArgGroup, Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ pub struct PruneArgs {
     #[arg(long, requires = "inventory")]
     pub failing: bool,
     /// Per-stage timeout for the --failing probes, e.g. 5s.
-    #[arg(long, value_parser = crate::inventory::parse_timeout, requires = "failing")]
+    #[arg(long, value_parser = crate::device::parse_timeout, requires = "failing")]
     pub timeout: Option<Duration>,
     /// Show what would be removed; write nothing.
     #[arg(long)]
@@ -49,17 +49,18 @@ pub struct PruneArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("what").required(true).args(["host", "inventory"])))]
 pub struct AcceptArgs {
-    /// The device as host or host:port ([v6]:port).
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub host: Option<String>,
-    /// Accept the keys of this inventory's devices (those known_hosts does not know yet).
+    /// Only this device: its name in any SOURCE (an inventory, a Containerlab node, an
+    /// Ansible host), else a host name, as ssh takes it. Without it, every device.
+    #[arg(value_name = "NAME")]
+    pub device: Option<String>,
+    /// The devices whose keys to accept (those known_hosts does not know yet), given as for
+    /// `check`: SOURCEs, --host, --cidr.
+    #[command(flatten)]
+    pub targets: super::Targets,
+    /// An inventory (the same as giving it as a SOURCE).
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
-    /// With --inventory: only this device.
-    #[arg(requires = "inventory")]
-    pub device: Option<String>,
     /// The known_hosts file to append to [default: the device's own, else ~/.ssh/known_hosts].
     #[arg(long, value_name = "FILE", env = "SSHTRIAGE_KNOWN_HOSTS")]
     pub file: Option<PathBuf>,
@@ -70,7 +71,7 @@ pub struct AcceptArgs {
     #[arg(long)]
     pub no_hash: bool,
     /// Per-stage timeout for the probe, e.g. 5s.
-    #[arg(long, value_parser = crate::inventory::parse_timeout)]
+    #[arg(long, value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
 }
 
@@ -158,11 +159,20 @@ async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
         targets.push(Target::Cidr(net));
     }
     if let Some(path) = &args.inventory {
-        let inventory = Inventory::load(path).map_err(|e| usage(e.to_string()))?;
-        let mut devices = inventory.devices;
-        if let Some(timeout) = args.timeout {
-            devices.iter_mut().for_each(|d| d.timeout = timeout);
+        // Loaded as `check` loads it: any format, ssh_config applied.
+        let sources = super::Targets {
+            sources: vec![path.clone()],
+            ..super::Targets::default()
+        };
+        let run = super::RunArgs {
+            timeout: args.timeout,
+            ..super::RunArgs::default()
+        };
+        let (setup, warnings) = super::load(&sources, &run).map_err(|e| usage(e.to_string()))?;
+        for w in &warnings {
+            eprintln!("warning: {w}");
         }
+        let devices = setup.devices;
         if args.failing {
             let reports = probe_without_credentials(&devices).await;
             for (device, report) in devices.iter().zip(&reports) {
@@ -264,33 +274,23 @@ async fn accept(args: AcceptArgs) -> i32 {
 }
 
 fn accept_devices(args: &AcceptArgs) -> Result<Vec<Device>, String> {
-    if let Some(host) = &args.host {
-        let target = parse_host_arg(host).map_err(|e| format!("--host {e}"))?;
-        return Ok(vec![Device::from_target(&target)]);
+    let mut targets = args.targets.clone();
+    targets.sources.extend(args.inventory.clone());
+    if let Some(name) = &args.device {
+        return super::find_device(&targets, name).map(|d| vec![d]);
     }
-    let Some(path) = &args.inventory else {
-        return Err("give --host or --inventory".into());
-    };
-    let inventory = Inventory::load(path).map_err(|e| e.to_string())?;
-    match &args.device {
-        None => Ok(inventory.devices),
-        Some(name) => {
-            let names: Vec<String> = inventory.devices.iter().map(|d| d.name.clone()).collect();
-            inventory
-                .devices
-                .into_iter()
-                .find(|d| &d.name == name)
-                .map(|d| vec![d])
-                .ok_or_else(|| {
-                    format!(
-                        "no device \"{}\" in {} (devices: {})",
-                        printable(name),
-                        path.display(),
-                        printable(&names.join(", "))
-                    )
-                })
-        }
+    if targets.selection(None).sources_or_default().is_empty()
+        && targets.hosts.is_empty()
+        && targets.cidr.is_empty()
+    {
+        return Err("give the devices: NAME, a SOURCE, --host or --cidr".into());
     }
+    let (setup, warnings) =
+        super::load(&targets, &super::RunArgs::default()).map_err(|e| e.to_string())?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(setup.devices)
 }
 
 /// Prints what was found and appends the key when known_hosts does not know the host yet.

@@ -11,11 +11,11 @@ pub use targets::Targets;
 pub use watching::{ReloadArgs, WatchArgs};
 
 use crate::algorithms::local::LocalClients;
+use crate::device::Device;
 use crate::engine::{self, Settings, Shared};
-use crate::inventory::Device;
 use crate::report;
+use crate::sources;
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,7 +91,7 @@ pub struct RunArgs {
     #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Per-stage timeout for every device (overrides the inventory), e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::inventory::parse_timeout)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
     #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
@@ -110,36 +110,79 @@ pub struct RunArgs {
     pub python: String,
 }
 
-/// Collects devices from every source, `--host` and `--cidr`, with ssh_config applied.
-pub fn load_devices(
-    targets: &Targets,
+/// What a probing command starts from: the devices, and what every probe of the run shares.
+pub struct Setup {
+    pub devices: Vec<Device>,
+    pub shared: Arc<Shared>,
+}
+
+/// Everything that can stop a command before it probes.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Profiles(#[from] crate::profile::ProfileError),
+    #[error(transparent)]
+    Devices(#[from] crate::sources::AssembleError),
+    #[error("{0}")]
+    Jumps(String),
+}
+
+/// The user's profiles, then the devices of every source, `--host` and `--cidr` with
+/// ssh_config applied, and the run's shared data: once, for every command alike.
+pub fn load(targets: &Targets, run: &RunArgs) -> Result<(Setup, Vec<String>), SetupError> {
+    let profiles = crate::profile::Profiles::for_user()?;
+    let loaded = sources::assemble(&targets.selection(run.timeout), &profiles)?;
+    let devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
+    let shared = shared_with(run, &devices, profiles)?;
+    Ok((Setup { devices, shared }, loaded.warnings))
+}
+
+/// Loads as [`load`] does and says what the user must know, for a command named `command`:
+/// the error (then the exit code to return), that nothing was given, the warnings, and the
+/// override of the host key check.
+pub fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Setup, i32> {
+    let (setup, warnings) = match load(targets, run) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("sshtriage: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    if setup.devices.is_empty() {
+        match command {
+            "" => eprintln!("{HOW_TO_START}"),
+            _ => eprintln!(
+                "sshtriage {command}: no devices: give an inventory file or --host [user@]host[:port]"
+            ),
+        }
+        return Err(EXIT_USAGE);
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if run.trust_changed_host_keys && !command.is_empty() {
+        eprintln!(
+            "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
+        );
+    }
+    Ok(setup)
+}
+
+/// Settings and data shared by every probe of a run, with the embedded and user profiles.
+pub fn shared(run: &RunArgs, devices: &[Device]) -> Result<Arc<Shared>, SetupError> {
+    shared_with(run, devices, crate::profile::Profiles::for_user()?)
+}
+
+fn shared_with(
     run: &RunArgs,
-) -> Result<(Vec<Device>, Vec<String>), String> {
-    let loaded = targets::load(targets, run)?;
-    Ok((
-        loaded.devices.into_iter().map(|(d, _)| d).collect(),
-        loaded.warnings,
-    ))
-}
-
-/// Where users put their own platform profiles: `$XDG_CONFIG_HOME/sshtriage/profiles` or
-/// `~/.config/sshtriage/profiles`.
-pub fn user_profile_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("sshtriage").join("profiles"))
-}
-
-/// Settings and data shared by every probe of a run; a bad user profile is a usage error.
-pub fn shared(run: &RunArgs, devices: &[Device]) -> Result<Arc<Shared>, String> {
-    let profiles = crate::profile::Profiles::with_user_dir(user_profile_dir().as_deref())
-        .map_err(|e| e.to_string())?;
+    devices: &[Device],
+    profiles: crate::profile::Profiles,
+) -> Result<Arc<Shared>, SetupError> {
     Ok(Arc::new(Shared {
         settings: settings(run),
         resolver: engine::stages::dns::Resolver::from_system(),
         profiles,
-        jumps: engine::jump::JumpPool::new(devices)?,
+        jumps: engine::jump::JumpPool::new(devices).map_err(SetupError::Jumps)?,
     }))
 }
 
@@ -152,36 +195,12 @@ pub fn settings(run: &RunArgs) -> Settings {
 }
 
 pub async fn check(args: CheckArgs) -> i32 {
-    let (devices, warnings) = match load_devices(&args.targets, &args.run) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if devices.is_empty() {
-        eprintln!(
-            "sshtriage check: no devices: give an inventory file or --host [user@]host[:port]"
-        );
-        return EXIT_USAGE;
-    }
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
-    if args.run.trust_changed_host_keys {
-        eprintln!(
-            "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
-        );
-    }
-    let shared = match shared(&args.run, &devices) {
-        Ok(shared) => shared,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
+    let setup = match setup("check", &args.targets, &args.run) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
     let local = tokio::spawn(LocalClients::detect(args.run.python.clone()));
-    let mut reports = engine::run_all(&devices, shared, None).await;
+    let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
     print_reports(&mut reports, local.await.ok(), args.json);
     report::exit_code(&reports)
 }
@@ -221,32 +240,15 @@ pub const HOW_TO_START: &str = "sshtriage: nothing to probe. Start with one of:
   sshtriage demo                        a simulated fleet on loopback";
 
 async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: ReloadArgs) -> i32 {
-    let (devices, warnings) = match load_devices(&targets, &run) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if devices.is_empty() {
-        eprintln!("{HOW_TO_START}");
-        return EXIT_USAGE;
-    }
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
-    let shared = match shared(&run, &devices) {
-        Ok(shared) => shared,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
+    let setup = match setup("", &targets, &run) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
     let options = crate::watch::WatchOptions {
         reload: reload.reload(&targets, &run),
         ..watch.options(run.watch)
     };
-    match open_dashboard(devices, shared, options, run.python.clone()).await {
+    match open_dashboard(setup.devices, setup.shared, options, run.python.clone()).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -279,28 +281,20 @@ pub async fn open_dashboard(
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
         .with_watching(options.watching);
-    let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
-    let local_tx = event_tx.clone();
-    tokio::spawn(async move {
-        let local = LocalClients::detect(python).await;
-        let _ = local_tx.send(crate::model::Event::LocalClients(Box::new(local)));
-    });
-    let engine = tokio::spawn(engine::session::serve_watching(
-        Arc::new(devices),
+    let session = crate::session::start(
+        devices,
         shared,
-        event_tx,
-        command_rx,
         options,
         crate::fix::FixContext::from_env(),
-    ));
+        python,
+    );
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
     // so the terminal is restored and temporary files (the demo's) are removed.
     let result = tokio::select! {
-        result = crate::tui::run(app, event_rx, command_tx) => result,
+        result = crate::tui::run(app, session.events, session.commands) => result,
         _ = terminate_signal() => Ok(()),
     };
-    engine.abort();
+    session.task.abort();
     result
 }
 
@@ -356,4 +350,47 @@ async fn terminate_signal() {
         _ = term.recv() => {}
         _ = hup.recv() => {}
     }
+}
+
+/// The device a command names: found by name in the sources (loaded as `check` loads them),
+/// else a `Host` of the ssh_config that applies, as `ssh NAME` would take it. Warnings are
+/// printed; the error says what was searched.
+pub fn find_device(targets: &Targets, name: &str) -> Result<Device, String> {
+    let profiles = crate::profile::Profiles::for_user().map_err(|e| e.to_string())?;
+    let selection = targets.selection(None);
+    let loaded = sources::assemble(&selection, &profiles).map_err(|e| e.to_string())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let names: Vec<String> = loaded.devices.iter().map(|(d, _)| d.name.clone()).collect();
+    if let Some((device, _)) = loaded.devices.into_iter().find(|(d, _)| d.name == name) {
+        return Ok(device);
+    }
+    let config = selection.ssh_config_path().filter(|p| p.exists());
+    let in_config = config
+        .as_deref()
+        .and_then(|p| sources::ssh_config::SshConfig::load(p).ok())
+        .is_some_and(|c| c.names_host(name));
+    if in_config {
+        let named = sources::Selection {
+            sources: Vec::new(),
+            hosts: vec![name.to_owned()],
+            cidr: Vec::new(),
+            ..selection
+        };
+        let mut loaded = sources::assemble(&named, &profiles).map_err(|e| e.to_string())?;
+        return Ok(loaded.devices.remove(0).0);
+    }
+    let searched: Vec<String> = selection
+        .sources_or_default()
+        .iter()
+        .map(|f| f.display().to_string())
+        .chain(config.map(|c| c.display().to_string()))
+        .collect();
+    Err(format!(
+        "no device \"{}\" in {} (devices: {})",
+        crate::present::printable(name),
+        crate::present::printable(&searched.join(", ")),
+        crate::present::printable(&names.join(", "))
+    ))
 }

@@ -3,7 +3,7 @@
 //! Exit 0: all ready; 1: timed out, or every device left is stopped; 2: bad input; 130: Ctrl-C.
 
 use super::watching::{ReloadArgs, WatchArgs};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunArgs, Targets};
+use super::{EXIT_FAILED, EXIT_OK, RunArgs, Targets};
 use crate::engine;
 use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
 use crate::watch::{self, seconds};
@@ -27,7 +27,7 @@ pub struct WaitArgs {
     #[arg(long, env = "SSHTRIAGE_JSON")]
     pub json: bool,
     /// Per-stage timeout of each attempt (overrides the inventory), e.g. 5s.
-    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = crate::inventory::parse_timeout)]
+    #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = crate::device::parse_timeout)]
     pub stage_timeout: Option<Duration>,
     #[command(flatten)]
     pub watch: WatchArgs,
@@ -77,33 +77,9 @@ pub async fn run(args: WaitArgs) -> i32 {
         trust_changed_host_keys: args.trust_changed_host_keys,
         ..RunArgs::default()
     };
-    let (devices, warnings) = match super::load_devices(&args.targets, &run) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if devices.is_empty() {
-        eprintln!(
-            "sshtriage wait: no devices: give an inventory file or --host [user@]host[:port]"
-        );
-        return EXIT_USAGE;
-    }
-    for w in &warnings {
-        eprintln!("warning: {w}");
-    }
-    if run.trust_changed_host_keys {
-        eprintln!(
-            "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
-        );
-    }
-    let shared = match super::shared(&run, &devices) {
-        Ok(shared) => shared,
-        Err(e) => {
-            eprintln!("sshtriage: {e}");
-            return EXIT_USAGE;
-        }
+    let super::Setup { devices, shared } = match super::setup("wait", &args.targets, &run) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
     let options = watch::WatchOptions {
         reload: args.reload.reload(&args.targets, &run),
@@ -497,7 +473,7 @@ fn clock(ms: u64) -> String {
 /// Device text (banners, messages, names from files) made harmless, as everywhere else:
 /// nothing a server sends can move the cursor, retitle the terminal or reorder a line.
 fn clean(text: &str) -> String {
-    crate::fix::text::printable(text)
+    crate::present::printable(text)
 }
 
 #[cfg(test)]

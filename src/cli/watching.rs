@@ -82,26 +82,18 @@ fn positive_rate(text: &str) -> Result<f64, String> {
 /// Follow the files the devices came from (inventories and ssh_config), loading them again
 /// with the same rules. Not when a source is standard input, nor for `--host` alone.
 fn follow(targets: &Targets, run: &RunArgs) -> Option<Reload> {
-    if targets.sources.iter().any(|s| s.as_os_str() == "-") {
-        return None;
-    }
-    let mut paths = targets.sources_or_default();
-    if paths.is_empty() {
-        return None;
-    }
-    paths.extend(targets.ssh_config_path());
+    let paths = targets.selection(run.timeout).followed_files()?;
     let (targets, run) = (targets.clone(), run.clone());
     Some(Reload {
         paths,
         every: Duration::from_secs(1),
         load: Arc::new(move || {
-            let (devices, warnings) = super::load_devices(&targets, &run)?;
-            // Jump hosts may have changed with the devices.
-            let shared = super::shared(&run, &devices)?;
+            // The same loading as at the start; jump hosts may have changed with the devices.
+            let (setup, warnings) = super::load(&targets, &run).map_err(|e| e.to_string())?;
             Ok(Loaded {
-                devices,
+                devices: setup.devices,
                 warnings,
-                shared: Some(shared),
+                shared: Some(setup.shared),
             })
         }),
     })

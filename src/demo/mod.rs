@@ -20,7 +20,7 @@ use tempfile::TempDir;
 use tokio::net::TcpSocket;
 
 use crate::algorithms::allowlist::ClientOffer;
-use crate::inventory::{Credentials, Device, HostKeyPolicy, Origin};
+use crate::device::{Credentials, Device, HostKeyPolicy, Origin};
 use crate::lab::{RunningDevice, RunningPeer, generate_ed25519_host_key, spawn_device};
 use crate::secret::Secret;
 use stories::{KnownKey, Server, Story};

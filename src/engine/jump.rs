@@ -11,7 +11,8 @@ use super::backoff::Backoff;
 use super::budget::ConnectionBudget;
 use super::client::Client;
 use super::{Probe, Shared, stages, walk};
-use crate::inventory::{Device, parse_host_arg};
+use crate::device::{Device, parse_host_arg};
+use crate::model::Reason;
 use crate::model::{DeviceReport, Stage};
 use russh::client::Handle;
 use std::collections::HashMap;
@@ -235,7 +236,9 @@ pub async fn connect(
         .jumps
         .session(jump, p.shared)
         .await
-        .map_err(|JumpFailure(why)| Outcome::fail("jump_failed", format!("via {jump}: {why}")))?;
+        .map_err(|JumpFailure(why)| {
+            Outcome::fail(Reason::JumpFailed, format!("via {jump}: {why}"))
+        })?;
     let permit = session
         .channels
         .clone()
@@ -243,7 +246,7 @@ pub async fn connect(
         .await
         .map_err(|_| {
             Outcome::fail(
-                "jump_failed",
+                Reason::JumpFailed,
                 format!("via {jump}: the jump session closed"),
             )
         })?;
@@ -260,7 +263,7 @@ pub async fn connect(
             Ok(permit)
         }
         Err(e) => Err(Outcome::fail(
-            "refused",
+            Reason::TcpRefused,
             format!("via {jump}: the jump host could not open a connection to {host}:{port} ({e})"),
         )),
     }

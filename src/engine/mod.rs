@@ -8,14 +8,13 @@ mod client;
 pub mod jump;
 mod outcome;
 mod probe;
-pub mod session;
 pub mod shell_log;
 pub mod stages;
 
 pub use outcome::Outcome;
 pub use probe::Probe;
 
-use crate::inventory::Device;
+use crate::device::Device;
 use crate::model::{DeviceReport, Event, Stage, Status};
 use std::sync::Arc;
 use std::time::Instant;
@@ -103,7 +102,7 @@ pub(crate) fn crashed(device: &Device, error: &str) -> DeviceReport {
         port: device.port,
         failure: Some(crate::model::Failure {
             stage: Stage::Dns,
-            reason: "internal_error".into(),
+            reason: crate::model::Reason::InternalError,
             message: format!("the probe stopped unexpectedly: {error}"),
         }),
         ..Default::default()
@@ -145,10 +144,10 @@ pub(crate) async fn walk(probe: &mut Probe<'_>, last: Stage) {
         };
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         let status = outcome.status;
-        let reason = outcome.reason.clone();
+        let reason = outcome.reason;
         probe.record(stage, outcome, elapsed);
         if status == Status::Fail {
-            blocked = stages::after_failure(stage, reason.as_deref(), probe);
+            blocked = stages::after_failure(stage, reason, probe);
         }
     }
 }

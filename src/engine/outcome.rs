@@ -1,11 +1,11 @@
 //! What a stage returns: a status, a machine reason and a human sentence.
 
-use crate::model::Status;
+use crate::model::{Reason, Status};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: Status,
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub detail: String,
 }
 
@@ -19,34 +19,34 @@ impl Outcome {
     }
 
     /// Ok, with a reason worth recording (`literal_ip`, `already_privileged`).
-    pub fn ok_because(reason: &str, detail: impl Into<String>) -> Outcome {
+    pub fn ok_because(reason: Reason, detail: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Ok,
-            reason: Some(reason.to_owned()),
+            reason: Some(reason),
             detail: detail.into(),
         }
     }
 
-    pub fn warn(reason: &str, detail: impl Into<String>) -> Outcome {
+    pub fn warn(reason: Reason, detail: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Warn,
-            reason: Some(reason.to_owned()),
+            reason: Some(reason),
             detail: detail.into(),
         }
     }
 
-    pub fn fail(reason: &str, detail: impl Into<String>) -> Outcome {
+    pub fn fail(reason: Reason, detail: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Fail,
-            reason: Some(reason.to_owned()),
+            reason: Some(reason),
             detail: detail.into(),
         }
     }
 
-    pub fn skip(reason: &str, detail: impl Into<String>) -> Outcome {
+    pub fn skip(reason: Reason, detail: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Skip,
-            reason: Some(reason.to_owned()),
+            reason: Some(reason),
             detail: detail.into(),
         }
     }

@@ -4,7 +4,7 @@
 use super::Shared;
 use super::client::{Captured, Client};
 use super::outcome::Outcome;
-use crate::inventory::Device;
+use crate::device::Device;
 use crate::model::{
     DeviceReport, Direction, Event, Failure, Stage, StageResult, Status, TranscriptLine,
 };
@@ -165,7 +165,10 @@ impl<'a> Probe<'a> {
         if outcome.status == Status::Fail && self.report.failure.is_none() {
             self.report.failure = Some(Failure {
                 stage,
-                reason: outcome.reason.clone().unwrap_or_else(|| "failed".into()),
+                // A failing outcome always names its reason; `internal_error` would say a stage forgot.
+                reason: outcome
+                    .reason
+                    .unwrap_or(crate::model::Reason::InternalError),
                 message: detail.clone(),
             });
         }

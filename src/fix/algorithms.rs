@@ -15,9 +15,10 @@ use crate::algorithms::clients::{AlgorithmSet, ClientProfile, Family};
 use crate::algorithms::compat::{self, client_profiles};
 use crate::algorithms::negotiate::is_kex_marker;
 use crate::algorithms::snippets::{self, DeviceRef, SnippetKind};
+use crate::device::{Device, Origin};
 use crate::engine::{self, Shared};
-use crate::inventory::{Device, Inventory, Origin};
 use crate::model::{AlgorithmLists, DeviceReport, Event, Failure, Stage, Status};
+use crate::sources::sshtriage::Inventory;
 
 /// What the device's key exchange needs from our client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,8 +105,7 @@ pub fn diagnose(device: &Device, report: &DeviceReport) -> Diagnosis {
         return Diagnosis::Passes(kex.detail.clone());
     }
     let failure = report.failure.as_ref();
-    let algorithm_failure =
-        failure.is_some_and(|f| f.stage == Stage::Kex && f.reason.starts_with("no_common_"));
+    let algorithm_failure = failure.is_some_and(|f| f.reason.is_no_common_algorithm());
     let (Some(evidence), true) = (&report.algorithms, algorithm_failure) else {
         let why = match failure {
             Some(f) => format!("it fails at {} ({}): {}", f.stage, f.reason, f.message),
@@ -329,7 +329,7 @@ pub async fn bounded_probe(
             port: device.port,
             failure: Some(Failure {
                 stage: Stage::Dns,
-                reason: "timeout".into(),
+                reason: crate::model::Reason::DnsTimeout,
                 message: format!(
                     "the probe did not finish within {}",
                     humantime::format_duration(bound)
@@ -349,7 +349,10 @@ pub fn stage_line(report: &DeviceReport) -> String {
         .map(|r| match r.status {
             Status::Ok => format!("{} ✓", r.stage),
             Status::Warn => format!("{} !", r.stage),
-            _ => format!("{} ✗ {}", r.stage, r.reason.as_deref().unwrap_or("failed")),
+            _ => match r.reason {
+                Some(reason) => format!("{} ✗ {reason}", r.stage),
+                None => format!("{} ✗ failed", r.stage),
+            },
         })
         .collect();
     match (parts.is_empty(), &report.failure) {
@@ -400,6 +403,7 @@ pub fn other_client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<(S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Reason;
     use crate::model::{AlgorithmEvidence, StageResult};
     use std::path::Path;
 
@@ -427,14 +431,14 @@ mod tests {
         DeviceReport {
             failure: Some(Failure {
                 stage: Stage::Kex,
-                reason: "no_common_kex".into(),
+                reason: Reason::NoCommonKex,
                 message: "no key exchange algorithm in common".into(),
             }),
             stages: vec![StageResult {
                 stage: Stage::Kex,
                 status: Status::Fail,
                 elapsed_ms: 1.0,
-                reason: Some("no_common_kex".into()),
+                reason: Some(Reason::NoCommonKex),
                 detail: "no key exchange algorithm in common".into(),
             }],
             algorithms: Some(AlgorithmEvidence {
@@ -515,7 +519,7 @@ mod tests {
         let mut report = failed_at_kex(legacy_server());
         report.failure = Some(Failure {
             stage: Stage::Tcp,
-            reason: "refused".into(),
+            reason: Reason::TcpRefused,
             message: "connection refused".into(),
         });
         assert!(matches!(
@@ -547,7 +551,7 @@ mod tests {
 
     #[test]
     fn a_command_line_device_gets_the_change_in_memory() {
-        let target = crate::inventory::parse_host_arg("127.0.0.1:2222").expect("arg");
+        let target = crate::device::parse_host_arg("127.0.0.1:2222").expect("arg");
         let d = Device::from_target(&target);
         let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server())) else {
             panic!("a fix is expected")

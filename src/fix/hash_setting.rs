@@ -28,7 +28,7 @@ pub fn hash_known_hosts(host: &str) -> Option<bool> {
 /// file (a FIFO would block the read) or does not parse says nothing.
 fn setting(
     file: &Path,
-    load: impl FnOnce(&Path) -> Result<SshConfig, crate::inventory::InventoryError>,
+    load: impl FnOnce(&Path) -> Result<SshConfig, crate::sources::SourceError>,
     host: &str,
 ) -> Option<bool> {
     if !file.is_file() {

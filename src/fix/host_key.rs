@@ -9,7 +9,7 @@ use russh::keys::ssh_key::PublicKey;
 
 use super::FixError;
 use super::hash_setting::hash_known_hosts;
-use crate::inventory::Device;
+use crate::device::Device;
 use crate::known_hosts::{self, AddedLine, RemovedLine, Target};
 use crate::model::{DeviceReport, FileLine, Verdict};
 
@@ -264,7 +264,7 @@ mod tests {
     const PRESENTED_FP: &str = "SHA256:f+D27BWFWkOBFUMsWvncJnZHnVxds6qnqtCrh2KNZmY";
 
     fn device() -> Device {
-        let target = crate::inventory::parse_host_arg("127.0.0.1:2222").expect("arg");
+        let target = crate::device::parse_host_arg("127.0.0.1:2222").expect("arg");
         Device::from_target(&target)
     }
 

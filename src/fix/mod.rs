@@ -5,18 +5,15 @@
 
 pub mod algorithms;
 pub mod atomic;
-pub mod compat_lines;
 pub mod diff;
 pub mod hash_setting;
 pub mod host_key;
 pub mod inventory_edit;
 pub mod session;
-pub mod text;
 
 use std::io;
 use std::path::PathBuf;
 
-pub use compat_lines::compatibility_lines;
 pub use session::FixContext;
 
 #[derive(Debug, thiserror::Error)]

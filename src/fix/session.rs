@@ -8,8 +8,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::algorithms::{self, Diagnosis, Prepared, Rollback, stage_line};
 use super::host_key::{HostKeyRepair, plan_repair};
+use crate::device::{Device, Origin};
 use crate::engine::Shared;
-use crate::inventory::{Device, Origin};
 use crate::model::{DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Verdict};
 
 /// Where fixes write, besides a device's own inventory file.

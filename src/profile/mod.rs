@@ -128,6 +128,15 @@ impl Origin {
     }
 }
 
+/// Where users put their own platform profiles: `$XDG_CONFIG_HOME/sshtriage/profiles` or
+/// `~/.config/sshtriage/profiles`.
+pub fn user_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("sshtriage").join("profiles"))
+}
+
 /// All known profiles, ordered by name.
 #[derive(Debug, Clone)]
 pub struct Profiles {
@@ -165,6 +174,11 @@ impl Profiles {
             profiles.list.push(user);
         }
         Ok(Profiles::sorted(profiles.list))
+    }
+
+    /// The embedded profiles with the user's own (see [`user_dir`]).
+    pub fn for_user() -> Result<Profiles, ProfileError> {
+        Profiles::with_user_dir(user_dir().as_deref())
     }
 
     fn sorted(mut list: Vec<Profile>) -> Profiles {

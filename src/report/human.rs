@@ -1,8 +1,8 @@
 //! Human output of `check`: one line per device in inventory order, then a summary by the stage
 //! where devices stopped.
 
-use crate::fix::text::printable;
 use crate::model::{DeviceReport, Stage, Status};
+use crate::present::printable;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -41,7 +41,7 @@ pub fn render(reports: &[DeviceReport]) -> String {
             printable(&verdict),
             duration(r.elapsed_ms)
         );
-        for line in crate::fix::compatibility_lines(r) {
+        for line in crate::present::compatibility_lines(r) {
             let _ = writeln!(out, "{:name_width$}  {line}", "");
         }
         if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
@@ -69,7 +69,7 @@ fn warnings(r: &DeviceReport) -> Vec<String> {
             format!(
                 "{}/{}: {}",
                 s.stage,
-                s.reason.as_deref().unwrap_or("warn"),
+                s.reason.map_or("warn", |r| r.name()),
                 s.detail
             )
         })
@@ -137,6 +137,7 @@ pub fn duration(ms: f64) -> String {
 mod tests {
     use super::*;
     use crate::model::Failure;
+    use crate::model::Reason;
 
     #[test]
     fn hostile_names_and_messages_cannot_drive_the_terminal() {
@@ -146,7 +147,7 @@ mod tests {
             port: 22,
             failure: Some(Failure {
                 stage: Stage::Banner,
-                reason: "not_ssh".into(),
+                reason: Reason::BannerNotSsh,
                 message: "answered \u{1b}[2J\nFAKE ok line".into(),
             }),
             ..Default::default()

@@ -9,8 +9,9 @@ use super::kinds::{self, KindInfo};
 use super::read::{located, read_text};
 use super::yaml::{self, Node};
 use super::{Field, Loaded, Provenance, ValueSource, ansible, new_device};
-use crate::inventory::{Device, InventoryError, Origin};
+use crate::device::{Device, Origin};
 use crate::profile::Profiles;
+use crate::sources::SourceError;
 use std::path::{Path, PathBuf};
 
 /// A value and the line that gave it.
@@ -27,7 +28,7 @@ struct ClabNode {
     port: Option<(u16, usize)>,
 }
 
-fn document(path: &Path, text: &str) -> Result<Node, InventoryError> {
+fn document(path: &Path, text: &str) -> Result<Node, SourceError> {
     match yaml::parse(path, text)? {
         Some(doc) if doc.is_map() => Ok(doc),
         Some(doc) => Err(located(
@@ -54,7 +55,7 @@ fn lab_dir_of(topology: &Path, lab: &str) -> PathBuf {
         .join(format!("clab-{lab}"))
 }
 
-pub(super) fn load_topology(path: &Path, profiles: &Profiles) -> Result<Loaded, InventoryError> {
+pub(super) fn load_topology(path: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
     let text = read_text(path)?;
     let doc = document(path, &text)?;
     if let Some(lab) = text_of(&doc, "name") {
@@ -68,15 +69,11 @@ pub(super) fn load_topology(path: &Path, profiles: &Profiles) -> Result<Loaded, 
 }
 
 /// A topology given as text: its lab directory is not looked for.
-pub(super) fn parse_topology(path: &Path, text: &str) -> Result<Loaded, InventoryError> {
+pub(super) fn parse_topology(path: &Path, text: &str) -> Result<Loaded, SourceError> {
     topology_devices(path, &document(path, text)?, false)
 }
 
-fn topology_devices(
-    path: &Path,
-    doc: &Node,
-    looked_for_dir: bool,
-) -> Result<Loaded, InventoryError> {
+fn topology_devices(path: &Path, doc: &Node, looked_for_dir: bool) -> Result<Loaded, SourceError> {
     let lab = text_of(doc, "name")
         .ok_or_else(|| located(path, doc.line, "name", "a topology needs the lab `name`"))?;
     let prefix = doc.get("prefix").map(|p| p.as_str().unwrap_or(""));
@@ -207,7 +204,7 @@ fn is_device(kind: Option<&(String, usize)>) -> bool {
     )
 }
 
-fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), InventoryError> {
+fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), SourceError> {
     if !is_device(node.kind.as_ref()) {
         return Ok(());
     }
@@ -240,7 +237,7 @@ fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), Inve
     loaded.push(path, device, prov)
 }
 
-pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, InventoryError> {
+pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
     let data = dir.join("topology-data.json");
     if data.is_file() {
         return load_topology_data(&data, &read_text(&data)?);
@@ -290,7 +287,7 @@ fn data_address(node: &Node) -> (Located<String>, Located<u16>) {
     (None, None)
 }
 
-pub(super) fn load_topology_data(path: &Path, text: &str) -> Result<Loaded, InventoryError> {
+pub(super) fn load_topology_data(path: &Path, text: &str) -> Result<Loaded, SourceError> {
     let doc = document(path, text)?;
     let nodes = doc
         .get("nodes")
@@ -331,7 +328,7 @@ fn lab_ansible_inventory(
     dir: &Path,
     inventory: &Path,
     profiles: &Profiles,
-) -> Result<Loaded, InventoryError> {
+) -> Result<Loaded, SourceError> {
     let (mut loaded, groups) = ansible::load_with_groups(inventory, profiles)?;
     let lab = dir
         .file_name()
@@ -361,7 +358,7 @@ fn lab_ansible_inventory(
     Ok(loaded)
 }
 
-pub(super) fn load_inspect(path: &Path, text: &str) -> Result<Loaded, InventoryError> {
+pub(super) fn load_inspect(path: &Path, text: &str) -> Result<Loaded, SourceError> {
     let doc = document(path, text)?;
     let containers: Vec<&Node> = match doc.get("containers") {
         Some(list) => list.items().iter().collect(),

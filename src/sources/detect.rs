@@ -2,7 +2,7 @@
 
 use super::read::{located, read_text};
 use super::yaml;
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -71,10 +71,17 @@ impl fmt::Display for Format {
     }
 }
 
-impl FromStr for Format {
-    type Err = String;
+/// A `--format` value that names no format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{given}` (one of: {})", names())]
+pub struct UnknownFormat {
+    pub given: String,
+}
 
-    fn from_str(s: &str) -> Result<Format, String> {
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         let wanted = s.trim().to_ascii_lowercase();
         let alias = match wanted.as_str() {
             "toml" => Some(Format::Sshtriage),
@@ -87,7 +94,9 @@ impl FromStr for Format {
         };
         alias
             .or_else(|| Format::ALL.into_iter().find(|f| f.name() == wanted))
-            .ok_or_else(|| format!("unknown format `{s}` (one of: {})", names()))
+            .ok_or_else(|| UnknownFormat {
+                given: s.to_owned(),
+            })
     }
 }
 
@@ -95,7 +104,7 @@ fn names() -> String {
     Format::ALL.map(Format::name).join(", ")
 }
 
-fn undetectable(path: &Path, why: &str) -> InventoryError {
+fn undetectable(path: &Path, why: &str) -> SourceError {
     located(
         path,
         0,
@@ -105,7 +114,7 @@ fn undetectable(path: &Path, why: &str) -> InventoryError {
 }
 
 /// The format of the file or directory at `path`.
-pub fn detect(path: &Path) -> Result<Format, InventoryError> {
+pub fn detect(path: &Path) -> Result<Format, SourceError> {
     if path.is_dir() {
         if ["topology-data.json", "ansible-inventory.yml"]
             .iter()
@@ -135,7 +144,7 @@ pub fn detect(path: &Path) -> Result<Format, InventoryError> {
 }
 
 /// The format of inventory text; `name` (a path or `<stdin>`) helps only by its extension.
-pub fn detect_text(name: &Path, text: &str) -> Result<Format, InventoryError> {
+pub fn detect_text(name: &Path, text: &str) -> Result<Format, SourceError> {
     let ext = name
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -185,7 +194,7 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, InventoryError> {
     }
     if lines
         .iter()
-        .all(|l| !l.contains(char::is_whitespace) && crate::inventory::parse_host_arg(l).is_ok())
+        .all(|l| !l.contains(char::is_whitespace) && crate::device::parse_host_arg(l).is_ok())
     {
         return Ok(Format::AddressList);
     }
@@ -195,7 +204,7 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, InventoryError> {
     ))
 }
 
-fn detect_json(name: &Path, text: &str) -> Result<Format, InventoryError> {
+fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {
     let doc = yaml::parse(name, text)?.ok_or_else(|| undetectable(name, "empty JSON document"))?;
     if doc.get("containers").is_some() {
         return Ok(Format::ClabInspect);
@@ -266,6 +275,12 @@ mod tests {
             assert_eq!(f.name().parse::<Format>(), Ok(f));
         }
         assert_eq!("toml".parse::<Format>(), Ok(Format::Sshtriage));
-        assert!("xml".parse::<Format>().unwrap_err().contains("clab-dir"));
+        assert!(
+            "xml"
+                .parse::<Format>()
+                .unwrap_err()
+                .to_string()
+                .contains("clab-dir")
+        );
     }
 }

@@ -2,8 +2,9 @@
 
 use super::read::located;
 use super::{Field, Loaded, Provenance, ValueSource, new_device};
-use crate::inventory::target::HostArg;
-use crate::inventory::{Device, InventoryError, Origin, parse_host_arg};
+use crate::device::HostArg;
+use crate::device::{Device, Origin, parse_host_arg};
+use crate::sources::SourceError;
 use ipnet::IpNet;
 use std::path::Path;
 
@@ -29,7 +30,7 @@ fn device_for(target: &HostArg, origin: Origin) -> (Device, Provenance) {
     (device, prov)
 }
 
-pub(super) fn load(path: &Path, text: &str) -> Result<Loaded, InventoryError> {
+pub(super) fn load(path: &Path, text: &str) -> Result<Loaded, SourceError> {
     let mut loaded = Loaded::default();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -46,7 +47,7 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Loaded, InventoryError> {
                 format!("`{entry}`: one [user@]host[:port] per line"),
             ));
         }
-        let target = parse_host_arg(entry).map_err(|e| located(path, line, "", e))?;
+        let target = parse_host_arg(entry).map_err(|e| located(path, line, "", e.to_string()))?;
         let name = target.display();
         if let Some((first, _)) = loaded.devices.iter().find(|(d, _)| d.name == name) {
             loaded.warnings.push(format!(

@@ -8,25 +8,33 @@
 //! Nothing here touches the network.
 
 mod ansible;
+mod assemble;
 mod clab;
 mod detect;
+mod error;
 mod kinds;
 mod list;
 mod overrides;
+mod paths;
 mod provenance;
 mod read;
 pub mod ssh_config;
+pub mod sshtriage;
 mod yaml;
 
-pub use detect::{Format, detect, detect_text};
+pub use assemble::{AssembleError, DEFAULT_INVENTORY, Selection, SshConfigChoice, assemble};
+pub use detect::{Format, UnknownFormat, detect, detect_text};
+pub use error::SourceError;
 pub use kinds::{KindDefaults, KindInfo, lookup as lookup_kind};
 pub use list::{MAX_CIDR_HOSTS, expand_cidr};
 pub use overrides::{Overrides, apply_overrides};
+pub use paths::expand_path;
 pub use provenance::{Field, Provenance, ValueSource};
 pub use read::MAX_FILE_BYTES;
 
-use crate::inventory::{DEFAULT_TIMEOUT, Device, HostKeyPolicy, Inventory, InventoryError, Origin};
+use crate::device::{DEFAULT_TIMEOUT, Device, HostKeyPolicy, Origin};
 use crate::profile::Profiles;
+use sshtriage::Inventory;
 use std::path::Path;
 
 /// No source may produce more devices than this: the engine probes them all at once.
@@ -41,12 +49,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    fn push(
-        &mut self,
-        path: &Path,
-        device: Device,
-        prov: Provenance,
-    ) -> Result<(), InventoryError> {
+    fn push(&mut self, path: &Path, device: Device, prov: Provenance) -> Result<(), SourceError> {
         if self.devices.len() >= MAX_DEVICES {
             return Err(read::located(
                 path,
@@ -66,7 +69,7 @@ pub fn load(
     path: &Path,
     format: Option<Format>,
     profiles: &Profiles,
-) -> Result<Loaded, InventoryError> {
+) -> Result<Loaded, SourceError> {
     let format = match format {
         Some(f) => f,
         None => detect(path)?,
@@ -90,7 +93,7 @@ pub fn load_text(
     bytes: Vec<u8>,
     format: Option<Format>,
     profiles: &Profiles,
-) -> Result<Loaded, InventoryError> {
+) -> Result<Loaded, SourceError> {
     let text = read::check_text(name, bytes)?;
     let format = match format {
         Some(f) => f,

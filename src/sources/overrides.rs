@@ -3,7 +3,7 @@
 //! per-kind credentials, but never a value the source file set.
 
 use super::{Field, Provenance, ValueSource};
-use crate::inventory::{Device, HostKeyPolicy, KeySource};
+use crate::device::{Device, HostKeyPolicy, KeySource};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -133,7 +133,7 @@ fn apply_one(d: &mut Device, prov: &mut Provenance, o: &Overrides) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Origin;
+    use crate::device::Origin;
 
     #[test]
     fn builtin_defaults_yield_but_file_values_stay() {

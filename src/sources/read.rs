@@ -1,6 +1,6 @@
 //! Reading source files with bounded size, and located errors.
 
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use std::io::Read;
 use std::path::Path;
 
@@ -12,8 +12,8 @@ pub(crate) fn located(
     line: usize,
     key: &str,
     message: impl Into<String>,
-) -> InventoryError {
-    InventoryError {
+) -> SourceError {
+    SourceError {
         file: path.to_owned(),
         line,
         key: key.to_owned(),
@@ -22,7 +22,7 @@ pub(crate) fn located(
 }
 
 /// The file's text: at most `MAX_FILE_BYTES`, UTF-8, no NUL bytes, without a BOM.
-pub(crate) fn read_text(path: &Path) -> Result<String, InventoryError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, SourceError> {
     let fail = |message: String| located(path, 0, "", message);
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let mut bytes = Vec::new();
@@ -39,7 +39,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InventoryError> {
 }
 
 /// Text that came from elsewhere (stdin), held to the same rules as a file.
-pub(crate) fn check_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
+pub(crate) fn check_text(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(located(
             path,

@@ -3,7 +3,7 @@
 //! budget, so a "billion laughs" file fails cleanly instead of taking the memory.
 
 use super::read::located;
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 use std::path::Path;
@@ -150,7 +150,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn spend(&mut self, nodes: usize, line: usize) -> Result<(), InventoryError> {
+    fn spend(&mut self, nodes: usize, line: usize) -> Result<(), SourceError> {
         self.budget = self.budget.checked_sub(nodes).ok_or_else(|| {
             located(
                 self.path,
@@ -180,7 +180,7 @@ impl Builder<'_> {
         }
     }
 
-    fn open(&mut self, frame: Frame, line: usize) -> Result<(), InventoryError> {
+    fn open(&mut self, frame: Frame, line: usize) -> Result<(), SourceError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(located(
                 self.path,
@@ -238,7 +238,7 @@ fn tag_text(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Str
 }
 
 /// Parses the first document of `text`; `None` when the file holds no document or only null.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Option<Node>, InventoryError> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Option<Node>, SourceError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         path,

@@ -12,7 +12,7 @@ use super::table_model::{TableLine, TableModel, TableOptions};
 use super::text;
 use super::theme::Theme;
 use crate::model::{
-    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict, WatchEvent, WatchState,
+    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Verdict, WatchEvent, WatchState,
     WatchStatus,
 };
 
@@ -505,7 +505,7 @@ impl App {
             KeyAction::FixAlgorithms => report.is_some_and(|r| {
                 r.failure
                     .as_ref()
-                    .is_some_and(|f| f.stage == Stage::Kex && f.reason.starts_with("no_common_"))
+                    .is_some_and(|f| f.reason.is_no_common_algorithm())
             }),
             KeyAction::FixHostKey => report.is_some_and(|r| {
                 r.host_key

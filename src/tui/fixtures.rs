@@ -5,8 +5,8 @@
 use crate::model::{
     AlgorithmEvidence, AlgorithmLists, Attempt, BannerEvidence, DeviceReport, Direction, Event,
     Failure, FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, KnownHostsEntry,
-    Milestones, Negotiated, Stage, StageResult, Status, TranscriptLine, Verdict, WatchEvent,
-    WatchState, WatchStatus,
+    Milestones, Negotiated, Reason, Stage, StageResult, Status, TranscriptLine, Verdict,
+    WatchEvent, WatchState, WatchStatus,
 };
 
 use super::app::App;
@@ -27,7 +27,7 @@ fn result(
         stage,
         status,
         elapsed_ms: ms,
-        reason: reason.map(str::to_string),
+        reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
     }
 }
@@ -341,7 +341,7 @@ pub fn legacy_kex() -> DeviceReport {
         reached: Some(Stage::Banner),
         failure: Some(Failure {
             stage: Stage::Kex,
-            reason: "no_common_kex".into(),
+            reason: Reason::NoCommonKex,
             message: message.into(),
         }),
         stages: vec![
@@ -411,7 +411,7 @@ pub fn changed_host_key() -> DeviceReport {
         reached: Some(Stage::Kex),
         failure: Some(Failure {
             stage: Stage::HostKey,
-            reason: "changed".into(),
+            reason: Reason::HostKeyChanged,
             message: message.clone(),
         }),
         stages: vec![
@@ -495,7 +495,7 @@ pub fn wrong_password() -> DeviceReport {
         reached: Some(Stage::AuthMethods),
         failure: Some(Failure {
             stage: Stage::Auth,
-            reason: "rejected".into(),
+            reason: Reason::AuthRejected,
             message: message.into(),
         }),
         stages,
@@ -532,7 +532,7 @@ pub fn tarpit() -> DeviceReport {
         reached: Some(Stage::Tcp),
         failure: Some(Failure {
             stage: Stage::Banner,
-            reason: "timeout".into(),
+            reason: Reason::BannerTimeout,
             message: message.into(),
         }),
         stages: vec![
@@ -573,7 +573,7 @@ pub fn closed_port() -> DeviceReport {
         reached: Some(Stage::Dns),
         failure: Some(Failure {
             stage: Stage::Tcp,
-            reason: "refused".into(),
+            reason: Reason::TcpRefused,
             message: message.into(),
         }),
         stages: vec![
@@ -593,7 +593,7 @@ pub fn slow_boot() -> DeviceReport {
         reached: Some(Stage::Tcp),
         failure: Some(Failure {
             stage: Stage::Banner,
-            reason: "timeout".into(),
+            reason: Reason::BannerTimeout,
             message: message.into(),
         }),
         stages: vec![
@@ -648,7 +648,7 @@ pub fn enable_bad_secret() -> DeviceReport {
         reached: Some(Stage::Prompt),
         failure: Some(Failure {
             stage: Stage::Enable,
-            reason: "bad_secret".into(),
+            reason: Reason::EnableBadSecret,
             message: message.into(),
         }),
         stages,
@@ -860,7 +860,7 @@ fn attempt(at_ms: u64, reached: Option<Stage>, failure: Option<(Stage, &str, &st
         reached,
         failure: failure.map(|(stage, reason, message)| Failure {
             stage,
-            reason: reason.into(),
+            reason: Reason::parse(stage, reason).expect("a catalogued reason"),
             message: message.into(),
         }),
         elapsed_ms: 1_000.0,
@@ -913,7 +913,7 @@ pub fn healthy_ios_watch() -> WatchStatus {
         attempt(
             3_000,
             Some(Stage::Banner),
-            Some((Stage::Kex, "reset", "connection reset during kex")),
+            Some((Stage::Kex, "closed", "connection reset during kex")),
         ),
         attempt(6_000, Some(Stage::Enable), None),
     ];
@@ -935,7 +935,7 @@ pub fn wrong_password_watch() -> WatchStatus {
         &wrong_password(),
         WatchState::Stopped {
             stage: Stage::Auth,
-            reason: "rejected".into(),
+            reason: Reason::AuthRejected,
             why: "the credential was rejected; press r to try it again".into(),
         },
         vec![attempt(0, Some(Stage::AuthMethods), Some(rejected))],

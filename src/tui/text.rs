@@ -3,7 +3,7 @@
 
 use ratatui::text::Span;
 
-use crate::fix::text::printable_char;
+use crate::present::printable_char;
 
 /// A duration rounded for people: "0.4ms", "12ms", "1.2s", "20s", "3m05s".
 pub fn duration_ms(ms: f64) -> String {

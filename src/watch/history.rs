@@ -1,8 +1,10 @@
 //! A watched device's history: attempts (bounded), milestones, and the named conditions a
 //! view shows ("port open but no SSH banner for 95 s").
 
-use crate::inventory::Device;
-use crate::model::{Attempt, DeviceReport, Failure, Milestones, Stage, WatchState, WatchStatus};
+use crate::device::Device;
+use crate::model::{
+    Attempt, DeviceReport, Failure, Milestones, Reason, Stage, WatchState, WatchStatus,
+};
 
 /// Attempts kept per device when nothing else is said.
 pub const DEFAULT_HISTORY: usize = 64;
@@ -90,11 +92,11 @@ fn signature(a: &Attempt) -> (Option<Stage>, Option<String>) {
 /// A failure as the engineer names it; a silent port that times out or closes on us is the
 /// same "port open but no SSH banner".
 fn kind(failure: &Failure) -> String {
-    let reason = failure.reason.as_str();
+    let reason = failure.reason;
     match (failure.stage, reason) {
-        (Stage::Tcp, "refused") => "port closed (connection refused)".to_owned(),
+        (Stage::Tcp, Reason::TcpRefused) => "port closed (connection refused)".to_owned(),
         (Stage::Tcp, _) => format!("no TCP connection ({reason})"),
-        (Stage::Banner, "not_ssh") => "port open but not speaking SSH".to_owned(),
+        (Stage::Banner, Reason::BannerNotSsh) => "port open but not speaking SSH".to_owned(),
         (Stage::Banner, _) => "port open but no SSH banner".to_owned(),
         (Stage::Dns, _) => format!("name does not resolve ({reason})"),
         (stage, _) => format!("fails at {stage} ({reason})"),
@@ -204,7 +206,7 @@ impl WatchStatus {
 mod tests {
     use super::super::judge::tests::report;
     use super::*;
-    use crate::inventory::{Device, parse_host_arg};
+    use crate::device::{Device, parse_host_arg};
 
     fn device() -> Device {
         Device::from_target(&parse_host_arg("r3").expect("host arg"))

@@ -1,6 +1,6 @@
 //! What one attempt means for the watch: ready, stop for safety, or try again later.
 
-use crate::model::{DeviceReport, Stage, Status};
+use crate::model::{DeviceReport, Policy, Reason, Stage, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -8,13 +8,14 @@ pub enum Verdict {
     /// Never retried automatically; `why` tells the user what resumes the watch.
     Stop {
         stage: Stage,
-        reason: String,
+        reason: Reason,
         why: String,
     },
     Retry,
 }
 
-/// Judges a finished probe against the target stage (`None`: automatic).
+/// Judges a finished probe against the target stage (`None`: automatic), by the policy of
+/// its failure's reason in the catalogue.
 pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
     if is_ready(report, until) {
         return Verdict::Ready;
@@ -25,53 +26,39 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
         let stage = until.unwrap_or(Stage::Enable);
         return Verdict::Stop {
             stage,
-            reason: "not_applicable".into(),
+            reason: Reason::NotApplicable,
             why: format!(
                 "{stage} does not apply to this device, so it can never reach it; choose another --until"
             ),
         };
     };
-    let resume = "re-probe it by hand or change its inventory entry to watch it again";
-    let why = match (failure.stage, failure.reason.as_str()) {
-        (Stage::Auth, "rejected" | "partial") => format!(
-            "the credential was rejected and is not retried automatically (repeated failures lock accounts); fix it, then {resume}"
+    let why = match failure.reason.policy() {
+        Policy::Retry => return Verdict::Retry,
+        Policy::Stop(why) => format!(
+            "{why}, then re-probe it by hand or change its inventory entry to watch it again"
         ),
-        (Stage::Enable, "bad_secret") => format!(
-            "the enable secret was rejected and is not retried automatically; fix it, then {resume}"
-        ),
-        (Stage::HostKey, "unreadable") => format!(
-            "known_hosts could not be read whole, so no credential is sent; trim the file, then {resume}"
-        ),
-        (Stage::HostKey, "changed" | "revoked") => format!(
-            "the host key contradicts known_hosts, so no credential is sent; if the device was rebuilt, update known_hosts, then {resume}"
-        ),
-        (Stage::Auth, "no_credentials") => format!(
-            "no password, key or agent is configured, so {} cannot be reached; add one to the inventory",
-            until.unwrap_or(Stage::Auth)
-        ),
-        (Stage::Enable, "no_secret") => {
-            "the device asks for an enable password and none is configured; add enable_secret to the inventory".to_owned()
+        Policy::Unconfigured { why, .. } => {
+            why.replace("{target}", until.unwrap_or(failure.stage).name())
         }
-        _ => return Verdict::Retry,
     };
     Verdict::Stop {
         stage: failure.stage,
-        reason: failure.reason.clone(),
+        reason: failure.reason,
         why,
     }
 }
 
 /// Every stage up to the target passed (or did not apply). Automatically, a device is also
-/// ready when the only thing missing is something its configuration does not allow: no
-/// credentials at all (ready once the server lists its methods) or no enable secret.
+/// ready when the only thing missing is something its configuration does not allow (see
+/// `Policy::Unconfigured`): no credentials at all (ready once the server lists its methods)
+/// or no enable secret.
 pub fn is_ready(report: &DeviceReport, until: Option<Stage>) -> bool {
     match until {
         Some(target) => passed_through(report, target),
         None => match &report.failure {
             None => passed_through(report, Stage::Enable),
-            Some(f) => match (f.stage, f.reason.as_str()) {
-                (Stage::Auth, "no_credentials") => passed_through(report, Stage::AuthMethods),
-                (Stage::Enable, "no_secret") => passed_through(report, Stage::Prompt),
+            Some(f) => match f.reason.policy() {
+                Policy::Unconfigured { ready_at, .. } => passed_through(report, ready_at),
                 _ => false,
             },
         },
@@ -85,7 +72,7 @@ fn passed_through(report: &DeviceReport, target: Stage) -> bool {
         .all(|stage| match report.result(*stage) {
             Some(r) => match r.status {
                 Status::Ok | Status::Warn => true,
-                Status::Skip => r.reason.as_deref() == Some("not_applicable"),
+                Status::Skip => r.reason == Some(Reason::NotApplicable),
                 Status::Fail => false,
             },
             None => false,
@@ -107,19 +94,20 @@ pub(super) mod tests {
         let mut blocked = false;
         for stage in Stage::ALL {
             let (status, reason) = if blocked {
-                (Status::Skip, Some("not_reached".to_owned()))
+                (Status::Skip, Some(Reason::NotReached))
             } else if last.is_some_and(|l| stage <= l) {
                 (Status::Ok, None)
             } else if let Some((s, why)) = fail.filter(|(s, _)| *s == stage) {
                 blocked = true;
+                let reason = Reason::parse(s, why).expect("a catalogued reason");
                 r.failure = Some(Failure {
                     stage: s,
-                    reason: why.into(),
+                    reason,
                     message: format!("{s} failed"),
                 });
-                (Status::Fail, Some(why.to_owned()))
+                (Status::Fail, Some(reason))
             } else {
-                (Status::Skip, Some("not_applicable".to_owned()))
+                (Status::Skip, Some(Reason::NotApplicable))
             };
             if matches!(status, Status::Ok) {
                 r.reached = Some(stage);
@@ -192,7 +180,7 @@ pub(super) mod tests {
                     reason: r,
                     why,
                 } => {
-                    assert_eq!((s, r.as_str()), (stage, reason));
+                    assert_eq!((s, r.name()), (stage, reason));
                     assert!(why.contains("by hand"), "{why}");
                 }
                 other => panic!("{stage}/{reason}: {other:?}"),

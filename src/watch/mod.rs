@@ -25,8 +25,8 @@ pub use reload::{Loaded, Loader, Reload};
 use crate::engine::budget::ConnectionBudget;
 use history::DEFAULT_HISTORY;
 
+use crate::device::Device;
 use crate::engine::Shared;
-use crate::inventory::Device;
 use crate::model::{Command, DeviceReport, Event, Stage};
 use std::future::Future;
 use std::pin::Pin;

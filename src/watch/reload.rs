@@ -1,8 +1,8 @@
 //! Reloading the inventory while watching: notice that the file changed, load it again, and
 //! tell which devices came, went or changed.
 
+use crate::device::{Device, Origin};
 use crate::engine::Shared;
-use crate::inventory::{Device, Origin};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -74,7 +74,7 @@ pub fn same_device(a: &Device, b: &Device) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Inventory;
+    use crate::sources::sshtriage::Inventory;
     use std::path::Path;
 
     fn parse(text: &str) -> Vec<Device> {

@@ -3,7 +3,7 @@
 
 use super::judge::tests::report;
 use super::*;
-use crate::inventory::parse_host_arg;
+use crate::device::parse_host_arg;
 use crate::model::{WatchEvent, WatchState, WatchStatus};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -211,7 +211,7 @@ async fn a_rejected_password_is_tried_once_until_reprobed_by_hand() {
     let Some(WatchState::Stopped { stage, reason, why }) = seen.state(0) else {
         panic!("stopped")
     };
-    assert_eq!((*stage, reason.as_str()), (Stage::Auth, "rejected"));
+    assert_eq!((*stage, reason.name()), (Stage::Auth, "rejected"));
     assert!(why.contains("by hand"), "{why}");
     assert!(handle.command(Command::Reprobe(0)));
     until(&mut seen, &mut rx, "second attempt", |_| {

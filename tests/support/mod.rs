@@ -3,9 +3,10 @@
 
 pub mod sshd;
 
+use sshtriage::device::Device;
 use sshtriage::engine::{self, Settings, Shared};
-use sshtriage::inventory::{Device, Inventory};
 use sshtriage::model::{DeviceReport, Stage, Status};
+use sshtriage::sources::sshtriage::Inventory;
 use std::path::Path;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ pub fn assert_failure(report: &DeviceReport, stage: Stage, reason: &str) {
         .as_ref()
         .unwrap_or_else(|| panic!("expected {stage}/{reason}, device passed: {report:#?}"));
     assert_eq!(
-        (failure.stage, failure.reason.as_str()),
+        (failure.stage, failure.reason.name()),
         (stage, reason),
         "failure was {}: {}",
         failure.stage,

@@ -3,9 +3,10 @@
 //! contradict known_hosts (or the user overrode that for this run).
 
 use super::super::{Outcome, Probe};
-use crate::inventory::KeySource;
+use crate::device::KeySource;
 use crate::known_hosts::fingerprint;
 use crate::model::Direction;
+use crate::model::Reason;
 use russh::client::{AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
 use std::path::{Path, PathBuf};
@@ -21,12 +22,12 @@ enum Step {
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     if p.authenticated {
-        return Outcome::ok_because("none_accepted", "no authentication was needed");
+        return Outcome::ok_because(Reason::AuthNoneAccepted, "no authentication was needed");
     }
     let offered = p.report.auth_methods.clone().unwrap_or_default();
     if p.device.credentials.is_empty() {
         return Outcome::fail(
-            "no_credentials",
+            Reason::AuthNoCredentials,
             format!(
                 "no password, key or agent is configured for this device; the server accepts {}",
                 offered.join(",")
@@ -84,7 +85,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     }
     if tried.is_empty() {
         return Outcome::fail(
-            "no_usable_method",
+            Reason::AuthNoUsableMethod,
             format!(
                 "the server accepts {} but this device has only {} configured",
                 offered.join(","),
@@ -93,7 +94,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         );
     }
     Outcome::fail(
-        "rejected",
+        Reason::AuthRejected,
         format!(
             "authentication failed for {user}: the server rejected {}; methods that can continue: {}",
             tried.join(", "),
@@ -134,7 +135,7 @@ fn judge(p: &mut Probe<'_>, result: Result<AuthResult, russh::Error>, method: &s
                 .collect();
             if partial_success {
                 return Step::Done(Outcome::fail(
-                    "partial",
+                    Reason::AuthPartial,
                     format!(
                         "{method} was accepted but the server wants another factor: {}",
                         remaining.join(",")
@@ -145,7 +146,7 @@ fn judge(p: &mut Probe<'_>, result: Result<AuthResult, russh::Error>, method: &s
             Step::Rejected(remaining)
         }
         Err(e) => Step::Done(Outcome::fail(
-            "closed",
+            Reason::AuthClosed,
             format!("the server closed the session during {method} authentication: {e}"),
         )),
     }
@@ -189,7 +190,7 @@ async fn try_key(p: &mut Probe<'_>, user: &str, source: &str, key: PrivateKey) -
         return again;
     }
     Step::Done(Outcome::warn(
-        "rsa_sha1_only",
+        Reason::AuthRsaSha1Only,
         format!(
             "{user} logged in with publickey only as ssh-rsa (SHA-1): the device refused the {refused} signature. \
              OpenSSH 8.8+ needs PubkeyAcceptedAlgorithms +ssh-rsa; Paramiko (Netmiko, Ansible network_cli) \
@@ -310,14 +311,14 @@ async fn keyboard_interactive(p: &mut Probe<'_>, user: &str, password: &str) -> 
             }
             Err(e) => {
                 return Step::Done(Outcome::fail(
-                    "closed",
+                    Reason::AuthClosed,
                     format!("the server closed the session during keyboard-interactive: {e}"),
                 ));
             }
         }
     }
     Step::Done(Outcome::fail(
-        "rejected",
+        Reason::AuthRejected,
         format!("keyboard-interactive asked more than {MAX_KBD_ROUNDS} rounds of questions"),
     ))
 }
@@ -399,5 +400,5 @@ fn unreadable(what: &str, e: &russh::keys::Error, had_passphrase: bool) -> Outco
         E::IO(io) => format!("cannot read it: {io}"),
         other => format!("unsupported or corrupt key: {other}"),
     };
-    Outcome::fail("key_unreadable", format!("{what}: {why}"))
+    Outcome::fail(Reason::AuthKeyUnreadable, format!("{what}: {why}"))
 }

@@ -2,13 +2,14 @@
 //! pre-auth banner if the server has one. No credential is sent.
 
 use super::super::{Outcome, Probe};
+use crate::model::Reason;
 use russh::MethodKind;
 use russh::client::AuthResult;
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let user = p.username();
     let Some(session) = p.session.as_mut() else {
-        return Outcome::fail("closed", "no SSH session");
+        return Outcome::fail(Reason::AuthMethodsClosed, "no SSH session");
     };
     let result = session.authenticate_none(user.clone()).await;
     p.report.auth_banner = p.captured.lock().ok().and_then(|c| c.auth_banner.clone());
@@ -17,7 +18,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             p.authenticated = true;
             p.report.auth_methods = Some(vec!["none".into()]);
             Outcome::ok_because(
-                "none_accepted",
+                Reason::MethodsNoneAccepted,
                 format!("the server let {user} in without authentication"),
             )
         }
@@ -30,7 +31,10 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 .collect();
             p.report.auth_methods = Some(offered.clone());
             if offered.is_empty() {
-                return Outcome::fail("closed", "the server offered no authentication method");
+                return Outcome::fail(
+                    Reason::AuthMethodsClosed,
+                    "the server offered no authentication method",
+                );
             }
             let ours = p.credential_methods();
             let banner = match &p.report.auth_banner {
@@ -45,7 +49,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 Outcome::ok(format!("the server accepts {}{banner}", offered.join(",")))
             } else {
                 Outcome::fail(
-                    "no_usable_method",
+                    Reason::NoUsableMethod,
                     format!(
                         "the server accepts only {} but this device has only {} configured",
                         offered.join(","),
@@ -54,7 +58,10 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 )
             }
         }
-        Err(e) => Outcome::fail("closed", format!("the server ended the session: {e}")),
+        Err(e) => Outcome::fail(
+            Reason::AuthMethodsClosed,
+            format!("the server ended the session: {e}"),
+        ),
     }
 }
 

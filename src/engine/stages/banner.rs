@@ -2,13 +2,14 @@
 
 use super::super::{Outcome, Probe};
 use crate::model::BannerEvidence;
+use crate::model::Reason;
 use crate::wire::ident::{self, Line, MAX_IDENT_LEN, MAX_PRE_BANNER_LINE, MAX_PRE_BANNER_LINES};
 use std::io::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(mut stream) = p.stream.take() else {
-        return Outcome::fail("closed", "no connection to read from");
+        return Outcome::fail(Reason::BannerClosed, "no connection to read from");
     };
     let ours = format!("{}\r\n", p.shared.settings.client_ident);
     if let Err(e) = stream.write_all(ours.as_bytes()).await {
@@ -43,7 +44,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             let pre = pre_banner(p);
             if pre.len() >= MAX_PRE_BANNER_LINES {
                 return Outcome::fail(
-                    "not_ssh",
+                    Reason::BannerNotSsh,
                     format!(
                         "{MAX_PRE_BANNER_LINES} lines of text and no SSH identification: {}",
                         ident::describe_non_ssh(&line)
@@ -62,7 +63,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             }
             if buf.len() > MAX_PRE_BANNER_LINE {
                 return Outcome::fail(
-                    "not_ssh",
+                    Reason::BannerNotSsh,
                     format!(
                         "a line of more than {MAX_PRE_BANNER_LINE} bytes without an end: {}",
                         ident::describe_non_ssh(&buf)
@@ -73,13 +74,13 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         match stream.read(&mut chunk).await {
             Ok(0) if buf.is_empty() && pre_banner(p).is_empty() => {
                 return Outcome::fail(
-                    "closed",
+                    Reason::BannerClosed,
                     "the server accepted the TCP connection and closed it without a word (connection limit, ACL, or a login lockout)",
                 );
             }
             Ok(0) => {
                 return Outcome::fail(
-                    "not_ssh",
+                    Reason::BannerNotSsh,
                     format!(
                         "the server closed the connection after {}",
                         what_was_sent(p, &buf)
@@ -131,7 +132,7 @@ fn identified(p: &mut Probe<'_>, line: &[u8]) -> Outcome {
             banner.protocol = id.protocol.clone();
             banner.software = id.software.clone();
             Outcome::fail(
-                "ssh1_only",
+                Reason::BannerSsh1Only,
                 format!(
                     "{} speaks only SSH protocol {}; enable SSH version 2 on the device (`ip ssh version 2` on IOS)",
                     id.raw, id.protocol
@@ -139,7 +140,7 @@ fn identified(p: &mut Probe<'_>, line: &[u8]) -> Outcome {
             )
         }
         Line::BadIdent(raw) | Line::Text(raw) => Outcome::fail(
-            "not_ssh",
+            Reason::BannerNotSsh,
             format!(
                 "malformed SSH identification: \"{}\"",
                 ident::clip(&raw, 80)
@@ -155,14 +156,17 @@ fn not_text(line: &[u8], whole: &[u8]) -> Option<Outcome> {
         .any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\r')) || *b == 0x7f);
     let text = String::from_utf8_lossy(line);
     if binary || std::str::from_utf8(line).is_err() || text.starts_with("HTTP/") {
-        return Some(Outcome::fail("not_ssh", ident::describe_non_ssh(whole)));
+        return Some(Outcome::fail(
+            Reason::BannerNotSsh,
+            ident::describe_non_ssh(whole),
+        ));
     }
     None
 }
 
 fn too_long(len: usize) -> Outcome {
     Outcome::fail(
-        "too_long",
+        Reason::BannerTooLong,
         format!(
             "the identification line is longer than the {MAX_IDENT_LEN} bytes RFC 4253 allows ({len} bytes so far)"
         ),
@@ -176,14 +180,15 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 pub fn io_failure(e: &std::io::Error, when: &str) -> Outcome {
     match e.kind() {
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Outcome::fail(
-            "reset",
+            Reason::BannerReset,
             format!(
                 "the server reset the connection {when} (a TCP RST: often an ACL, a connection limit, or a daemon that is still starting)"
             ),
         ),
-        ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof => {
-            Outcome::fail("closed", format!("the server closed the connection {when}"))
-        }
-        _ => Outcome::fail("failed", format!("network error {when}: {e}")),
+        ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof => Outcome::fail(
+            Reason::BannerClosed,
+            format!("the server closed the connection {when}"),
+        ),
+        _ => Outcome::fail(Reason::BannerFailed, format!("network error {when}: {e}")),
     }
 }

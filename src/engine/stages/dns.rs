@@ -1,6 +1,7 @@
 //! `dns`: names are resolved with hickory (honouring /etc/hosts); literal addresses skip it.
 
 use super::super::{Outcome, Probe};
+use crate::model::Reason;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{LookupIpStrategy, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -74,14 +75,14 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let port = p.device.port;
     if let Some(jump) = &p.device.jump {
         return Outcome::ok_because(
-            "via_jump",
+            Reason::DnsViaJump,
             format!("{host} is resolved by the jump host {jump}"),
         );
     }
     if let Some(ip) = literal_ip(&host) {
         p.addresses = vec![SocketAddr::new(ip, port)];
         return Outcome::ok_because(
-            "literal_ip",
+            Reason::DnsLiteralIp,
             format!("{ip} is an IP address; no lookup needed"),
         );
     }
@@ -89,26 +90,32 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         Ok(answer) => {
             let ips: Vec<IpAddr> = answer.iter().collect();
             if ips.is_empty() {
-                return Outcome::fail("no_address", format!("{host} has no A or AAAA record"));
+                return Outcome::fail(
+                    Reason::DnsNoAddress,
+                    format!("{host} has no A or AAAA record"),
+                );
             }
             p.addresses = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
             let list: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
             Outcome::ok(format!("{host} resolves to {}", list.join(", ")))
         }
         Err(e) if e.is_nx_domain() => Outcome::fail(
-            "nxdomain",
+            Reason::DnsNxdomain,
             format!("{host} does not exist in DNS (NXDOMAIN); check the name or /etc/hosts"),
         ),
         Err(e) if e.is_no_records_found() => Outcome::fail(
-            "no_address",
+            Reason::DnsNoAddress,
             format!("{host} exists but has no A or AAAA record"),
         ),
         Err(e) => {
             let text = e.to_string();
             if text.contains("timed out") || text.contains("timeout") {
-                Outcome::fail("timeout", format!("no DNS answer for {host}: {text}"))
+                Outcome::fail(
+                    Reason::DnsTimeout,
+                    format!("no DNS answer for {host}: {text}"),
+                )
             } else {
-                Outcome::fail("failed", format!("cannot resolve {host}: {text}"))
+                Outcome::fail(Reason::DnsFailed, format!("cannot resolve {host}: {text}"))
             }
         }
     }

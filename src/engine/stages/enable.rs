@@ -4,28 +4,34 @@
 use super::super::{Outcome, Probe};
 use super::prompt::{chosen_profile, last_lines};
 use crate::model::Direction;
+use crate::model::Reason;
 use crate::profile::{self, EnableReply};
 use std::time::Duration;
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(profile) = chosen_profile(p) else {
-        return Outcome::skip("not_applicable", "no platform profile was chosen");
+        return Outcome::skip(Reason::NotApplicable, "no platform profile was chosen");
     };
     let name = profile.name.clone();
     let Some(spec) = profile.enable.clone() else {
-        return Outcome::skip("not_applicable", format!("{name} has no enable step"));
+        return Outcome::skip(Reason::NotApplicable, format!("{name} has no enable step"));
     };
     match p.report.privileged {
         Some(true) => {
             return Outcome::ok_because(
-                "already_privileged",
+                Reason::AlreadyPrivileged,
                 format!(
                     "already at a privileged prompt `{}`",
                     p.report.prompt.clone().unwrap_or_default()
                 ),
             );
         }
-        None => return Outcome::skip("not_applicable", format!("{name} has no privilege levels")),
+        None => {
+            return Outcome::skip(
+                Reason::NotApplicable,
+                format!("{name} has no privilege levels"),
+            );
+        }
         Some(false) => {}
     }
     if let Err(outcome) = send(p, &format!("{}\r", spec.command), &spec.command).await {
@@ -40,7 +46,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 // Leave the password prompt cleanly.
                 let _ = send(p, "\r", "⏎").await;
                 return Outcome::fail(
-                    "no_secret",
+                    Reason::EnableNoSecret,
                     "the device asks for an enable password and none is configured (enable_secret, enable_secret_env or ansible_become_password)",
                 );
             };
@@ -56,16 +62,16 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 Ok(EnableReply::PasswordPrompt) => {
                     let _ = send(p, "\r\r", "⏎⏎").await;
                     Outcome::fail(
-                        "bad_secret",
+                        Reason::EnableBadSecret,
                         "the device asked for the enable password again: the enable secret is wrong",
                     )
                 }
                 Ok(EnableReply::Error(line)) => Outcome::fail(
-                    "bad_secret",
+                    Reason::EnableBadSecret,
                     format!("the enable secret was rejected: the device answered \"{line}\""),
                 ),
                 Ok(EnableReply::StillUnprivileged(m)) => Outcome::fail(
-                    "bad_secret",
+                    Reason::EnableBadSecret,
                     format!(
                         "still at the unprivileged prompt `{}` after the enable secret",
                         m.prompt
@@ -75,14 +81,14 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             }
         }
         Ok(EnableReply::Error(line)) => Outcome::fail(
-            "rejected",
+            Reason::EnableRejected,
             format!(
                 "`{}` was refused: the device answered \"{line}\"",
                 spec.command
             ),
         ),
         Ok(EnableReply::StillUnprivileged(m)) => Outcome::fail(
-            "rejected",
+            Reason::EnableRejected,
             format!("`{}` left the device at `{}`", spec.command, m.prompt),
         ),
         Ok(EnableReply::Pending) => timed_out(p, "the reply"),
@@ -105,8 +111,8 @@ async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome>
         Some(shell) => shell
             .send(text)
             .await
-            .map_err(|_| Outcome::fail("closed", "the device closed the shell")),
-        None => Err(Outcome::fail("closed", "no shell")),
+            .map_err(|_| Outcome::fail(Reason::EnableClosed, "the device closed the shell")),
+        None => Err(Outcome::fail(Reason::EnableClosed, "no shell")),
     }
 }
 
@@ -118,8 +124,8 @@ async fn send_secret(p: &mut Probe<'_>, text: &str) -> Result<(), Outcome> {
         Some(shell) => shell
             .send(text)
             .await
-            .map_err(|_| Outcome::fail("closed", "the device closed the shell")),
-        None => Err(Outcome::fail("closed", "no shell")),
+            .map_err(|_| Outcome::fail(Reason::EnableClosed, "the device closed the shell")),
+        None => Err(Outcome::fail(Reason::EnableClosed, "no shell")),
     }
 }
 
@@ -132,14 +138,14 @@ async fn wait_reply(
     loop {
         let chunk = match p.shell.as_mut() {
             Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
-            None => return Err(Outcome::fail("closed", "no shell")),
+            None => return Err(Outcome::fail(Reason::EnableClosed, "no shell")),
         };
         match chunk {
             Ok(Some(data)) => p.log_shell_output(&data),
             Ok(None) => continue,
             Err(_) => {
                 return Err(Outcome::fail(
-                    "closed",
+                    Reason::EnableClosed,
                     format!("the device closed the shell{}", last_lines(p)),
                 ));
             }
@@ -150,7 +156,7 @@ async fn wait_reply(
             .map(|s| s.text_since(mark))
             .unwrap_or_default();
         let Some(profile) = p.shared.profiles.get(profile_name) else {
-            return Err(Outcome::fail("failed", "profile vanished"));
+            return Err(Outcome::fail(Reason::EnableFailed, "profile vanished"));
         };
         match profile::classify_enable_reply(profile, &since) {
             EnableReply::Pending => continue,
@@ -164,5 +170,5 @@ pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
         "no privileged prompt or password prompt within {limit} after `enable`{}",
         last_lines(p)
     );
-    Outcome::fail("timeout", p.redactor.redact(&detail))
+    Outcome::fail(Reason::EnableTimeout, p.redactor.redact(&detail))
 }

@@ -2,8 +2,9 @@
 //! Never writes known_hosts: fixes do that, with the user's confirmation.
 
 use super::super::{Outcome, Probe};
-use crate::inventory::HostKeyPolicy;
+use crate::device::HostKeyPolicy;
 use crate::known_hosts::{self, KnownHosts, Marker};
+use crate::model::Reason;
 use crate::model::{DeviceReport, Direction, HostKeyEvidence, KnownHostsEntry, Verdict};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -62,7 +63,10 @@ impl Probe<'_> {
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let captured = p.captured.lock().map(|c| c.clone()).unwrap_or_default();
     let Some(key) = captured.server_key else {
-        return Outcome::fail("failed", "the key exchange completed without a host key");
+        return Outcome::fail(
+            Reason::HostKeyFailed,
+            "the key exchange completed without a host key",
+        );
     };
     let names = p.host_names();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -117,9 +121,11 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             );
             match p.device.host_key_policy {
                 HostKeyPolicy::Strict => {
-                    Outcome::fail("unknown", format!("{detail} (policy strict)"))
+                    Outcome::fail(Reason::HostKeyUnknown, format!("{detail} (policy strict)"))
                 }
-                HostKeyPolicy::AcceptNew | HostKeyPolicy::Warn => Outcome::warn("unknown", detail),
+                HostKeyPolicy::AcceptNew | HostKeyPolicy::Warn => {
+                    Outcome::warn(Reason::HostKeyUnknown, detail)
+                }
             }
         }
         Verdict::Changed => {
@@ -129,7 +135,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 .map(|e| format!("{} at {}", e.fingerprint, place(e)))
                 .collect();
             Outcome::fail(
-                "changed",
+                Reason::HostKeyChanged,
                 format!(
                     "REMOTE HOST IDENTIFICATION HAS CHANGED: the server presents {algorithm} {fingerprint}; known_hosts has {}. After a lab redeploy this is expected: prune the stale entry (`sshtriage known-hosts prune --host {}`)",
                     conflicting.join(", "),
@@ -138,7 +144,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             )
         }
         Verdict::Revoked => Outcome::fail(
-            "revoked",
+            Reason::HostKeyRevoked,
             format!(
                 "{algorithm} {fingerprint} is marked @revoked in known_hosts ({})",
                 entries
@@ -157,7 +163,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 .map(|w| w.to_string())
                 .collect();
             Outcome::fail(
-                "unreadable",
+                Reason::HostKeyUnreadable,
                 format!(
                     "{algorithm} {fingerprint} cannot be checked: {}. Credentials are withheld: an unread part may hold a different key for this host",
                     unread.join("; ")

@@ -6,7 +6,8 @@ use super::super::probe::Transport;
 use super::super::{Outcome, Probe};
 use super::banner::io_failure;
 use crate::algorithms::negotiate::{self, is_kex_marker};
-use crate::inventory::MAX_TIMEOUT;
+use crate::device::MAX_TIMEOUT;
+use crate::model::Reason;
 use crate::model::{AlgorithmEvidence, AlgorithmLists, Negotiated};
 use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
 use crate::wire::tap::Replay;
@@ -20,7 +21,7 @@ const MAX_PACKETS_BEFORE_KEXINIT: usize = 8;
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(mut stream) = p.stream.take() else {
-        return Outcome::fail("closed", "no connection");
+        return Outcome::fail(Reason::KexClosed, "no connection");
     };
     let mut pending = std::mem::take(&mut p.received);
     let mut raw_packets = Vec::new();
@@ -35,20 +36,20 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Some(MSG_DISCONNECT) => {
                 let why = kexinit::disconnect_reason(&packet.payload).unwrap_or_default();
                 return Outcome::fail(
-                    "closed",
+                    Reason::KexClosed,
                     format!("the server disconnected before key exchange: {why}"),
                 );
             }
             Some(MSG_IGNORE | MSG_DEBUG) if raw_packets.len() < 64 * 1024 => {
                 if raw_packets.len() > MAX_PACKETS_BEFORE_KEXINIT * kexinit::MAX_PACKET_LEN as usize
                 {
-                    return Outcome::fail("bad_packet", "too many packets before KEXINIT");
+                    return Outcome::fail(Reason::KexBadPacket, "too many packets before KEXINIT");
                 }
                 continue;
             }
             other => {
                 return Outcome::fail(
-                    "bad_packet",
+                    Reason::KexBadPacket,
                     format!(
                         "expected KEXINIT (message 20) as the first packet, got message {}",
                         other.unwrap_or(0)
@@ -61,7 +62,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         Ok(k) => k.lists,
         Err(e) => {
             return Outcome::fail(
-                "bad_packet",
+                Reason::KexBadPacket,
                 format!("the server's KEXINIT is malformed: {e}"),
             );
         }
@@ -168,7 +169,7 @@ fn no_overlap(
         }
     };
     type Check<'a> = (
-        &'a str,
+        Reason,
         &'a str,
         &'a Option<String>,
         &'a [String],
@@ -176,42 +177,42 @@ fn no_overlap(
     );
     let checks: [Check; 6] = [
         (
-            "no_common_kex",
+            Reason::NoCommonKex,
             "key exchange",
             &ours.kex,
             &client.kex,
             &server.kex,
         ),
         (
-            "no_common_host_key",
+            Reason::NoCommonHostKey,
             "host key",
             &ours.host_key,
             &client.host_key,
             &server.host_key,
         ),
         (
-            "no_common_cipher",
+            Reason::NoCommonCipher,
             "cipher (client to server)",
             &ours.cipher_c2s,
             &client.cipher_c2s,
             &server.cipher_c2s,
         ),
         (
-            "no_common_cipher",
+            Reason::NoCommonCipher,
             "cipher (server to client)",
             &ours.cipher_s2c,
             &client.cipher_s2c,
             &server.cipher_s2c,
         ),
         (
-            "no_common_mac",
+            Reason::NoCommonMac,
             "MAC (client to server)",
             &ours.mac_c2s,
             &client.mac_c2s,
             &server.mac_c2s,
         ),
         (
-            "no_common_mac",
+            Reason::NoCommonMac,
             "MAC (server to client)",
             &ours.mac_s2c,
             &client.mac_s2c,
@@ -247,7 +248,7 @@ async fn read_packet(
     let length =
         kexinit::check_length([header[0], header[1], header[2], header[3]]).map_err(|e| {
             Outcome::fail(
-                "bad_packet",
+                Reason::KexBadPacket,
                 format!("the server's first packet is invalid: {e}"),
             )
         })?;
@@ -255,7 +256,7 @@ async fn read_packet(
     let payload = kexinit::payload(&body)
         .map_err(|e| {
             Outcome::fail(
-                "bad_packet",
+                Reason::KexBadPacket,
                 format!("the server's first packet is invalid: {e}"),
             )
         })?
@@ -286,14 +287,14 @@ fn russh_failure(e: &russh::Error) -> Outcome {
     use russh::Error as E;
     match e {
         E::Disconnect | E::HUP => Outcome::fail(
-            "closed",
+            Reason::KexClosed,
             "the server closed the connection during key exchange",
         ),
         E::ConnectionTimeout | E::InactivityTimeout | E::KeepaliveTimeout => {
-            Outcome::fail("timeout", "the key exchange stalled")
+            Outcome::fail(Reason::KexTimeout, "the key exchange stalled")
         }
         E::NoCommonAlgo { kind, ours, theirs } => Outcome::fail(
-            "failed",
+            Reason::KexFailed,
             format!(
                 "no common {kind:?} algorithm: the server offers {}; we offer {}",
                 theirs.join(","),
@@ -302,9 +303,9 @@ fn russh_failure(e: &russh::Error) -> Outcome {
         ),
         E::IO(io) => io_failure(io, "during key exchange"),
         E::WrongServerSig => Outcome::fail(
-            "failed",
+            Reason::KexFailed,
             "the server's key exchange signature does not verify",
         ),
-        other => Outcome::fail("failed", format!("key exchange failed: {other}")),
+        other => Outcome::fail(Reason::KexFailed, format!("key exchange failed: {other}")),
     }
 }

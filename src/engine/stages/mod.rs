@@ -13,7 +13,7 @@ pub mod shell;
 pub mod tcp;
 
 use super::{Outcome, Probe};
-use crate::model::Stage;
+use crate::model::{Reason, Stage};
 
 pub async fn run(stage: Stage, p: &mut Probe<'_>) -> Outcome {
     match stage {
@@ -33,9 +33,12 @@ pub async fn run(stage: Stage, p: &mut Probe<'_>) -> Outcome {
 pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
     let limit = humantime::format_duration(p.device.timeout);
     match stage {
-        Stage::Dns => Outcome::fail("timeout", format!("no DNS answer within {limit}")),
+        Stage::Dns => Outcome::fail(
+            Reason::timeout(stage),
+            format!("no DNS answer within {limit}"),
+        ),
         Stage::Tcp => Outcome::fail(
-            "timeout",
+            Reason::timeout(stage),
             format!(
                 "no answer to the TCP handshake within {limit} (filtered, or the host is down)"
             ),
@@ -52,25 +55,26 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
                 n => format!(" ({n} line(s) of text arrived, but no identification)"),
             };
             Outcome::fail(
-                "timeout",
+                Reason::timeout(stage),
                 format!(
                     "port open but no SSH banner within {limit}{seen}: the SSH daemon is not up yet (a slow-booting image?) or something else holds the port"
                 ),
             )
         }
         Stage::Kex => Outcome::fail(
-            "timeout",
+            Reason::timeout(stage),
             format!("the key exchange did not complete within {limit}"),
         ),
-        Stage::HostKey => {
-            Outcome::fail("timeout", format!("host key check took more than {limit}"))
-        }
+        Stage::HostKey => Outcome::fail(
+            Reason::timeout(stage),
+            format!("host key check took more than {limit}"),
+        ),
         Stage::AuthMethods => Outcome::fail(
-            "timeout",
+            Reason::timeout(stage),
             format!("the server did not answer the `none` authentication within {limit}"),
         ),
         Stage::Auth => Outcome::fail(
-            "timeout",
+            Reason::timeout(stage),
             format!("authentication got no answer within {limit}"),
         ),
         Stage::Prompt => prompt::timed_out(p, &limit.to_string()),
@@ -80,18 +84,18 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
 
 /// What the stages after a failure record. A contradicted host key withholds credentials
 /// unless the user said otherwise for this run.
-pub fn after_failure(stage: Stage, reason: Option<&str>, p: &Probe<'_>) -> Option<Outcome> {
-    if stage == Stage::HostKey && matches!(reason, Some("changed" | "revoked" | "unreadable")) {
-        if p.shared.settings.trust_changed_host_keys && reason == Some("changed") {
+pub fn after_failure(stage: Stage, reason: Option<Reason>, p: &Probe<'_>) -> Option<Outcome> {
+    if reason.is_some_and(Reason::withholds_credentials) {
+        if p.shared.settings.trust_changed_host_keys && reason == Some(Reason::HostKeyChanged) {
             return None;
         }
         return Some(Outcome::skip(
-            "host_key_untrusted",
+            Reason::HostKeyUntrusted,
             "not run: the host key contradicts known_hosts, so no credential is sent (--trust-changed-host-keys overrides for one run)",
         ));
     }
     Some(Outcome::skip(
-        "not_reached",
+        Reason::NotReached,
         format!("not run: {stage} failed"),
     ))
 }

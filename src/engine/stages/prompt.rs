@@ -5,6 +5,7 @@
 use super::super::{Outcome, Probe};
 use super::shell::Shell;
 use crate::model::Direction;
+use crate::model::Reason;
 use crate::profile::{self, Profile};
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ const NUDGE_AFTER: [Duration; 6] = [
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(session) = p.session.as_ref() else {
-        return Outcome::fail("closed", "no SSH session");
+        return Outcome::fail(Reason::PromptClosed, "no SSH session");
     };
     let shell = match Shell::open(session).await {
         Ok(shell) => shell,
@@ -33,7 +34,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Some(profile) => Some(profile.name.clone()),
             None => {
                 return Outcome::fail(
-                    "unknown_profile",
+                    Reason::UnknownProfile,
                     format!(
                         "no platform profile named `{name}` (known: {})",
                         p.shared.profiles.names().join(", ")
@@ -57,7 +58,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         let wait = NUDGE_AFTER[nudges.min(NUDGE_AFTER.len() - 1)];
         let chunk = match p.shell.as_mut() {
             Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
-            None => return Outcome::fail("closed", "no shell"),
+            None => return Outcome::fail(Reason::PromptClosed, "no shell"),
         };
         match chunk {
             Ok(Some(data)) => {
@@ -68,7 +69,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Ok(None) => quiet_for += Duration::from_millis(250),
             Err(_) => {
                 return Outcome::fail(
-                    "closed",
+                    Reason::PromptClosed,
                     format!(
                         "the device closed the shell before a prompt appeared{}",
                         last_lines(p)
@@ -95,7 +96,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 None => false,
             };
             if !sent {
-                return Outcome::fail("closed", "the device closed the shell");
+                return Outcome::fail(Reason::PromptClosed, "the device closed the shell");
             }
         }
     }
@@ -163,7 +164,7 @@ pub fn last_lines(p: &Probe<'_>) -> String {
 
 pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
     let detail = format!("no prompt matched within {limit}{}", last_lines(p));
-    Outcome::fail("timeout", p.redactor.redact(&detail))
+    Outcome::fail(Reason::PromptTimeout, p.redactor.redact(&detail))
 }
 
 /// The profile chosen by the prompt stage.

@@ -3,6 +3,7 @@
 
 use super::super::Outcome;
 use super::super::client::Client;
+use crate::model::Reason;
 use russh::client::{Handle, Msg};
 use russh::{Channel, ChannelMsg};
 use std::time::Duration;
@@ -28,7 +29,7 @@ impl Shell {
     pub async fn open(session: &Handle<Client>) -> Result<Shell, Outcome> {
         let channel = session.channel_open_session().await.map_err(|e| {
             Outcome::fail(
-                "shell_refused",
+                Reason::ShellRefused,
                 format!("the server refused a session channel: {e}"),
             )
         })?;
@@ -44,14 +45,14 @@ impl Shell {
             .await;
         if pty.is_err() || !shell.confirmed().await {
             return Err(Outcome::fail(
-                "shell_refused",
+                Reason::ShellRefused,
                 "the server refused a PTY (a NETCONF- or SFTP-only server, or PTYs disabled for this user)",
             ));
         }
         let sh = shell.channel.request_shell(true).await;
         if sh.is_err() || !shell.confirmed().await {
             return Err(Outcome::fail(
-                "shell_refused",
+                Reason::ShellRefused,
                 "the server refused an interactive shell (exec-only or NETCONF-only access?)",
             ));
         }

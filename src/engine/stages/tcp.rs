@@ -1,6 +1,7 @@
 //! `tcp`: connect to each address in turn, recording the round trip of the handshake.
 
 use super::super::{Outcome, Probe};
+use crate::model::Reason;
 use std::io::ErrorKind;
 use std::time::Instant;
 use tokio::net::TcpStream;
@@ -36,26 +37,26 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 p.report.address = Some(addr.ip().to_string());
                 last = Some(match e.kind() {
                     ErrorKind::ConnectionRefused => Outcome::fail(
-                        "refused",
+                        Reason::TcpRefused,
                         format!(
                             "{addr} refused the connection: nothing listens on port {} (SSH not enabled, wrong port, or the device is still booting)",
                             addr.port()
                         ),
                     ),
                     ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => Outcome::fail(
-                        "unreachable",
+                        Reason::TcpUnreachable,
                         format!("{addr} is unreachable: no route to it ({e})"),
                     ),
                     ErrorKind::TimedOut => Outcome::fail(
-                        "timeout",
+                        Reason::TcpTimeout,
                         format!(
                             "{addr} did not answer the TCP handshake (filtered, or the host is down)"
                         ),
                     ),
-                    _ => Outcome::fail("failed", format!("cannot connect to {addr}: {e}")),
+                    _ => Outcome::fail(Reason::TcpFailed, format!("cannot connect to {addr}: {e}")),
                 });
             }
         }
     }
-    last.unwrap_or_else(|| Outcome::fail("no_address", "no address to connect to"))
+    last.unwrap_or_else(|| Outcome::fail(Reason::TcpNoAddress, "no address to connect to"))
 }

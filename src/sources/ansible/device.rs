@@ -4,9 +4,10 @@
 use super::super::ssh_config::{HostSettings, Tokens, settings_from_args};
 use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
 use super::{Graph, GroupList, HostGroups, Value, Var, Vars, vars_files};
-use crate::inventory::{Device, HostKeyPolicy, InventoryError, KeySource, Origin, expand_path};
+use crate::device::{Device, HostKeyPolicy, KeySource, Origin};
 use crate::profile::Profiles;
 use crate::secret::Secret;
+use crate::sources::{SourceError, expand_path};
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -198,15 +199,15 @@ impl Lookup<'_> {
     }
 }
 
-fn error_at(source: &ValueSource, key: &str, message: String) -> InventoryError {
+fn error_at(source: &ValueSource, key: &str, message: String) -> SourceError {
     match source {
-        ValueSource::File { path, line } => InventoryError {
+        ValueSource::File { path, line } => SourceError {
             file: path.clone(),
             line: *line,
             key: key.to_owned(),
             message,
         },
-        ValueSource::BuiltIn(what) => InventoryError {
+        ValueSource::BuiltIn(what) => SourceError {
             file: what.into(),
             line: 0,
             key: key.to_owned(),
@@ -225,7 +226,7 @@ pub(super) fn build(
     graph: &Graph,
     dir: Option<&Path>,
     profiles: &Profiles,
-) -> Result<(Loaded, HostGroups), InventoryError> {
+) -> Result<(Loaded, HostGroups), SourceError> {
     let mut loaded = Loaded {
         devices: Vec::new(),
         warnings: graph.warnings.clone(),
@@ -241,7 +242,7 @@ pub(super) fn build(
         }
     };
     let mut group_files: HashMap<usize, Vars> = HashMap::new();
-    let mut files_of = |g: usize, warnings: &mut Vec<String>| -> Result<Vars, InventoryError> {
+    let mut files_of = |g: usize, warnings: &mut Vec<String>| -> Result<Vars, SourceError> {
         if let Some(v) = group_files.get(&g) {
             return Ok(v.clone());
         }
@@ -329,7 +330,7 @@ fn device_from(
     vars: &mut Lookup,
     base_dir: &Path,
     profiles: &Profiles,
-) -> Result<Option<(Device, Provenance)>, InventoryError> {
+) -> Result<Option<(Device, Provenance)>, SourceError> {
     if let Some((connection, source)) = vars.text(&["ansible_connection"], false) {
         let plugin = connection.rsplit('.').next().unwrap_or("").to_owned();
         match plugin.as_str() {
@@ -409,7 +410,7 @@ fn device_from(
     }
     if let Some((timeout, source)) = vars.text(TIMEOUT, false) {
         match timeout.trim().parse::<u64>() {
-            Ok(secs) if secs > 0 && secs <= crate::inventory::MAX_TIMEOUT.as_secs() => {
+            Ok(secs) if secs > 0 && secs <= crate::device::MAX_TIMEOUT.as_secs() => {
                 device.timeout = Duration::from_secs(secs);
                 prov.set(Field::Timeout, source);
             }

@@ -5,7 +5,7 @@
 use super::super::ValueSource;
 use super::super::read::located;
 use super::{Graph, Value, Var, hostpattern};
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use std::path::Path;
 
 enum Section {
@@ -14,7 +14,7 @@ enum Section {
     Children(usize),
 }
 
-pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, InventoryError> {
+pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, SourceError> {
     let mut graph = Graph::new(path);
     let mut section = Section::Hosts(graph.group("ungrouped", 0)?);
     // `[x:vars]` may come before `[x]`; Ansible only requires that x exists by the end.
@@ -104,12 +104,7 @@ fn section_header(line: &str) -> Option<Result<(String, Option<String>), String>
     Some(Ok((name.to_owned(), kind)))
 }
 
-fn host_line(
-    graph: &mut Graph,
-    group: usize,
-    text: &str,
-    line: usize,
-) -> Result<(), InventoryError> {
+fn host_line(graph: &mut Graph, group: usize, text: &str, line: usize) -> Result<(), SourceError> {
     let path = graph.path.clone();
     let fail = |message: String| located(&path, line, "", message);
     let words = shell_words(text).map_err(fail)?;

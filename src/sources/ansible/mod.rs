@@ -14,8 +14,8 @@ mod yaml_inv;
 use super::read::{located, read_text};
 use super::yaml::{Kind, Node};
 use super::{Format, Loaded, ValueSource};
-use crate::inventory::InventoryError;
 use crate::profile::Profiles;
+use crate::sources::SourceError;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -117,7 +117,7 @@ impl Graph {
         }
     }
 
-    pub fn group(&mut self, name: &str, line: usize) -> Result<usize, InventoryError> {
+    pub fn group(&mut self, name: &str, line: usize) -> Result<usize, SourceError> {
         if let Some(i) = self.group_index.get(name) {
             return Ok(*i);
         }
@@ -139,7 +139,7 @@ impl Graph {
         Ok(self.groups.len() - 1)
     }
 
-    pub fn host(&mut self, name: &str, line: usize) -> Result<usize, InventoryError> {
+    pub fn host(&mut self, name: &str, line: usize) -> Result<usize, SourceError> {
         if let Some(i) = self.host_index.get(name) {
             return Ok(*i);
         }
@@ -176,7 +176,7 @@ impl Graph {
         parent: usize,
         child: usize,
         line: usize,
-    ) -> Result<(), InventoryError> {
+    ) -> Result<(), SourceError> {
         if parent == child || self.descends(child, parent) {
             return Err(located(
                 &self.path,
@@ -212,7 +212,7 @@ impl Graph {
 
     /// As Ansible does after parsing: groups without a parent are children of `all`, hosts in
     /// no group but `all` are in `ungrouped`.
-    fn finish(&mut self) -> Result<(), InventoryError> {
+    fn finish(&mut self) -> Result<(), SourceError> {
         for g in 1..self.groups.len() {
             if self.groups[g].parents.is_empty() {
                 self.add_child(0, g, self.groups[g].line)?;
@@ -268,7 +268,7 @@ impl Graph {
     }
 }
 
-fn parse_graph(path: &Path, text: &str, format: Format) -> Result<Graph, InventoryError> {
+fn parse_graph(path: &Path, text: &str, format: Format) -> Result<Graph, SourceError> {
     let mut graph = match format {
         Format::AnsibleIni => ini::parse(path, text)?,
         _ => yaml_inv::parse(path, text)?,
@@ -281,7 +281,7 @@ pub(super) fn load(
     path: &Path,
     format: Format,
     profiles: &Profiles,
-) -> Result<Loaded, InventoryError> {
+) -> Result<Loaded, SourceError> {
     let text = read_text(path)?;
     let graph = parse_graph(path, &text, format)?;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -294,7 +294,7 @@ pub(super) fn parse_text(
     text: &str,
     format: Format,
     profiles: &Profiles,
-) -> Result<Loaded, InventoryError> {
+) -> Result<Loaded, SourceError> {
     let graph = parse_graph(name, text, format)?;
     Ok(device::build(&graph, None, profiles)?.0)
 }
@@ -304,7 +304,7 @@ pub(super) fn parse_text(
 pub(super) fn load_with_groups(
     path: &Path,
     profiles: &Profiles,
-) -> Result<(Loaded, HostGroups), InventoryError> {
+) -> Result<(Loaded, HostGroups), SourceError> {
     let text = read_text(path)?;
     let graph = parse_graph(path, &text, Format::AnsibleYaml)?;
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -1,5 +1,5 @@
 use super::*;
-use crate::inventory::Device;
+use crate::device::Device;
 
 fn devices(format: Format, text: &str) -> Loaded {
     parse_text(Path::new("inv"), text, format, &Profiles::embedded()).expect("parses")
@@ -102,7 +102,7 @@ fn ssh_args_paths_expand_as_ssh_would() {
     let home = std::path::PathBuf::from(std::env::var("HOME").expect("HOME"));
     assert_eq!(
         r1.credentials.key,
-        Some(crate::inventory::KeySource::File(home.join(".ssh/lab_key")))
+        Some(crate::device::KeySource::File(home.join(".ssh/lab_key")))
     );
     assert_eq!(r1.known_hosts, vec![home.join(".ssh/lab_hosts")]);
 }

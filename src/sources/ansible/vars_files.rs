@@ -6,7 +6,7 @@ use super::super::ValueSource;
 use super::super::read::{located, read_text};
 use super::super::yaml;
 use super::{Value, Var, Vars};
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use std::path::{Path, PathBuf};
 
 const EXTENSIONS: [&str; 4] = ["", ".yml", ".yaml", ".json"];
@@ -21,7 +21,7 @@ pub(super) fn load(
     kind: &str,
     name: &str,
     warnings: &mut Vec<String>,
-) -> Result<Vars, InventoryError> {
+) -> Result<Vars, SourceError> {
     let mut vars = Vars::new();
     // A name that is not a plain file name must not lead outside the vars directory.
     if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) {
@@ -76,11 +76,7 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn read_vars(
-    file: &Path,
-    vars: &mut Vars,
-    warnings: &mut Vec<String>,
-) -> Result<(), InventoryError> {
+fn read_vars(file: &Path, vars: &mut Vars, warnings: &mut Vec<String>) -> Result<(), SourceError> {
     let text = read_text(file)?;
     if text.trim_start().starts_with("$ANSIBLE_VAULT;") {
         warnings.push(format!(

@@ -5,13 +5,13 @@ use super::super::ValueSource;
 use super::super::read::located;
 use super::super::yaml::{self, Node};
 use super::{Graph, Value, Var, hostpattern};
-use crate::inventory::InventoryError;
+use crate::sources::SourceError;
 use std::path::Path;
 
 /// Groups nest a few levels in practice; this bounds recursion on hostile input.
 const MAX_GROUP_DEPTH: usize = 32;
 
-pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, InventoryError> {
+pub(super) fn parse(path: &Path, text: &str) -> Result<Graph, SourceError> {
     let mut graph = Graph::new(path);
     let Some(doc) = yaml::parse(path, text)? else {
         return Err(located(path, 0, "", "empty inventory: no hosts"));
@@ -39,7 +39,7 @@ fn parse_group(
     group: usize,
     data: &Node,
     depth: usize,
-) -> Result<(), InventoryError> {
+) -> Result<(), SourceError> {
     let path = graph.path.clone();
     let name = graph.groups[group].name.clone();
     if depth > MAX_GROUP_DEPTH {

@@ -19,7 +19,8 @@ pub(crate) use settings::Tokens;
 use super::read::{located, read_text};
 use super::{Provenance, ValueSource};
 use crate::algorithms::allowlist::wildcard_match;
-use crate::inventory::{Device, InventoryError};
+use crate::device::Device;
+use crate::sources::SourceError;
 use settings::{Value, parse_value};
 use std::path::{Path, PathBuf};
 
@@ -74,7 +75,7 @@ struct Loader {
 impl SshConfig {
     /// Reads a user config; relative Include paths are looked up in ~/.ssh (in /etc/ssh for a
     /// file under /etc/ssh), as ssh does.
-    pub fn load(path: &Path) -> Result<SshConfig, InventoryError> {
+    pub fn load(path: &Path) -> Result<SshConfig, SourceError> {
         let home = std::env::var("HOME").ok();
         let include_dir = if path.starts_with("/etc/ssh") {
             PathBuf::from("/etc/ssh")
@@ -92,7 +93,7 @@ impl SshConfig {
         path: &Path,
         include_dir: &Path,
         home: Option<&str>,
-    ) -> Result<SshConfig, InventoryError> {
+    ) -> Result<SshConfig, SourceError> {
         let mut loader = Loader {
             include_dir: include_dir.to_owned(),
             home: home.map(str::to_owned),
@@ -106,6 +107,21 @@ impl SshConfig {
             local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
             warnings: loader.warnings,
         })
+    }
+
+    /// True when a `Host` line names `name` literally (no wildcard, not negated), in this file
+    /// or one it includes: `ssh NAME` then means that block.
+    pub fn names_host(&self, name: &str) -> bool {
+        fn walk(file: &ConfigFile, name: &str) -> bool {
+            file.entries.iter().any(|entry| match entry {
+                Entry::Host(patterns) => patterns
+                    .iter()
+                    .any(|(negated, p)| !negated && p.eq_ignore_ascii_case(name)),
+                Entry::Include(files) => files.iter().any(|f| walk(f, name)),
+                _ => false,
+            })
+        }
+        !name.contains(['*', '?']) && walk(&self.root, name)
     }
 
     /// What ssh would use to connect to `host` (the name given on its command line).
@@ -143,7 +159,7 @@ impl SshConfig {
 }
 
 impl Loader {
-    fn file(&mut self, path: &Path, depth: usize) -> Result<ConfigFile, InventoryError> {
+    fn file(&mut self, path: &Path, depth: usize) -> Result<ConfigFile, SourceError> {
         self.files += 1;
         if self.files > MAX_FILES {
             return Err(located(

@@ -3,7 +3,7 @@
 
 use super::super::{Field, Provenance, ValueSource};
 use crate::algorithms::allowlist::{self, Category};
-use crate::inventory::{Device, HostKeyPolicy, KeySource};
+use crate::device::{Device, HostKeyPolicy, KeySource};
 use std::path::PathBuf;
 use std::time::Duration;
 

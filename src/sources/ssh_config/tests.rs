@@ -93,12 +93,12 @@ fn every_identity_file_is_kept_in_order_as_ssh_tries_them() {
         "Host r1\n  IdentityFile ~/.ssh/legacy_rsa\nHost *\n  IdentityFile ~/.ssh/id_ed25519\n  \
          IdentityFile ~/.ssh/legacy_rsa\n",
     )]);
-    let target = crate::inventory::parse_host_arg("r1").expect("target");
-    let mut device = crate::inventory::Device::from_target(&target);
+    let target = crate::device::parse_host_arg("r1").expect("target");
+    let mut device = crate::device::Device::from_target(&target);
     let mut prov = crate::sources::Provenance::default();
     cfg.apply(&mut device, &mut prov);
     let key = match &device.credentials.key {
-        Some(crate::inventory::KeySource::File(f)) => f.clone(),
+        Some(crate::device::KeySource::File(f)) => f.clone(),
         other => panic!("{other:?}"),
     };
     assert_eq!(key, std::path::PathBuf::from("/home/u/.ssh/legacy_rsa"));
@@ -116,8 +116,8 @@ fn an_unfollowed_proxy_command_is_named_not_echoed() {
         "config",
         "Host r1\n  ProxyCommand sshpass -p Hunter2-secret ssh -W %h:%p bastion\n",
     )]);
-    let target = crate::inventory::parse_host_arg("r1").expect("target");
-    let mut device = crate::inventory::Device::from_target(&target);
+    let target = crate::device::parse_host_arg("r1").expect("target");
+    let mut device = crate::device::Device::from_target(&target);
     let notes = cfg.apply(&mut device, &mut crate::sources::Provenance::default());
     assert_eq!(device.jump, None);
     assert!(

@@ -273,16 +273,12 @@ fn title_row(columns: &Columns, theme: &Theme) -> Row<'static> {
             cells.push(Cell::from(
                 Stage::ALL
                     .iter()
-                    .map(|s| glyphs::letter(*s))
+                    .map(|s| s.facts().letter)
                     .collect::<String>(),
             ));
         }
         StageColumns::Short => {
-            cells.extend(
-                Stage::ALL
-                    .iter()
-                    .map(|s| Cell::from(glyphs::short_label(*s))),
-            );
+            cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.facts().column)));
         }
         StageColumns::Full => cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.title()))),
     }

@@ -2,7 +2,7 @@
 
 use ratatui::style::Style;
 
-use crate::model::{Stage, Status};
+use crate::model::Status;
 use crate::tui::device::{Outcome, StageMark, WhyKind};
 use crate::tui::theme::Theme;
 
@@ -56,36 +56,6 @@ pub fn why_style(kind: WhyKind, theme: &Theme) -> Style {
         WhyKind::Ready => theme.ok,
         WhyKind::Running => theme.running,
         WhyKind::Pending => theme.dim,
-    }
-}
-
-/// Three-letter column titles for mid-width terminals.
-pub fn short_label(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Dns => "dns",
-        Stage::Tcp => "tcp",
-        Stage::Banner => "ban",
-        Stage::Kex => "kex",
-        Stage::HostKey => "hky",
-        Stage::AuthMethods => "mth",
-        Stage::Auth => "aut",
-        Stage::Prompt => "prm",
-        Stage::Enable => "ena",
-    }
-}
-
-/// One-letter column titles for the compact strip on narrow terminals.
-pub fn letter(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Dns => "d",
-        Stage::Tcp => "t",
-        Stage::Banner => "b",
-        Stage::Kex => "k",
-        Stage::HostKey => "h",
-        Stage::AuthMethods => "m",
-        Stage::Auth => "a",
-        Stage::Prompt => "p",
-        Stage::Enable => "e",
     }
 }
 

@@ -123,10 +123,10 @@ fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     if under == Component::Dashboard {
         let named: Vec<String> = Stage::ALL
             .iter()
-            .filter(|s| glyphs::short_label(**s) != s.title())
-            .map(|s| format!("{} {}", glyphs::short_label(*s), s.title()))
+            .filter(|s| s.facts().column != s.title())
+            .map(|s| format!("{} {}", s.facts().column, s.title()))
             .collect();
-        let letters: String = Stage::ALL.iter().map(|s| glyphs::letter(*s)).collect();
+        let letters: String = Stage::ALL.iter().map(|s| s.facts().letter).collect();
         let words = format!(
             "{}; narrow screens show one letter each: {letters}",
             named.join(" · ")

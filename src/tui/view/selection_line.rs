@@ -80,12 +80,12 @@ pub fn render(frame: &mut Frame, area: Rect, row: &DeviceRow, theme: &Theme) {
 fn advice(row: &DeviceRow) -> Option<String> {
     let report = &row.report;
     if let Some(f) = &report.failure {
-        return Some(diagnosis::explain(f.stage, Status::Fail, Some(&f.reason)));
+        return Some(diagnosis::explain(f.stage, Status::Fail, Some(f.reason)));
     }
     let warning = row.first_warning()?;
     Some(diagnosis::explain(
         warning.stage,
         Status::Warn,
-        warning.reason.as_deref(),
+        warning.reason,
     ))
 }

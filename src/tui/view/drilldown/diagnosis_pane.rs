@@ -18,7 +18,7 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
         (
             format!("✗ {}", stage_says(f.stage, &f.message)),
             theme.fail,
-            diagnosis::explain(f.stage, status, Some(&f.reason)),
+            diagnosis::explain(f.stage, status, Some(f.reason)),
         )
     } else {
         match row.progress {
@@ -40,7 +40,7 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
                 Some(w) => (
                     format!("! {}", stage_says(w.stage, &w.detail)),
                     theme.warn,
-                    diagnosis::explain(w.stage, Status::Warn, w.reason.as_deref()),
+                    diagnosis::explain(w.stage, Status::Warn, w.reason),
                 ),
                 None => (
                     format!(
@@ -75,10 +75,8 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
 fn ready_sentence(row: &DeviceRow) -> String {
     let report = &row.report;
     let enable = report.result(crate::model::Stage::Enable);
-    match enable.and_then(|r| r.reason.as_deref()) {
-        Some(reason) => diagnosis::sentence(crate::model::Stage::Enable, reason)
-            .map(|s| format!("Nothing to fix. {s}"))
-            .unwrap_or_else(|| "Nothing to fix: automation can log in here.".to_string()),
+    match enable.and_then(|r| r.reason) {
+        Some(reason) => format!("Nothing to fix. {}", reason.sentence()),
         None => "Nothing to fix: automation can log in here.".to_string(),
     }
 }

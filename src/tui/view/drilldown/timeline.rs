@@ -32,8 +32,8 @@ pub fn lines(
                 .unwrap_or_default();
             let reason = ran
                 .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
-                .and_then(|r| r.reason.clone())
-                .unwrap_or_default();
+                .and_then(|r| r.reason)
+                .map_or("", |r| r.name());
             let reason_width = width.saturating_sub(2 + TITLE_WIDTH + TIME_WIDTH + 1);
             Line::from(vec![
                 Span::styled(
@@ -43,7 +43,7 @@ pub fn lines(
                 Span::raw(text::pad(stage.title(), TITLE_WIDTH)),
                 Span::styled(format!("{time:>TIME_WIDTH$} "), theme.dim),
                 Span::styled(
-                    text::fit(&text::clean(&reason), reason_width),
+                    text::fit(reason, reason_width),
                     glyphs::mark_style(mark, theme),
                 ),
             ])

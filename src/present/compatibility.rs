@@ -86,6 +86,7 @@ fn verdict(c: &ClientCompatibility) -> String {
 mod tests {
     use super::*;
     use crate::algorithms::evidence;
+    use crate::model::Reason;
     use crate::model::{AlgorithmLists, Failure};
 
     fn legacy_report() -> DeviceReport {
@@ -102,7 +103,7 @@ mod tests {
         DeviceReport {
             failure: Some(Failure {
                 stage: Stage::Kex,
-                reason: "no_common_kex".into(),
+                reason: Reason::NoCommonKex,
                 message: "no common kex".into(),
             }),
             compatibility: evidence::compatibility(&server),

@@ -1,82 +1,13 @@
 //! The results every view renders: stages, their outcomes, the evidence, and the events the
 //! probe engine streams while it works. Nothing here knows about the network or the terminal.
 
+mod reason;
+mod stage;
+
+pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
+pub use stage::{STAGE_FACTS, Stage, StageFacts};
+
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// One step of the method an expert follows by hand, in pipeline order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Dns,
-    Tcp,
-    Banner,
-    Kex,
-    HostKey,
-    AuthMethods,
-    Auth,
-    Prompt,
-    Enable,
-}
-
-impl Stage {
-    /// Every stage, in the order the pipeline runs them.
-    pub const ALL: [Stage; 9] = [
-        Stage::Dns,
-        Stage::Tcp,
-        Stage::Banner,
-        Stage::Kex,
-        Stage::HostKey,
-        Stage::AuthMethods,
-        Stage::Auth,
-        Stage::Prompt,
-        Stage::Enable,
-    ];
-
-    /// The JSON name, also used on the command line (`--until prompt`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Dns => "dns",
-            Stage::Tcp => "tcp",
-            Stage::Banner => "banner",
-            Stage::Kex => "kex",
-            Stage::HostKey => "host_key",
-            Stage::AuthMethods => "auth_methods",
-            Stage::Auth => "auth",
-            Stage::Prompt => "prompt",
-            Stage::Enable => "enable",
-        }
-    }
-
-    /// A short column title for tables.
-    pub fn title(self) -> &'static str {
-        match self {
-            Stage::Dns => "dns",
-            Stage::Tcp => "tcp",
-            Stage::Banner => "banner",
-            Stage::Kex => "kex",
-            Stage::HostKey => "host key",
-            Stage::AuthMethods => "methods",
-            Stage::Auth => "auth",
-            Stage::Prompt => "prompt",
-            Stage::Enable => "enable",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Stage::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    pub fn from_name(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name)
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// How a stage ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,23 +23,77 @@ pub enum Status {
 
 /// The outcome of one stage for one device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StageResultShape")]
 pub struct StageResult {
     pub stage: Stage,
     pub status: Status,
     /// Milliseconds, with sub-millisecond precision for fast local stages.
     pub elapsed_ms: f64,
-    /// Machine-readable reason (`refused`, `no_common_kex`, …); None when ok without remark.
-    pub reason: Option<String>,
+    /// Why it ended so (`refused`, `no_common_kex`, …); None when ok without remark.
+    pub reason: Option<Reason>,
     /// One human sentence: what happened, with the figures.
     pub detail: String,
 }
 
+/// A `StageResult` as read back, before its stage names its reason.
+#[derive(Deserialize)]
+struct StageResultShape {
+    stage: Stage,
+    status: Status,
+    elapsed_ms: f64,
+    reason: Option<ReasonName>,
+    detail: String,
+}
+
+impl TryFrom<StageResultShape> for StageResult {
+    type Error = String;
+
+    fn try_from(shape: StageResultShape) -> Result<StageResult, String> {
+        let reason = match &shape.reason {
+            Some(name) => Some(
+                Reason::parse(shape.stage, &name.0)
+                    .ok_or_else(|| format!("unknown reason `{}` at {}", name.0, shape.stage))?,
+            ),
+            None => None,
+        };
+        Ok(StageResult {
+            stage: shape.stage,
+            status: shape.status,
+            elapsed_ms: shape.elapsed_ms,
+            reason,
+            detail: shape.detail,
+        })
+    }
+}
+
 /// The first failure of a device, as shown in summaries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FailureShape")]
 pub struct Failure {
     pub stage: Stage,
-    pub reason: String,
+    pub reason: Reason,
     pub message: String,
+}
+
+#[derive(Deserialize)]
+struct FailureShape {
+    stage: Stage,
+    reason: ReasonName,
+    message: String,
+}
+
+impl TryFrom<FailureShape> for Failure {
+    type Error = String;
+
+    fn try_from(shape: FailureShape) -> Result<Failure, String> {
+        let reason = Reason::parse(shape.stage, &shape.reason.0)
+            .ok_or_else(|| format!("unknown reason `{}` at {}", shape.reason.0, shape.stage))?;
+        Ok(Failure {
+            stage: shape.stage,
+            reason,
+            message: shape.message,
+        })
+    }
 }
 
 /// The server's identification line and what came before it.
@@ -440,7 +425,7 @@ impl Milestones {
 }
 
 /// Where a watched device stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum WatchState {
     /// Not ready; the next attempt is due at this time (ms since the watch started).
@@ -453,8 +438,8 @@ pub enum WatchState {
     /// would repeat a rejected credential or talk to a host whose key changed.
     Stopped {
         stage: Stage,
-        /// The failure's machine reason (`rejected`, `bad_secret`, `changed`, …).
-        reason: String,
+        /// The failure's reason (`rejected`, `bad_secret`, `changed`, …).
+        reason: Reason,
         /// One sentence for the user: what happened and what resumes the watch.
         why: String,
     },
@@ -466,7 +451,7 @@ pub enum WatchState {
 
 /// Everything a view needs to show one watched device: state, target, milestones and the
 /// recent attempts (oldest first, bounded).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WatchStatus {
     pub name: String,
     pub host: String,

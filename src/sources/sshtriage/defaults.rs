@@ -1,7 +1,7 @@
 //! The `[defaults]` table as overrides for devices imported from other sources.
 
 use super::raw::RawDevice;
-use super::{InventoryError, Locator, resolve};
+use super::{Locator, SourceError, resolve};
 use crate::sources::{Overrides, ValueSource};
 use std::path::Path;
 use toml::Spanned;
@@ -11,7 +11,7 @@ pub(super) fn overrides(
     raw: &RawDevice,
     at: &Locator,
     base_dir: &Path,
-) -> Result<Overrides, InventoryError> {
+) -> Result<Overrides, SourceError> {
     let line = raw
         .host
         .as_ref()

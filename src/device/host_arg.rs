@@ -18,18 +18,36 @@ impl HostArg {
     }
 }
 
-pub fn parse_host_arg(arg: &str) -> Result<HostArg, String> {
+/// Why a `[user@]host[:port]` argument was refused; says the argument as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostArgError {
+    #[error("`{0}`: empty user name before @")]
+    EmptyUser(String),
+    #[error("`{arg}`: port `{port}` is not a number from 1 to 65535")]
+    BadPort { arg: String, port: String },
+    #[error("`{0}`: missing `]` after an IPv6 address")]
+    UnclosedBracket(String),
+    #[error("`{arg}`: unexpected `{after}` after `]`")]
+    AfterBracket { arg: String, after: String },
+    #[error("`{0}`: empty host")]
+    EmptyHost(String),
+}
+
+pub fn parse_host_arg(arg: &str) -> Result<HostArg, HostArgError> {
     let arg = arg.trim();
     let (user, rest) = match arg.rsplit_once('@') {
         Some((u, r)) if !u.is_empty() => (Some(u.to_owned()), r),
-        Some(_) => return Err(format!("`{arg}`: empty user name before @")),
+        Some(_) => return Err(HostArgError::EmptyUser(arg.to_owned())),
         None => (None, arg),
     };
-    let bad_port = |p: &str| format!("`{arg}`: port `{p}` is not a number from 1 to 65535");
+    let bad_port = |p: &str| HostArgError::BadPort {
+        arg: arg.to_owned(),
+        port: p.to_owned(),
+    };
     let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
         let (host, after) = inner
             .split_once(']')
-            .ok_or_else(|| format!("`{arg}`: missing `]` after an IPv6 address"))?;
+            .ok_or_else(|| HostArgError::UnclosedBracket(arg.to_owned()))?;
         let port = match after.strip_prefix(':') {
             Some(p) => p
                 .parse::<u16>()
@@ -37,7 +55,12 @@ pub fn parse_host_arg(arg: &str) -> Result<HostArg, String> {
                 .filter(|p| *p > 0)
                 .ok_or_else(|| bad_port(p))?,
             None if after.is_empty() => 22,
-            None => return Err(format!("`{arg}`: unexpected `{after}` after `]`")),
+            None => {
+                return Err(HostArgError::AfterBracket {
+                    arg: arg.to_owned(),
+                    after: after.to_owned(),
+                });
+            }
         };
         (host.to_owned(), port)
     } else if rest.matches(':').count() > 1 {
@@ -55,7 +78,7 @@ pub fn parse_host_arg(arg: &str) -> Result<HostArg, String> {
         (rest.to_owned(), 22)
     };
     if host.is_empty() {
-        return Err(format!("`{arg}`: empty host"));
+        return Err(HostArgError::EmptyHost(arg.to_owned()));
     }
     Ok(HostArg { user, host, port })
 }

@@ -1,6 +1,7 @@
 use super::*;
+use std::time::Duration;
 
-fn parse(text: &str) -> Result<Inventory, InventoryError> {
+fn parse(text: &str) -> Result<Inventory, SourceError> {
     Inventory::parse(Path::new("lab.toml"), text)
 }
 

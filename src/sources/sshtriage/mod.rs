@@ -1,148 +1,20 @@
-//! The device list: a TOML inventory and `--host` arguments, resolved into `Device`s with
-//! defaults applied, secrets read from their references and allow-lists validated.
-//! Every error names the file, the line and the key.
+//! The sshtriage TOML inventory, one source among the others: `[[device]]` entries resolved
+//! into `Device`s with `[defaults]` applied, secrets read from their references and
+//! allow-lists validated. Every error names the file, the line and the key.
 
 mod defaults;
 mod raw;
-pub mod target;
 
+use super::SourceError;
+use super::paths::expand_path;
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
+use crate::device::{
+    Credentials, DEFAULT_TIMEOUT, Device, HostKeyPolicy, KeySource, Origin, parse_timeout,
+};
 use crate::secret::Secret;
 use raw::{RawAlgorithms, RawDevice, RawInventory};
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 use toml::Spanned;
-
-pub use target::parse_host_arg;
-
-/// The per-stage timeout when nothing else is said.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The longest per-stage timeout anything may set (ssh_config's ConnectTimeout has the same
-/// cap): beyond it a timeout is a typo, and timers built from it would overflow.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
-
-/// A per-stage timeout from a file or the command line, checked against `MAX_TIMEOUT`.
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
-    if d.is_zero() || d > MAX_TIMEOUT {
-        return Err("must be more than 0 and at most 24h".into());
-    }
-    Ok(d)
-}
-
-/// What the engine needs to know to probe one device.
-#[derive(Debug, Clone)]
-pub struct Device {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    pub credentials: Credentials,
-    pub enable_secret: Option<Secret>,
-    /// known_hosts files to check; empty means the user's and the system's defaults.
-    pub known_hosts: Vec<PathBuf>,
-    pub host_key_policy: HostKeyPolicy,
-    /// Platform profile name or alias; `auto` detects from banner and prompt.
-    pub profile: String,
-    pub timeout: Duration,
-    /// Our client's offer after the device's allow-list.
-    pub offer: ClientOffer,
-    /// The allow-list as the user wrote it, per category key.
-    pub allowlist: Vec<(Category, String)>,
-    /// Where the device was defined, for messages.
-    pub origin: Origin,
-    /// A jump host: another device's name, or `[user@]host[:port]`.
-    pub jump: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Credentials {
-    pub password: Option<Secret>,
-    pub key: Option<KeySource>,
-    /// Further key files tried after `key`, in order: ssh_config's later `IdentityFile`s,
-    /// which ssh tries too. Unlike `key`, one that cannot be read is skipped, as ssh does.
-    pub more_key_files: Vec<PathBuf>,
-    pub passphrase: Option<Secret>,
-    pub agent: bool,
-    pub look_for_keys: bool,
-}
-
-impl Credentials {
-    pub fn is_empty(&self) -> bool {
-        !self.has_key() && self.password.is_none() && !self.agent && !self.look_for_keys
-    }
-
-    /// A key configured by file or inline (not the agent's, not ~/.ssh's).
-    pub fn has_key(&self) -> bool {
-        self.key.is_some() || !self.more_key_files.is_empty()
-    }
-
-    /// Every secret a transcript or message might otherwise reveal.
-    pub fn secrets(&self) -> Vec<&Secret> {
-        let mut out: Vec<&Secret> = self.password.iter().chain(self.passphrase.iter()).collect();
-        if let Some(KeySource::Inline(key)) = &self.key {
-            out.push(key);
-        }
-        out
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum KeySource {
-    File(PathBuf),
-    /// PEM or OpenSSH private key text, as Paramiko's `pkey`.
-    Inline(Secret),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HostKeyPolicy {
-    /// Unknown and changed keys fail.
-    Strict,
-    /// Unknown keys warn (and may be accepted by a fix); changed keys fail.
-    #[default]
-    AcceptNew,
-    /// Unknown keys warn; changed keys fail (credentials are still withheld).
-    Warn,
-}
-
-impl HostKeyPolicy {
-    pub fn parse(text: &str) -> Option<HostKeyPolicy> {
-        // Paramiko's policy names are accepted as aliases.
-        match text {
-            "strict" | "reject" => Some(HostKeyPolicy::Strict),
-            "accept-new" | "auto_add" => Some(HostKeyPolicy::AcceptNew),
-            "warn" | "warning" => Some(HostKeyPolicy::Warn),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    File { path: PathBuf, line: usize },
-    CommandLine,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::File { path, line } => write!(f, "{}:{}", path.display(), line),
-            Origin::CommandLine => f.write_str("command line"),
-        }
-    }
-}
-
-/// A problem with an inventory file, located.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {key}{}{message}", file.display(), if key.is_empty() { "" } else { ": " })]
-pub struct InventoryError {
-    pub file: PathBuf,
-    pub line: usize,
-    pub key: String,
-    pub message: String,
-}
 
 /// The resolved inventory plus what the user should be warned about.
 #[derive(Debug, Clone, Default)]
@@ -155,8 +27,8 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InventoryError {
+    pub fn load(path: &Path) -> Result<Inventory, SourceError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SourceError {
             file: path.to_owned(),
             line: 0,
             key: String::new(),
@@ -165,11 +37,11 @@ impl Inventory {
         Inventory::parse(path, &text)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Inventory, SourceError> {
         let at = Locator { path, text };
         let raw: RawInventory = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| at.line(s.start)).unwrap_or(0);
-            InventoryError {
+            SourceError {
                 file: path.to_owned(),
                 line,
                 key: String::new(),
@@ -223,8 +95,8 @@ impl Locator<'_> {
             + 1
     }
 
-    fn error(&self, offset: usize, key: &str, message: &str) -> InventoryError {
-        InventoryError {
+    fn error(&self, offset: usize, key: &str, message: &str) -> SourceError {
+        SourceError {
             file: self.path.to_owned(),
             line: self.line(offset),
             key: key.to_owned(),
@@ -239,8 +111,8 @@ fn resolve(
     base_dir: &Path,
     line: usize,
     warnings: &mut Vec<String>,
-) -> Result<Device, InventoryError> {
-    let missing = |key: &str| InventoryError {
+) -> Result<Device, SourceError> {
+    let missing = |key: &str| SourceError {
         file: at.path.to_owned(),
         line,
         key: key.to_owned(),
@@ -257,7 +129,7 @@ fn resolve(
                   env: &Option<Spanned<String>>,
                   file: &Option<Spanned<String>>,
                   warnings: &mut Vec<String>|
-     -> Result<Option<Secret>, InventoryError> {
+     -> Result<Option<Secret>, SourceError> {
         if let Some(v) = plain {
             warnings.push(format!(
                 "{}:{}: plaintext `{key}` in the inventory; prefer `{key}_env` or `{key}_file`",
@@ -316,7 +188,7 @@ fn resolve(
         (None, Some(k)) => Some(KeySource::Inline(k)),
         (None, None) => None,
         (Some(_), Some(_)) => {
-            return Err(InventoryError {
+            return Err(SourceError {
                 file: at.path.to_owned(),
                 line,
                 key: "key_file".into(),
@@ -384,7 +256,7 @@ fn resolve(
 fn algorithms(
     raw: Option<&RawAlgorithms>,
     at: &Locator,
-) -> Result<(ClientOffer, Vec<(Category, String)>), InventoryError> {
+) -> Result<(ClientOffer, Vec<(Category, String)>), SourceError> {
     let mut offer = ClientOffer::default();
     let mut written = Vec::new();
     let Some(raw) = raw else {
@@ -406,53 +278,6 @@ fn algorithms(
         written.push((category, spec.get_ref().clone()));
     }
     Ok((offer, written))
-}
-
-/// `~/` expands to the home directory; relative paths are relative to the inventory file.
-pub fn expand_path(base_dir: &Path, path: &str) -> PathBuf {
-    if let (Some(rest), Some(home)) = (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        return PathBuf::from(home).join(rest);
-    }
-    let p = PathBuf::from(path);
-    if p.is_absolute() { p } else { base_dir.join(p) }
-}
-
-impl Device {
-    /// A device given on the command line, with defaults for everything else.
-    pub fn from_target(target: &target::HostArg) -> Device {
-        Device {
-            port: target.port,
-            username: target.user.clone(),
-            ..Device::with_defaults(target.display(), target.host.clone(), Origin::CommandLine)
-        }
-    }
-
-    /// A device named `name` at `host`, port 22, with sshtriage's defaults for everything else.
-    pub fn with_defaults(name: String, host: String, origin: Origin) -> Device {
-        Device {
-            name,
-            host,
-            port: 22,
-            username: None,
-            credentials: Credentials::default(),
-            enable_secret: None,
-            known_hosts: Vec::new(),
-            host_key_policy: HostKeyPolicy::default(),
-            profile: "auto".into(),
-            timeout: DEFAULT_TIMEOUT,
-            offer: ClientOffer::default(),
-            allowlist: Vec::new(),
-            origin,
-            jump: None,
-        }
-    }
-
-    /// Every secret configured for this device.
-    pub fn secrets(&self) -> Vec<&Secret> {
-        let mut out = self.credentials.secrets();
-        out.extend(self.enable_secret.iter());
-        out
-    }
 }
 
 #[cfg(test)]

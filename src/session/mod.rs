@@ -1,22 +1,62 @@
-//! A long-lived engine for interactive views: the watch scheduler probes every device, then
-//! again on request (and on its own while watching); this serves the fixes beside it. Views
-//! talk to it only through `Event`s out and `Command`s in.
+//! The coordinator of an interactive session: the watch scheduler probes every device, then
+//! again on request (and on its own while watching); fixes are served beside it; this
+//! machine's SSH clients are identified once. Views talk to it only through `Event`s out and
+//! `Command`s in, and know nothing of the engine, the watch or the fixes behind it.
 
-use super::Shared;
+use crate::algorithms::local::LocalClients;
+use crate::device::Device;
+use crate::engine::Shared;
 use crate::fix::FixContext;
 use crate::fix::session::{self as fixes, PreparedFix};
-use crate::inventory::Device;
 use crate::model::{Command, DeviceReport, Event, FixKind, FixOutcome, FixProposal};
 use crate::watch::{Lease, Roster, WatchOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
+/// A running session: its events for the view, commands back, and the task to end it.
+pub struct Session {
+    pub events: UnboundedReceiver<Event>,
+    pub commands: UnboundedSender<Command>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a session on the current runtime: probes, fixes writing where `fix_context` says,
+/// and the SSH clients of `python` identified in the background (`Event::LocalClients`).
+pub fn start(
+    devices: Vec<Device>,
+    shared: Arc<Shared>,
+    options: WatchOptions,
+    fix_context: FixContext,
+    python: String,
+) -> Session {
+    let (event_tx, events) = mpsc::unbounded_channel();
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let local_tx = event_tx.clone();
+    tokio::spawn(async move {
+        let local = LocalClients::detect(python).await;
+        let _ = local_tx.send(Event::LocalClients(Box::new(local)));
+    });
+    let task = tokio::spawn(serve(
+        Arc::new(devices),
+        shared,
+        event_tx,
+        command_rx,
+        options,
+        fix_context,
+    ));
+    Session {
+        events,
+        commands,
+        task,
+    }
+}
+
 /// Runs until the command channel closes (the view went away). The scheduler probes every
 /// device once, and keeps probing those not ready while watching is on
 /// (`Command::SetWatching`, the `w` key); it follows the inventory when `options.reload`
 /// says so, and fixes reach the devices a reload added. Fixes write where `fix_context` says.
-pub async fn serve_watching(
+pub async fn serve(
     devices: Arc<Vec<Device>>,
     shared: Arc<Shared>,
     events: UnboundedSender<Event>,

@@ -1,0 +1,178 @@
+//! What the engine needs to know to probe one device, whatever source described it: the
+//! address, credentials (as `Secret`s), host key policy, platform profile, timeouts, the
+//! algorithm offer and a jump host. Sources build these; the engine, fixes and views read them.
+
+mod host_arg;
+
+use crate::algorithms::allowlist::{Category, ClientOffer};
+use crate::secret::Secret;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use host_arg::{HostArg, HostArgError, parse_host_arg};
+
+/// The per-stage timeout when nothing else is said.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest per-stage timeout anything may set (ssh_config's ConnectTimeout has the same
+/// cap): beyond it a timeout is a typo, and timers built from it would overflow.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Why a timeout was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TimeoutError {
+    #[error("{0}")]
+    Syntax(#[from] humantime::DurationError),
+    #[error("must be more than 0 and at most 24h")]
+    OutOfRange,
+}
+
+/// A per-stage timeout from a file or the command line, checked against `MAX_TIMEOUT`.
+pub fn parse_timeout(text: &str) -> Result<Duration, TimeoutError> {
+    let d = humantime::parse_duration(text.trim())?;
+    if d.is_zero() || d > MAX_TIMEOUT {
+        return Err(TimeoutError::OutOfRange);
+    }
+    Ok(d)
+}
+
+/// What the engine needs to know to probe one device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub credentials: Credentials,
+    pub enable_secret: Option<Secret>,
+    /// known_hosts files to check; empty means the user's and the system's defaults.
+    pub known_hosts: Vec<PathBuf>,
+    pub host_key_policy: HostKeyPolicy,
+    /// Platform profile name or alias; `auto` detects from banner and prompt.
+    pub profile: String,
+    pub timeout: Duration,
+    /// Our client's offer after the device's allow-list.
+    pub offer: ClientOffer,
+    /// The allow-list as the user wrote it, per category key.
+    pub allowlist: Vec<(Category, String)>,
+    /// Where the device was defined, for messages.
+    pub origin: Origin,
+    /// A jump host: another device's name, or `[user@]host[:port]`.
+    pub jump: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub password: Option<Secret>,
+    pub key: Option<KeySource>,
+    /// Further key files tried after `key`, in order: ssh_config's later `IdentityFile`s,
+    /// which ssh tries too. Unlike `key`, one that cannot be read is skipped, as ssh does.
+    pub more_key_files: Vec<PathBuf>,
+    pub passphrase: Option<Secret>,
+    pub agent: bool,
+    pub look_for_keys: bool,
+}
+
+impl Credentials {
+    pub fn is_empty(&self) -> bool {
+        !self.has_key() && self.password.is_none() && !self.agent && !self.look_for_keys
+    }
+
+    /// A key configured by file or inline (not the agent's, not ~/.ssh's).
+    pub fn has_key(&self) -> bool {
+        self.key.is_some() || !self.more_key_files.is_empty()
+    }
+
+    /// Every secret a transcript or message might otherwise reveal.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        let mut out: Vec<&Secret> = self.password.iter().chain(self.passphrase.iter()).collect();
+        if let Some(KeySource::Inline(key)) = &self.key {
+            out.push(key);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeySource {
+    File(PathBuf),
+    /// PEM or OpenSSH private key text, as Paramiko's `pkey`.
+    Inline(Secret),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    /// Unknown and changed keys fail.
+    Strict,
+    /// Unknown keys warn (and may be accepted by a fix); changed keys fail.
+    #[default]
+    AcceptNew,
+    /// Unknown keys warn; changed keys fail (credentials are still withheld).
+    Warn,
+}
+
+impl HostKeyPolicy {
+    pub fn parse(text: &str) -> Option<HostKeyPolicy> {
+        // Paramiko's policy names are accepted as aliases.
+        match text {
+            "strict" | "reject" => Some(HostKeyPolicy::Strict),
+            "accept-new" | "auto_add" => Some(HostKeyPolicy::AcceptNew),
+            "warn" | "warning" => Some(HostKeyPolicy::Warn),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, line: usize },
+    CommandLine,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{}", path.display(), line),
+            Origin::CommandLine => f.write_str("command line"),
+        }
+    }
+}
+
+impl Device {
+    /// A device given on the command line, with defaults for everything else.
+    pub fn from_target(target: &HostArg) -> Device {
+        Device {
+            port: target.port,
+            username: target.user.clone(),
+            ..Device::with_defaults(target.display(), target.host.clone(), Origin::CommandLine)
+        }
+    }
+
+    /// A device named `name` at `host`, port 22, with sshtriage's defaults for everything else.
+    pub fn with_defaults(name: String, host: String, origin: Origin) -> Device {
+        Device {
+            name,
+            host,
+            port: 22,
+            username: None,
+            credentials: Credentials::default(),
+            enable_secret: None,
+            known_hosts: Vec::new(),
+            host_key_policy: HostKeyPolicy::default(),
+            profile: "auto".into(),
+            timeout: DEFAULT_TIMEOUT,
+            offer: ClientOffer::default(),
+            allowlist: Vec::new(),
+            origin,
+            jump: None,
+        }
+    }
+
+    /// Every secret configured for this device.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        let mut out = self.credentials.secrets();
+        out.extend(self.enable_secret.iter());
+        out
+    }
+}

@@ -1,0 +1,126 @@
+//! The stages of the pipeline and what every view says about each: one table, so a name,
+//! a title, a column label and a letter cannot disagree between views.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One step of the method an expert follows by hand, in pipeline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Dns,
+    Tcp,
+    Banner,
+    Kex,
+    HostKey,
+    AuthMethods,
+    Auth,
+    Prompt,
+    Enable,
+}
+
+impl Stage {
+    /// Every stage, in the order the pipeline runs them.
+    pub const ALL: [Stage; 9] = [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Banner,
+        Stage::Kex,
+        Stage::HostKey,
+        Stage::AuthMethods,
+        Stage::Auth,
+        Stage::Prompt,
+        Stage::Enable,
+    ];
+
+    /// What is known of this stage.
+    pub fn facts(self) -> &'static StageFacts {
+        &STAGE_FACTS[self as usize]
+    }
+
+    /// The JSON name, also used on the command line (`--until prompt`).
+    pub fn name(self) -> &'static str {
+        self.facts().name
+    }
+
+    /// A short title for sentences and headers.
+    pub fn title(self) -> &'static str {
+        self.facts().title
+    }
+
+    /// Position in the pipeline, from 0.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One stage's names, for every view.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StageFacts {
+    pub stage: Stage,
+    /// JSON and command-line name: `host_key`.
+    pub name: &'static str,
+    /// For sentences and headers: `host key`.
+    pub title: &'static str,
+    /// Three-letter table column: `hky`.
+    pub column: &'static str,
+    /// One letter, for the attempt strip: `h`.
+    pub letter: &'static str,
+}
+
+/// Every stage's facts, in pipeline order (`Stage as usize` indexes it).
+pub const STAGE_FACTS: [StageFacts; 9] = [
+    facts(Stage::Dns, "dns", "dns", "dns", "d"),
+    facts(Stage::Tcp, "tcp", "tcp", "tcp", "t"),
+    facts(Stage::Banner, "banner", "banner", "ban", "b"),
+    facts(Stage::Kex, "kex", "kex", "kex", "k"),
+    facts(Stage::HostKey, "host_key", "host key", "hky", "h"),
+    facts(Stage::AuthMethods, "auth_methods", "methods", "mth", "m"),
+    facts(Stage::Auth, "auth", "auth", "aut", "a"),
+    facts(Stage::Prompt, "prompt", "prompt", "prm", "p"),
+    facts(Stage::Enable, "enable", "enable", "ena", "e"),
+];
+
+const fn facts(
+    stage: Stage,
+    name: &'static str,
+    title: &'static str,
+    column: &'static str,
+    letter: &'static str,
+) -> StageFacts {
+    StageFacts {
+        stage,
+        name,
+        title,
+        column,
+        letter,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_pipeline_order_and_names_parse_back() {
+        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+            assert_eq!(STAGE_FACTS[i].stage, stage);
+            assert_eq!(stage.index(), i);
+            assert_eq!(Stage::from_name(stage.name()), Some(stage));
+            assert_eq!(
+                serde_json::to_string(&stage).unwrap(),
+                format!("\"{}\"", stage.name())
+            );
+        }
+    }
+}

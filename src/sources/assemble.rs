@@ -1,0 +1,178 @@
+//! The one way a device list is put together, used by every command (dashboard, `check`,
+//! `wait`, `inventory`, `fix`, `known-hosts`) and by reloads: every source in order, the
+//! sshtriage inventories' `[defaults]` laid over devices imported from other formats,
+//! `--host` and `--cidr` devices, the user's ssh_config as OpenSSH applies it, and a
+//! command-line timeout over everything.
+
+use super::ssh_config::SshConfig;
+use super::sshtriage::Inventory;
+use super::{Format, Loaded, Provenance, SourceError};
+use crate::device::{Device, HostArgError, parse_host_arg};
+use crate::profile::Profiles;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The inventory read when nothing at all is named and it exists.
+pub const DEFAULT_INVENTORY: &str = "sshtriage.toml";
+
+/// What to probe, as the user said it.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Inventory files or directories; `-` is standard input.
+    pub sources: Vec<PathBuf>,
+    /// Read every source as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// `[user@]host[:port]` devices.
+    pub hosts: Vec<String>,
+    /// Address ranges, every address a device.
+    pub cidr: Vec<String>,
+    pub ssh_config: SshConfigChoice,
+    /// Per-stage timeout over what the sources say.
+    pub timeout: Option<Duration>,
+}
+
+/// Which ssh_config applies to the devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SshConfigChoice {
+    /// `~/.ssh/config` when it exists, as ssh reads it.
+    #[default]
+    User,
+    /// This file (an error when it cannot be read).
+    File(PathBuf),
+    Off,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("--host {0}")]
+    Host(#[from] HostArgError),
+    #[error("--cidr {0}")]
+    Cidr(String),
+    #[error("standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+impl Selection {
+    /// Nothing named: no source, host or range.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty() && self.hosts.is_empty() && self.cidr.is_empty()
+    }
+
+    /// The sources to read: those given, or `./sshtriage.toml` when nothing at all was given
+    /// and it exists.
+    pub fn sources_or_default(&self) -> Vec<PathBuf> {
+        let default = Path::new(DEFAULT_INVENTORY);
+        if self.is_empty() && default.exists() {
+            return vec![default.to_path_buf()];
+        }
+        self.sources.clone()
+    }
+
+    /// The ssh_config file that applies, if any.
+    pub fn ssh_config_path(&self) -> Option<PathBuf> {
+        match &self.ssh_config {
+            SshConfigChoice::Off => None,
+            SshConfigChoice::File(path) => Some(path.clone()),
+            SshConfigChoice::User => {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ssh/config"))
+            }
+        }
+    }
+
+    /// The files a watch follows to reload this selection: the sources and the ssh_config.
+    /// None when a source is standard input or no file is named (`--host` alone).
+    pub fn followed_files(&self) -> Option<Vec<PathBuf>> {
+        if self.sources.iter().any(|s| s.as_os_str() == "-") {
+            return None;
+        }
+        let mut paths = self.sources_or_default();
+        if paths.is_empty() {
+            return None;
+        }
+        paths.extend(self.ssh_config_path());
+        Some(paths)
+    }
+}
+
+/// Loads every device of the selection, with where each value came from. `profiles` maps
+/// platform names of other tools (an `ansible_network_os`, a Netmiko `device_type`).
+pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, AssembleError> {
+    let mut loaded = Loaded::default();
+    let mut overrides = Vec::new();
+    // Devices from sshtriage inventories are not overridden by their own [defaults] again.
+    let mut imported = Vec::new();
+    for source in &selection.sources_or_default() {
+        let stdin = source.as_os_str() == "-";
+        let is_toml = !stdin
+            && match selection.format {
+                Some(f) => f == Format::Sshtriage,
+                None => super::detect(source).ok() == Some(Format::Sshtriage),
+            };
+        let part = if is_toml {
+            // Read once: its devices, and its [defaults] for the imported ones.
+            let mut inventory = Inventory::load(source)?;
+            overrides.extend(inventory.defaults.take());
+            super::from_inventory(inventory)
+        } else if stdin {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(super::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(AssembleError::Stdin)?;
+            super::load_text(Path::new("<stdin>"), bytes, selection.format, profiles)?
+        } else {
+            super::load(source, selection.format, profiles)?
+        };
+        let start = loaded.devices.len();
+        loaded.devices.extend(part.devices);
+        if !is_toml {
+            imported.push(start..loaded.devices.len());
+        }
+        loaded.warnings.extend(part.warnings);
+    }
+    for range in imported {
+        for o in &overrides {
+            super::apply_overrides(&mut loaded.devices[range.clone()], o);
+        }
+    }
+    for arg in &selection.hosts {
+        let target = parse_host_arg(arg)?;
+        loaded
+            .devices
+            .push((Device::from_target(&target), Provenance::default()));
+    }
+    for net in &selection.cidr {
+        loaded
+            .devices
+            .extend(super::expand_cidr(net).map_err(AssembleError::Cidr)?);
+    }
+    apply_ssh_config(selection, &mut loaded)?;
+    if let Some(timeout) = selection.timeout {
+        loaded
+            .devices
+            .iter_mut()
+            .for_each(|(d, _)| d.timeout = timeout);
+    }
+    Ok(loaded)
+}
+
+fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), SourceError> {
+    let Some(path) = selection.ssh_config_path() else {
+        return Ok(());
+    };
+    // The user's own file is optional, as for ssh; a file named on purpose is not.
+    if selection.ssh_config == SshConfigChoice::User && !path.exists() {
+        return Ok(());
+    }
+    let config = SshConfig::load(&path)?;
+    loaded
+        .warnings
+        .extend(config.warnings.iter().map(|w| w.to_string()));
+    for (device, provenance) in &mut loaded.devices {
+        loaded.warnings.extend(config.apply(device, provenance));
+    }
+    Ok(())
+}
