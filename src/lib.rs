@@ -3,6 +3,10 @@
 //! enable — and says where SSH breaks and what fixes it.
 
 pub mod algorithms;
+/// The profile files of `profiles/`, found by `build.rs`.
+pub(crate) mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
+}
 pub mod atomic;
 pub mod cli;
 pub mod demo;

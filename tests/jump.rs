@@ -166,7 +166,8 @@ fn jump_loops_are_refused() {
     let err = engine::jump::JumpPool::new(&list)
         .err()
         .expect("a loop is an error");
-    assert!(err.contains("loop"), "{err}");
+    assert!(err.to_string().contains("loop"), "{err}");
+    assert!(matches!(err, engine::jump::JumpError::Loop { .. }));
 }
 
 /// A loopback port in front of the bastion that drops every connection until `up` is set,

@@ -6,44 +6,9 @@ use crate::model::AlgorithmLists;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-/// The embedded profiles, in the order alternatives are suggested.
-const PROFILE_FILES: &[(&str, &str)] = &[
-    (
-        "openssh-9.2.toml",
-        include_str!("../../profiles/clients/openssh-9.2.toml"),
-    ),
-    (
-        "openssh-10.0.toml",
-        include_str!("../../profiles/clients/openssh-10.0.toml"),
-    ),
-    (
-        "paramiko-3.5.toml",
-        include_str!("../../profiles/clients/paramiko-3.5.toml"),
-    ),
-    (
-        "paramiko-4.0.toml",
-        include_str!("../../profiles/clients/paramiko-4.0.toml"),
-    ),
-    (
-        "paramiko-5.0.toml",
-        include_str!("../../profiles/clients/paramiko-5.0.toml"),
-    ),
-    (
-        "paramiko-5.1.toml",
-        include_str!("../../profiles/clients/paramiko-5.1.toml"),
-    ),
-    (
-        "netmiko-4.toml",
-        include_str!("../../profiles/clients/netmiko-4.toml"),
-    ),
-    (
-        "russh-0.65.toml",
-        include_str!("../../profiles/clients/russh-0.65.toml"),
-    ),
-];
-
 /// Decides the syntax of a fix: OpenSSH options, sshtriage inventory, or a version change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Ordered as alternatives are suggested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     Openssh,
@@ -306,8 +271,23 @@ pub fn client_profiles() -> &'static [ClientProfile] {
     static PROFILES: OnceLock<Vec<ClientProfile>> = OnceLock::new();
     PROFILES.get_or_init(|| {
         // Compiled-in data that a test parses: a failure here is a build defect.
-        parse_profiles(PROFILE_FILES).expect("embedded client profiles are valid")
+        let mut profiles = parse_profiles(crate::embedded::CLIENT_PROFILE_FILES)
+            .expect("embedded client profiles are valid");
+        // The order alternatives are suggested in: by family, then oldest version first.
+        profiles.sort_by(|a, b| {
+            (a.family, version_key(&a.version)).cmp(&(b.family, version_key(&b.version)))
+        });
+        profiles
     })
+}
+
+/// A version's numbers, so 9.2p1 sorts before 10.0.
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| part.parse().ok())
+        .collect()
 }
 
 /// The embedded profile with this id (`openssh-9.2`, `paramiko-5.0`, …).
@@ -320,10 +300,38 @@ mod tests {
     use super::super::notes::{AlgorithmKind, lookup_in};
     use super::*;
 
+    /// Every file in `profiles/clients` is embedded and parsed: a new one needs no list.
+    #[test]
+    fn every_profile_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/clients");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .expect("profiles/clients")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = crate::embedded::CLIENT_PROFILE_FILES
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(embedded, on_disk);
+        assert_eq!(client_profiles().len(), on_disk.len());
+    }
+
+    #[test]
+    fn alternatives_are_ordered_by_family_then_version() {
+        let ids: Vec<&str> = client_profiles().iter().map(|p| p.id.as_str()).collect();
+        let at = |id: &str| ids.iter().position(|i| *i == id).expect(id);
+        assert!(at("openssh-9.2") < at("openssh-10.0"));
+        assert!(at("openssh-10.0") < at("paramiko-3.5"));
+        assert!(at("paramiko-3.5") < at("paramiko-5.1"));
+        assert!(at("paramiko-5.1") < at("netmiko-4"));
+        assert!(at("netmiko-4") < at("russh-0.65"));
+    }
+
     #[test]
     fn every_embedded_profile_parses() {
         let profiles = client_profiles();
-        assert_eq!(profiles.len(), PROFILE_FILES.len());
         for p in profiles {
             for category in Category::ALL {
                 assert!(

@@ -23,13 +23,7 @@ pub fn notes_for(server: &AlgorithmLists) -> Vec<AlgorithmNote> {
         }
         seen.push(name);
         if let Some(n) = notes::lookup(name) {
-            out.push(AlgorithmNote {
-                name: n.name.clone(),
-                category: n.category.key().to_owned(),
-                status: n.status.name().to_owned(),
-                note: n.note.clone(),
-                source: n.source.clone(),
-            });
+            out.push(n.clone());
         }
     }
     out

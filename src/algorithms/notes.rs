@@ -2,34 +2,11 @@
 //! from `assets/algorithms.toml`. The standing also ranks candidates when a fix must pick one.
 
 use super::allowlist::Category;
-use serde::{Deserialize, Serialize};
+pub use crate::model::{AlgorithmKind, AlgorithmNote, Standing};
+use serde::Deserialize;
 use std::sync::OnceLock;
 
 const NOTES_TOML: &str = include_str!("../../assets/algorithms.toml");
-
-/// Which name-list of KEXINIT an algorithm belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlgorithmKind {
-    Kex,
-    HostKey,
-    Cipher,
-    Mac,
-    Compression,
-}
-
-impl AlgorithmKind {
-    /// The JSON and inventory name of the category.
-    pub fn key(self) -> &'static str {
-        match self {
-            AlgorithmKind::Kex => "kex",
-            AlgorithmKind::HostKey => "host_key",
-            AlgorithmKind::Cipher => "cipher",
-            AlgorithmKind::Mac => "mac",
-            AlgorithmKind::Compression => "compression",
-        }
-    }
-}
 
 impl From<Category> for AlgorithmKind {
     fn from(category: Category) -> Self {
@@ -40,37 +17,6 @@ impl From<Category> for AlgorithmKind {
             Category::Mac => AlgorithmKind::Mac,
         }
     }
-}
-
-/// Standing of an algorithm, weakest first so that `Ord` ranks stronger ones higher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    Broken,
-    Weak,
-    Acceptable,
-    Recommended,
-}
-
-impl Standing {
-    pub fn name(self) -> &'static str {
-        match self {
-            Standing::Broken => "broken",
-            Standing::Weak => "weak",
-            Standing::Acceptable => "acceptable",
-            Standing::Recommended => "recommended",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlgorithmNote {
-    pub name: String,
-    pub category: AlgorithmKind,
-    pub status: Standing,
-    pub note: String,
-    pub source: String,
 }
 
 #[derive(Deserialize)]

@@ -123,8 +123,8 @@ pub enum SetupError {
     Profiles(#[from] crate::profile::ProfileError),
     #[error(transparent)]
     Devices(#[from] crate::sources::AssembleError),
-    #[error("{0}")]
-    Jumps(String),
+    #[error(transparent)]
+    Jumps(#[from] engine::jump::JumpError),
 }
 
 /// The user's profiles, then the devices of every source, `--host` and `--cidr` with
@@ -182,7 +182,7 @@ fn shared_with(
         settings: settings(run),
         resolver: engine::stages::dns::Resolver::from_system(),
         profiles,
-        jumps: engine::jump::JumpPool::new(devices).map_err(SetupError::Jumps)?,
+        jumps: engine::jump::JumpPool::new(devices)?,
     }))
 }
 

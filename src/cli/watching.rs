@@ -89,7 +89,8 @@ fn follow(targets: &Targets, run: &RunArgs) -> Option<Reload> {
         every: Duration::from_secs(1),
         load: Arc::new(move || {
             // The same loading as at the start; jump hosts may have changed with the devices.
-            let (setup, warnings) = super::load(&targets, &run).map_err(|e| e.to_string())?;
+            let (setup, warnings) =
+                super::load(&targets, &run).map_err(|e| crate::watch::LoadError(Box::new(e)))?;
             Ok(Loaded {
                 devices: setup.devices,
                 warnings,

@@ -57,6 +57,20 @@ const RETRY: Backoff = Backoff {
     ..Backoff::DEFAULT
 };
 
+/// Why the jump hosts of a device list cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JumpError {
+    #[error("{device}: jump {source}")]
+    BadTarget {
+        device: String,
+        source: crate::device::HostArgError,
+    },
+    #[error("jump hosts form a loop: {}", .chain.join(" -> "))]
+    Loop { chain: Vec<String> },
+    #[error("jump chain longer than {MAX_CHAIN}: {}", .chain.join(" -> "))]
+    TooLong { chain: Vec<String> },
+}
+
 /// Jump hosts of a run, by the name devices use for them.
 #[derive(Default)]
 pub struct JumpPool {
@@ -67,7 +81,7 @@ pub struct JumpPool {
 impl JumpPool {
     /// Resolves every device's `jump`: an inventory device by name, else `[user@]host[:port]`
     /// (credentials and known_hosts then come from the device that names it).
-    pub fn new(devices: &[Device]) -> Result<JumpPool, String> {
+    pub fn new(devices: &[Device]) -> Result<JumpPool, JumpError> {
         let mut entries: HashMap<String, Entry> = HashMap::new();
         let mut pending: Vec<(String, Device)> = devices
             .iter()
@@ -80,8 +94,10 @@ impl JumpPool {
             let device = match devices.iter().find(|d| d.name == name) {
                 Some(d) => d.clone(),
                 None => {
-                    let target = parse_host_arg(&name)
-                        .map_err(|e| format!("{}: jump {e}", referrer.name))?;
+                    let target = parse_host_arg(&name).map_err(|source| JumpError::BadTarget {
+                        device: referrer.name.clone(),
+                        source,
+                    })?;
                     let mut d = Device::from_target(&target);
                     d.username = target.user.clone().or(referrer.username.clone());
                     d.credentials = referrer.credentials.clone();
@@ -114,7 +130,7 @@ impl JumpPool {
     }
 
     /// The chain of jump names starting at `name`, refusing loops and long chains.
-    fn chain(&self, name: &str) -> Result<Vec<String>, String> {
+    fn chain(&self, name: &str) -> Result<Vec<String>, JumpError> {
         let mut chain = vec![name.to_owned()];
         let mut current = name;
         while let Some(next) = self
@@ -123,16 +139,11 @@ impl JumpPool {
             .and_then(|e| e.device.jump.as_deref())
         {
             if chain.iter().any(|c| c == next) {
-                return Err(format!(
-                    "jump hosts form a loop: {} -> {next}",
-                    chain.join(" -> ")
-                ));
+                chain.push(next.to_owned());
+                return Err(JumpError::Loop { chain });
             }
             if chain.len() >= MAX_CHAIN {
-                return Err(format!(
-                    "jump chain longer than {MAX_CHAIN}: {}",
-                    chain.join(" -> ")
-                ));
+                return Err(JumpError::TooLong { chain });
             }
             chain.push(next.to_owned());
             current = next;

@@ -1,9 +1,11 @@
 //! The results every view renders: stages, their outcomes, the evidence, and the events the
 //! probe engine streams while it works. Nothing here knows about the network or the terminal.
 
+mod algorithm;
 mod reason;
 mod stage;
 
+pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
 
@@ -150,17 +152,6 @@ pub struct AlgorithmEvidence {
     /// What is known of each algorithm the server offers (status and a sourced note).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<AlgorithmNote>,
-}
-
-/// One algorithm's standing, from assets/algorithms.toml.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlgorithmNote {
-    pub name: String,
-    pub category: String,
-    /// recommended, acceptable, weak or broken.
-    pub status: String,
-    pub note: String,
-    pub source: String,
 }
 
 /// Would a given SSH client connect to this server as shipped, and if not, what fixes it.

@@ -24,44 +24,6 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 /// The profiles shipped in the binary, as (file name, TOML text).
-const EMBEDDED: [(&str, &str); 9] = [
-    (
-        "generic.toml",
-        include_str!("../../profiles/platforms/generic.toml"),
-    ),
-    (
-        "linux.toml",
-        include_str!("../../profiles/platforms/linux.toml"),
-    ),
-    (
-        "cisco_ios.toml",
-        include_str!("../../profiles/platforms/cisco_ios.toml"),
-    ),
-    (
-        "cisco_nxos.toml",
-        include_str!("../../profiles/platforms/cisco_nxos.toml"),
-    ),
-    (
-        "cisco_xr.toml",
-        include_str!("../../profiles/platforms/cisco_xr.toml"),
-    ),
-    (
-        "arista_eos.toml",
-        include_str!("../../profiles/platforms/arista_eos.toml"),
-    ),
-    (
-        "juniper_junos.toml",
-        include_str!("../../profiles/platforms/juniper_junos.toml"),
-    ),
-    (
-        "nokia_srl.toml",
-        include_str!("../../profiles/platforms/nokia_srl.toml"),
-    ),
-    (
-        "nokia_sros.toml",
-        include_str!("../../profiles/platforms/nokia_sros.toml"),
-    ),
-];
 
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -148,7 +110,7 @@ impl Profiles {
     /// the costly part, and clones share the compiled programs.
     pub fn embedded() -> Profiles {
         static PARSED: LazyLock<Profiles> = LazyLock::new(|| {
-            let list = EMBEDDED
+            let list = crate::embedded::PLATFORM_PROFILE_FILES
                 .iter()
                 .map(|(file, source)| {
                     load::parse_profile(Path::new(file), source, Origin::Embedded)

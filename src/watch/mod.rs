@@ -20,7 +20,7 @@ mod scheduler;
 
 pub use crate::engine::backoff::Backoff;
 pub use history::{end_ms, seconds};
-pub use reload::{Loaded, Loader, Reload};
+pub use reload::{LoadError, Loaded, Loader, Reload};
 
 use crate::engine::budget::ConnectionBudget;
 use history::DEFAULT_HISTORY;

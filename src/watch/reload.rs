@@ -7,8 +7,25 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// Loads the device list again, or says why it cannot (the message is shown as is).
-pub type Loader = Arc<dyn Fn() -> Result<Loaded, String> + Send + Sync>;
+/// Loads the device list again, or says why it cannot (shown to the user as is).
+pub type Loader = Arc<dyn Fn() -> Result<Loaded, LoadError> + Send + Sync>;
+
+/// Why a reload failed: whatever the loader's own error says.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct LoadError(pub Box<dyn std::error::Error + Send + Sync>);
+
+impl From<String> for LoadError {
+    fn from(message: String) -> LoadError {
+        LoadError(message.into())
+    }
+}
+
+impl From<&str> for LoadError {
+    fn from(message: &str) -> LoadError {
+        LoadError(message.into())
+    }
+}
 
 /// A freshly loaded device list.
 pub struct Loaded {

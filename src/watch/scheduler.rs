@@ -463,7 +463,7 @@ impl Scheduler {
         let load = reload.load.clone();
         let loaded = tokio::task::spawn_blocking(move || load())
             .await
-            .unwrap_or_else(|e| Err(format!("loading the inventory failed: {e}")));
+            .unwrap_or_else(|e| Err(format!("loading the inventory failed: {e}").into()));
         match loaded {
             Ok(loaded) => {
                 if let Some(shared) = loaded.shared {
@@ -472,7 +472,9 @@ impl Scheduler {
                 }
                 self.apply_inventory(loaded.devices, loaded.warnings);
             }
-            Err(error) => self.emit(WatchEvent::ReloadFailed { error }),
+            Err(error) => self.emit(WatchEvent::ReloadFailed {
+                error: error.to_string(),
+            }),
         }
     }
 

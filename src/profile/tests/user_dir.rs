@@ -92,7 +92,10 @@ fn missing_user_dir_or_none_gives_the_embedded_set() {
             .len(),
         9
     );
-    assert_eq!(Profiles::with_user_dir(None).expect("ok").names().len(), 9);
+    assert_eq!(
+        Profiles::with_user_dir(None).expect("ok").names().len(),
+        crate::embedded::PLATFORM_PROFILE_FILES.len()
+    );
 }
 
 /// Loads `text` as the only user file and returns the error's text.
@@ -203,4 +206,22 @@ fn oversized_and_non_utf8_files_are_refused() {
         matches!(err, ProfileError::Invalid { line: 2, .. }),
         "{err}"
     );
+}
+
+/// Every file in `profiles/platforms` is embedded: a new one needs no list to be kept.
+#[test]
+fn every_platform_file_is_embedded() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/platforms");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("profiles/platforms")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let embedded: Vec<&str> = crate::embedded::PLATFORM_PROFILE_FILES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(embedded, on_disk);
+    assert_eq!(Profiles::embedded().names().len(), on_disk.len());
 }

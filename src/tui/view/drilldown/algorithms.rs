@@ -17,7 +17,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::model::{AlgorithmEvidence, AlgorithmNote};
+use crate::model::{AlgorithmEvidence, AlgorithmNote, Standing};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
@@ -129,20 +129,17 @@ pub fn lines(ev: &AlgorithmEvidence, width: usize, theme: &Theme) -> Vec<Line<'s
 }
 
 /// The standing of an offered algorithm, when the notes know it.
-fn status<'a>(notes: &'a [AlgorithmNote], name: &str) -> Option<&'a str> {
-    notes
-        .iter()
-        .find(|n| n.name == name)
-        .map(|n| n.status.as_str())
+fn status(notes: &[AlgorithmNote], name: &str) -> Option<Standing> {
+    notes.iter().find(|n| n.name == name).map(|n| n.status)
 }
 
 /// The mark after a name and its style, by standing.
-fn standing(status: Option<&str>, theme: &Theme) -> (&'static str, Style) {
+fn standing(status: Option<Standing>, theme: &Theme) -> (&'static str, Style) {
     match status {
-        Some("recommended") => ("", theme.ok),
-        Some("weak") => ("!", theme.warn),
-        Some("broken") => ("×", theme.fail),
-        _ => ("", Style::new()),
+        Some(Standing::Recommended) => ("", theme.ok),
+        Some(Standing::Weak) => ("!", theme.warn),
+        Some(Standing::Broken) => ("×", theme.fail),
+        Some(Standing::Acceptable) | None => ("", Style::new()),
     }
 }
 
@@ -150,21 +147,21 @@ fn standing(status: Option<&str>, theme: &Theme) -> (&'static str, Style) {
 fn note_lines(notes: &[AlgorithmNote], width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let flagged: Vec<&AlgorithmNote> = notes
         .iter()
-        .filter(|n| matches!(n.status.as_str(), "weak" | "broken"))
+        .filter(|n| matches!(n.status, Standing::Weak | Standing::Broken))
         .collect();
     if flagged.is_empty() {
         return Vec::new();
     }
     let mut out = vec![Line::styled("notes", theme.dim)];
     for note in flagged.iter().take(NOTES_SHOWN) {
-        let (mark, style) = standing(Some(&note.status), theme);
+        let (mark, style) = standing(Some(note.status), theme);
         out.push(Line::from(vec![
             Span::styled(format!("{mark} "), style),
             Span::styled(
                 text::fit(&text::clean(&note.name), width.saturating_sub(2)),
                 style,
             ),
-            Span::styled(format!(" {}", text::clean(&note.status)), style),
+            Span::styled(format!(" {}", note.status.name()), style),
         ]));
         let words = format!("{} ({})", note.note, note.source);
         for part in text::wrap(&text::clean(&words), width.saturating_sub(2).max(8)) {
