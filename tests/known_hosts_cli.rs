@@ -480,3 +480,79 @@ async fn a_changed_key_device_is_repaired_from_the_cli() {
         check.stdout
     );
 }
+
+/// `accept NAME` and `fix algorithms NAME` find the device in any source, loaded as `check`
+/// loads it: an Ansible host, an ssh_config `Host`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_is_found_by_name_in_any_source() {
+    let Some(bin) = require_sshd("a_device_is_found_by_name_in_any_source") else {
+        return;
+    };
+    let sshd = Sshd::start(&bin, Flavour::Modern, "");
+    let port = sshd.addr.port();
+    let fp = fingerprint(&host_pub(&sshd));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hosts = dir.path().join("hosts.yml");
+    std::fs::write(
+        &hosts,
+        format!(
+            "all:\n  hosts:\n    core-sw:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
+        ),
+    )
+    .expect("write hosts.yml");
+    let config = dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!("Host lab-edge\n  HostName 127.0.0.1\n  Port {port}\n"),
+    )
+    .expect("write ssh_config");
+    let expected = format!("[127.0.0.1]:{port} ssh-ed25519 ");
+    for (name, source, file) in [
+        ("core-sw", vec![p(&hosts)], dir.path().join("kh-ansible")),
+        (
+            "lab-edge",
+            vec!["--ssh-config".to_owned(), p(&config)],
+            dir.path().join("kh-config"),
+        ),
+    ] {
+        let mut args = vec!["known-hosts", "accept", name];
+        args.extend(source.iter().map(String::as_str));
+        let file_arg = p(&file);
+        args.extend(["--file", &file_arg, "--no-hash", "--timeout", "5s"]);
+        let mut cmd = support::sshtriage_command(&args);
+        // The runner turns ssh_config off; this test names its own.
+        cmd.env_remove("SSHTRIAGE_NO_SSH_CONFIG");
+        let out = support::finish(cmd).await;
+        assert_eq!(out.code, 0, "{name}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(&format!("presents ssh-ed25519 {fp}")),
+            "{name}: {}",
+            out.stdout
+        );
+        let written = std::fs::read_to_string(&file).expect("known_hosts written");
+        assert!(written.starts_with(&expected), "{name}: {written}");
+    }
+    // The same lookup serves `fix algorithms`: the Ansible host is found and probed.
+    let out = sshtriage(&[
+        "fix",
+        "algorithms",
+        "core-sw",
+        &p(&hosts),
+        "--dry-run",
+        "--timeout",
+        "5s",
+    ])
+    .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!("core-sw (127.0.0.1:{port})")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("passes already"), "{}", out.stdout);
+    // A name in no source and no ssh_config Host is an error naming what was searched.
+    let out = sshtriage(&["known-hosts", "accept", "nope", &p(&hosts)]).await;
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("no device \"nope\""), "{}", out.stderr);
+    assert!(out.stderr.contains("hosts.yml"), "{}", out.stderr);
+}
