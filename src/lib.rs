@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod fix;
+pub mod fleet;
 pub mod inventory;
 pub mod known_hosts;
 pub mod lab;

@@ -1,20 +1,19 @@
-//! The UI's state: a plain struct that folds engine events and key presses. Views read it;
-//! nothing here draws or touches the network.
+//! The UI's state: a plain struct that holds the fleet (`crate::fleet`, which folds the
+//! engine's events) and folds key presses. Views read it; nothing here draws or touches the
+//! network.
 
 use std::time::Duration;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::clock::Clock;
-use super::device::DeviceRow;
+use super::device::{DeviceRow, RowExtra};
 use super::keys::{Component, KeyAction};
 use super::table_model::{TableLine, TableModel, TableOptions};
 use super::text;
 use super::theme::Theme;
-use crate::model::{
-    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict, WatchEvent, WatchState,
-    WatchStatus,
-};
+use crate::fleet::{Change, Fleet, Reload};
+use crate::model::{DeviceReport, Event, FixKind, FixOutcome, FixProposal, Stage, Verdict};
 
 /// What the runner must do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +108,7 @@ pub(crate) struct Viewport {
 const FILTER_MAX_CHARS: usize = 200;
 
 pub struct App {
-    pub(crate) rows: Vec<DeviceRow>,
+    fleet: Fleet<RowExtra>,
     clock: Box<dyn Clock>,
     pub(crate) theme: Theme,
     tick: u64,
@@ -123,9 +122,8 @@ pub struct App {
     pub(crate) model_builds: usize,
     /// Watch mode on (the dashboard's `w` switches it).
     watching: bool,
+    /// The header's line for the fleet's last reload, made terminal-safe once.
     notice: Option<Notice>,
-    /// This machine's SSH clients, once identified: their compatibility rows are marked.
-    local: Option<crate::algorithms::local::LocalClients>,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -135,16 +133,16 @@ pub enum Notice {
     Problem(String),
 }
 
-/// Rows a reload may grow the dashboard to: bounds memory against a runaway inventory.
-const MAX_ROWS: usize = 100_000;
-
 impl App {
     /// `devices` are the pending rows (name, host and port filled), in inventory order; event
     /// device indices refer to this order.
     pub fn new(devices: Vec<DeviceReport>, clock: Box<dyn Clock>) -> Self {
-        let rows: Vec<DeviceRow> = devices.into_iter().map(DeviceRow::new).collect();
+        let mut fleet = Fleet::new(devices);
+        for device in 0..fleet.len() {
+            fleet.update_extra(device, |row| RowExtra::of(row, Duration::ZERO, false));
+        }
         App {
-            rows,
+            fleet,
             clock,
             theme: Theme::color(),
             tick: 0,
@@ -173,7 +171,6 @@ impl App {
             model_builds: 0,
             watching: false,
             notice: None,
-            local: None,
         }
     }
 
@@ -201,11 +198,16 @@ impl App {
     }
 
     pub fn device_count(&self) -> usize {
-        self.rows.len()
+        self.fleet.len()
+    }
+
+    /// Every device, by index, removed ones included (hidden).
+    pub(crate) fn rows(&self) -> &[DeviceRow] {
+        self.fleet.devices()
     }
 
     pub fn report(&self, device: usize) -> Option<&DeviceReport> {
-        self.rows.get(device).map(|r| &r.report)
+        self.fleet.device(device).map(|r| &r.report)
     }
 
     pub fn selected_device(&self) -> Option<usize> {
@@ -231,23 +233,18 @@ impl App {
             self.ui.dialog.as_ref().is_some_and(|d| {
                 matches!(d.state, DialogState::Waiting | DialogState::Applying(_))
             });
-        dialog_busy || self.rows.iter().any(DeviceRow::is_running)
+        dialog_busy || self.rows().iter().any(DeviceRow::is_running)
     }
 
     /// Folds one engine event. Events for unknown devices are ignored.
     pub fn apply(&mut self, event: Event) {
-        let device = match event {
-            Event::Started { device }
-            | Event::StageStarted { device, .. }
-            | Event::StageFinished { device, .. }
-            | Event::Finished { device, .. } => device,
+        match event {
             Event::FixProposed { device, proposal } => {
                 if let Some(dialog) = self.dialog_for(device, proposal.kind)
                     && dialog.state == DialogState::Waiting
                 {
                     dialog.state = DialogState::Proposed(proposal);
                 }
-                return;
             }
             Event::FixFinished { device, outcome } => {
                 if let Some(dialog) = self.dialog_for(device, outcome.kind)
@@ -255,86 +252,32 @@ impl App {
                 {
                     dialog.state = DialogState::Finished(outcome);
                 }
-                return;
             }
-            Event::Watch(watch) => {
-                self.apply_watch(*watch);
-                return;
-            }
-            Event::LocalClients(local) => {
-                for row in &mut self.rows {
-                    local.annotate(&mut row.report);
-                }
-                self.local = Some(*local);
-                self.dirty = true;
-                return;
-            }
-        };
-        let now = self.clock.now();
-        if let Some(row) = self.rows.get_mut(device) {
-            row.apply(event, now);
-            if let Some(local) = &self.local {
-                local.annotate(&mut row.report);
-            }
-            self.dirty = true;
+            event => self.fold(event),
         }
     }
 
-    /// Watch statuses go to their rows; a device a reload added past the end gets a new row
-    /// (indices are stable: removed devices keep theirs, hidden). Reloads leave a notice.
-    fn apply_watch(&mut self, event: WatchEvent) {
-        match event {
-            WatchEvent::Device { device, status } => {
-                if device >= MAX_ROWS {
-                    return;
+    /// Passes the event to the fleet, then brings the rows' own keys and the notice up to date.
+    fn fold(&mut self, event: Event) {
+        let restarted = matches!(event, Event::Started { .. });
+        let rows_before = self.fleet.len();
+        match self.fleet.apply(event) {
+            Change::Unchanged => return,
+            Change::Probe(device) => {
+                let now = self.clock.now();
+                self.fleet
+                    .update_extra(device, |row| RowExtra::of(row, now, restarted));
+            }
+            Change::Watch(device) => {
+                let now = self.clock.now();
+                // Rows a reload added before this one are hidden, but get their keys too.
+                for row in rows_before.min(device)..=device {
+                    self.fleet
+                        .update_extra(row, |row| RowExtra::of(row, now, false));
                 }
-                while self.rows.len() <= device {
-                    let mut row = DeviceRow::new(DeviceReport {
-                        name: status.name.clone(),
-                        host: status.host.clone(),
-                        port: status.port,
-                        ..DeviceReport::default()
-                    });
-                    // A gap (never expected) stays hidden until its own status arrives.
-                    if self.rows.len() < device {
-                        row.set_watch(WatchStatus {
-                            state: WatchState::Removed,
-                            ..status.clone()
-                        });
-                    }
-                    self.rows.push(row);
-                }
-                self.rows[device].set_watch(status);
             }
-            WatchEvent::Reloaded {
-                added,
-                removed,
-                changed,
-                warnings,
-            } => {
-                let parts: Vec<String> = [
-                    (added.len(), "added"),
-                    (removed.len(), "removed"),
-                    (changed.len(), "changed"),
-                    (warnings.len(), "warnings"),
-                ]
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(n, what)| format!("{n} {what}"))
-                .collect();
-                let notice = if parts.is_empty() {
-                    "inventory reloaded: no device changed".to_string()
-                } else {
-                    format!("inventory reloaded: {}", parts.join(", "))
-                };
-                self.notice = Some(Notice::Info(notice));
-            }
-            WatchEvent::ReloadFailed { error } => {
-                self.notice = Some(Notice::Problem(format!(
-                    "inventory not reloaded: {}",
-                    text::clean(&error)
-                )));
-            }
+            Change::LocalClients => {}
+            Change::Reload => self.notice = self.fleet.last_reload().map(notice),
         }
         self.dirty = true;
     }
@@ -359,7 +302,7 @@ impl App {
         if !self.dirty {
             return;
         }
-        self.model = TableModel::build(&self.rows, &self.ui.options);
+        self.model = TableModel::build(self.fleet.devices(), &self.ui.options);
         self.model_builds += 1;
         self.dirty = false;
         let still_shown = self
@@ -663,5 +606,36 @@ impl App {
         }
         self.ui.table_offset = offset;
         offset
+    }
+}
+
+/// "inventory reloaded: 1 added, 1 removed", or why it was not.
+fn notice(reload: &Reload) -> Notice {
+    match reload {
+        Reload::Applied {
+            added,
+            removed,
+            changed,
+            warnings,
+        } => {
+            let parts: Vec<String> = [
+                (added.len(), "added"),
+                (removed.len(), "removed"),
+                (changed.len(), "changed"),
+                (warnings.len(), "warnings"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            if parts.is_empty() {
+                Notice::Info("inventory reloaded: no device changed".to_string())
+            } else {
+                Notice::Info(format!("inventory reloaded: {}", parts.join(", ")))
+            }
+        }
+        Reload::Failed { error } => {
+            Notice::Problem(format!("inventory not reloaded: {}", text::clean(error)))
+        }
     }
 }

@@ -98,7 +98,7 @@ impl TableModel {
                 let row = &rows[i];
                 !row.is_removed()
                     && (!options.failing_only || row.report.failure.is_some())
-                    && (needle.is_empty() || row.search_text.contains(&needle))
+                    && (needle.is_empty() || row.extra.search_text.contains(&needle))
             })
             .collect();
         shown.sort_by(|&a, &b| compare(&rows[a], &rows[b], options.sort).then(a.cmp(&b)));
@@ -203,7 +203,7 @@ fn count(rows: &[DeviceRow]) -> Counts {
 }
 
 fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey) -> Ordering {
-    let by_name = || a.sort_name.cmp(&b.sort_name);
+    let by_name = || a.extra.sort_name.cmp(&b.extra.sort_name);
     match key {
         SortKey::Name => by_name(),
         SortKey::StageReached => progress_rank(a).cmp(&progress_rank(b)).then_with(by_name),
