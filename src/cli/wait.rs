@@ -5,7 +5,8 @@
 use super::watching::{ReloadArgs, WatchArgs};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunArgs, Targets};
 use crate::engine;
-use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
+use crate::fleet::{Change, Fleet, Reload};
+use crate::model::{Event, Stage, WatchState, WatchStatus};
 use crate::watch::{self, seconds};
 use clap::Args;
 use serde_json::{Value, json};
@@ -137,14 +138,14 @@ pub async fn run(args: WaitArgs) -> i32 {
     outcome.exit_code()
 }
 
-/// Folds watch events into the latest status per device and prints what changed.
+/// Folds events into the fleet's state (as the dashboard does) and prints what changed.
 struct Printer {
     json: bool,
     /// A live progress bar is drawn (text output to a terminal).
     live: bool,
     until: Option<Stage>,
     start: Instant,
-    devices: Vec<Option<WatchStatus>>,
+    fleet: Fleet,
     /// What was last printed per device, so only changes make a line.
     printed: HashMap<usize, String>,
     live_shown: bool,
@@ -157,7 +158,7 @@ impl Printer {
             live: !json && std::io::stdout().is_terminal(),
             until,
             start: Instant::now(),
-            devices: Vec::new(),
+            fleet: Fleet::default(),
             printed: HashMap::new(),
             live_shown: false,
         }
@@ -168,22 +169,30 @@ impl Printer {
     }
 
     fn fold(&mut self, event: Event) {
-        let Event::Watch(event) = event else {
+        match self.fleet.apply(event) {
+            Change::Watch(device) => {
+                let status = self.fleet.device(device).and_then(|d| d.watch.as_ref());
+                let key = status.and_then(change_key);
+                if let Some(key) = key
+                    && self.printed.get(&device) != Some(&key)
+                {
+                    if let Some(status) = status.cloned() {
+                        self.state_line(&status);
+                    }
+                    self.printed.insert(device, key);
+                }
+            }
+            Change::Reload => self.reload_lines(),
+            Change::Unchanged | Change::Probe(_) | Change::LocalClients => {}
+        }
+    }
+
+    fn reload_lines(&mut self) {
+        let Some(reload) = self.fleet.last_reload().cloned() else {
             return;
         };
-        match *event {
-            WatchEvent::Device { device, status } => {
-                if self.devices.len() <= device {
-                    self.devices.resize(device + 1, None);
-                }
-                let key = change_key(&status);
-                if key.is_some() && self.printed.get(&device) != key.as_ref() {
-                    self.state_line(&status);
-                    self.printed.insert(device, key.unwrap_or_default());
-                }
-                self.devices[device] = Some(status);
-            }
-            WatchEvent::Reloaded {
+        match reload {
+            Reload::Applied {
                 added,
                 removed,
                 changed,
@@ -191,8 +200,8 @@ impl Printer {
             } => {
                 let names = |list: &[usize]| -> Vec<String> {
                     list.iter()
-                        .filter_map(|i| self.devices.get(*i).cloned().flatten())
-                        .map(|s| s.name)
+                        .filter_map(|i| self.fleet.device(*i)?.watch.as_ref())
+                        .map(|s| s.name.clone())
                         .collect()
                 };
                 let (added, removed, changed) = (names(&added), names(&removed), names(&changed));
@@ -217,7 +226,7 @@ impl Printer {
                     }
                 }
             }
-            WatchEvent::ReloadFailed { error } => {
+            Reload::Failed { error } => {
                 if self.json {
                     self.emit(json!({"event": "reload_failed", "elapsed_ms": self.elapsed_ms(), "error": error}));
                 } else {
@@ -231,10 +240,7 @@ impl Printer {
     }
 
     fn watched(&self) -> impl Iterator<Item = &WatchStatus> {
-        self.devices
-            .iter()
-            .flatten()
-            .filter(|s| s.state != WatchState::Removed)
+        self.fleet.watched()
     }
 
     /// All ready, or all that are not ready stopped for good.
