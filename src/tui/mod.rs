@@ -7,6 +7,7 @@
 
 mod app;
 mod clock;
+mod component;
 mod device;
 mod diagnosis;
 mod keys;
