@@ -17,7 +17,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sshtriage::model::{
     AlgorithmEvidence, AlgorithmLists, BannerEvidence, DeviceReport, Direction, Event, Failure,
-    HostKeyEvidence, Negotiated, Reason, Stage, StageResult, Status, TranscriptLine, Verdict,
+    HostKeyEvidence, HostKeyVerdict, Negotiated, Reason, Stage, StageResult, Status,
+    TranscriptLine,
 };
 use sshtriage::tui::{self, App, ManualClock, Screen};
 
@@ -82,7 +83,7 @@ fn algorithms() -> AlgorithmEvidence {
     }
 }
 
-fn host_key(verdict: Verdict) -> HostKeyEvidence {
+fn host_key(verdict: HostKeyVerdict) -> HostKeyEvidence {
     HostKeyEvidence {
         algorithm: "ssh-ed25519".into(),
         fingerprint: "SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE".into(),
@@ -171,7 +172,7 @@ fn report(index: usize, kind: usize) -> DeviceReport {
                     "enable accepted; privileged prompt r1#",
                 ),
             ]);
-            ssh.host_key = Some(host_key(Verdict::Match));
+            ssh.host_key = Some(host_key(HostKeyVerdict::Match));
             ssh.auth_methods = Some(strings(&["password", "publickey"]));
             ssh.reached = Some(Stage::Enable);
             ssh.prompt = Some(format!("dev-{index:04}#"));
@@ -203,7 +204,7 @@ fn report(index: usize, kind: usize) -> DeviceReport {
                 ok(Stage::Auth, 170.0, "password accepted for admin"),
                 ok(Stage::Prompt, 380.0, "prompt A:srl# (profile nokia_srl)"),
             ]);
-            ssh.host_key = Some(host_key(Verdict::Unknown));
+            ssh.host_key = Some(host_key(HostKeyVerdict::Unknown));
             ssh.reached = Some(Stage::Prompt);
             ssh.prompt = Some("A:srl#".into());
             ssh
@@ -221,7 +222,7 @@ fn report(index: usize, kind: usize) -> DeviceReport {
                 ),
                 stage(Stage::Auth, Status::Fail, 2105.0, Some("rejected"), message),
             ]);
-            ssh.host_key = Some(host_key(Verdict::Match));
+            ssh.host_key = Some(host_key(HostKeyVerdict::Match));
             ssh.reached = Some(Stage::AuthMethods);
             ssh.transcript = vec![
                 line(2.3, Direction::Received, "SSH-2.0-Cisco-1.25"),

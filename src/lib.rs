@@ -13,6 +13,7 @@ pub mod demo;
 pub mod device;
 pub mod engine;
 pub mod fix;
+pub mod fleet;
 pub mod known_hosts;
 pub mod lab;
 pub mod model;

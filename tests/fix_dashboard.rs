@@ -7,8 +7,8 @@ mod support;
 use sshtriage::engine::{Settings, Shared};
 use sshtriage::fix::FixContext;
 use sshtriage::model::{
-    Command, DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Stage, Verdict,
-    WatchEvent, WatchState, WatchStatus,
+    Command, DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, HostKeyVerdict,
+    Stage, WatchEvent, WatchState, WatchStatus,
 };
 use sshtriage::session;
 use sshtriage::sources::sshtriage::Inventory;
@@ -257,7 +257,7 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
     let mut session = Session::start(&inventory, context(dir.path()));
     let first = session.finished(0).await;
     let presented = first.host_key.as_ref().expect("a host key");
-    assert_eq!(presented.verdict, Verdict::Changed);
+    assert_eq!(presented.verdict, HostKeyVerdict::Changed);
     session
         .watch_status(0, |s| matches!(s.state, WatchState::Stopped { .. }))
         .await;
@@ -299,7 +299,7 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
     let after = after.expect("probed again");
     assert_eq!(
         after.host_key.as_ref().map(|h| h.verdict),
-        Some(Verdict::Match),
+        Some(HostKeyVerdict::Match),
         "{after:?}"
     );
     assert_eq!(

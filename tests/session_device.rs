@@ -6,7 +6,7 @@ use sshtriage::device::Device;
 use sshtriage::engine::{self, Settings, Shared};
 use sshtriage::known_hosts;
 use sshtriage::lab::{self, AuthMethod, DeviceSpec, PromptStyle, RunningDevice};
-use sshtriage::model::{DeviceReport, Direction, Stage, Status, Verdict};
+use sshtriage::model::{DeviceReport, Direction, HostKeyVerdict, Stage, Status};
 use std::time::Duration;
 use support::*;
 
@@ -245,7 +245,7 @@ async fn changed_host_key_withholds_credentials() {
     let report = probe_one(d).await;
     assert_failure(&report, Stage::HostKey, "changed");
     let hk = report.host_key.as_ref().unwrap();
-    assert_eq!(hk.verdict, Verdict::Changed);
+    assert_eq!(hk.verdict, HostKeyVerdict::Changed);
     assert_eq!(hk.entries.len(), 1);
     assert_eq!(
         (hk.entries[0].file.as_str(), hk.entries[0].line),
@@ -356,7 +356,10 @@ async fn matching_and_unknown_host_keys() {
         "{}",
         detail(&report, Stage::HostKey)
     );
-    assert_eq!(report.host_key.as_ref().unwrap().verdict, Verdict::Match);
+    assert_eq!(
+        report.host_key.as_ref().unwrap().verdict,
+        HostKeyVerdict::Match
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use sshtriage::model::{Stage, Status, Verdict};
+use sshtriage::model::{HostKeyVerdict, Stage, Status};
 use std::path::Path;
 use std::process::Command;
 use support::sshd::{Flavour, Sshd, keygen, require_sshd};
@@ -211,7 +211,7 @@ async fn changed_key_withholds_credentials(hashed: bool) {
     let report = probe_one(d).await;
     assert_failure(&report, Stage::HostKey, "changed");
     let hk = report.host_key.as_ref().unwrap();
-    assert_eq!(hk.verdict, Verdict::Changed);
+    assert_eq!(hk.verdict, HostKeyVerdict::Changed);
     let line = 3; // ssh-keygen -H keeps line order
     assert!(
         hk.entries

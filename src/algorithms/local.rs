@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
 use super::clients::{ClientProfile, Family, client_profiles};
+pub use crate::model::LocalClients;
 use crate::model::DeviceReport;
 
 /// Each command gets this long; a Python that hangs on import must not hold up a report.
@@ -29,19 +29,6 @@ for p in ("paramiko", "netmiko"):
     except Exception:
         print(p, "-")
 "#;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LocalClients {
-    /// `ssh -V`, e.g. `9.2p1`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub openssh: Option<String>,
-    /// The Python asked for Paramiko and Netmiko (Ansible's network_cli and Netmiko run on it).
-    pub python: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub paramiko: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub netmiko: Option<String>,
-}
 
 impl LocalClients {
     /// Asks `ssh` and `python` (both at once, each bounded).

@@ -7,7 +7,7 @@ use crate::engine::{self, Settings, Shared};
 use crate::fix::algorithms::bounded_probe;
 use crate::fix::host_key::plan_repair;
 use crate::known_hosts::{self, Target};
-use crate::model::{DeviceReport, Verdict};
+use crate::model::{DeviceReport, HostKeyVerdict};
 use crate::present::printable;
 use clap::{ArgGroup, Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -179,7 +179,7 @@ async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
                 let changed = report
                     .host_key
                     .as_ref()
-                    .is_some_and(|hk| hk.verdict == Verdict::Changed);
+                    .is_some_and(|hk| hk.verdict == HostKeyVerdict::Changed);
                 if changed {
                     targets.extend(crate::fix::host_key::targets(device, report));
                 }
@@ -312,7 +312,7 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
     );
     let place = |e: &crate::model::KnownHostsEntry| printable(&format!("{}:{}", e.file, e.line));
     match hk.verdict {
-        Verdict::Match => {
+        HostKeyVerdict::Match => {
             let at: Vec<String> = hk
                 .entries
                 .iter()
@@ -325,13 +325,13 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
             );
             true
         }
-        Verdict::Unreadable => {
+        HostKeyVerdict::Unreadable => {
             println!(
                 "  refused: part of known_hosts was not read (over the size limit), so the key cannot be checked against it"
             );
             false
         }
-        Verdict::Changed | Verdict::Revoked => {
+        HostKeyVerdict::Changed | HostKeyVerdict::Revoked => {
             let stale: Vec<String> = hk
                 .entries
                 .iter()
@@ -345,7 +345,7 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
             );
             false
         }
-        Verdict::Unknown => match plan_repair(device, report, file, hash).map(|plan| {
+        HostKeyVerdict::Unknown => match plan_repair(device, report, file, hash).map(|plan| {
             let result = plan.apply();
             (plan, result)
         }) {

@@ -5,8 +5,10 @@
 use super::watching::{ReloadArgs, WatchArgs};
 use super::{EXIT_FAILED, EXIT_OK, RunArgs, Targets};
 use crate::engine;
-use crate::model::{Event, Stage, WatchEvent, WatchState, WatchStatus};
-use crate::watch::{self, seconds};
+use crate::fleet::{Change, Fleet, Reload};
+use crate::model::seconds;
+use crate::model::{Event, Stage, WatchState, WatchStatus};
+use crate::watch;
 use clap::Args;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -43,7 +45,7 @@ pub struct WaitArgs {
 
 /// How the wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+enum WaitEnd {
     Ready,
     TimedOut,
     /// Every device not ready is stopped: nothing will change without the user.
@@ -51,21 +53,21 @@ enum Outcome {
     Interrupted,
 }
 
-impl Outcome {
+impl WaitEnd {
     fn name(self) -> &'static str {
         match self {
-            Outcome::Ready => "ready",
-            Outcome::TimedOut => "timeout",
-            Outcome::Stuck => "stopped",
-            Outcome::Interrupted => "interrupted",
+            WaitEnd::Ready => "ready",
+            WaitEnd::TimedOut => "timeout",
+            WaitEnd::Stuck => "stopped",
+            WaitEnd::Interrupted => "interrupted",
         }
     }
 
     fn exit_code(self) -> i32 {
         match self {
-            Outcome::Ready => EXIT_OK,
-            Outcome::TimedOut | Outcome::Stuck => EXIT_FAILED,
-            Outcome::Interrupted => EXIT_INTERRUPTED,
+            WaitEnd::Ready => EXIT_OK,
+            WaitEnd::TimedOut | WaitEnd::Stuck => EXIT_FAILED,
+            WaitEnd::Interrupted => EXIT_INTERRUPTED,
         }
     }
 }
@@ -101,10 +103,10 @@ pub async fn run(args: WaitArgs) -> i32 {
                         break done;
                     }
                 }
-                None => break Outcome::Interrupted,
+                None => break WaitEnd::Interrupted,
             },
-            _ = tokio::time::sleep_until(deadline) => break Outcome::TimedOut,
-            _ = &mut ctrl_c => break Outcome::Interrupted,
+            _ = tokio::time::sleep_until(deadline) => break WaitEnd::TimedOut,
+            _ = &mut ctrl_c => break WaitEnd::Interrupted,
             _ = ticker.tick() => out.live(),
         }
     };
@@ -113,14 +115,14 @@ pub async fn run(args: WaitArgs) -> i32 {
     outcome.exit_code()
 }
 
-/// Folds watch events into the latest status per device and prints what changed.
+/// Folds events into the fleet's state (as the dashboard does) and prints what changed.
 struct Printer {
     json: bool,
     /// A live progress bar is drawn (text output to a terminal).
     live: bool,
     until: Option<Stage>,
     start: Instant,
-    devices: Vec<Option<WatchStatus>>,
+    fleet: Fleet,
     /// What was last printed per device, so only changes make a line.
     printed: HashMap<usize, String>,
     live_shown: bool,
@@ -133,7 +135,7 @@ impl Printer {
             live: !json && std::io::stdout().is_terminal(),
             until,
             start: Instant::now(),
-            devices: Vec::new(),
+            fleet: Fleet::default(),
             printed: HashMap::new(),
             live_shown: false,
         }
@@ -144,22 +146,30 @@ impl Printer {
     }
 
     fn fold(&mut self, event: Event) {
-        let Event::Watch(event) = event else {
+        match self.fleet.apply(event) {
+            Change::Watch(device) => {
+                let status = self.fleet.device(device).and_then(|d| d.watch.as_ref());
+                let key = status.and_then(change_key);
+                if let Some(key) = key
+                    && self.printed.get(&device) != Some(&key)
+                {
+                    if let Some(status) = status.cloned() {
+                        self.state_line(&status);
+                    }
+                    self.printed.insert(device, key);
+                }
+            }
+            Change::Reload => self.reload_lines(),
+            Change::Unchanged | Change::Probe(_) | Change::LocalClients => {}
+        }
+    }
+
+    fn reload_lines(&mut self) {
+        let Some(reload) = self.fleet.last_reload().cloned() else {
             return;
         };
-        match *event {
-            WatchEvent::Device { device, status } => {
-                if self.devices.len() <= device {
-                    self.devices.resize(device + 1, None);
-                }
-                let key = change_key(&status);
-                if key.is_some() && self.printed.get(&device) != key.as_ref() {
-                    self.state_line(&status);
-                    self.printed.insert(device, key.unwrap_or_default());
-                }
-                self.devices[device] = Some(status);
-            }
-            WatchEvent::Reloaded {
+        match reload {
+            Reload::Applied {
                 added,
                 removed,
                 changed,
@@ -167,8 +177,8 @@ impl Printer {
             } => {
                 let names = |list: &[usize]| -> Vec<String> {
                     list.iter()
-                        .filter_map(|i| self.devices.get(*i).cloned().flatten())
-                        .map(|s| s.name)
+                        .filter_map(|i| self.fleet.device(*i)?.watch.as_ref())
+                        .map(|s| s.name.clone())
                         .collect()
                 };
                 let (added, removed, changed) = (names(&added), names(&removed), names(&changed));
@@ -193,7 +203,7 @@ impl Printer {
                     }
                 }
             }
-            WatchEvent::ReloadFailed { error } => {
+            Reload::Failed { error } => {
                 if self.json {
                     self.emit(json!({"event": "reload_failed", "elapsed_ms": self.elapsed_ms(), "error": error}));
                 } else {
@@ -207,14 +217,11 @@ impl Printer {
     }
 
     fn watched(&self) -> impl Iterator<Item = &WatchStatus> {
-        self.devices
-            .iter()
-            .flatten()
-            .filter(|s| s.state != WatchState::Removed)
+        self.fleet.watched()
     }
 
     /// All ready, or all that are not ready stopped for good.
-    fn finished(&self) -> Option<Outcome> {
+    fn finished(&self) -> Option<WaitEnd> {
         let mut any = false;
         let mut all_ready = true;
         let mut all_settled = true;
@@ -231,8 +238,8 @@ impl Printer {
         }
         match (any, all_ready, all_settled) {
             (false, _, _) => None,
-            (true, true, _) => Some(Outcome::Ready),
-            (true, false, true) => Some(Outcome::Stuck),
+            (true, true, _) => Some(WaitEnd::Ready),
+            (true, false, true) => Some(WaitEnd::Stuck),
             _ => None,
         }
     }
@@ -353,7 +360,7 @@ impl Printer {
         self.live_shown = true;
     }
 
-    fn summary(&mut self, outcome: Outcome, timeout: Duration) {
+    fn summary(&mut self, outcome: WaitEnd, timeout: Duration) {
         if self.live_shown {
             print!("\r\x1b[2K");
             self.live_shown = false;
@@ -391,16 +398,16 @@ impl Printer {
             return;
         }
         let head = match outcome {
-            Outcome::Ready => format!("all {total} device(s) ready after {}", seconds(elapsed_ms)),
-            Outcome::TimedOut => format!(
+            WaitEnd::Ready => format!("all {total} device(s) ready after {}", seconds(elapsed_ms)),
+            WaitEnd::TimedOut => format!(
                 "timed out after {}: {ready} of {total} device(s) ready",
                 seconds(timeout.as_millis() as u64)
             ),
-            Outcome::Stuck => format!(
+            WaitEnd::Stuck => format!(
                 "{} device(s) stopped and will not be retried without a change; {ready} of {total} ready",
                 total - ready
             ),
-            Outcome::Interrupted => format!(
+            WaitEnd::Interrupted => format!(
                 "interrupted after {}: {ready} of {total} device(s) ready",
                 seconds(elapsed_ms)
             ),

@@ -11,7 +11,7 @@ use super::FixError;
 use super::hash_setting::hash_known_hosts;
 use crate::device::Device;
 use crate::known_hosts::{self, AddedLine, RemovedLine, Target};
-use crate::model::{DeviceReport, FileLine, Verdict};
+use crate::model::{DeviceReport, FileLine, HostKeyVerdict};
 
 /// Bigger known_hosts files are refused by the editor too.
 const MAX_COUNTED_BYTES: u64 = 64 << 20;
@@ -58,25 +58,25 @@ pub fn plan_repair(
         return Err(format!("No host key was seen: {why}."));
     };
     match hk.verdict {
-        Verdict::Match => {
+        HostKeyVerdict::Match => {
             return Err(format!(
                 "known_hosts already holds the presented key {}; nothing to repair.",
                 hk.fingerprint
             ));
         }
-        Verdict::Revoked => {
+        HostKeyVerdict::Revoked => {
             return Err(format!(
                 "The presented key {} is marked @revoked; sshtriage will not accept it.",
                 hk.fingerprint
             ));
         }
-        Verdict::Unreadable => {
+        HostKeyVerdict::Unreadable => {
             return Err(
                 "Part of known_hosts was not read (over the size limit): sshtriage will not edit it."
                     .into(),
             );
         }
-        Verdict::Unknown | Verdict::Changed => {}
+        HostKeyVerdict::Unknown | HostKeyVerdict::Changed => {}
     }
     PublicKey::from_openssh(&hk.openssh)
         .map_err(|e| format!("The presented key cannot be stored: {e}."))?;
@@ -268,7 +268,7 @@ mod tests {
         Device::from_target(&target)
     }
 
-    fn report(file: &Path, verdict: Verdict) -> DeviceReport {
+    fn report(file: &Path, verdict: HostKeyVerdict) -> DeviceReport {
         DeviceReport {
             host_key: Some(HostKeyEvidence {
                 algorithm: "ssh-ed25519".into(),
@@ -298,7 +298,7 @@ mod tests {
         std::fs::write(&file, &original).expect("write");
         let plan = plan_repair(
             &device(),
-            &report(&file, Verdict::Changed),
+            &report(&file, HostKeyVerdict::Changed),
             &file,
             Some(false),
         )
@@ -348,7 +348,7 @@ mod tests {
         .expect("write");
         let plan = plan_repair(
             &device(),
-            &report(&file, Verdict::Changed),
+            &report(&file, HostKeyVerdict::Changed),
             &file,
             Some(true),
         )
@@ -365,8 +365,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("known_hosts");
         for (verdict, words) in [
-            (Verdict::Match, "nothing to repair"),
-            (Verdict::Revoked, "@revoked"),
+            (HostKeyVerdict::Match, "nothing to repair"),
+            (HostKeyVerdict::Revoked, "@revoked"),
         ] {
             let err =
                 plan_repair(&device(), &report(&file, verdict), &file, None).expect_err("no plan");

@@ -10,7 +10,9 @@ use super::algorithms::{self, Diagnosis, Prepared, Rollback, stage_line};
 use super::host_key::{HostKeyRepair, plan_repair};
 use crate::device::{Device, Origin};
 use crate::engine::Shared;
-use crate::model::{DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, Verdict};
+use crate::model::{
+    DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, HostKeyVerdict,
+};
 
 /// Where fixes write, besides a device's own inventory file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +166,7 @@ fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal
     let changed = report
         .host_key
         .as_ref()
-        .is_some_and(|hk| hk.verdict == Verdict::Changed);
+        .is_some_and(|hk| hk.verdict == HostKeyVerdict::Changed);
     let summary = if changed {
         format!(
             "The device presents a new key ({}); remove the stale entries and accept it.",
@@ -265,7 +267,7 @@ pub async fn apply(
             let verified = after
                 .host_key
                 .as_ref()
-                .is_some_and(|hk| hk.verdict == Verdict::Match);
+                .is_some_and(|hk| hk.verdict == HostKeyVerdict::Match);
             lines.push(format!("after: {}", stage_line(&after)));
             lines.push(if verified {
                 "Verified: the presented key now matches known_hosts.".to_owned()

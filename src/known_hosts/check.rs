@@ -7,31 +7,12 @@ use russh::keys::ssh_key::PublicKey;
 
 use super::keytext::{is_certificate_algorithm, key_family};
 use super::{Entry, KnownHosts, Marker, fingerprint};
-
-/// What ssh would conclude about a presented (plain, non-certificate) host key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    /// A plain entry for this host holds this key.
-    Match,
-    /// No plain entry for this host at all.
-    Unknown,
-    /// Plain entries for this host exist, none with this key. As in OpenSSH this includes
-    /// the case where those entries are of *other* key types: ssh then prints "REMOTE HOST
-    /// IDENTIFICATION HAS CHANGED" too (checked against OpenSSH 9.2). Use
-    /// [`HostKeyCheck::same_type_on_file`] to tell the two apart.
-    Changed,
-    /// An `@revoked` line whose host patterns match this host holds this key.
-    Revoked,
-    /// Part of a file was not read (over the size limit): it might hold this host's key, a
-    /// different one or a revocation, so neither `Match` nor `Unknown` can be said. Treated
-    /// like `Changed`: no credential is sent.
-    Unreadable,
-}
+pub use crate::model::HostKeyVerdict;
 
 /// The verdict with the evidence: every matching line for the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostKeyCheck {
-    pub verdict: Verdict,
+    pub verdict: HostKeyVerdict,
     pub entries: Vec<EntryRef>,
 }
 
@@ -91,8 +72,13 @@ impl KnownHosts {
     /// `Changed` or `Revoked` found in what was read stands.
     pub fn check(&self, hostnames: &[&str], port: u16, key: &PublicKey) -> HostKeyCheck {
         let mut check = self.check_read(hostnames, port, key);
-        if !self.unread.is_empty() && matches!(check.verdict, Verdict::Match | Verdict::Unknown) {
-            check.verdict = Verdict::Unreadable;
+        if !self.unread.is_empty()
+            && matches!(
+                check.verdict,
+                HostKeyVerdict::Match | HostKeyVerdict::Unknown
+            )
+        {
+            check.verdict = HostKeyVerdict::Unreadable;
         }
         check
     }
@@ -106,24 +92,24 @@ impl KnownHosts {
             .any(|e| e.marker == Some(Marker::Revoked) && e.matches_key);
         let plain = || entries.iter().filter(|e| e.marker.is_none());
         let verdict = if revoked {
-            Verdict::Revoked
+            HostKeyVerdict::Revoked
         } else if plain().any(|e| e.matches_key) {
-            Verdict::Match
+            HostKeyVerdict::Match
         } else if plain().next().is_some() {
-            Verdict::Changed
+            HostKeyVerdict::Changed
         } else {
-            Verdict::Unknown
+            HostKeyVerdict::Unknown
         };
-        if verdict == Verdict::Unknown && port != 22 && port != 0 {
+        if verdict == HostKeyVerdict::Unknown && port != 22 && port != 0 {
             let bare = self.check_read(hostnames, 22, key);
-            if bare.verdict == Verdict::Match {
+            if bare.verdict == HostKeyVerdict::Match {
                 entries.extend(
                     bare.entries
                         .into_iter()
                         .filter(|e| e.marker.is_none() && e.matches_key),
                 );
                 return HostKeyCheck {
-                    verdict: Verdict::Match,
+                    verdict: HostKeyVerdict::Match,
                     entries,
                 };
             }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::PublicKey;
 
-pub use check::{EntryRef, HostKeyCheck, Verdict};
+pub use check::{EntryRef, HostKeyCheck, HostKeyVerdict};
 pub use edit::{AddedLine, EditError, PruneReport, RemovedLine, accept, file_hashes_names, prune};
 pub use keytext::fingerprint;
 pub(crate) use keytext::key_line_text;
@@ -109,7 +109,7 @@ pub struct KnownHosts {
     entries: Vec<Entry>,
     warnings: Vec<Warning>,
     /// Parts of files that were not read (a file over the size limit). What they hold is
-    /// unknown, so no verdict may rest on their absence: see [`Verdict::Unreadable`].
+    /// unknown, so no verdict may rest on their absence: see [`HostKeyVerdict::Unreadable`].
     unread: Vec<Warning>,
 }
 

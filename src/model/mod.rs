@@ -4,10 +4,12 @@
 mod algorithm;
 mod reason;
 mod stage;
+mod watch;
 
 pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
+pub use watch::seconds;
 
 use serde::{Deserialize, Serialize};
 
@@ -179,16 +181,24 @@ pub struct FixAddition {
     pub algorithm: String,
 }
 
-/// How the presented host key compares with known_hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What ssh would conclude about a presented (plain, non-certificate) host key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub enum HostKeyVerdict {
+    /// A plain entry for this host holds this key.
     Match,
+    /// No plain entry for this host at all.
     Unknown,
+    /// Plain entries for this host exist, none with this key. As in OpenSSH this includes
+    /// the case where those entries are of *other* key types: ssh then prints "REMOTE HOST
+    /// IDENTIFICATION HAS CHANGED" too (checked against OpenSSH 9.2). Use
+    /// `known_hosts::HostKeyCheck::same_type_on_file` to tell the two apart.
     Changed,
+    /// An `@revoked` line whose host patterns match this host holds this key.
     Revoked,
-    /// Part of a known_hosts file was not read (over the size limit), so the key cannot be
-    /// checked; credentials are withheld as for `Changed`.
+    /// Part of a file was not read (over the size limit): it might hold this host's key, a
+    /// different one or a revocation, so neither `Match` nor `Unknown` can be said. Treated
+    /// like `Changed`: no credential is sent.
     Unreadable,
 }
 
@@ -208,7 +218,7 @@ pub struct HostKeyEvidence {
     pub algorithm: String,
     /// SHA256 fingerprint as `ssh-keygen -l` prints it.
     pub fingerprint: String,
-    pub verdict: Verdict,
+    pub verdict: HostKeyVerdict,
     pub entries: Vec<KnownHostsEntry>,
     /// The key in OpenSSH public format, so a fix can write it to known_hosts.
     pub openssh: String,
@@ -318,7 +328,22 @@ pub enum Event {
     Watch(Box<WatchEvent>),
     /// The SSH clients on this machine were identified (once, early in a run); views mark
     /// their compatibility rows.
-    LocalClients(Box<crate::algorithms::local::LocalClients>),
+    LocalClients(Box<LocalClients>),
+}
+
+/// The SSH clients found on the machine running sshtriage (`algorithms::local` detects
+/// them and marks the compatibility rows they stand for).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LocalClients {
+    /// `ssh -V`, e.g. `9.2p1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openssh: Option<String>,
+    /// The Python asked for Paramiko and Netmiko (Ansible's network_cli and Netmiko run on it).
+    pub python: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paramiko: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netmiko: Option<String>,
 }
 
 /// The fixes an interactive view can ask the engine side for.
@@ -394,6 +419,13 @@ pub struct Attempt {
     pub reached: Option<Stage>,
     pub failure: Option<Failure>,
     pub elapsed_ms: f64,
+}
+
+impl Attempt {
+    /// When the attempt ended, in milliseconds since the watch started.
+    pub fn end_ms(&self) -> u64 {
+        self.at_ms + self.elapsed_ms.max(0.0).round() as u64
+    }
 }
 
 /// When a watched device first got somewhere, in milliseconds since the watch started.

@@ -1,20 +1,18 @@
-//! The UI's state: a plain struct that folds engine events and key presses. Views read it;
-//! nothing here draws or touches the network.
+//! The UI's state: a plain struct that holds the fleet (`crate::fleet`, which folds the
+//! engine's events) and what the keys change. Views read it; the components
+//! (`super::component`) own what each key does; nothing here draws or touches the network.
 
 use std::time::Duration;
 
-use crossterm::event::{KeyEvent, KeyEventKind};
-
 use super::clock::Clock;
-use super::device::DeviceRow;
-use super::keys::{Component, KeyAction};
+use super::component::fix_dialog;
+use super::device::{DeviceRow, RowExtra};
+use super::keys::KeyAction;
 use super::table_model::{TableLine, TableModel, TableOptions};
 use super::text;
 use super::theme::Theme;
-use crate::model::{
-    DeviceReport, Event, FixKind, FixOutcome, FixProposal, Verdict, WatchEvent, WatchState,
-    WatchStatus,
-};
+use crate::fleet::{Change, Fleet, Reload};
+use crate::model::{DeviceReport, Event, FixKind, FixOutcome, FixProposal};
 
 /// What the runner must do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,11 +103,8 @@ pub(crate) struct Viewport {
     pub evidence_rows: usize,
 }
 
-/// Longest filter text kept; the input is typed by hand, so this only bounds a pasted flood.
-const FILTER_MAX_CHARS: usize = 200;
-
 pub struct App {
-    pub(crate) rows: Vec<DeviceRow>,
+    fleet: Fleet<RowExtra>,
     clock: Box<dyn Clock>,
     pub(crate) theme: Theme,
     tick: u64,
@@ -122,10 +117,9 @@ pub struct App {
     /// How often the table model was rebuilt (tests check it is cached between frames).
     pub(crate) model_builds: usize,
     /// Watch mode on (the dashboard's `w` switches it).
-    watching: bool,
+    pub(super) watching: bool,
+    /// The header's line for the fleet's last reload, made terminal-safe once.
     notice: Option<Notice>,
-    /// This machine's SSH clients, once identified: their compatibility rows are marked.
-    local: Option<crate::algorithms::local::LocalClients>,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -135,16 +129,16 @@ pub enum Notice {
     Problem(String),
 }
 
-/// Rows a reload may grow the dashboard to: bounds memory against a runaway inventory.
-const MAX_ROWS: usize = 100_000;
-
 impl App {
     /// `devices` are the pending rows (name, host and port filled), in inventory order; event
     /// device indices refer to this order.
     pub fn new(devices: Vec<DeviceReport>, clock: Box<dyn Clock>) -> Self {
-        let rows: Vec<DeviceRow> = devices.into_iter().map(DeviceRow::new).collect();
+        let mut fleet = Fleet::new(devices);
+        for device in 0..fleet.len() {
+            fleet.update_extra(device, |row| RowExtra::of(row, Duration::ZERO, false));
+        }
         App {
-            rows,
+            fleet,
             clock,
             theme: Theme::color(),
             tick: 0,
@@ -173,7 +167,6 @@ impl App {
             model_builds: 0,
             watching: false,
             notice: None,
-            local: None,
         }
     }
 
@@ -201,11 +194,16 @@ impl App {
     }
 
     pub fn device_count(&self) -> usize {
-        self.rows.len()
+        self.fleet.len()
+    }
+
+    /// Every device, by index, removed ones included (hidden).
+    pub(crate) fn rows(&self) -> &[DeviceRow] {
+        self.fleet.devices()
     }
 
     pub fn report(&self, device: usize) -> Option<&DeviceReport> {
-        self.rows.get(device).map(|r| &r.report)
+        self.fleet.device(device).map(|r| &r.report)
     }
 
     pub fn selected_device(&self) -> Option<usize> {
@@ -231,110 +229,43 @@ impl App {
             self.ui.dialog.as_ref().is_some_and(|d| {
                 matches!(d.state, DialogState::Waiting | DialogState::Applying(_))
             });
-        dialog_busy || self.rows.iter().any(DeviceRow::is_running)
+        dialog_busy || self.rows().iter().any(DeviceRow::is_running)
     }
 
     /// Folds one engine event. Events for unknown devices are ignored.
     pub fn apply(&mut self, event: Event) {
-        let device = match event {
-            Event::Started { device }
-            | Event::StageStarted { device, .. }
-            | Event::StageFinished { device, .. }
-            | Event::Finished { device, .. } => device,
+        match event {
             Event::FixProposed { device, proposal } => {
-                if let Some(dialog) = self.dialog_for(device, proposal.kind)
-                    && dialog.state == DialogState::Waiting
-                {
-                    dialog.state = DialogState::Proposed(proposal);
-                }
-                return;
+                fix_dialog::proposed(&mut self.ui, device, proposal)
             }
             Event::FixFinished { device, outcome } => {
-                if let Some(dialog) = self.dialog_for(device, outcome.kind)
-                    && matches!(dialog.state, DialogState::Applying(_))
-                {
-                    dialog.state = DialogState::Finished(outcome);
-                }
-                return;
+                fix_dialog::finished(&mut self.ui, device, outcome)
             }
-            Event::Watch(watch) => {
-                self.apply_watch(*watch);
-                return;
-            }
-            Event::LocalClients(local) => {
-                for row in &mut self.rows {
-                    local.annotate(&mut row.report);
-                }
-                self.local = Some(*local);
-                self.dirty = true;
-                return;
-            }
-        };
-        let now = self.clock.now();
-        if let Some(row) = self.rows.get_mut(device) {
-            row.apply(event, now);
-            if let Some(local) = &self.local {
-                local.annotate(&mut row.report);
-            }
-            self.dirty = true;
+            event => self.fold(event),
         }
     }
 
-    /// Watch statuses go to their rows; a device a reload added past the end gets a new row
-    /// (indices are stable: removed devices keep theirs, hidden). Reloads leave a notice.
-    fn apply_watch(&mut self, event: WatchEvent) {
-        match event {
-            WatchEvent::Device { device, status } => {
-                if device >= MAX_ROWS {
-                    return;
+    /// Passes the event to the fleet, then brings the rows' own keys and the notice up to date.
+    fn fold(&mut self, event: Event) {
+        let restarted = matches!(event, Event::Started { .. });
+        let rows_before = self.fleet.len();
+        match self.fleet.apply(event) {
+            Change::Unchanged => return,
+            Change::Probe(device) => {
+                let now = self.clock.now();
+                self.fleet
+                    .update_extra(device, |row| RowExtra::of(row, now, restarted));
+            }
+            Change::Watch(device) => {
+                let now = self.clock.now();
+                // Rows a reload added before this one are hidden, but get their keys too.
+                for row in rows_before.min(device)..=device {
+                    self.fleet
+                        .update_extra(row, |row| RowExtra::of(row, now, false));
                 }
-                while self.rows.len() <= device {
-                    let mut row = DeviceRow::new(DeviceReport {
-                        name: status.name.clone(),
-                        host: status.host.clone(),
-                        port: status.port,
-                        ..DeviceReport::default()
-                    });
-                    // A gap (never expected) stays hidden until its own status arrives.
-                    if self.rows.len() < device {
-                        row.set_watch(WatchStatus {
-                            state: WatchState::Removed,
-                            ..status.clone()
-                        });
-                    }
-                    self.rows.push(row);
-                }
-                self.rows[device].set_watch(status);
             }
-            WatchEvent::Reloaded {
-                added,
-                removed,
-                changed,
-                warnings,
-            } => {
-                let parts: Vec<String> = [
-                    (added.len(), "added"),
-                    (removed.len(), "removed"),
-                    (changed.len(), "changed"),
-                    (warnings.len(), "warnings"),
-                ]
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(n, what)| format!("{n} {what}"))
-                .collect();
-                let notice = if parts.is_empty() {
-                    "inventory reloaded: no device changed".to_string()
-                } else {
-                    format!("inventory reloaded: {}", parts.join(", "))
-                };
-                self.notice = Some(Notice::Info(notice));
-            }
-            WatchEvent::ReloadFailed { error } => {
-                self.notice = Some(Notice::Problem(format!(
-                    "inventory not reloaded: {}",
-                    text::clean(&error)
-                )));
-            }
+            Change::LocalClients => {}
+            Change::Reload => self.notice = self.fleet.last_reload().map(notice),
         }
         self.dirty = true;
     }
@@ -359,7 +290,7 @@ impl App {
         if !self.dirty {
             return;
         }
-        self.model = TableModel::build(&self.rows, &self.ui.options);
+        self.model = TableModel::build(self.fleet.devices(), &self.ui.options);
         self.model_builds += 1;
         self.dirty = false;
         let still_shown = self
@@ -382,264 +313,20 @@ impl App {
         self.model().devices().collect()
     }
 
-    fn line_of(&self, device: Option<usize>) -> Option<usize> {
+    /// The table line showing `device`, if it is shown.
+    pub(super) fn line_of(&self, device: Option<usize>) -> Option<usize> {
         device.and_then(|d| self.model.line_of_device.get(d).copied().flatten())
     }
 
-    /// The open dialog, if it is the one for this device and fix.
-    fn dialog_for(&mut self, device: usize, kind: FixKind) -> Option<&mut FixDialog> {
-        self.ui
-            .dialog
-            .as_mut()
-            .filter(|d| d.device == device && d.kind == kind)
-    }
-
-    /// The component that gets keys: the top-most one on screen.
-    pub fn component(&self) -> Component {
-        if self.ui.help {
-            Component::Help
-        } else if self.ui.dialog.is_some() {
-            Component::Dialog
-        } else if self.ui.editing_filter {
-            Component::FilterInput
-        } else {
-            match self.ui.screen {
-                Screen::Dashboard => Component::Dashboard,
-                Screen::Drilldown(_) => Component::Drilldown,
-            }
-        }
-    }
-
-    /// Dispatches a key through the active component's key table; keys not in it do nothing.
-    pub fn handle_key(&mut self, key: KeyEvent) -> Action {
-        if key.kind == KeyEventKind::Release {
-            return Action::None;
-        }
-        let Some(binding) = self.component().lookup(&key) else {
-            return Action::None;
-        };
-        self.refresh();
-        self.last_key_action = Some(binding.action);
-        self.perform(binding.action, key)
-    }
-
-    fn perform(&mut self, action: KeyAction, key: KeyEvent) -> Action {
-        use KeyAction as A;
-        match action {
-            A::Quit => return Action::Quit,
-            A::Reprobe => return self.reprobe_target(),
-            A::ReprobeAll => return Action::ReprobeAll,
-            A::ToggleWatch => {
-                self.watching = !self.watching;
-                return Action::ToggleWatch;
-            }
-            A::ToggleHelp => self.ui.help = !self.ui.help,
-            A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => self.navigate(action),
-            A::Open => {
-                if let Some(device) = self.ui.selected {
-                    self.ui.screen = Screen::Drilldown(device);
-                    self.ui.focus = Pane::Transcript;
-                    self.ui.transcript_scroll = 0;
-                    self.ui.evidence_scroll = 0;
-                }
-            }
-            A::Back => self.ui.screen = Screen::Dashboard,
-            A::SwitchPane => {
-                self.ui.focus = match self.ui.focus {
-                    Pane::Transcript => Pane::Evidence,
-                    Pane::Evidence => Pane::Transcript,
-                }
-            }
-            A::EditFilter => self.ui.editing_filter = true,
-            A::FilterKeep => self.ui.editing_filter = false,
-            A::FilterClear => {
-                self.ui.editing_filter = false;
-                self.set_filter(String::new());
-            }
-            A::FilterBackspace => {
-                let mut text = self.ui.options.filter.clone();
-                text.pop();
-                self.set_filter(text);
-            }
-            A::FilterClearText => self.set_filter(String::new()),
-            A::FilterType => {
-                if let crossterm::event::KeyCode::Char(c) = key.code
-                    && self.ui.options.filter.chars().count() < FILTER_MAX_CHARS
-                {
-                    let text = format!("{}{c}", self.ui.options.filter);
-                    self.set_filter(text);
-                }
-            }
-            A::ShowAll => {
-                self.set_filter(String::new());
-                self.set_options(|o| o.failing_only = false);
-            }
-            A::FixAlgorithms => return self.open_fix(FixKind::Algorithms),
-            A::FixHostKey => return self.open_fix(FixKind::HostKey),
-            A::Confirm => return self.confirm(),
-            A::Cancel => self.ui.dialog = None,
-            A::CycleSort => self.set_options(|o| o.sort = o.sort.next()),
-            A::ToggleFailing => self.set_options(|o| o.failing_only = !o.failing_only),
-            A::ToggleGroup => self.set_options(|o| o.grouped = !o.grouped),
-        }
-        Action::None
-    }
-
-    fn reprobe_target(&self) -> Action {
-        self.target()
-            .map_or(Action::None, |d| Action::Reprobe(vec![d]))
-    }
-
-    /// The device keys act on: the one drilled into, else the selected one.
-    fn target(&self) -> Option<usize> {
-        match self.ui.screen {
-            Screen::Drilldown(device) => Some(device),
-            Screen::Dashboard => self.ui.selected,
-        }
-    }
-
-    /// Whether a key's action applies to the current device; the hint bar shows only those.
-    pub fn can(&self, action: KeyAction) -> bool {
-        let report = self.target().and_then(|d| self.report(d));
-        match action {
-            KeyAction::FixAlgorithms => report.is_some_and(|r| {
-                r.failure
-                    .as_ref()
-                    .is_some_and(|f| f.reason.is_no_common_algorithm())
-            }),
-            KeyAction::FixHostKey => report.is_some_and(|r| {
-                r.host_key
-                    .as_ref()
-                    .is_some_and(|hk| hk.verdict == Verdict::Changed)
-            }),
-            KeyAction::Confirm => self
-                .ui
-                .dialog
-                .as_ref()
-                .is_some_and(|d| d.state.can_confirm()),
-            _ => true,
-        }
-    }
-
-    /// Opens the dialog and asks the engine side for the proposal; whether the fix applies
-    /// is the engine side's to say, with its reasons.
-    fn open_fix(&mut self, kind: FixKind) -> Action {
-        let Some(device) = self.target() else {
-            return Action::None;
-        };
-        self.ui.dialog = Some(FixDialog {
-            device,
-            kind,
-            state: DialogState::Waiting,
-        });
-        Action::ProposeFix { device, kind }
-    }
-
-    fn confirm(&mut self) -> Action {
-        let Some(dialog) = self.ui.dialog.as_mut() else {
-            return Action::None;
-        };
-        match &dialog.state {
-            DialogState::Proposed(proposal) if dialog.state.can_confirm() => {
-                let (device, kind) = (dialog.device, dialog.kind);
-                dialog.state = DialogState::Applying(proposal.clone());
-                Action::ApplyFix { device, kind }
-            }
-            DialogState::Proposed(_) | DialogState::Finished(_) => {
-                self.ui.dialog = None;
-                Action::None
-            }
-            DialogState::Waiting | DialogState::Applying(_) => Action::None,
-        }
-    }
-
-    fn set_filter(&mut self, text: String) {
-        self.set_options(|o| o.filter = text);
-    }
-
-    fn set_options(&mut self, change: impl FnOnce(&mut TableOptions)) {
+    /// Changes how the table is filtered, sorted or grouped; rebuilds it at once if that
+    /// changed anything, so the selection follows.
+    pub(super) fn set_options(&mut self, change: impl FnOnce(&mut TableOptions)) {
         let before = self.ui.options.clone();
         change(&mut self.ui.options);
         if self.ui.options != before {
             self.dirty = true;
             self.refresh();
         }
-    }
-
-    fn navigate(&mut self, action: KeyAction) {
-        match self.ui.screen {
-            Screen::Dashboard => self.move_selection(action),
-            Screen::Drilldown(_) => self.scroll_pane(action),
-        }
-    }
-
-    fn move_selection(&mut self, action: KeyAction) {
-        use KeyAction as A;
-        let lines = self.model.lines.len();
-        if lines == 0 {
-            return;
-        }
-        let current = self.line_of(self.ui.selected).unwrap_or(0);
-        let page = self.viewport.table_rows.max(1);
-        let last = lines - 1;
-        let target = match action {
-            A::Up => self.device_line_before(current),
-            A::Down => self.device_line_after(current),
-            A::PageUp => self.device_line_near(current.saturating_sub(page), false),
-            A::PageDown => self.device_line_near((current + page).min(last), true),
-            A::Top => {
-                self.ui.table_offset = 0;
-                self.device_line_near(0, true)
-            }
-            A::Bottom => self.device_line_near(last, false),
-            _ => None,
-        };
-        if let Some(line) = target {
-            self.ui.selected = self.model.device_at(line);
-            self.ui.selected_line = line;
-        }
-    }
-
-    fn device_line_before(&self, line: usize) -> Option<usize> {
-        (0..line).rev().find(|&n| self.model.device_at(n).is_some())
-    }
-
-    fn device_line_after(&self, line: usize) -> Option<usize> {
-        (line + 1..self.model.lines.len()).find(|&n| self.model.device_at(n).is_some())
-    }
-
-    /// The device line at `line`, else the nearest one, looking forward first when `forward`.
-    fn device_line_near(&self, line: usize, forward: bool) -> Option<usize> {
-        let here = self.model.device_at(line).map(|_| line);
-        let ahead = || self.device_line_after(line);
-        let behind = || self.device_line_before(line);
-        if forward {
-            here.or_else(ahead).or_else(behind)
-        } else {
-            here.or_else(behind).or_else(ahead)
-        }
-    }
-
-    fn scroll_pane(&mut self, action: KeyAction) {
-        use KeyAction as A;
-        let (scroll, page) = match self.ui.focus {
-            Pane::Transcript => (
-                &mut self.ui.transcript_scroll,
-                self.viewport.transcript_rows,
-            ),
-            Pane::Evidence => (&mut self.ui.evidence_scroll, self.viewport.evidence_rows),
-        };
-        let page = page.max(1);
-        *scroll = match action {
-            A::Up => scroll.saturating_sub(1),
-            A::Down => scroll.saturating_add(1),
-            A::PageUp => scroll.saturating_sub(page),
-            A::PageDown => scroll.saturating_add(page),
-            A::Top => 0,
-            // The view clamps to the real end at the next draw.
-            A::Bottom => usize::MAX / 2,
-            _ => *scroll,
-        };
     }
 
     /// Keeps the selection on screen for a table body `rows` high; returns the first line shown.
@@ -663,5 +350,36 @@ impl App {
         }
         self.ui.table_offset = offset;
         offset
+    }
+}
+
+/// "inventory reloaded: 1 added, 1 removed", or why it was not.
+fn notice(reload: &Reload) -> Notice {
+    match reload {
+        Reload::Applied {
+            added,
+            removed,
+            changed,
+            warnings,
+        } => {
+            let parts: Vec<String> = [
+                (added.len(), "added"),
+                (removed.len(), "removed"),
+                (changed.len(), "changed"),
+                (warnings.len(), "warnings"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            if parts.is_empty() {
+                Notice::Info("inventory reloaded: no device changed".to_string())
+            } else {
+                Notice::Info(format!("inventory reloaded: {}", parts.join(", ")))
+            }
+        }
+        Reload::Failed { error } => {
+            Notice::Problem(format!("inventory not reloaded: {}", text::clean(error)))
+        }
     }
 }

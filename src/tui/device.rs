@@ -1,10 +1,12 @@
-//! One device as the UI tracks it: the latest report plus where its probe is, and the
-//! summaries every view derives from that (stage marks, outcome, the one-line "why").
+//! One device as the dashboard reads it: the fleet's state (`crate::fleet`) plus the row's
+//! own keys, and the summaries every view derives from them (stage marks, outcome, the
+//! one-line "why").
 
 use std::time::Duration;
 
 use super::text;
-use crate::model::{DeviceReport, Event, Stage, Status, WatchState, WatchStatus};
+use crate::fleet::{self, Probe};
+use crate::model::{DeviceReport, Stage, Status, WatchState, WatchStatus};
 
 /// "kex: no common kex …", without repeating the stage when the message starts with it
 /// ("host key changed: …").
@@ -22,19 +24,6 @@ pub fn stage_says(stage: Stage, message: &str) -> String {
     }
 }
 
-/// Where a device's probe is.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Progress {
-    /// Not started yet.
-    Pending,
-    /// Started at `since` (clock time); `stage` is running, None between two stages.
-    Running {
-        stage: Option<Stage>,
-        since: Duration,
-    },
-    Done,
-}
-
 /// What one stage cell shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageMark {
@@ -47,7 +36,7 @@ pub enum StageMark {
 
 /// A device's standing, for counts and groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
+pub enum Condition {
     Failing(Stage),
     Running,
     Pending,
@@ -63,118 +52,72 @@ pub enum WhyKind {
     Pending,
 }
 
-#[derive(Debug, Clone)]
-pub struct DeviceRow {
-    pub report: DeviceReport,
-    pub progress: Progress,
+/// One device as the dashboard shows it: the fleet's state, plus the row's own [`RowExtra`].
+pub type DeviceRow = fleet::Device<RowExtra>;
+
+/// What only the dashboard keeps per device.
+#[derive(Debug, Clone, Default)]
+pub struct RowExtra {
     /// Lower-cased name, address and reason: what the filter matches, computed once per update.
     pub search_text: String,
-    /// Lower-cased name, the sort key, computed once.
+    /// Lower-cased name, the sort key.
     pub sort_name: String,
-    /// The latest watch status, once watch mode has said anything about this device.
-    pub watch: Option<WatchStatus>,
+    /// Clock time the running probe started (for its elapsed time); None when none runs.
+    pub since: Option<Duration>,
 }
 
-impl DeviceRow {
-    pub fn new(report: DeviceReport) -> Self {
-        let sort_name = report.name.to_lowercase();
-        let mut row = Self {
-            report,
-            progress: Progress::Pending,
-            search_text: String::new(),
-            sort_name,
-            watch: None,
+impl RowExtra {
+    /// The keys for `row` as it is now; the probe's start time is kept while it runs, and is
+    /// `now` when it starts (or starts again: `restarted`).
+    pub fn of(row: &DeviceRow, now: Duration, restarted: bool) -> Self {
+        let since = match row.extra.since {
+            _ if !row.is_running() => None,
+            Some(since) if !restarted => Some(since),
+            _ => Some(now),
         };
-        row.refresh_search_text();
-        row
-    }
-
-    /// Folds one engine event for this device; `now` is the injected clock's reading.
-    pub fn apply(&mut self, event: Event, now: Duration) {
-        match event {
-            Event::Started { .. } => {
-                self.report = DeviceReport {
-                    name: std::mem::take(&mut self.report.name),
-                    host: std::mem::take(&mut self.report.host),
-                    port: self.report.port,
-                    ..DeviceReport::default()
-                };
-                self.progress = Progress::Running {
-                    stage: None,
-                    since: now,
-                };
-            }
-            Event::StageStarted { stage, .. } => {
-                let since = self.started_at().unwrap_or(now);
-                self.progress = Progress::Running {
-                    stage: Some(stage),
-                    since,
-                };
-            }
-            Event::StageFinished { report, .. } => {
-                let since = self.started_at().unwrap_or(now);
-                self.report = *report;
-                self.progress = Progress::Running { stage: None, since };
-            }
-            Event::Finished { report, .. } => {
-                self.report = *report;
-                self.progress = Progress::Done;
-            }
-            // Fix proposals and outcomes belong to the dialog, not the row.
-            Event::FixProposed { .. } | Event::FixFinished { .. } => return,
-            // The app stores watch statuses with `set_watch`; the report stays the probe's.
-            Event::Watch(_) | Event::LocalClients(_) => return,
-        }
-        self.sort_name = self.report.name.to_lowercase();
-        self.refresh_search_text();
-    }
-
-    fn started_at(&self) -> Option<Duration> {
-        match self.progress {
-            Progress::Running { since, .. } => Some(since),
-            _ => None,
+        RowExtra {
+            search_text: search_text(&row.report),
+            sort_name: row.report.name.to_lowercase(),
+            since,
         }
     }
+}
 
-    fn refresh_search_text(&mut self) {
-        let r = &self.report;
-        let mut text = format!("{}\n{}:{}\n", r.name, r.host, r.port);
-        if let Some(address) = &r.address {
-            text.push_str(address);
-            text.push('\n');
-        }
-        if let Some(f) = &r.failure {
-            text.push_str(&format!("{} {} {}", f.stage.title(), f.reason, f.message));
-        }
-        self.search_text = text.to_lowercase();
+fn search_text(r: &DeviceReport) -> String {
+    let mut text = format!("{}\n{}:{}\n", r.name, r.host, r.port);
+    if let Some(address) = &r.address {
+        text.push_str(address);
+        text.push('\n');
     }
-
-    pub fn is_running(&self) -> bool {
-        matches!(self.progress, Progress::Running { .. })
+    if let Some(f) = &r.failure {
+        text.push_str(&format!("{} {} {}", f.stage.title(), f.reason, f.message));
     }
+    text.to_lowercase()
+}
 
+// The dashboard's reading of a device; the state itself is the fleet's.
+impl DeviceRow {
     pub fn mark(&self, stage: Stage) -> StageMark {
         if let Some(result) = self.report.result(stage) {
             return StageMark::Ended(result.status);
         }
-        match self.progress {
-            Progress::Running {
+        match self.probe {
+            Probe::Running {
                 stage: Some(running),
-                ..
             } if running == stage => StageMark::Running,
-            Progress::Done => StageMark::NotRun,
+            Probe::Done => StageMark::NotRun,
             _ => StageMark::Pending,
         }
     }
 
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> Condition {
         if let Some(failure) = &self.report.failure {
-            return Outcome::Failing(failure.stage);
+            return Condition::Failing(failure.stage);
         }
-        match self.progress {
-            Progress::Pending => Outcome::Pending,
-            Progress::Running { .. } => Outcome::Running,
-            Progress::Done => Outcome::Ready,
+        match self.probe {
+            Probe::Pending => Condition::Pending,
+            Probe::Running { .. } => Condition::Running,
+            Probe::Done => Condition::Ready,
         }
     }
 
@@ -185,12 +128,13 @@ impl DeviceRow {
 
     /// Total time: the report's for a finished probe, clock time for a running one.
     pub fn elapsed_ms(&self, now: Duration) -> Option<f64> {
-        match self.progress {
-            Progress::Pending => None,
-            Progress::Running { since, .. } => {
+        match self.probe {
+            Probe::Pending => None,
+            Probe::Running { .. } => {
+                let since = self.extra.since.unwrap_or(now);
                 Some(now.saturating_sub(since).as_secs_f64() * 1000.0)
             }
-            Progress::Done => Some(self.report.elapsed_ms),
+            Probe::Done => Some(self.report.elapsed_ms),
         }
     }
 
@@ -199,14 +143,14 @@ impl DeviceRow {
         if let Some(f) = &self.report.failure {
             return (WhyKind::Fail, stage_says(f.stage, &f.message));
         }
-        match self.progress {
-            Progress::Pending => (WhyKind::Pending, "waiting to be probed".to_string()),
-            Progress::Running { stage, .. } => {
+        match self.probe {
+            Probe::Pending => (WhyKind::Pending, "waiting to be probed".to_string()),
+            Probe::Running { stage } => {
                 let doing =
                     stage.map_or("starting".to_string(), |s| format!("probing {}", s.title()));
                 (WhyKind::Running, format!("{doing}…"))
             }
-            Progress::Done => match self.first_warning() {
+            Probe::Done => match self.first_warning() {
                 Some(w) => (WhyKind::Warn, stage_says(w.stage, &w.detail)),
                 None => (WhyKind::Ready, self.ready_summary()),
             },
@@ -219,29 +163,6 @@ impl DeviceRow {
             Some(prompt) => format!("ready at {reached}, prompt {}", text::clean(prompt.trim())),
             None => format!("ready at {reached}"),
         }
-    }
-
-    /// Keeps the latest watch status; the probe report is left as the probe events made it,
-    /// except for the name and address, which follow the inventory (a reload may change them).
-    pub fn set_watch(&mut self, status: WatchStatus) {
-        let r = &self.report;
-        if (r.name.as_str(), r.host.as_str(), r.port)
-            != (status.name.as_str(), status.host.as_str(), status.port)
-        {
-            self.report.name = status.name.clone();
-            self.report.host = status.host.clone();
-            self.report.port = status.port;
-            self.sort_name = self.report.name.to_lowercase();
-            self.refresh_search_text();
-        }
-        self.watch = Some(status);
-    }
-
-    /// Gone from the inventory (a reload removed it): no longer shown or counted.
-    pub fn is_removed(&self) -> bool {
-        self.watch
-            .as_ref()
-            .is_some_and(|w| w.state == WatchState::Removed)
     }
 
     /// The row's "why" in watch mode: the attempt strip and where the watch stands, e.g.
@@ -297,8 +218,8 @@ pub fn watch_state(status: &WatchStatus) -> (WhyKind, String) {
         ),
         WatchState::Waiting { next_at_ms } => {
             // The status is sent as an attempt ends: the wait runs from that end.
-            let ended = status.last_attempt().map_or(0, crate::watch::end_ms);
-            let wait = crate::watch::seconds(next_at_ms.saturating_sub(ended));
+            let ended = status.last_attempt().map_or(0, |a| a.end_ms());
+            let wait = crate::model::seconds(next_at_ms.saturating_sub(ended));
             (WhyKind::Warn, stuck(format!("waiting {wait}")))
         }
         WatchState::Probing => (WhyKind::Running, stuck("probing…".to_string())),

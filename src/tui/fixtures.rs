@@ -4,8 +4,8 @@
 
 use crate::model::{
     AlgorithmEvidence, AlgorithmLists, Attempt, BannerEvidence, DeviceReport, Direction, Event,
-    Failure, FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, KnownHostsEntry,
-    Milestones, Negotiated, Reason, Stage, StageResult, Status, TranscriptLine, Verdict,
+    Failure, FileLine, FixKind, FixOutcome, FixProposal, HostKeyEvidence, HostKeyVerdict,
+    KnownHostsEntry, Milestones, Negotiated, Reason, Stage, StageResult, Status, TranscriptLine,
     WatchEvent, WatchState, WatchStatus,
 };
 
@@ -182,7 +182,7 @@ fn matching_key() -> HostKeyEvidence {
     HostKeyEvidence {
         algorithm: "rsa-sha2-512".into(),
         fingerprint: "SHA256:4rT0mN1wq8x5N2bC3ZpYv7uKQeLr9sHd0gJfA6iWkXo".into(),
-        verdict: Verdict::Match,
+        verdict: HostKeyVerdict::Match,
         entries: vec![KnownHostsEntry {
             file: "/home/netops/.ssh/known_hosts".into(),
             line: 3,
@@ -306,7 +306,7 @@ pub fn unknown_key_srl() -> DeviceReport {
         host_key: Some(HostKeyEvidence {
             algorithm: "ssh-ed25519".into(),
             fingerprint: "SHA256:Zx9pQ2r7LmN4vB8cK1eT6yH3uJ5wA0sD9fG2hX7iO4k".into(),
-            verdict: Verdict::Unknown,
+            verdict: HostKeyVerdict::Unknown,
             entries: Vec::new(),
             openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
             shared_with: Vec::new(),
@@ -439,7 +439,7 @@ pub fn changed_host_key() -> DeviceReport {
         host_key: Some(HostKeyEvidence {
             algorithm: "ssh-ed25519".into(),
             fingerprint: presented.into(),
-            verdict: Verdict::Changed,
+            verdict: HostKeyVerdict::Changed,
             entries: vec![
                 KnownHostsEntry {
                     file: "/home/netops/.ssh/known_hosts".into(),

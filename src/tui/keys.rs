@@ -311,7 +311,7 @@ static DRILLDOWN: &[Binding] = &[
         Some("back"),
         "back to the dashboard",
     ),
-    // Shown in the hint bar only when the device needs them (see App::can).
+    // Shown in the hint bar only when the device needs them (see component::fix_dialog).
     bind(
         &[Char('a')],
         A::FixAlgorithms,

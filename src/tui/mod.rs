@@ -1,12 +1,14 @@
 //! The dashboard: a live terminal UI over the probe engine's events.
 //!
-//! The engine streams [`Event`](crate::model::Event)s; [`App`] folds them into plain state;
-//! [`draw`] renders a snapshot of that state; [`run`] owns the terminal and wires the three
-//! together, sending [`Command`]s back to the engine when the user asks for a re-probe.
-//! Nothing here touches the network.
+//! The engine streams [`Event`](crate::model::Event)s; [`App`] folds them into plain state
+//! through the fold `sshtriage wait` shares ([`crate::fleet`]), and hands key presses to the
+//! component on top (a module each under `component/`); [`draw`] renders a snapshot of that
+//! state; [`run`] owns the terminal and wires them together, sending [`Command`]s back to the
+//! engine when the user asks for a re-probe. Nothing here touches the network.
 
 mod app;
 mod clock;
+mod component;
 mod device;
 mod diagnosis;
 mod keys;

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::device::{DeviceRow, Outcome};
+use super::device::{Condition, DeviceRow};
 use super::text;
 use crate::model::Stage;
 
@@ -47,7 +47,7 @@ pub struct TableOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableLine {
-    Group { outcome: Outcome, count: usize },
+    Group { outcome: Condition, count: usize },
     Device(usize),
 }
 
@@ -98,7 +98,7 @@ impl TableModel {
                 let row = &rows[i];
                 !row.is_removed()
                     && (!options.failing_only || row.report.failure.is_some())
-                    && (needle.is_empty() || row.search_text.contains(&needle))
+                    && (needle.is_empty() || row.extra.search_text.contains(&needle))
             })
             .collect();
         shown.sort_by(|&a, &b| compare(&rows[a], &rows[b], options.sort).then(a.cmp(&b)));
@@ -106,7 +106,7 @@ impl TableModel {
         let mut lines = Vec::with_capacity(shown.len() + 12);
         if options.grouped {
             // Stable partition by outcome keeps the chosen sort inside each group.
-            let mut keyed: Vec<(Outcome, usize)> =
+            let mut keyed: Vec<(Condition, usize)> =
                 shown.iter().map(|&i| (rows[i].outcome(), i)).collect();
             keyed.sort_by_key(|(outcome, _)| *outcome);
             let mut start = 0;
@@ -185,13 +185,13 @@ fn count(rows: &[DeviceRow]) -> Counts {
     for row in rows.iter().filter(|r| !r.is_removed()) {
         counts.total += 1;
         match row.outcome() {
-            Outcome::Failing(stage) => {
+            Condition::Failing(stage) => {
                 counts.failing += 1;
                 counts.failing_at[stage.index()] += 1;
             }
-            Outcome::Running => counts.running += 1,
-            Outcome::Pending => counts.pending += 1,
-            Outcome::Ready => {
+            Condition::Running => counts.running += 1,
+            Condition::Pending => counts.pending += 1,
+            Condition::Ready => {
                 counts.ready += 1;
                 if row.first_warning().is_some() {
                     counts.warned += 1;
@@ -203,14 +203,14 @@ fn count(rows: &[DeviceRow]) -> Counts {
 }
 
 fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey) -> Ordering {
-    let by_name = || a.sort_name.cmp(&b.sort_name);
+    let by_name = || a.extra.sort_name.cmp(&b.extra.sort_name);
     match key {
         SortKey::Name => by_name(),
         SortKey::StageReached => progress_rank(a).cmp(&progress_rank(b)).then_with(by_name),
         SortKey::Time => {
             // Not yet probed goes last; a running device counts with its time so far.
             let time = |r: &DeviceRow| match r.outcome() {
-                Outcome::Pending => None,
+                Condition::Pending => None,
                 _ => Some(r.report.elapsed_ms),
             };
             match (time(a), time(b)) {
@@ -226,6 +226,6 @@ fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey) -> Ordering {
 
 /// Devices that never started sort after every probed one.
 fn progress_rank(row: &DeviceRow) -> (bool, usize) {
-    let pending = row.outcome() == Outcome::Pending;
+    let pending = row.outcome() == Condition::Pending;
     (pending, row.report.reached.map_or(0, |s| s.index() + 1))
 }

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use super::app::{Action, App, Pane, Screen};
-use super::device::Outcome;
+use super::device::Condition;
 use super::fixtures::{self, finished_app, index_of, pending_app};
 use super::keys::Component;
 use super::table_model::{SortKey, TableLine};
@@ -426,7 +426,7 @@ fn failing_only_and_grouping() {
     char_key(&mut app, 'f');
     char_key(&mut app, 'b');
     let lines = app.model().lines.clone();
-    let groups: Vec<(Outcome, usize)> = lines
+    let groups: Vec<(Condition, usize)> = lines
         .iter()
         .filter_map(|l| match l {
             TableLine::Group { outcome, count } => Some((*outcome, *count)),
@@ -436,19 +436,19 @@ fn failing_only_and_grouping() {
     assert_eq!(
         groups,
         vec![
-            (Outcome::Failing(Stage::Tcp), 1),
-            (Outcome::Failing(Stage::Banner), 2),
-            (Outcome::Failing(Stage::Kex), 1),
-            (Outcome::Failing(Stage::HostKey), 1),
-            (Outcome::Failing(Stage::Auth), 1),
-            (Outcome::Failing(Stage::Enable), 1),
-            (Outcome::Ready, 2),
+            (Condition::Failing(Stage::Tcp), 1),
+            (Condition::Failing(Stage::Banner), 2),
+            (Condition::Failing(Stage::Kex), 1),
+            (Condition::Failing(Stage::HostKey), 1),
+            (Condition::Failing(Stage::Auth), 1),
+            (Condition::Failing(Stage::Enable), 1),
+            (Condition::Ready, 2),
         ]
     );
     assert_eq!(
         lines[0],
         TableLine::Group {
-            outcome: Outcome::Failing(Stage::Tcp),
+            outcome: Condition::Failing(Stage::Tcp),
             count: 1
         }
     );
@@ -1023,7 +1023,7 @@ fn snapshot_drilldown_history_ready() {
 #[test]
 fn watch_events_reach_their_row_and_unknown_devices_are_ignored() {
     let mut app = fixtures::watching_app();
-    let slow = &app.rows[index_of("vmx-boot")];
+    let slow = &app.rows()[index_of("vmx-boot")];
     let (_, why) = slow.watch_why().expect("the slow device has watch data");
     assert!(
         why.starts_with("▂▂▂▂▂▂▂▂ waiting 7 s"),
@@ -1033,28 +1033,28 @@ fn watch_events_reach_their_row_and_unknown_devices_are_ignored() {
         why.contains("port open but no SSH banner for 95 s"),
         "{why}"
     );
-    let healthy = &app.rows[index_of(&fixtures::healthy_ios().name)];
+    let healthy = &app.rows()[index_of(&fixtures::healthy_ios().name)];
     let (_, why) = healthy.watch_why().expect("watch data");
     assert!(
         why.contains("ready (enable) after 7 s, 3 attempts"),
         "{why}"
     );
-    let stopped = &app.rows[index_of(&fixtures::wrong_password().name)];
+    let stopped = &app.rows()[index_of(&fixtures::wrong_password().name)];
     let (_, why) = stopped.watch_why().expect("watch data");
     assert!(
         why.contains("stopped: the credential was rejected"),
         "{why}"
     );
     // Rows without watch data keep the probe's own "why".
-    let other = &app.rows[index_of(&fixtures::closed_port().name)];
+    let other = &app.rows()[index_of(&fixtures::closed_port().name)];
     assert!(other.watch_why().is_none());
     // An index far beyond any inventory is refused, not allocated.
-    let before = app.rows.len();
+    let before = app.rows().len();
     app.apply(Event::Watch(Box::new(crate::model::WatchEvent::Device {
         device: usize::MAX,
         status: fixtures::slow_boot_watch(),
     })));
-    assert_eq!(app.rows.len(), before);
+    assert_eq!(app.rows().len(), before);
 }
 
 #[test]
@@ -1077,8 +1077,8 @@ fn a_reload_adds_rows_hides_removed_ones_and_says_so() {
     assert!(shown.contains(&fleet), "the added device has a row");
     assert!(!shown.contains(&closed), "the removed device is hidden");
     assert_eq!(app.model().counts.total, fleet, "one in, one out");
-    assert_eq!(app.rows[fleet].report.name, "leaf9");
-    assert_eq!(app.rows[fleet].address(), "127.0.0.40:22");
+    assert_eq!(app.rows()[fleet].report.name, "leaf9");
+    assert_eq!(app.rows()[fleet].address(), "127.0.0.40:22");
     let selected = app.selected_device().expect("a selection");
     assert_ne!(selected, closed, "the selection left the removed device");
     assert_eq!(
@@ -1097,7 +1097,7 @@ fn a_reload_adds_rows_hides_removed_ones_and_says_so() {
         status: back,
     })));
     assert!(app.visible_devices().contains(&closed));
-    assert_eq!(app.rows[closed].address(), "127.0.0.99:22");
+    assert_eq!(app.rows()[closed].address(), "127.0.0.99:22");
 
     // A file that does not parse leaves the rows alone and says why, terminal-safe.
     app.apply(Event::Watch(Box::new(WatchEvent::ReloadFailed {

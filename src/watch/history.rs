@@ -2,9 +2,7 @@
 //! view shows ("port open but no SSH banner for 95 s").
 
 use crate::device::Device;
-use crate::model::{
-    Attempt, DeviceReport, Failure, Milestones, Reason, Stage, WatchState, WatchStatus,
-};
+use crate::model::{Attempt, DeviceReport, Failure, Milestones, Stage, WatchState, WatchStatus};
 
 /// Attempts kept per device when nothing else is said.
 pub const DEFAULT_HISTORY: usize = 64;
@@ -79,28 +77,14 @@ pub fn record(status: &mut WatchStatus, at_ms: u64, report: &DeviceReport, limit
 
 /// Marks the device ready at the end of its latest attempt.
 pub fn mark_ready(status: &mut WatchStatus) {
-    let end = status.attempts.last().map(end_ms);
+    let end = status.attempts.last().map(Attempt::end_ms);
     status.milestones.ready_at_ms = status.milestones.ready_at_ms.or(end);
     status.state = WatchState::Ready;
 }
 
 /// Two attempts with the same signature leave the device in the same condition.
 fn signature(a: &Attempt) -> (Option<Stage>, Option<String>) {
-    (a.reached, a.failure.as_ref().map(kind))
-}
-
-/// A failure as the engineer names it; a silent port that times out or closes on us is the
-/// same "port open but no SSH banner".
-fn kind(failure: &Failure) -> String {
-    let reason = failure.reason;
-    match (failure.stage, reason) {
-        (Stage::Tcp, Reason::TcpRefused) => "port closed (connection refused)".to_owned(),
-        (Stage::Tcp, _) => format!("no TCP connection ({reason})"),
-        (Stage::Banner, Reason::BannerNotSsh) => "port open but not speaking SSH".to_owned(),
-        (Stage::Banner, _) => "port open but no SSH banner".to_owned(),
-        (Stage::Dns, _) => format!("name does not resolve ({reason})"),
-        (stage, _) => format!("fails at {stage} ({reason})"),
-    }
+    (a.reached, a.failure.as_ref().map(Failure::condition))
 }
 
 /// The furthest stage reached since this device's watch (re)started.
@@ -124,82 +108,6 @@ fn stage_end_ms(report: &DeviceReport, stage: Stage) -> Option<u64> {
         }
     }
     None
-}
-
-/// When an attempt ended, in milliseconds since the watch started.
-pub fn end_ms(a: &Attempt) -> u64 {
-    a.at_ms + a.elapsed_ms.max(0.0).round() as u64
-}
-
-/// "95 s", "4 min 5 s": whole seconds, as a person reads a wait.
-pub fn seconds(ms: u64) -> String {
-    let s = (ms + 500) / 1000;
-    if s < 120 {
-        format!("{s} s")
-    } else if s.is_multiple_of(60) {
-        format!("{} min", s / 60)
-    } else {
-        format!("{} min {} s", s / 60, s % 60)
-    }
-}
-
-impl WatchStatus {
-    pub fn last_attempt(&self) -> Option<&Attempt> {
-        self.attempts.last()
-    }
-
-    /// How long the device has been in its current condition, from the first attempt of the
-    /// streak to the end of the latest one.
-    pub fn condition_ms(&self) -> Option<u64> {
-        let last = self.attempts.last()?;
-        Some(end_ms(last).saturating_sub(self.condition_since_ms?))
-    }
-
-    /// Where a device that is not ready is stuck, named the way an engineer says it:
-    /// "port open but no SSH banner for 95 s". None before the first attempt and when the
-    /// latest attempt failed nowhere.
-    pub fn condition(&self) -> Option<String> {
-        let kind = self.condition_kind()?;
-        Some(format!(
-            "{kind} for {}",
-            seconds(self.condition_ms().unwrap_or(0))
-        ))
-    }
-
-    /// The condition without its duration: "port open but no SSH banner".
-    pub fn condition_kind(&self) -> Option<String> {
-        self.attempts.last()?.failure.as_ref().map(kind)
-    }
-
-    /// One line for summaries: ready with the time it took, stopped and why, or stuck where.
-    pub fn describe(&self) -> String {
-        let attempts = match self.attempts_total {
-            1 => "1 attempt".to_owned(),
-            n => format!("{n} attempts"),
-        };
-        match &self.state {
-            WatchState::Ready => {
-                let at = self
-                    .last_attempt()
-                    .and_then(|a| a.reached)
-                    .map(|s| s.name())
-                    .unwrap_or("-");
-                match self.milestones.time_to_ready_ms() {
-                    Some(ms) => format!("ready ({at}) after {}, {attempts}", seconds(ms)),
-                    None => format!("ready ({at}), {attempts}"),
-                }
-            }
-            WatchState::Stopped { stage, reason, why } => {
-                format!("stopped at {stage} ({reason}): {why}")
-            }
-            WatchState::Removed => "removed from the inventory".to_owned(),
-            _ => match (self.condition(), self.last_attempt()) {
-                (Some(condition), _) => format!("{condition} ({attempts})"),
-                (None, Some(_)) => format!("not at its target yet ({attempts})"),
-                (None, None) => "not probed yet".to_owned(),
-            },
-        }
-    }
 }
 
 #[cfg(test)]
@@ -264,13 +172,5 @@ mod tests {
         assert_eq!(s.condition(), None);
         assert_eq!(s.describe(), "ready (prompt) after 9 s, 2 attempts");
         assert!(!record(&mut s, 20_000, &ok, 4), "no further than before");
-    }
-
-    #[test]
-    fn seconds_read_naturally() {
-        assert_eq!(seconds(95_000), "95 s");
-        assert_eq!(seconds(400), "0 s");
-        assert_eq!(seconds(240_000), "4 min");
-        assert_eq!(seconds(245_400), "4 min 5 s");
     }
 }

@@ -3,7 +3,7 @@
 use crate::model::{DeviceReport, Policy, Reason, Stage, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Next {
     Ready,
     /// Never retried automatically; `why` tells the user what resumes the watch.
     Stop {
@@ -16,15 +16,15 @@ pub enum Verdict {
 
 /// Judges a finished probe against the target stage (`None`: automatic), by the policy of
 /// its failure's reason in the catalogue.
-pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
+pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Next {
     if is_ready(report, until) {
-        return Verdict::Ready;
+        return Next::Ready;
     }
     let Some(failure) = &report.failure else {
         // Nothing failed yet the target was not reached (a stage skipped as not applicable
         // below an explicit target, e.g. `--until enable` on Linux): nothing will change.
         let stage = until.unwrap_or(Stage::Enable);
-        return Verdict::Stop {
+        return Next::Stop {
             stage,
             reason: Reason::NotApplicable,
             why: format!(
@@ -33,7 +33,7 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
         };
     };
     let why = match failure.reason.policy() {
-        Policy::Retry => return Verdict::Retry,
+        Policy::Retry => return Next::Retry,
         Policy::Stop(why) => format!(
             "{why}, then re-probe it by hand or change its inventory entry to watch it again"
         ),
@@ -41,7 +41,7 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Verdict {
             why.replace("{target}", until.unwrap_or(failure.stage).name())
         }
     };
-    Verdict::Stop {
+    Next::Stop {
         stage: failure.stage,
         reason: failure.reason,
         why,
@@ -126,41 +126,35 @@ pub(super) mod tests {
 
     #[test]
     fn automatic_target_is_enable_or_whatever_applies() {
-        assert_eq!(
-            judge(&report(Some(Stage::Enable), None), None),
-            Verdict::Ready
-        );
+        assert_eq!(judge(&report(Some(Stage::Enable), None), None), Next::Ready);
         // Linux: enable not applicable, so prompt is enough.
-        assert_eq!(
-            judge(&report(Some(Stage::Prompt), None), None),
-            Verdict::Ready
-        );
+        assert_eq!(judge(&report(Some(Stage::Prompt), None), None), Next::Ready);
         let no_secret = report(Some(Stage::Prompt), Some((Stage::Enable, "no_secret")));
-        assert_eq!(judge(&no_secret, None), Verdict::Ready);
+        assert_eq!(judge(&no_secret, None), Next::Ready);
         let no_creds = report(
             Some(Stage::AuthMethods),
             Some((Stage::Auth, "no_credentials")),
         );
-        assert_eq!(judge(&no_creds, None), Verdict::Ready);
+        assert_eq!(judge(&no_creds, None), Next::Ready);
         let booting = report(Some(Stage::Tcp), Some((Stage::Banner, "timeout")));
-        assert_eq!(judge(&booting, None), Verdict::Retry);
+        assert_eq!(judge(&booting, None), Next::Retry);
         let no_prompt = report(Some(Stage::Auth), Some((Stage::Prompt, "timeout")));
-        assert_eq!(judge(&no_prompt, None), Verdict::Retry);
+        assert_eq!(judge(&no_prompt, None), Next::Retry);
     }
 
     #[test]
     fn explicit_target_counts_only_stages_up_to_it() {
         let booting = report(Some(Stage::Tcp), Some((Stage::Banner, "timeout")));
-        assert_eq!(judge(&booting, Some(Stage::Tcp)), Verdict::Ready);
-        assert_eq!(judge(&booting, Some(Stage::Banner)), Verdict::Retry);
+        assert_eq!(judge(&booting, Some(Stage::Tcp)), Next::Ready);
+        assert_eq!(judge(&booting, Some(Stage::Banner)), Next::Retry);
         let rejected = report(Some(Stage::AuthMethods), Some((Stage::Auth, "rejected")));
-        assert_eq!(judge(&rejected, Some(Stage::Kex)), Verdict::Ready);
+        assert_eq!(judge(&rejected, Some(Stage::Kex)), Next::Ready);
         let linux = report(Some(Stage::Prompt), None);
-        assert_eq!(judge(&linux, Some(Stage::Enable)), Verdict::Ready);
+        assert_eq!(judge(&linux, Some(Stage::Enable)), Next::Ready);
         let no_secret = report(Some(Stage::Prompt), Some((Stage::Enable, "no_secret")));
         assert!(matches!(
             judge(&no_secret, Some(Stage::Enable)),
-            Verdict::Stop { .. }
+            Next::Stop { .. }
         ));
     }
 
@@ -175,7 +169,7 @@ pub(super) mod tests {
         ] {
             let before = Stage::ALL[stage.index() - 1];
             match judge(&report(Some(before), Some((stage, reason))), None) {
-                Verdict::Stop {
+                Next::Stop {
                     stage: s,
                     reason: r,
                     why,

@@ -19,7 +19,6 @@ mod reload;
 mod scheduler;
 
 pub use crate::engine::backoff::Backoff;
-pub use history::{end_ms, seconds};
 pub use reload::{LoadError, Loaded, Loader, Reload};
 
 use crate::engine::budget::ConnectionBudget;

@@ -3,7 +3,7 @@
 //! inventory file.
 
 use super::history;
-use super::judge::{Verdict, judge};
+use super::judge::{Next, judge};
 use super::reload::{Stamp, same_device};
 use super::{Control, Prober, Roster, WatchOptions};
 use crate::device::Device;
@@ -275,14 +275,14 @@ impl Scheduler {
         let now = Instant::now();
         let progressed = history::record(&mut slot.status, at_ms, &report, self.options.history);
         match judge(&report, self.options.until) {
-            Verdict::Ready => {
+            Next::Ready => {
                 history::mark_ready(&mut slot.status);
                 slot.step = 0;
             }
-            Verdict::Stop { stage, reason, why } => {
+            Next::Stop { stage, reason, why } => {
                 slot.status.state = WatchState::Stopped { stage, reason, why };
             }
-            Verdict::Retry if self.watching => {
+            Next::Retry if self.watching => {
                 if progressed {
                     slot.step = 0;
                 }
@@ -294,7 +294,7 @@ impl Scheduler {
                     next_at_ms: due.saturating_duration_since(self.start).as_millis() as u64,
                 };
             }
-            Verdict::Retry => slot.status.state = WatchState::Paused,
+            Next::Retry => slot.status.state = WatchState::Paused,
         }
         self.emit_status(index);
     }

@@ -5,7 +5,7 @@ use super::super::{Outcome, Probe};
 use crate::device::HostKeyPolicy;
 use crate::known_hosts::{self, KnownHosts, Marker};
 use crate::model::Reason;
-use crate::model::{DeviceReport, Direction, HostKeyEvidence, KnownHostsEntry, Verdict};
+use crate::model::{DeviceReport, Direction, HostKeyEvidence, HostKeyVerdict, KnownHostsEntry};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -88,13 +88,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             }),
         })
         .collect();
-    let verdict = match check.verdict {
-        known_hosts::Verdict::Match => Verdict::Match,
-        known_hosts::Verdict::Unknown => Verdict::Unknown,
-        known_hosts::Verdict::Changed => Verdict::Changed,
-        known_hosts::Verdict::Revoked => Verdict::Revoked,
-        known_hosts::Verdict::Unreadable => Verdict::Unreadable,
-    };
+    let verdict = check.verdict;
     p.report.host_key = Some(HostKeyEvidence {
         algorithm: algorithm.clone(),
         fingerprint: fingerprint.clone(),
@@ -106,7 +100,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     });
     let place = |e: &KnownHostsEntry| format!("{}:{}", e.file, e.line);
     match verdict {
-        Verdict::Match => {
+        HostKeyVerdict::Match => {
             let at = check
                 .entries
                 .iter()
@@ -115,7 +109,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 .unwrap_or_default();
             Outcome::ok(format!("{algorithm} {fingerprint} matches {at}"))
         }
-        Verdict::Unknown => {
+        HostKeyVerdict::Unknown => {
             let detail = format!(
                 "{algorithm} {fingerprint} is not in known_hosts; after checking it out of band, accept it with `sshtriage known-hosts accept`"
             );
@@ -128,7 +122,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 }
             }
         }
-        Verdict::Changed => {
+        HostKeyVerdict::Changed => {
             let conflicting: Vec<String> = entries
                 .iter()
                 .filter(|e| e.marker.is_none())
@@ -143,7 +137,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 ),
             )
         }
-        Verdict::Revoked => Outcome::fail(
+        HostKeyVerdict::Revoked => Outcome::fail(
             Reason::HostKeyRevoked,
             format!(
                 "{algorithm} {fingerprint} is marked @revoked in known_hosts ({})",
@@ -155,7 +149,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                     .join(", ")
             ),
         ),
-        Verdict::Unreadable => {
+        HostKeyVerdict::Unreadable => {
             let unread: Vec<String> = p
                 .known_hosts()
                 .unread()

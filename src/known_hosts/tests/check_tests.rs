@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::super::{EntryRef, KnownHosts, Marker, Verdict, fingerprint};
+use super::super::{EntryRef, HostKeyVerdict, KnownHosts, Marker, fingerprint};
 use super::{KEYS, key, key_text, ssh_keygen, write};
 
 fn parse(text: &str) -> KnownHosts {
@@ -13,7 +13,7 @@ fn parse(text: &str) -> KnownHosts {
 fn match_lists_the_entry_with_file_line_and_fingerprint() {
     let kh = parse(&format!("# c\nr1,10.0.0.1 {}\n", key_text("ed1")));
     let check = kh.check(&["r1", "10.0.0.1"], 22, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Match);
+    assert_eq!(check.verdict, HostKeyVerdict::Match);
     assert_eq!(
         check.entries,
         vec![EntryRef {
@@ -32,7 +32,7 @@ fn address_alone_is_enough_to_match() {
     let kh = parse(&format!("10.0.0.1 {}\n", key_text("ed1")));
     assert_eq!(
         kh.check(&["r1", "10.0.0.1"], 22, &key("ed1")).verdict,
-        Verdict::Match
+        HostKeyVerdict::Match
     );
 }
 
@@ -40,7 +40,7 @@ fn address_alone_is_enough_to_match() {
 fn unknown_when_nothing_is_on_file_for_the_host() {
     let kh = parse(&format!("other {}\n", key_text("ed1")));
     let check = kh.check(&["r1"], 22, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Unknown);
+    assert_eq!(check.verdict, HostKeyVerdict::Unknown);
     assert!(check.entries.is_empty());
 }
 
@@ -49,7 +49,7 @@ fn changed_when_the_same_type_holds_another_key() {
     let kh = parse(&format!("r1 {}\n", key_text("ed2")));
     let presented = key("ed1");
     let check = kh.check(&["r1"], 22, &presented);
-    assert_eq!(check.verdict, Verdict::Changed);
+    assert_eq!(check.verdict, HostKeyVerdict::Changed);
     assert_eq!(check.entries.len(), 1);
     assert!(!check.entries[0].matches_key);
     assert_eq!(check.entries[0].fingerprint, KEYS[1].2);
@@ -62,7 +62,7 @@ fn changed_when_only_other_types_are_on_file_like_openssh() {
     let kh = parse(&format!("r1 {}\n", key_text("rsa")));
     let presented = key("ed1");
     let check = kh.check(&["r1"], 22, &presented);
-    assert_eq!(check.verdict, Verdict::Changed);
+    assert_eq!(check.verdict, HostKeyVerdict::Changed);
     assert!(!check.same_type_on_file(&presented));
 }
 
@@ -74,7 +74,7 @@ fn any_matching_entry_wins_over_stale_ones() {
         key_text("ed1")
     ));
     let check = kh.check(&["r1", "10.0.0.1"], 22, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Match);
+    assert_eq!(check.verdict, HostKeyVerdict::Match);
     assert_eq!(check.entries.len(), 2);
 }
 
@@ -86,7 +86,7 @@ fn revoked_line_for_the_host_wins() {
         key_text("ed1")
     ));
     let check = kh.check(&["r1"], 22, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Revoked);
+    assert_eq!(check.verdict, HostKeyVerdict::Revoked);
     let revoked: Vec<(usize, Option<Marker>)> =
         check.entries.iter().map(|e| (e.line, e.marker)).collect();
     assert_eq!(revoked, vec![(1, None), (2, Some(Marker::Revoked))]);
@@ -99,14 +99,17 @@ fn revoked_line_for_another_host_does_not_apply_like_openssh() {
         key_text("ed1"),
         key_text("ed1")
     ));
-    assert_eq!(kh.check(&["r1"], 22, &key("ed1")).verdict, Verdict::Match);
+    assert_eq!(
+        kh.check(&["r1"], 22, &key("ed1")).verdict,
+        HostKeyVerdict::Match
+    );
 }
 
 #[test]
 fn cert_authority_lines_are_listed_but_never_match() {
     let kh = parse(&format!("@cert-authority *.lab {}\n", key_text("ed1")));
     let check = kh.check(&["r1.lab"], 22, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Unknown);
+    assert_eq!(check.verdict, HostKeyVerdict::Unknown);
     assert_eq!(check.entries.len(), 1);
     assert_eq!(check.entries[0].marker, Some(Marker::CertAuthority));
 }
@@ -118,9 +121,12 @@ fn non_default_port_uses_bracket_entries() {
         key_text("ed1"),
         key_text("ed2")
     ));
-    assert_eq!(kh.check(&["r1"], 2222, &key("ed2")).verdict, Verdict::Match);
+    assert_eq!(
+        kh.check(&["r1"], 2222, &key("ed2")).verdict,
+        HostKeyVerdict::Match
+    );
     let check = kh.check(&["r1"], 2222, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Changed);
+    assert_eq!(check.verdict, HostKeyVerdict::Changed);
     assert_eq!(check.entries.len(), 1);
     assert_eq!(check.entries[0].line, 2);
 }
@@ -129,19 +135,22 @@ fn non_default_port_uses_bracket_entries() {
 fn non_default_port_falls_back_to_a_matching_bare_entry_like_ssh() {
     let kh = parse(&format!("r1 {}\n", key_text("ed1")));
     let check = kh.check(&["r1"], 2222, &key("ed1"));
-    assert_eq!(check.verdict, Verdict::Match);
+    assert_eq!(check.verdict, HostKeyVerdict::Match);
     assert_eq!(check.entries.len(), 1);
     assert_eq!(check.entries[0].line, 1);
     // A different key under the bare name does not count as changed for the port.
     let check = kh.check(&["r1"], 2222, &key("ed2"));
-    assert_eq!(check.verdict, Verdict::Unknown);
+    assert_eq!(check.verdict, HostKeyVerdict::Unknown);
     assert!(check.entries.is_empty());
 }
 
 #[test]
 fn comment_differences_do_not_matter() {
     let kh = parse(&format!("r1 {} someone@else\n", key_text("ed1")));
-    assert_eq!(kh.check(&["r1"], 22, &key("ed1")).verdict, Verdict::Match);
+    assert_eq!(
+        kh.check(&["r1"], 22, &key("ed1")).verdict,
+        HostKeyVerdict::Match
+    );
 }
 
 #[test]

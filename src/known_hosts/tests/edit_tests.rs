@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use super::super::atomic::{REAL_STEPS, Steps};
 use super::super::edit::{accept_with, prune_with};
 use super::super::hostpat::hash_host_name;
-use super::super::{EditError, KnownHosts, Target, Verdict, accept, file_hashes_names, prune};
+use super::super::{
+    EditError, HostKeyVerdict, KnownHosts, Target, accept, file_hashes_names, prune,
+};
 use super::{key, key_text, ssh_keygen, write};
 
 fn host(name: &str, port: u16) -> Target {
@@ -223,11 +225,11 @@ fn accept_appends_plain_or_hashed_lines_that_lookups_find() {
     assert!(kh.warnings().is_empty());
     assert_eq!(
         kh.check(&["r3"], 2222, &key("p256")).verdict,
-        Verdict::Match
+        HostKeyVerdict::Match
     );
     assert_eq!(
         kh.check(&["r3"], 22, &key("p256")).verdict,
-        Verdict::Unknown
+        HostKeyVerdict::Unknown
     );
     assert!(file_hashes_names(&path));
 

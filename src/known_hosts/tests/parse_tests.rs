@@ -286,12 +286,12 @@ fn an_entry_with_a_70_kb_comment_still_counts() {
     assert!(kh.warnings().is_empty(), "{:?}", kh.warnings());
     assert!(kh.unread().is_empty());
     let check = kh.check(&["r1"], 2202, &key("ed1"));
-    assert_eq!(check.verdict, super::super::Verdict::Changed);
+    assert_eq!(check.verdict, super::super::HostKeyVerdict::Changed);
     assert_eq!(check.entries.len(), 1);
     assert_eq!(check.entries[0].line, 1);
     assert_eq!(
         kh.check(&["r1"], 2202, &key("ed2")).verdict,
-        super::super::Verdict::Match
+        super::super::HostKeyVerdict::Match
     );
 }
 
@@ -317,19 +317,19 @@ fn oversized_file_is_read_up_to_the_cap_and_makes_the_verdict_unreadable() {
     assert_eq!(kh.unread()[0].line, 0);
     assert!(kh.unread()[0].message.contains("larger than"));
     // What was not read may hold anything: neither "unknown" nor "match" can be said...
-    use super::super::Verdict;
+    use super::super::HostKeyVerdict;
     assert_eq!(
         kh.check(&["beyond"], 22, &key("ed1")).verdict,
-        Verdict::Unreadable
+        HostKeyVerdict::Unreadable
     );
     assert_eq!(
         kh.check(&["first"], 22, &key("ed1")).verdict,
-        Verdict::Unreadable
+        HostKeyVerdict::Unreadable
     );
     // ...but a contradiction in what was read stands.
     assert_eq!(
         kh.check(&["first"], 22, &key("ed2")).verdict,
-        Verdict::Changed
+        HostKeyVerdict::Changed
     );
 }
 

@@ -181,7 +181,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         );
     }
     render_table(frame, table_area, app, offset, body_rows);
-    if let Some(row) = app.ui.selected.and_then(|d| app.rows.get(d)) {
+    if let Some(row) = app.ui.selected.and_then(|d| app.rows().get(d)) {
         selection_line::render(frame, selection_area, row, &app.theme);
     }
     hint_bar::render(frame, hint_area, app);
@@ -191,7 +191,7 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_ro
     let model = app.model_ref();
     let theme = &app.theme;
     if model.lines.is_empty() {
-        let message = if app.rows.is_empty() {
+        let message = if app.rows().is_empty() {
             "No devices to probe. Give an inventory, --host, or try the demo fleet.".to_string()
         } else if app.ui.options.failing_only && app.ui.options.filter.is_empty() {
             "No device is failing.".to_string()
@@ -220,7 +220,7 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_ro
         .iter()
         .map(|line| match line {
             TableLine::Device(i) => {
-                device_row(&app.rows[*i], &columns, now, tick, theme, app.watching())
+                device_row(&app.rows()[*i], &columns, now, tick, theme, app.watching())
             }
             TableLine::Group { .. } => Row::new(Vec::<Cell>::new()),
         })

@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         FixKind::HostKey => "known_hosts",
     };
     let title = text::fit(&format!(" Fix · {kind} · {name} "), inner);
-    let can = |action| app.can(action);
+    let can = |action| app.can_in(Component::Dialog, action);
     let keys = hint_bar::hints(Component::Dialog, &can)
         .into_iter()
         .map(|(key, hint)| format!("{key} {hint}"))

@@ -3,7 +3,7 @@
 use ratatui::style::Style;
 
 use crate::model::Status;
-use crate::tui::device::{Outcome, StageMark, WhyKind};
+use crate::tui::device::{Condition, StageMark, WhyKind};
 use crate::tui::theme::Theme;
 
 /// Spinner frames for a running stage; the frame comes from the app's tick counter.
@@ -60,14 +60,14 @@ pub fn why_style(kind: WhyKind, theme: &Theme) -> Style {
 }
 
 /// A group header's words: "7 devices fail at host key", "1 device ready".
-pub fn outcome_label(outcome: Outcome, count: usize) -> String {
+pub fn outcome_label(outcome: Condition, count: usize) -> String {
     let one = count == 1;
     let (verb, rest) = match outcome {
-        Outcome::Failing(stage) => (
+        Condition::Failing(stage) => (
             if one { "fails" } else { "fail" },
             format!(" at {}", stage.title()),
         ),
-        Outcome::Running => (
+        Condition::Running => (
             if one {
                 "is being probed"
             } else {
@@ -75,30 +75,30 @@ pub fn outcome_label(outcome: Outcome, count: usize) -> String {
             },
             String::new(),
         ),
-        Outcome::Pending => (
+        Condition::Pending => (
             if one { "is waiting" } else { "are waiting" },
             String::new(),
         ),
-        Outcome::Ready => (if one { "is ready" } else { "are ready" }, String::new()),
+        Condition::Ready => (if one { "is ready" } else { "are ready" }, String::new()),
     };
     format!("{} {verb}{rest}", devices(count))
 }
 
-pub fn outcome_glyph(outcome: Outcome, tick: u64) -> &'static str {
+pub fn outcome_glyph(outcome: Condition, tick: u64) -> &'static str {
     match outcome {
-        Outcome::Failing(_) => "✗",
-        Outcome::Running => spinner(tick),
-        Outcome::Pending => "·",
-        Outcome::Ready => "✓",
+        Condition::Failing(_) => "✗",
+        Condition::Running => spinner(tick),
+        Condition::Pending => "·",
+        Condition::Ready => "✓",
     }
 }
 
-pub fn outcome_style(outcome: Outcome, theme: &Theme) -> Style {
+pub fn outcome_style(outcome: Condition, theme: &Theme) -> Style {
     match outcome {
-        Outcome::Failing(_) => theme.fail,
-        Outcome::Running => theme.running,
-        Outcome::Pending => theme.pending,
-        Outcome::Ready => theme.ok,
+        Condition::Failing(_) => theme.fail,
+        Condition::Running => theme.running,
+        Condition::Pending => theme.pending,
+        Condition::Ready => theme.ok,
     }
 }
 

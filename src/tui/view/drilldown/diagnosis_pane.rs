@@ -2,8 +2,9 @@
 
 use ratatui::text::{Line, Span};
 
+use crate::fleet::Probe;
 use crate::model::Status;
-use crate::tui::device::{DeviceRow, Progress, stage_says};
+use crate::tui::device::{DeviceRow, stage_says};
 use crate::tui::diagnosis;
 use crate::tui::text;
 use crate::tui::theme::Theme;
@@ -21,13 +22,13 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
             diagnosis::explain(f.stage, status, Some(f.reason)),
         )
     } else {
-        match row.progress {
-            Progress::Pending => (
+        match row.probe {
+            Probe::Pending => (
                 "· Waiting to be probed.".to_string(),
                 theme.pending,
                 String::new(),
             ),
-            Progress::Running { stage, .. } => (
+            Probe::Running { stage } => (
                 format!(
                     "{} Probing{}…",
                     glyphs::spinner(tick),
@@ -36,7 +37,7 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
                 theme.running,
                 String::new(),
             ),
-            Progress::Done => match row.first_warning() {
+            Probe::Done => match row.first_warning() {
                 Some(w) => (
                     format!("! {}", stage_says(w.stage, &w.detail)),
                     theme.warn,

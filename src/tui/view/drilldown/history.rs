@@ -4,12 +4,12 @@
 use ratatui::text::{Line, Span};
 
 use super::evidence::heading;
+use crate::model::seconds;
 use crate::model::{Attempt, WatchState, WatchStatus};
 use crate::tui::device::{WhyKind, history_strip, watch_state};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 use crate::tui::view::glyphs;
-use crate::watch::seconds;
 
 /// Attempts listed; older ones are counted, not shown.
 const LISTED_ATTEMPTS: usize = 10;

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::evidence::{LABEL_WIDTH, labeled};
-use crate::model::{HostKeyEvidence, Verdict};
+use crate::model::{HostKeyEvidence, HostKeyVerdict};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
@@ -27,17 +27,17 @@ pub fn lines(ev: &HostKeyEvidence, width: usize, theme: &Theme) -> Vec<Line<'sta
         theme,
     );
     let (words, style) = match ev.verdict {
-        Verdict::Match => ("✓ match: known_hosts holds this key", theme.ok),
-        Verdict::Unknown => (
+        HostKeyVerdict::Match => ("✓ match: known_hosts holds this key", theme.ok),
+        HostKeyVerdict::Unknown => (
             "! unknown: no known_hosts entry names this host",
             theme.warn,
         ),
-        Verdict::Changed => (
+        HostKeyVerdict::Changed => (
             "✗ changed: known_hosts holds a different key for this host",
             theme.fail,
         ),
-        Verdict::Revoked => ("✗ revoked: this key is marked @revoked", theme.fail),
-        Verdict::Unreadable => (
+        HostKeyVerdict::Revoked => ("✗ revoked: this key is marked @revoked", theme.fail),
+        HostKeyVerdict::Unreadable => (
             "✗ unreadable: part of known_hosts was not read; the key cannot be checked",
             theme.fail,
         ),

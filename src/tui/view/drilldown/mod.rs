@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     ])
     .areas(area);
     hint_bar::render(frame, hint_area, app);
-    let Some(row) = app.rows.get(device) else {
+    let Some(row) = app.rows().get(device) else {
         frame.render_widget(
             Paragraph::new("This device is no longer in the list. Esc goes back."),
             body,
