@@ -37,6 +37,7 @@ fn stage(stage: Stage, status: Status, ms: f64, reason: Option<&str>, detail: &s
         elapsed_ms: ms,
         reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
+        beyond: None,
     }
 }
 

@@ -21,6 +21,7 @@ async fn run(inventory: &str) -> Vec<sshtriage::model::DeviceReport> {
     let list = devices(inventory);
     let shared = Arc::new(engine::Shared {
         jumps: engine::jump::JumpPool::new(&list).expect("jump pool"),
+        local: Default::default(),
         ..engine::Shared::new(Settings::default())
     });
     tokio::time::timeout(
@@ -258,6 +259,7 @@ fn watch(
     let list = devices(inventory);
     let shared = Arc::new(engine::Shared {
         jumps: engine::jump::JumpPool::new(&list).expect("jump pool"),
+        local: Default::default(),
         ..engine::Shared::new(Settings::default())
     });
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -244,6 +244,7 @@ async fn a_device_that_takes_only_ssh_rsa_user_signatures_is_named_not_rejected(
         format!(
             "[[device]]\nname = \"legacy\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"{user}\"\n\
              key_file = \"{}\"\nprofile = \"linux\"\nknown_hosts = [\"/dev/null\"]\ntimeout = \"5s\"\n\
+             client = \"russh\"\n\
              [device.algorithms]\nkex = \"+diffie-hellman-group14-sha1\"\ncipher = \"+aes128-cbc\"\nmac = \"+hmac-sha1\"\n",
             key.display()
         )

@@ -69,6 +69,18 @@ fn warned(loaded: &Loaded, needles: &[&str]) -> bool {
         .any(|w| needles.iter().all(|n| w.contains(n)))
 }
 
+/// What OpenSSH 9.2 offers this device with the settings its sources gave it.
+fn openssh_offer(device: &Device) -> sshtriage::algorithms::clients::AlgorithmSet {
+    let profile = sshtriage::algorithms::clients::client_profile("openssh-9.2").expect("profile");
+    sshtriage::algorithms::effective::effective_offer(
+        profile,
+        sshtriage::device::ClientKind::Openssh,
+        &device.client,
+        &[],
+    )
+    .lists
+}
+
 #[test]
 fn clab_topology_uses_the_deployed_lab_directory() {
     let loaded = load_fixture("clab/mylab.clab.yml");
@@ -261,25 +273,24 @@ fn ansible_yaml_inventory_with_group_and_host_vars() {
     assert_eq!(from(prov, Field::Username), "ansible/yaml/inventory.yml:5");
     assert_eq!(r1.profile, "cisco_ios");
     assert_eq!(from(prov, Field::Profile), "ansible/yaml/inventory.yml:9");
-    assert!(
-        r1.offer
-            .kex
-            .contains(&"diffie-hellman-group14-sha1".to_string())
-    );
-    assert!(r1.offer.host_key.contains(&"ssh-rsa".to_string()));
-    assert_eq!(
-        r1.offer.cipher.last().map(String::as_str),
-        Some("aes128-cbc")
-    );
+    // The -o options are what the host's ssh reads (Ansible's ssh connection), applied to
+    // OpenSSH's own defaults.
+    let ssh = openssh_offer(r1);
+    assert!(ssh.kex.contains(&"diffie-hellman-group14-sha1".to_string()));
+    assert!(ssh.host_key.contains(&"ssh-rsa".to_string()));
+    assert_eq!(ssh.cipher.last().map(String::as_str), Some("aes128-cbc"));
     assert_eq!(from(prov, Field::Kex), "ansible/yaml/inventory.yml:10");
     assert_eq!(
         from(prov, Field::Ciphers),
         "ansible/yaml/host_vars/wan-r1.yml:2"
     );
-    assert!(
-        r1.allowlist
-            .contains(&(Category::Kex, "+diffie-hellman-group14-sha1".into()))
-    );
+    let kex = r1
+        .client
+        .setting(sshtriage::device::ClientKind::Openssh, Category::Kex)
+        .expect("a kex setting");
+    assert_eq!(kex.value, "+diffie-hellman-group14-sha1");
+    assert_eq!(kex.via, sshtriage::device::SettingVia::CommandLine);
+    assert!(r1.allowlist.is_empty(), "the probe's own list is untouched");
     assert_eq!(r1.host_key_policy, HostKeyPolicy::Warn);
     match &r1.credentials.key {
         Some(KeySource::File(p)) => {
@@ -545,7 +556,7 @@ fn ssh_config_fills_only_what_the_inventory_left_unset() {
     assert_eq!((d.host.as_str(), d.port), ("192.0.2.11", 2222));
     assert_eq!(d.username.as_deref(), Some("mine"));
     assert!(
-        d.offer
+        openssh_offer(&d)
             .kex
             .contains(&"diffie-hellman-group14-sha1".to_string())
     );
@@ -564,11 +575,12 @@ fn ssh_config_fills_only_what_the_inventory_left_unset() {
     let mut legacy = Device::from_target(&parse_host_arg("wan-legacy").unwrap());
     let mut prov = Provenance::default();
     let notes = cfg.apply(&mut legacy, &mut prov);
+    let legacy_ssh = openssh_offer(&legacy);
     assert_eq!(
-        legacy.offer.cipher.first().map(String::as_str),
+        legacy_ssh.cipher.first().map(String::as_str),
         Some("aes128-cbc")
     );
-    assert!(!legacy.offer.mac.iter().any(|m| m.starts_with("hmac-sha1")));
+    assert!(!legacy_ssh.mac.iter().any(|m| m.starts_with("hmac-sha1")));
     assert_eq!(legacy.host_key_policy, HostKeyPolicy::Warn);
     assert_eq!(
         legacy.credentials.key,

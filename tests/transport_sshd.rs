@@ -39,7 +39,7 @@ async fn modern_sshd_passes_transport_stages() {
 }
 
 #[tokio::test]
-async fn legacy_only_sshd_fails_kex_then_passes_with_allow_list() {
+async fn legacy_only_sshd_fails_kex_for_openssh_and_passes_for_russh_with_its_allow_list() {
     let Some(bin) = require_sshd("legacy_only_sshd") else {
         return;
     };
@@ -66,10 +66,23 @@ async fn legacy_only_sshd_fails_kex_then_passes_with_allow_list() {
         message.contains("the server offers diffie-hellman-group14-sha1"),
         "{message}"
     );
-    assert_eq!(status(&report, Stage::HostKey), Status::Skip);
+    // No client named: the verdict is OpenSSH's, and says so.
+    assert!(message.starts_with("OpenSSH"), "{message}");
+    // The failure is the client's, not the device's: the probe goes on with its own offer.
+    let host_key = report.result(Stage::HostKey).expect("host_key ran");
+    assert_ne!(host_key.status, Status::Skip, "{host_key:?}");
+    assert_eq!(host_key.beyond, Some(Stage::Kex));
+    let probe = report.algorithms.as_ref().unwrap().probe_negotiated.clone();
+    assert_eq!(
+        probe.and_then(|n| n.kex).as_deref(),
+        Some("diffie-hellman-group14-sha1"),
+        "the probe negotiated the legacy kex itself"
+    );
 
+    // sshtriage's own client reads `[device.algorithms]`.
     let allowed = &devices(&format!(
         "[[device]]\nname = \"old\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\n\
+         client = \"russh\"\n\
          [device.algorithms]\nkex = \"+diffie-hellman-group14-sha1\"\nhost_key = \"+ssh-rsa\"\n\
          cipher = \"+aes128-cbc\"\nmac = \"+hmac-sha1\"\n"
     ))[0];

@@ -60,7 +60,24 @@ impl Category {
         }
     }
 
-    /// What our client offers when the device says nothing.
+    /// Everything russh implements, its defaults first, then the others by standing.
+    pub fn probe_offer(self) -> Vec<String> {
+        let mut offer = self.defaults();
+        let kind = super::notes::AlgorithmKind::from(self);
+        let mut rest: Vec<String> = self
+            .supported()
+            .into_iter()
+            .filter(|n| !offer.contains(n) && !super::negotiate::is_kex_marker(n))
+            .collect();
+        // Stable: ties keep russh's own order.
+        rest.sort_by_key(|n| {
+            std::cmp::Reverse(super::notes::lookup_in(kind, n).map(|note| note.status))
+        });
+        offer.extend(rest);
+        offer
+    }
+
+    /// What russh offers as a library, before sshtriage adds the rest.
     pub fn defaults(self) -> Vec<String> {
         let p = Preferred::DEFAULT;
         match self {
@@ -188,13 +205,16 @@ pub struct ClientOffer {
     pub mac: Vec<String>,
 }
 
+/// The probe's offer: everything russh implements, its own defaults first (modern servers
+/// still negotiate modern algorithms) and the rest after them, strongest first and the
+/// legacy ones last, so the probe gets through whatever the engineer's client lacks.
 impl Default for ClientOffer {
     fn default() -> Self {
         ClientOffer {
-            kex: Category::Kex.defaults(),
-            host_key: Category::HostKey.defaults(),
-            cipher: Category::Cipher.defaults(),
-            mac: Category::Mac.defaults(),
+            kex: Category::Kex.probe_offer(),
+            host_key: Category::HostKey.probe_offer(),
+            cipher: Category::Cipher.probe_offer(),
+            mac: Category::Mac.probe_offer(),
         }
     }
 }

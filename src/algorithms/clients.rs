@@ -14,6 +14,7 @@ pub enum Family {
     Openssh,
     Paramiko,
     Netmiko,
+    Libssh,
     Russh,
 }
 
@@ -41,7 +42,7 @@ impl AlgorithmSet {
         }
     }
 
-    fn get_mut(&mut self, category: Category) -> &mut Vec<String> {
+    pub fn get_mut(&mut self, category: Category) -> &mut Vec<String> {
         match category {
             Category::Kex => &mut self.kex,
             Category::HostKey => &mut self.host_key,

@@ -29,25 +29,30 @@ pub fn notes_for(server: &AlgorithmLists) -> Vec<AlgorithmNote> {
     out
 }
 
-/// Every client profile against this server.
+/// A compatibility verdict as reports carry it.
+pub fn row(c: compat::Compatibility) -> ClientCompatibility {
+    ClientCompatibility {
+        client: c.client,
+        connects: c.connects,
+        fails_at: c.fails_at.map(|f| f.key().to_owned()),
+        fix: c.fix.map(|fix| {
+            fix.additions
+                .into_iter()
+                .map(|(category, algorithm)| FixAddition {
+                    category: category.key().to_owned(),
+                    algorithm,
+                })
+                .collect()
+        }),
+        cannot: c.cannot,
+        this_machine: None,
+    }
+}
+
+/// Every client profile against this server, as shipped.
 pub fn compatibility(server: &AlgorithmLists) -> Vec<ClientCompatibility> {
     compat::compatibility_all(server)
         .into_iter()
-        .map(|c| ClientCompatibility {
-            client: c.client,
-            connects: c.connects,
-            fails_at: c.fails_at.map(|f| f.key().to_owned()),
-            fix: c.fix.map(|fix| {
-                fix.additions
-                    .into_iter()
-                    .map(|(category, algorithm)| FixAddition {
-                        category: category.key().to_owned(),
-                        algorithm,
-                    })
-                    .collect()
-            }),
-            cannot: c.cannot,
-            this_machine: None,
-        })
+        .map(row)
         .collect()
 }

@@ -11,8 +11,8 @@ use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
 use super::clients::{ClientProfile, Family, client_profiles};
-pub use crate::model::LocalClients;
 use crate::model::DeviceReport;
+pub use crate::model::LocalClients;
 
 /// Each command gets this long; a Python that hangs on import must not hold up a report.
 const COMMAND_BOUND: Duration = Duration::from_secs(3);
@@ -22,10 +22,13 @@ const OUTPUT_CAP: u64 = 4096;
 /// Reads installed versions without importing the packages (importing Paramiko takes longer
 /// than Python's own start).
 const PYTHON_VERSIONS: &str = r#"
-import importlib.metadata as m
-for p in ("paramiko", "netmiko"):
+import importlib.metadata as m, importlib.util as u
+for p in ("paramiko", "netmiko", "ansible-pylibssh"):
     try:
-        print(p, m.version(p))
+        v = m.version(p)
+        if p == "ansible-pylibssh" and u.find_spec("pylibsshext") is None:
+            v = "-"
+        print(p, v)
     except Exception:
         print(p, "-")
 "#;
@@ -36,12 +39,13 @@ impl LocalClients {
         let ssh = run("ssh", &["-V"]);
         let py = run(&python, &["-c", PYTHON_VERSIONS]);
         let (ssh, py) = tokio::join!(ssh, py);
-        let (paramiko, netmiko) = py.map(|out| python_versions(&out)).unwrap_or_default();
+        let out = py.unwrap_or_default();
         LocalClients {
             openssh: ssh.and_then(|out| openssh_version(&out)),
             python,
-            paramiko,
-            netmiko,
+            paramiko: python_version(&out, "paramiko"),
+            netmiko: python_version(&out, "netmiko"),
+            pylibssh: python_version(&out, "ansible-pylibssh"),
         }
     }
 
@@ -53,6 +57,14 @@ impl LocalClients {
             && closest(Family::Openssh, v).is_some_and(|p| p.id == profile_id)
         {
             return Some(format!("this machine: OpenSSH {v}"));
+        }
+        if let Some(pylibssh) = &self.pylibssh
+            && let Some(libssh) = bundled_libssh(pylibssh)
+            && closest(Family::Libssh, libssh).is_some_and(|p| p.id == profile_id)
+        {
+            return Some(format!(
+                "this machine: ansible-pylibssh {pylibssh}, libssh {libssh} ({python})"
+            ));
         }
         let paramiko = self.paramiko.as_deref()?;
         let (family, version, what) = match &self.netmiko {
@@ -134,19 +146,28 @@ fn openssh_version(out: &str) -> Option<String> {
     (!version.is_empty() && version.len() <= 16).then_some(version)
 }
 
-/// Lines `paramiko 3.5.1` / `netmiko -` → (Some("3.5.1"), None).
-fn python_versions(out: &str) -> (Option<String>, Option<String>) {
-    let find = |name: &str| {
-        out.lines().find_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some(name))
-                .then(|| words.next())
-                .flatten()
-                .filter(|v| *v != "-" && v.len() <= 32 && v.chars().all(|c| c.is_ascii_graphic()))
-                .map(str::to_owned)
-        })
-    };
-    (find("paramiko"), find("netmiko"))
+/// The version on a line `paramiko 3.5.1`; None for `netmiko -` or no line.
+fn python_version(out: &str, name: &str) -> Option<String> {
+    out.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next() == Some(name))
+            .then(|| words.next())
+            .flatten()
+            .filter(|v| *v != "-" && v.len() <= 32 && v.chars().all(|c| c.is_ascii_graphic()))
+            .map(str::to_owned)
+    })
+}
+
+/// The libssh an ansible-pylibssh release's wheels bundle (a build from source links the
+/// system's libssh instead; the wheels are what `pip install` gets on common Pythons).
+pub fn bundled_libssh(pylibssh: &str) -> Option<&'static str> {
+    match numbers(pylibssh).as_slice() {
+        [1, 0, ..] => Some("0.9.4"),
+        [1, 1 | 2, ..] => Some("0.9.6"),
+        [1, 3, ..] => Some("0.11.3"),
+        [1, n, ..] if *n >= 4 => Some("0.12.0"),
+        _ => None,
+    }
 }
 
 /// Standard output and error of a command, or None when it is missing, fails to finish
@@ -184,11 +205,17 @@ mod tests {
             Some("9.2p1".into())
         );
         assert_eq!(openssh_version("ssh: command not found"), None);
+        let out = "paramiko 3.5.1\nnetmiko -\nansible-pylibssh 1.3.0\n";
+        assert_eq!(python_version(out, "paramiko"), Some("3.5.1".into()));
+        assert_eq!(python_version(out, "netmiko"), None);
         assert_eq!(
-            python_versions("paramiko 3.5.1\nnetmiko -\n"),
-            (Some("3.5.1".into()), None)
+            python_version(out, "ansible-pylibssh"),
+            Some("1.3.0".into())
         );
-        assert_eq!(python_versions("Traceback …"), (None, None));
+        assert_eq!(python_version("Traceback …", "paramiko"), None);
+        assert_eq!(bundled_libssh("1.2.2"), Some("0.9.6"));
+        assert_eq!(bundled_libssh("1.3.0"), Some("0.11.3"));
+        assert_eq!(bundled_libssh("1.4.0"), Some("0.12.0"));
     }
 
     #[test]
@@ -214,6 +241,7 @@ mod tests {
             python: "python3".into(),
             paramiko: Some(paramiko.into()),
             netmiko: netmiko.map(str::to_owned),
+            pylibssh: None,
         };
         let plain = here("3.5.1", None);
         assert_eq!(

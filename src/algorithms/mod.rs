@@ -3,8 +3,11 @@
 pub mod allowlist;
 pub mod clients;
 pub mod compat;
+pub mod effective;
 pub mod evidence;
 pub mod local;
 pub mod negotiate;
 pub mod notes;
+pub mod resolve;
 pub mod snippets;
+pub mod verdict;

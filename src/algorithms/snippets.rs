@@ -23,6 +23,8 @@ pub enum SnippetKind {
     SshConfig,
     AnsibleSsh,
     AnsibleNetworkCli,
+    /// ansible-pylibssh options and the ssh_config lines libssh reads.
+    AnsibleLibssh,
     Netmiko,
     Inventory,
     /// Nothing to paste: the client works as shipped, or no option of it can work.
@@ -82,6 +84,18 @@ pub fn snippets_for(
                 statement(client, compat),
             )],
         },
+        Family::Libssh => match &compat.fix {
+            Some(fix) => vec![snippet(
+                SnippetKind::AnsibleLibssh,
+                "Ansible network_cli over libssh",
+                libssh(device, client, fix),
+            )],
+            None => vec![snippet(
+                SnippetKind::Statement,
+                &client.name,
+                statement(client, compat),
+            )],
+        },
         Family::Russh => match &compat.fix {
             Some(fix) => vec![snippet(
                 SnippetKind::Inventory,
@@ -95,6 +109,73 @@ pub fn snippets_for(
             )],
         },
     }
+}
+
+/// What libssh (ansible-pylibssh) needs: Ansible's libssh options for key exchange and host
+/// keys, and `~/.ssh/config` lines (libssh reads that file itself) for ciphers and MACs, the
+/// only place they can be set. Before libssh 0.11 every list is written whole: `+` is not
+/// understood there.
+pub fn libssh(device: &DeviceRef<'_>, client: &ClientProfile, fix: &Fix) -> String {
+    let appends = version_at_least(&client.version, &[0, 11]);
+    let list = |category: Category| -> String {
+        let names = fix.names(category);
+        if appends {
+            format!("+{}", names.join(","))
+        } else {
+            let mut whole: Vec<&str> = client
+                .default
+                .get(category)
+                .iter()
+                .map(String::as_str)
+                .collect();
+            for name in names {
+                if !whole.contains(&name) {
+                    whole.push(name);
+                }
+            }
+            whole.join(",")
+        }
+    };
+    let mut vars = Vec::new();
+    for (category, var) in [
+        (Category::Kex, "ansible_libssh_key_exchange_algorithms"),
+        (Category::HostKey, "ansible_libssh_hostkeys"),
+    ] {
+        if !fix.names(category).is_empty() {
+            vars.push(format!("{var}: \"{}\"", list(category)));
+        }
+    }
+    let mut config = Vec::new();
+    for (category, directive) in [(Category::Cipher, "Ciphers"), (Category::Mac, "MACs")] {
+        if !fix.names(category).is_empty() {
+            config.push(format!("    {directive} {}", list(category)));
+        }
+    }
+    let mut text = String::new();
+    if !vars.is_empty() {
+        text.push_str(&format!(
+            "# host_vars/{}.yml (ansible.netcommon >= 8.2 for key exchange, >= 7.2 for host keys)\n{}\n",
+            token(device.name),
+            vars.join("\n")
+        ));
+    }
+    if !config.is_empty() {
+        text.push_str(&format!(
+            "# ~/.ssh/config of the user running Ansible (libssh reads it; Ansible has no cipher or MAC option)\nHost {}\n{}\n",
+            token(device.host),
+            config.join("\n")
+        ));
+    }
+    text
+}
+
+/// True when a dotted version is at least `min` (`0.11.3` >= `[0, 11]`).
+fn version_at_least(version: &str, min: &[u64]) -> bool {
+    let parts: Vec<u64> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    parts.as_slice() >= min
 }
 
 /// A `Host` block for `~/.ssh/config`.
@@ -202,6 +283,14 @@ pub fn fix_summary(client: &ClientProfile, fix: &Fix) -> String {
                 .map(|&c| format!("{} = \"+{}\"", c.key(), fix.names(c).join(",")))
                 .collect();
             format!("[device.algorithms] {}", entries.join(", "))
+        }
+        Family::Libssh => {
+            let entries: Vec<String> = Category::ALL
+                .iter()
+                .filter(|&&c| !fix.names(c).is_empty())
+                .map(|&c| format!("{} +{}", c.key(), fix.names(c).join(",")))
+                .collect();
+            entries.join(", ")
         }
         Family::Paramiko | Family::Netmiko => {
             let entries: Vec<String> = Category::ALL

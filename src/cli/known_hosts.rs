@@ -168,7 +168,8 @@ async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
             timeout: args.timeout,
             ..super::RunArgs::default()
         };
-        let (setup, warnings) = super::load(&sources, &run).map_err(|e| usage(e.to_string()))?;
+        let (setup, warnings) =
+            super::load(&sources, &run, &Default::default()).map_err(|e| usage(e.to_string()))?;
         for w in &warnings {
             eprintln!("warning: {w}");
         }
@@ -285,8 +286,8 @@ fn accept_devices(args: &AcceptArgs) -> Result<Vec<Device>, String> {
     {
         return Err("give the devices: NAME, a SOURCE, --host or --cidr".into());
     }
-    let (setup, warnings) =
-        super::load(&targets, &super::RunArgs::default()).map_err(|e| e.to_string())?;
+    let (setup, warnings) = super::load(&targets, &super::RunArgs::default(), &Default::default())
+        .map_err(|e| e.to_string())?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }

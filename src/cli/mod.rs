@@ -128,20 +128,32 @@ pub enum SetupError {
 }
 
 /// The user's profiles, then the devices of every source, `--host` and `--cidr` with
-/// ssh_config applied, and the run's shared data: once, for every command alike.
-pub fn load(targets: &Targets, run: &RunArgs) -> Result<(Setup, Vec<String>), SetupError> {
+/// ssh_config applied, and the run's shared data: once, for every command alike. `local` are
+/// this machine's SSH clients, whose versions the verdicts are about.
+pub fn load(
+    targets: &Targets,
+    run: &RunArgs,
+    local: &LocalClients,
+) -> Result<(Setup, Vec<String>), SetupError> {
     let profiles = crate::profile::Profiles::for_user()?;
     let loaded = sources::assemble(&targets.selection(run.timeout), &profiles)?;
     let devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
-    let shared = shared_with(run, &devices, profiles)?;
+    let shared = shared_with(run, &devices, profiles, local.clone())?;
     Ok((Setup { devices, shared }, loaded.warnings))
+}
+
+/// This machine's SSH clients (`ssh -V`, `--python`'s Paramiko, Netmiko and
+/// ansible-pylibssh), asked once per run before probing: each command is bounded.
+pub async fn local_clients(run: &RunArgs) -> LocalClients {
+    LocalClients::detect(run.python.clone()).await
 }
 
 /// Loads as [`load`] does and says what the user must know, for a command named `command`:
 /// the error (then the exit code to return), that nothing was given, the warnings, and the
 /// override of the host key check.
-pub fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Setup, i32> {
-    let (setup, warnings) = match load(targets, run) {
+pub async fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Setup, i32> {
+    let local = local_clients(run).await;
+    let (setup, warnings) = match load(targets, run, &local) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("sshtriage: {e}");
@@ -169,20 +181,26 @@ pub fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Setup, i
 }
 
 /// Settings and data shared by every probe of a run, with the embedded and user profiles.
-pub fn shared(run: &RunArgs, devices: &[Device]) -> Result<Arc<Shared>, SetupError> {
-    shared_with(run, devices, crate::profile::Profiles::for_user()?)
+pub fn shared(
+    run: &RunArgs,
+    devices: &[Device],
+    local: LocalClients,
+) -> Result<Arc<Shared>, SetupError> {
+    shared_with(run, devices, crate::profile::Profiles::for_user()?, local)
 }
 
 fn shared_with(
     run: &RunArgs,
     devices: &[Device],
     profiles: crate::profile::Profiles,
+    local: LocalClients,
 ) -> Result<Arc<Shared>, SetupError> {
     Ok(Arc::new(Shared {
         settings: settings(run),
         resolver: engine::stages::dns::Resolver::from_system(),
         profiles,
         jumps: engine::jump::JumpPool::new(devices)?,
+        local,
     }))
 }
 
@@ -195,13 +213,13 @@ pub fn settings(run: &RunArgs) -> Settings {
 }
 
 pub async fn check(args: CheckArgs) -> i32 {
-    let setup = match setup("check", &args.targets, &args.run) {
+    let setup = match setup("check", &args.targets, &args.run).await {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let local = tokio::spawn(LocalClients::detect(args.run.python.clone()));
+    let local = setup.shared.local.clone();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
-    print_reports(&mut reports, local.await.ok(), args.json);
+    print_reports(&mut reports, Some(local), args.json);
     report::exit_code(&reports)
 }
 
@@ -240,15 +258,15 @@ pub const HOW_TO_START: &str = "sshtriage: nothing to probe. Start with one of:
   sshtriage demo                        a simulated fleet on loopback";
 
 async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: ReloadArgs) -> i32 {
-    let setup = match setup("", &targets, &run) {
+    let setup = match setup("", &targets, &run).await {
         Ok(setup) => setup,
         Err(code) => return code,
     };
     let options = crate::watch::WatchOptions {
-        reload: reload.reload(&targets, &run),
+        reload: reload.reload(&targets, &run, &setup.shared.local),
         ..watch.options(run.watch)
     };
-    match open_dashboard(setup.devices, setup.shared, options, run.python.clone()).await {
+    match open_dashboard(setup.devices, setup.shared, options).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -265,7 +283,6 @@ pub async fn open_dashboard(
     devices: Vec<Device>,
     shared: Arc<Shared>,
     options: crate::watch::WatchOptions,
-    python: String,
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -281,13 +298,8 @@ pub async fn open_dashboard(
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
         .with_watching(options.watching);
-    let session = crate::session::start(
-        devices,
-        shared,
-        options,
-        crate::fix::FixContext::from_env(),
-        python,
-    );
+    let session =
+        crate::session::start(devices, shared, options, crate::fix::FixContext::from_env());
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
     // so the terminal is restored and temporary files (the demo's) are removed.
     let result = tokio::select! {
@@ -310,7 +322,8 @@ async fn demo(args: DemoArgs) -> i32 {
     if let Some(timeout) = args.run.timeout {
         devices.iter_mut().for_each(|d| d.timeout = timeout);
     }
-    let shared = match shared(&args.run, &devices) {
+    let local = local_clients(&args.run).await;
+    let shared = match shared(&args.run, &devices, local.clone()) {
         Ok(shared) => shared,
         Err(e) => {
             eprintln!("sshtriage: {e}");
@@ -318,15 +331,14 @@ async fn demo(args: DemoArgs) -> i32 {
         }
     };
     if args.check || args.json {
-        let local = tokio::spawn(LocalClients::detect(args.run.python.clone()));
         let mut reports = engine::run_all(&devices, shared, None).await;
-        print_reports(&mut reports, local.await.ok(), args.json);
+        print_reports(&mut reports, Some(local), args.json);
         drop(fleet);
         return report::exit_code(&reports);
     }
     // The fleet is built in memory: there is no inventory file to follow.
     let options = args.watch.options(args.run.watch);
-    let result = open_dashboard(devices, shared, options, args.run.python.clone()).await;
+    let result = open_dashboard(devices, shared, options).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

@@ -2,6 +2,7 @@
 //! or forced with `--format`), `--host` and `--cidr`, and which ssh_config applies. The
 //! sources assemble the device list from it (`sources::assemble`), for every command alike.
 
+use crate::device::{ClientRequest, UnknownClient, UsedBy, parse_client};
 use crate::sources::{Format, Selection, SshConfigChoice};
 use clap::Args;
 use std::path::PathBuf;
@@ -26,9 +27,18 @@ pub struct Targets {
     /// Do not apply ~/.ssh/config to the devices.
     #[arg(long, env = "SSHTRIAGE_NO_SSH_CONFIG")]
     pub no_ssh_config: bool,
-    /// The ssh_config to apply instead of ~/.ssh/config.
+    /// The ssh_config to apply instead of ~/.ssh/config and /etc/ssh/ssh_config, as ssh -F.
     #[arg(long, env = "SSHTRIAGE_SSH_CONFIG", value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
+    /// The SSH client you run against every device, whatever the sources say: openssh,
+    /// paramiko, netmiko, libssh, ansible-libssh, scrapli or russh, optionally with a version
+    /// (paramiko-3.5). Verdicts are that client's.
+    #[arg(long, env = "SSHTRIAGE_CLIENT", value_name = "CLIENT", value_parser = parse_client_arg)]
+    pub client: Option<(ClientRequest, Option<UsedBy>)>,
+}
+
+fn parse_client_arg(text: &str) -> Result<(ClientRequest, Option<UsedBy>), UnknownClient> {
+    parse_client(text)
 }
 
 fn parse_format(text: &str) -> Result<Format, crate::sources::UnknownFormat> {
@@ -50,6 +60,7 @@ impl Targets {
             cidr: self.cidr.clone(),
             ssh_config,
             timeout,
+            client: self.client.clone(),
         }
     }
 }

@@ -79,12 +79,12 @@ pub async fn run(args: WaitArgs) -> i32 {
         trust_changed_host_keys: args.trust_changed_host_keys,
         ..RunArgs::default()
     };
-    let super::Setup { devices, shared } = match super::setup("wait", &args.targets, &run) {
+    let super::Setup { devices, shared } = match super::setup("wait", &args.targets, &run).await {
         Ok(setup) => setup,
         Err(code) => return code,
     };
     let options = watch::WatchOptions {
-        reload: args.reload.reload(&args.targets, &run),
+        reload: args.reload.reload(&args.targets, &run, &shared.local),
         ..args.watch.options(true)
     };
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();

@@ -35,8 +35,15 @@ pub struct ReloadArgs {
 
 impl ReloadArgs {
     /// Follow the devices' files unless `--no-reload` (or there is nothing to follow).
-    pub fn reload(&self, targets: &Targets, run: &RunArgs) -> Option<Reload> {
-        (!self.no_reload).then(|| follow(targets, run)).flatten()
+    pub fn reload(
+        &self,
+        targets: &Targets,
+        run: &RunArgs,
+        local: &crate::model::LocalClients,
+    ) -> Option<Reload> {
+        (!self.no_reload)
+            .then(|| follow(targets, run, local))
+            .flatten()
     }
 }
 
@@ -81,16 +88,16 @@ fn positive_rate(text: &str) -> Result<f64, String> {
 
 /// Follow the files the devices came from (inventories and ssh_config), loading them again
 /// with the same rules. Not when a source is standard input, nor for `--host` alone.
-fn follow(targets: &Targets, run: &RunArgs) -> Option<Reload> {
+fn follow(targets: &Targets, run: &RunArgs, local: &crate::model::LocalClients) -> Option<Reload> {
     let paths = targets.selection(run.timeout).followed_files()?;
-    let (targets, run) = (targets.clone(), run.clone());
+    let (targets, run, local) = (targets.clone(), run.clone(), local.clone());
     Some(Reload {
         paths,
         every: Duration::from_secs(1),
         load: Arc::new(move || {
             // The same loading as at the start; jump hosts may have changed with the devices.
-            let (setup, warnings) =
-                super::load(&targets, &run).map_err(|e| crate::watch::LoadError(Box::new(e)))?;
+            let (setup, warnings) = super::load(&targets, &run, &local)
+                .map_err(|e| crate::watch::LoadError(Box::new(e)))?;
             Ok(Loaded {
                 devices: setup.devices,
                 warnings,

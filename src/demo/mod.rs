@@ -226,6 +226,7 @@ fn inventory_device(
         timeout: DEMO_TIMEOUT,
         offer: ClientOffer::default(),
         allowlist: Vec::new(),
+        client: Default::default(),
         origin: Origin::CommandLine,
         jump: None,
     }

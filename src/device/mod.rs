@@ -2,7 +2,9 @@
 //! address, credentials (as `Secret`s), host key policy, platform profile, timeouts, the
 //! algorithm offer and a jump host. Sources build these; the engine, fixes and views read them.
 
+mod client;
 mod host_arg;
+mod source;
 
 use crate::algorithms::allowlist::{Category, ClientOffer};
 use crate::secret::Secret;
@@ -10,7 +12,12 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use client::{
+    AlgorithmSetting, ClientKind, ClientRequest, DeviceClient, SettingVia, UnknownClient, UsedBy,
+    parse_client,
+};
 pub use host_arg::{HostArg, HostArgError, parse_host_arg};
+pub use source::ValueSource;
 
 /// The per-stage timeout when nothing else is said.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,10 +58,13 @@ pub struct Device {
     /// Platform profile name or alias; `auto` detects from banner and prompt.
     pub profile: String,
     pub timeout: Duration,
-    /// Our client's offer after the device's allow-list.
+    /// What sshtriage's probe (russh) offers: everything it implements, strongest first,
+    /// unless `[device.algorithms]` narrows it.
     pub offer: ClientOffer,
-    /// The allow-list as the user wrote it, per category key.
+    /// The probe's allow-list as the user wrote it (`[device.algorithms]`), per category.
     pub allowlist: Vec<(Category, String)>,
+    /// The engineer's client and the algorithm settings it reads: the verdicts are its.
+    pub client: DeviceClient,
     /// Where the device was defined, for messages.
     pub origin: Origin,
     /// A jump host: another device's name, or `[user@]host[:port]`.
@@ -164,6 +174,7 @@ impl Device {
             timeout: DEFAULT_TIMEOUT,
             offer: ClientOffer::default(),
             allowlist: Vec::new(),
+            client: DeviceClient::default(),
             origin,
             jump: None,
         }

@@ -11,7 +11,7 @@ mod probe;
 pub mod shell_log;
 pub mod stages;
 
-pub use outcome::Outcome;
+pub use outcome::{Flow, Outcome};
 pub use probe::Probe;
 
 use crate::device::Device;
@@ -42,12 +42,14 @@ impl Default for Settings {
     }
 }
 
-/// What all probes share: settings and the resolver.
+/// What all probes share: settings, the resolver, profiles, jump hosts and this machine's
+/// SSH clients (which decide the versions verdicts are about).
 pub struct Shared {
     pub settings: Settings,
     pub resolver: stages::dns::Resolver,
     pub profiles: crate::profile::Profiles,
     pub jumps: jump::JumpPool,
+    pub local: crate::model::LocalClients,
 }
 
 impl Shared {
@@ -61,6 +63,7 @@ impl Shared {
             resolver,
             profiles: crate::profile::Profiles::embedded(),
             jumps: jump::JumpPool::default(),
+            local: crate::model::LocalClients::default(),
         }
     }
 }
@@ -127,9 +130,11 @@ pub(crate) async fn walk(probe: &mut Probe<'_>, last: Stage) {
     let index = probe.index();
     probe.emit(Event::Started { device: index });
     let mut blocked: Option<Outcome> = None;
+    // The first stage whose failure belongs to the client; later stages run beyond it.
+    let mut beyond: Option<Stage> = None;
     for stage in Stage::ALL.into_iter().take_while(|s| *s <= last) {
         if let Some(skip) = &blocked {
-            probe.record(stage, skip.clone(), 0.0);
+            probe.record(stage, skip.clone(), 0.0, beyond);
             continue;
         }
         probe.emit(Event::StageStarted {
@@ -143,11 +148,22 @@ pub(crate) async fn walk(probe: &mut Probe<'_>, last: Stage) {
             Err(_) => stages::timed_out(stage, probe),
         };
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-        let status = outcome.status;
-        let reason = outcome.reason;
-        probe.record(stage, outcome, elapsed);
-        if status == Status::Fail {
-            blocked = stages::after_failure(stage, reason, probe);
+        let (status, reason, flow) = (outcome.status, outcome.reason, outcome.flow);
+        probe.record(stage, outcome, elapsed, beyond);
+        match flow {
+            Flow::Next => {}
+            Flow::Beyond => {
+                beyond.get_or_insert(stage);
+            }
+            Flow::Halt if status == Status::Fail => {
+                blocked = stages::after_failure(stage, reason, probe);
+            }
+            Flow::Halt => {
+                blocked = Some(Outcome::skip(
+                    crate::model::Reason::NotReached,
+                    format!("not run: the probe cannot go on after {stage}"),
+                ));
+            }
         }
     }
 }

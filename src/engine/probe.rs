@@ -156,10 +156,18 @@ impl<'a> Probe<'a> {
     }
 
     /// Records a stage's outcome, redacted, and tells the views.
-    pub fn record(&mut self, stage: Stage, outcome: Outcome, elapsed_ms: f64) {
+    /// `beyond` is the stage whose client failure this one ran past, if any.
+    pub fn record(
+        &mut self,
+        stage: Stage,
+        outcome: Outcome,
+        elapsed_ms: f64,
+        beyond: Option<Stage>,
+    ) {
         self.flush_shell_log();
         let detail = self.redactor.redact(&outcome.detail);
-        if matches!(outcome.status, Status::Ok | Status::Warn) {
+        // `reached` is how far the engineer's client gets: not past its first failure.
+        if matches!(outcome.status, Status::Ok | Status::Warn) && self.report.failure.is_none() {
             self.report.reached = Some(stage);
         }
         if outcome.status == Status::Fail && self.report.failure.is_none() {
@@ -178,6 +186,7 @@ impl<'a> Probe<'a> {
             elapsed_ms: round_ms(elapsed_ms),
             reason: outcome.reason,
             detail,
+            beyond,
         });
         self.report.elapsed_ms = round_ms(self.elapsed_ms());
         self.emit(Event::StageFinished {

@@ -440,6 +440,7 @@ mod tests {
                 elapsed_ms: 1.0,
                 reason: Some(Reason::NoCommonKex),
                 detail: "no key exchange algorithm in common".into(),
+                beyond: None,
             }],
             algorithms: Some(AlgorithmEvidence {
                 server,
@@ -542,6 +543,7 @@ mod tests {
             elapsed_ms: 1.0,
             reason: None,
             detail: "kex curve25519-sha256".into(),
+            beyond: None,
         });
         assert_eq!(
             diagnose(&device(""), &ok),

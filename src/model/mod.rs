@@ -37,6 +37,10 @@ pub struct StageResult {
     pub reason: Option<Reason>,
     /// One human sentence: what happened, with the figures.
     pub detail: String,
+    /// Set when this stage ran past a failure that belongs to the engineer's client (the
+    /// stage named here, `kex`): it shows what happens once that failure is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beyond: Option<Stage>,
 }
 
 /// A `StageResult` as read back, before its stage names its reason.
@@ -47,6 +51,8 @@ struct StageResultShape {
     elapsed_ms: f64,
     reason: Option<ReasonName>,
     detail: String,
+    #[serde(default)]
+    beyond: Option<Stage>,
 }
 
 impl TryFrom<StageResultShape> for StageResult {
@@ -66,6 +72,7 @@ impl TryFrom<StageResultShape> for StageResult {
             elapsed_ms: shape.elapsed_ms,
             reason,
             detail: shape.detail,
+            beyond: shape.beyond,
         })
     }
 }
@@ -148,12 +155,59 @@ pub struct Negotiated {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlgorithmEvidence {
     pub server: AlgorithmLists,
-    /// What our client offered (after the device's allow-list).
+    /// What the engineer's client offers this device, with their own settings applied.
     pub client: AlgorithmLists,
+    /// What that client would pick (RFC 4253); None where it finds nothing in common.
     pub negotiated: Negotiated,
+    /// What sshtriage's probe (russh) offered: everything it implements, strongest first.
+    #[serde(default)]
+    pub probe: AlgorithmLists,
+    /// What the probe's key exchange used, when it completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_negotiated: Option<Negotiated>,
     /// What is known of each algorithm the server offers (status and a sourced note).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<AlgorithmNote>,
+}
+
+/// The client a device's verdicts are about, and why it is that one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientEvidence {
+    /// Client profile id, e.g. `paramiko-5.1`.
+    pub id: String,
+    /// e.g. `Paramiko 5.1`.
+    pub name: String,
+    /// `openssh`, `paramiko`, `netmiko`, `libssh`, `scrapli`, `russh`.
+    pub kind: String,
+    /// Who runs it, as a phrase: `your Ansible network_cli`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<String>,
+    /// The installed client it stands for, e.g. `OpenSSH 9.2p1 on this machine`; None when
+    /// the newest profile of the family is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub this_machine: Option<String>,
+    /// Why this client: what the source said, or that it said nothing.
+    pub why: String,
+    /// The user's algorithm settings this client reads, as written, with their place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
+    /// Settings the client refuses or reads otherwise than written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    /// Other clients the source might use, each with whether it would negotiate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<OtherClient>,
+}
+
+/// Another client a device's source might use, and whether it would negotiate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherClient {
+    pub id: String,
+    pub name: String,
+    pub connects: bool,
+    /// The category with nothing in common when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fails_at: Option<String>,
 }
 
 /// Would a given SSH client connect to this server as shipped, and if not, what fixes it.
@@ -258,6 +312,9 @@ pub struct DeviceReport {
     pub privileged: Option<bool>,
     /// The platform profile used for prompt and enable, and how it was chosen.
     pub profile: Option<String>,
+    /// The engineer's SSH client the verdicts are about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientEvidence>,
     /// Per SSH client profile: would it connect to this server, and the fix if not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compatibility: Vec<ClientCompatibility>,
@@ -344,6 +401,10 @@ pub struct LocalClients {
     pub paramiko: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub netmiko: Option<String>,
+    /// ansible-pylibssh's version, when that Python can import it (`pylibsshext`): Ansible's
+    /// network_cli then uses libssh under `ansible_network_cli_ssh_type: auto`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pylibssh: Option<String>,
 }
 
 /// The fixes an interactive view can ask the engine side for.

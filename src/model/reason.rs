@@ -218,6 +218,20 @@ catalogue! {
         withholds_credentials: false,
         sentence: "The device offers only MACs your client does not enable: allow one in the device's algorithms (mac = \"+…\") or upgrade its SSH.",
     },
+    KexOtherClient {
+        stage: Some(Stage::Kex),
+        name: "other_client",
+        policy: Retry,
+        withholds_credentials: false,
+        sentence: "Your client negotiates, but another client this inventory may be run with would not: the detail names it and the compatibility rows say what fixes it.",
+    },
+    KexProbeLimit {
+        stage: Some(Stage::Kex),
+        name: "probe_limit",
+        policy: Retry,
+        withholds_credentials: false,
+        sentence: "Your client negotiates, but sshtriage's own probe cannot (russh lacks the algorithms), so the stages after kex could not be checked.",
+    },
     KexBadPacket {
         stage: Some(Stage::Kex),
         name: "bad_packet",

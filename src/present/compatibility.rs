@@ -4,11 +4,12 @@
 use crate::algorithms::allowlist::Category;
 use crate::algorithms::compat::{Fix, client_profile};
 use crate::algorithms::snippets::fix_summary;
-use crate::model::{ClientCompatibility, DeviceReport, Stage};
+use crate::model::{ClientCompatibility, DeviceReport, Reason, Stage, Status};
 
 use super::text::printable;
 
-/// One line per client profile for a device whose key exchange failed; nothing otherwise.
+/// One line per client profile for a device whose key exchange failed for its client or for
+/// another client its inventory may use; nothing otherwise.
 ///
 /// ```text
 /// OpenSSH 9.2p1 (Debian 12)   fix: -o KexAlgorithms=+diffie-hellman-group14-sha1 …
@@ -16,7 +17,10 @@ use super::text::printable;
 /// Paramiko 5.0                cannot: Paramiko 5.0 cannot connect: …
 /// ```
 pub fn compatibility_lines(report: &DeviceReport) -> Vec<String> {
-    if report.failure.as_ref().map(|f| f.stage) != Some(Stage::Kex) {
+    let kex = report.result(Stage::Kex);
+    let concerns_clients =
+        kex.is_some_and(|k| k.status == Status::Fail || k.reason == Some(Reason::KexOtherClient));
+    if !concerns_clients {
         return Vec::new();
     }
     let rows: Vec<(String, String)> = report

@@ -19,9 +19,15 @@ pub fn render(reports: &[DeviceReport]) -> String {
         .max()
         .unwrap_or(4)
         .clamp(4, 32);
+    let client_width = reports
+        .iter()
+        .map(|r| client(r).len())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 16);
     let mut out = format!(
-        "{:<name_width$}  {:<addr_width$}  {:<12}  result\n",
-        "device", "address", "reached"
+        "{:<name_width$}  {:<addr_width$}  {:<client_width$}  {:<12}  result\n",
+        "device", "address", "client", "reached"
     );
     for r in reports {
         let reached = r.reached.map(Stage::name).unwrap_or("-");
@@ -34,13 +40,17 @@ pub fn render(reports: &[DeviceReport]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<name_width$}  {:<addr_width$}  {:<12}  {}  ({})",
+            "{:<name_width$}  {:<addr_width$}  {:<client_width$}  {:<12}  {}  ({})",
             clip(&r.name, name_width),
             clip(&address(r), addr_width),
+            clip(&client(r), client_width),
             reached,
             printable(&verdict),
             duration(r.elapsed_ms)
         );
+        for line in beyond(r) {
+            let _ = writeln!(out, "{:name_width$}  {}", "", printable(&line));
+        }
         for line in crate::present::compatibility_lines(r) {
             let _ = writeln!(out, "{:name_width$}  {line}", "");
         }
@@ -61,10 +71,52 @@ pub fn render(reports: &[DeviceReport]) -> String {
     out
 }
 
+/// The client profile the verdicts are about, `-` before the key exchange was reached.
+fn client(r: &DeviceReport) -> String {
+    r.client
+        .as_ref()
+        .map_or_else(|| "-".to_owned(), |c| c.id.clone())
+}
+
+/// What the stages past a client failure found: what happens once it is fixed.
+fn beyond(r: &DeviceReport) -> Vec<String> {
+    let ran: Vec<&crate::model::StageResult> = r
+        .stages
+        .iter()
+        .filter(|s| s.beyond.is_some() && s.status != Status::Skip)
+        .collect();
+    let problems: Vec<String> = ran
+        .iter()
+        .filter(|s| matches!(s.status, Status::Fail | Status::Warn))
+        .map(|s| {
+            let fixed = s.beyond.map_or("", Stage::name);
+            let status = if s.status == Status::Fail {
+                "FAIL"
+            } else {
+                "warn"
+            };
+            format!(
+                "once {fixed} is fixed: {status} {}/{}: {}",
+                s.stage,
+                s.reason.map_or("-", |r| r.name()),
+                s.detail
+            )
+        })
+        .collect();
+    match (ran.last(), problems.is_empty()) {
+        (Some(last), true) => vec![format!(
+            "once {} is fixed: the rest passes (through {})",
+            last.beyond.map_or("", Stage::name),
+            last.stage
+        )],
+        _ => problems,
+    }
+}
+
 fn warnings(r: &DeviceReport) -> Vec<String> {
     r.stages
         .iter()
-        .filter(|s| s.status == Status::Warn)
+        .filter(|s| s.status == Status::Warn && s.beyond.is_none())
         .map(|s| {
             format!(
                 "{}/{}: {}",

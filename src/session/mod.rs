@@ -3,7 +3,6 @@
 //! machine's SSH clients are identified once. Views talk to it only through `Event`s out and
 //! `Command`s in, and know nothing of the engine, the watch or the fixes behind it.
 
-use crate::algorithms::local::LocalClients;
 use crate::device::Device;
 use crate::engine::Shared;
 use crate::fix::FixContext;
@@ -22,21 +21,17 @@ pub struct Session {
 }
 
 /// Starts a session on the current runtime: probes, fixes writing where `fix_context` says,
-/// and the SSH clients of `python` identified in the background (`Event::LocalClients`).
+/// and this machine's SSH clients (`shared.local`) told to the view first, so it marks the
+/// compatibility rows that are theirs.
 pub fn start(
     devices: Vec<Device>,
     shared: Arc<Shared>,
     options: WatchOptions,
     fix_context: FixContext,
-    python: String,
 ) -> Session {
     let (event_tx, events) = mpsc::unbounded_channel();
     let (commands, command_rx) = mpsc::unbounded_channel();
-    let local_tx = event_tx.clone();
-    tokio::spawn(async move {
-        let local = LocalClients::detect(python).await;
-        let _ = local_tx.send(Event::LocalClients(Box::new(local)));
-    });
+    let _ = event_tx.send(Event::LocalClients(Box::new(shared.local.clone())));
     let task = tokio::spawn(serve(
         Arc::new(devices),
         shared,

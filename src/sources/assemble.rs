@@ -7,7 +7,9 @@
 use super::ssh_config::SshConfig;
 use super::sshtriage::Inventory;
 use super::{Format, Loaded, Provenance, SourceError};
-use crate::device::{Device, HostArgError, parse_host_arg};
+use crate::device::{
+    ClientRequest, Device, HostArgError, SettingVia, UsedBy, ValueSource, parse_host_arg,
+};
 use crate::profile::Profiles;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ pub struct Selection {
     pub ssh_config: SshConfigChoice,
     /// Per-stage timeout over what the sources say.
     pub timeout: Option<Duration>,
+    /// The client every device is checked as, over what the sources say (`--client`).
+    pub client: Option<(ClientRequest, Option<UsedBy>)>,
 }
 
 /// Which ssh_config applies to the devices.
@@ -140,9 +144,14 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
     }
     for arg in &selection.hosts {
         let target = parse_host_arg(arg)?;
-        loaded
-            .devices
-            .push((Device::from_target(&target), Provenance::default()));
+        let mut device = Device::from_target(&target);
+        // A name on the command line is what `ssh NAME` takes.
+        device.client.request = ClientRequest::Fixed {
+            kind: crate::device::ClientKind::Openssh,
+            version: None,
+        };
+        device.client.used_by = Some(UsedBy::Ssh);
+        loaded.devices.push((device, Provenance::default()));
     }
     for net in &selection.cidr {
         loaded
@@ -150,6 +159,17 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
             .extend(super::expand_cidr(net).map_err(AssembleError::Cidr)?);
     }
     apply_ssh_config(selection, &mut loaded)?;
+    if let Some((request, used_by)) = &selection.client {
+        for (device, provenance) in &mut loaded.devices {
+            device.client.request = request.clone();
+            device.client.used_by = *used_by;
+            device.client.source = Some(ValueSource::BuiltIn("--client".into()));
+            provenance.set(
+                super::Field::Client,
+                ValueSource::BuiltIn("--client".into()),
+            );
+        }
+    }
     if let Some(timeout) = selection.timeout {
         loaded
             .devices
@@ -159,20 +179,44 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
     Ok(loaded)
 }
 
+/// The system-wide file OpenSSH reads after the user's (`ssh -F` reads neither).
+pub const SYSTEM_SSH_CONFIG: &str = "/etc/ssh/ssh_config";
+
 fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), SourceError> {
     let Some(path) = selection.ssh_config_path() else {
         return Ok(());
     };
-    // The user's own file is optional, as for ssh; a file named on purpose is not.
-    if selection.ssh_config == SshConfigChoice::User && !path.exists() {
-        return Ok(());
+    // ssh reads the user's file, then the system's; `-F FILE` (--ssh-config) only FILE.
+    let mut configs = Vec::new();
+    match &selection.ssh_config {
+        SshConfigChoice::Off => return Ok(()),
+        // A file named on purpose must be readable.
+        SshConfigChoice::File(_) => configs.push(SshConfig::load(&path)?),
+        SshConfigChoice::User => {
+            for file in [path.as_path(), Path::new(SYSTEM_SSH_CONFIG)] {
+                if file.exists() {
+                    configs.push(SshConfig::load(file)?);
+                }
+            }
+        }
     }
-    let config = SshConfig::load(&path)?;
-    loaded
-        .warnings
-        .extend(config.warnings.iter().map(|w| w.to_string()));
+    for config in &configs {
+        loaded
+            .warnings
+            .extend(config.warnings.iter().map(|w| w.to_string()));
+    }
     for (device, provenance) in &mut loaded.devices {
-        loaded.warnings.extend(config.apply(device, provenance));
+        // Every file is matched against the name the device was given, as ssh matches them.
+        let settings = configs
+            .iter()
+            .map(|c| c.resolve_as(&device.host, device.username.as_deref()))
+            .reduce(|first, later| first.then(later));
+        if let Some(settings) = settings {
+            let notes = settings.apply_to(device, provenance, SettingVia::SshConfig);
+            loaded.warnings.extend(notes);
+        }
+        // Fixes for the clients that read ssh_config go to the user's file (created if need be).
+        device.client.ssh_config.get_or_insert_with(|| path.clone());
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ pub use paths::expand_path;
 pub use provenance::{Field, Provenance, ValueSource};
 pub use read::MAX_FILE_BYTES;
 
-use crate::device::{DEFAULT_TIMEOUT, Device, HostKeyPolicy, Origin};
+use crate::device::{ClientRequest, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Origin};
 use crate::profile::Profiles;
 use sshtriage::Inventory;
 use std::path::Path;
@@ -160,6 +160,10 @@ fn approximate_provenance(d: &Device) -> Provenance {
         (Field::Profile, d.profile != "auto"),
         (Field::Timeout, d.timeout != DEFAULT_TIMEOUT),
         (Field::Jump, d.jump.is_some()),
+        (
+            Field::Client,
+            d.client.request != ClientRequest::Unspecified,
+        ),
     ];
     for (field, present) in set {
         if present {

@@ -3,7 +3,7 @@
 //! per-kind credentials, but never a value the source file set.
 
 use super::{Field, Provenance, ValueSource};
-use crate::device::{Device, HostKeyPolicy, KeySource};
+use crate::device::{ClientRequest, Device, HostKeyPolicy, KeySource, UsedBy};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +25,8 @@ pub struct Overrides {
     pub profile: Option<String>,
     pub timeout: Option<Duration>,
     pub jump: Option<String>,
+    /// The engineer's client, with who uses it.
+    pub client: Option<(ClientRequest, Option<UsedBy>)>,
 }
 
 impl Overrides {
@@ -44,6 +46,7 @@ impl Overrides {
             profile: None,
             timeout: None,
             jump: None,
+            client: None,
         }
     }
 }
@@ -127,6 +130,13 @@ fn apply_one(d: &mut Device, prov: &mut Provenance, o: &Overrides) {
         && take(Field::Jump, prov)
     {
         d.jump = Some(v.clone());
+    }
+    if let Some((request, used_by)) = &o.client
+        && take(Field::Client, prov)
+    {
+        d.client.request = request.clone();
+        d.client.used_by = *used_by;
+        d.client.source = Some(o.source.clone());
     }
 }
 

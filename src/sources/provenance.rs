@@ -3,9 +3,9 @@
 //! only built-in defaults.
 
 use crate::algorithms::allowlist::Category;
+pub use crate::device::ValueSource;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
 
 /// A device setting, named as in the TOML inventory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,6 +25,7 @@ pub enum Field {
     Profile,
     Timeout,
     Jump,
+    Client,
     Kex,
     HostKeyAlgorithms,
     Ciphers,
@@ -49,6 +50,7 @@ impl Field {
             Field::Profile => "profile",
             Field::Timeout => "timeout",
             Field::Jump => "jump",
+            Field::Client => "client",
             Field::Kex => "algorithms.kex",
             Field::HostKeyAlgorithms => "algorithms.host_key",
             Field::Ciphers => "algorithms.cipher",
@@ -69,40 +71,6 @@ impl Field {
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.key())
-    }
-}
-
-/// Where one value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ValueSource {
-    /// A line the user (or a tool such as Containerlab) wrote.
-    File { path: PathBuf, line: usize },
-    /// A well-known default, e.g. "containerlab default for kind nokia_srlinux".
-    BuiltIn(String),
-}
-
-impl ValueSource {
-    pub fn file(path: impl Into<PathBuf>, line: usize) -> ValueSource {
-        ValueSource::File {
-            path: path.into(),
-            line,
-        }
-    }
-
-    pub fn is_builtin(&self) -> bool {
-        matches!(self, ValueSource::BuiltIn(_))
-    }
-}
-
-impl fmt::Display for ValueSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ValueSource::File { path, line } if *line > 0 => {
-                write!(f, "{}:{line}", path.display())
-            }
-            ValueSource::File { path, .. } => write!(f, "{}", path.display()),
-            ValueSource::BuiltIn(what) => f.write_str(what),
-        }
     }
 }
 

@@ -30,6 +30,8 @@ pub enum StageMark {
     Pending,
     Running,
     Ended(Status),
+    /// Ran past a failure of the engineer's client (kex): what happens once that is fixed.
+    Beyond(Status),
     /// The probe finished without running this stage.
     NotRun,
 }
@@ -99,7 +101,10 @@ fn search_text(r: &DeviceReport) -> String {
 impl DeviceRow {
     pub fn mark(&self, stage: Stage) -> StageMark {
         if let Some(result) = self.report.result(stage) {
-            return StageMark::Ended(result.status);
+            return match result.beyond {
+                Some(_) => StageMark::Beyond(result.status),
+                None => StageMark::Ended(result.status),
+            };
         }
         match self.probe {
             Probe::Running {

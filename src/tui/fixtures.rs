@@ -29,6 +29,7 @@ fn result(
         elapsed_ms: ms,
         reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
+        beyond: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn modern_algorithms() -> AlgorithmEvidence {
             mac_s2c: Some("hmac-sha2-512-etm@openssh.com".into()),
         },
         notes: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -373,6 +375,7 @@ pub fn legacy_kex() -> DeviceReport {
             server,
             client: client_lists(),
             negotiated: Negotiated::default(),
+            ..Default::default()
         }),
         transcript: vec![
             line(4.8, Direction::Received, "SSH-1.99-Cisco-1.25"),

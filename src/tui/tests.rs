@@ -135,6 +135,7 @@ fn this_machine() -> crate::algorithms::local::LocalClients {
         python: "python3".into(),
         paramiko: Some("3.5.1".into()),
         netmiko: None,
+        pylibssh: None,
     }
 }
 

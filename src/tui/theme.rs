@@ -11,6 +11,8 @@ pub struct Theme {
     pub skip: Style,
     pub pending: Style,
     pub running: Style,
+    /// Stages run past a failure of the engineer's client (what happens once it is fixed).
+    pub beyond: Style,
     /// Product name and section headings.
     pub title: Style,
     pub heading: Style,
@@ -39,6 +41,7 @@ impl Theme {
             skip: plain.fg(Color::DarkGray),
             pending: plain.fg(Color::DarkGray),
             running: plain.fg(Color::Cyan),
+            beyond: plain.fg(Color::Blue).add_modifier(Modifier::ITALIC),
             title: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
             heading: plain.add_modifier(Modifier::BOLD),
             dim: plain.fg(Color::DarkGray),
@@ -66,6 +69,7 @@ impl Theme {
             skip: dim,
             pending: dim,
             running: plain,
+            beyond: plain.add_modifier(Modifier::ITALIC),
             title: bold,
             heading: bold,
             dim,

@@ -32,20 +32,23 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Next {
             ),
         };
     };
-    let why = match failure.reason.policy() {
+    // A failure past a client failure counts too: a rejected password found beyond a kex
+    // the client cannot do must not be tried again and again.
+    let stopping = report
+        .stages
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .filter_map(|r| r.reason.map(|reason| (r.stage, reason)))
+        .find(|(_, reason)| matches!(reason.policy(), Policy::Stop(_)));
+    let (stage, reason) = stopping.unwrap_or((failure.stage, failure.reason));
+    let why = match reason.policy() {
         Policy::Retry => return Next::Retry,
         Policy::Stop(why) => format!(
             "{why}, then re-probe it by hand or change its inventory entry to watch it again"
         ),
-        Policy::Unconfigured { why, .. } => {
-            why.replace("{target}", until.unwrap_or(failure.stage).name())
-        }
+        Policy::Unconfigured { why, .. } => why.replace("{target}", until.unwrap_or(stage).name()),
     };
-    Next::Stop {
-        stage: failure.stage,
-        reason: failure.reason,
-        why,
-    }
+    Next::Stop { stage, reason, why }
 }
 
 /// Every stage up to the target passed (or did not apply). Automatically, a device is also
@@ -118,10 +121,39 @@ pub(super) mod tests {
                 elapsed_ms: 1.0,
                 reason,
                 detail: String::new(),
+                beyond: None,
             });
         }
         r.elapsed_ms = r.stages.len() as f64;
         r
+    }
+
+    /// A credential rejected past a kex the client cannot do stops the watch like any
+    /// rejected credential: retrying would lock the account.
+    #[test]
+    fn a_rejection_beyond_a_client_failure_stops_the_watch() {
+        let mut r = report(Some(Stage::Banner), Some((Stage::Kex, "no_common_kex")));
+        for result in &mut r.stages {
+            result.beyond = (result.stage > Stage::Kex).then_some(Stage::Kex);
+            result.status = match result.stage {
+                s if s < Stage::Kex => Status::Ok,
+                Stage::Kex | Stage::Auth => Status::Fail,
+                Stage::Prompt | Stage::Enable => Status::Skip,
+                _ => Status::Ok,
+            };
+            if result.stage == Stage::Auth {
+                result.reason = Some(Reason::AuthRejected);
+            }
+        }
+        match judge(&r, None) {
+            Next::Stop { stage, reason, .. } => {
+                assert_eq!((stage, reason), (Stage::Auth, Reason::AuthRejected))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without the rejection, a client failure alone is retried as before.
+        let plain = report(Some(Stage::Banner), Some((Stage::Kex, "no_common_kex")));
+        assert_eq!(judge(&plain, None), Next::Retry);
     }
 
     #[test]

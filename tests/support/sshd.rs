@@ -55,6 +55,8 @@ pub enum Flavour {
     Modern,
     /// Only diffie-hellman-group14-sha1, ssh-rsa, aes128-cbc, hmac-sha1.
     LegacyOnly,
+    /// Only curve25519-sha256 (no @libssh.org alias), ssh-ed25519, chacha20-poly1305.
+    Hardened,
 }
 
 impl Sshd {
@@ -62,13 +64,16 @@ impl Sshd {
     pub fn start(binary: &Path, flavour: Flavour, extra: &str) -> Sshd {
         let dir = tempfile::tempdir().expect("tempdir");
         let (key_kind, key_name) = match flavour {
-            Flavour::Modern => ("ed25519", "host_ed25519"),
+            Flavour::Modern | Flavour::Hardened => ("ed25519", "host_ed25519"),
             Flavour::LegacyOnly => ("rsa", "host_rsa"),
         };
         let host_key = dir.path().join(key_name);
         keygen(key_kind, &host_key);
         let legacy = match flavour {
             Flavour::Modern => "",
+            Flavour::Hardened => {
+                "KexAlgorithms curve25519-sha256\nHostKeyAlgorithms ssh-ed25519\nCiphers chacha20-poly1305@openssh.com\n"
+            }
             Flavour::LegacyOnly => {
                 "KexAlgorithms diffie-hellman-group14-sha1\nHostKeyAlgorithms ssh-rsa\nCiphers aes128-cbc\nMACs hmac-sha1\n"
             }

@@ -3,12 +3,14 @@
 
 use super::super::client::{Captured, Client};
 use super::super::probe::Transport;
-use super::super::{Outcome, Probe};
+use super::super::{Flow, Outcome, Probe};
 use super::banner::io_failure;
-use crate::algorithms::negotiate::{self, is_kex_marker};
+use crate::algorithms::allowlist::Category;
+use crate::algorithms::negotiate;
+use crate::algorithms::{resolve, verdict};
 use crate::device::MAX_TIMEOUT;
 use crate::model::Reason;
-use crate::model::{AlgorithmEvidence, AlgorithmLists, Negotiated};
+use crate::model::{AlgorithmEvidence, Negotiated};
 use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
 use crate::wire::tap::Replay;
 use russh::SshId;
@@ -77,19 +79,48 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             server.mac_c2s.join(",")
         ),
     );
+    let known = p.host_key_types_on_file();
     let mut offer = p.device.offer.clone();
-    offer.prefer_host_keys(&p.host_key_types_on_file());
-    let client = offer.as_lists();
-    let ours = negotiate::negotiate(&client, &server);
+    offer.prefer_host_keys(&known);
+    let probe = offer.as_lists();
+    let clients = resolve::resolve(&p.device.client, &p.shared.local);
+    let verdict = verdict::kex_verdict(&clients, &p.device.client, &known, &server);
+    p.report.client = Some(verdict.client.clone());
     p.report.algorithms = Some(AlgorithmEvidence {
         server: server.clone(),
-        client: client.clone(),
-        negotiated: ours.clone(),
+        client: verdict.lists.clone(),
+        negotiated: verdict.negotiated.clone(),
+        probe: probe.clone(),
+        probe_negotiated: None,
         notes: crate::algorithms::evidence::notes_for(&server),
     });
-    p.report.compatibility = crate::algorithms::evidence::compatibility(&server);
-    if let Some(failure) = no_overlap(&client, &server, &ours) {
-        return failure;
+    p.report.compatibility = verdict.compatibility.clone();
+    // The probe is an instrument: where it cannot negotiate, nothing after kex can be seen.
+    if let Some(gap) = verdict::first_gap(&probe, &server, false) {
+        let probe_says = gap.sentence("sshtriage's probe (russh)");
+        return match &verdict.failure {
+            Some((gap, sentence)) => Outcome::fail(
+                no_common(gap.category),
+                format!("{sentence}; and {probe_says}, so nothing after kex could be checked"),
+            ),
+            None => Outcome::warn(
+                Reason::KexProbeLimit,
+                format!(
+                    "{} negotiates ({}), but {probe_says}: the stages after kex were not run",
+                    verdict::who(&clients.primary),
+                    chosen(&verdict.negotiated)
+                ),
+            )
+            .with_flow(Flow::Halt),
+        };
+    }
+    if let Some((_, sentence)) = &verdict.failure {
+        p.transcript(
+            crate::model::Direction::Note,
+            &format!(
+                "{sentence}; the probe goes on with its own offer to show what happens once this is fixed"
+            ),
+        );
     }
 
     let mut replay = p.server_ident.clone();
@@ -116,30 +147,65 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         Ok(handle) => {
             p.session = Some(handle);
             let captured: Captured = p.captured.lock().map(|c| c.clone()).unwrap_or_default();
-            let Some(names) = captured.negotiated else {
-                return Outcome::ok("key exchange complete");
-            };
-            if let Some(evidence) = &mut p.report.algorithms {
-                // What russh actually used is the truth; ours was the prediction.
-                evidence.negotiated = Negotiated {
+            if let (Some(names), Some(evidence)) = (&captured.negotiated, &mut p.report.algorithms)
+            {
+                // What russh actually used is the truth about the probe.
+                evidence.probe_negotiated = Some(Negotiated {
                     kex: Some(names.kex.clone()),
                     host_key: Some(names.host_key.clone()),
                     cipher_c2s: Some(names.cipher.clone()),
                     cipher_s2c: Some(names.cipher.clone()),
                     mac_c2s: Some(mac_name(&names.cipher, &names.mac_c2s)),
                     mac_s2c: Some(mac_name(&names.cipher, &names.mac_s2c)),
-                };
+                });
             }
-            Outcome::ok(format!(
-                "kex {}, host key {}, cipher {}, mac {}",
-                names.kex,
-                names.host_key,
-                names.cipher,
-                mac_name(&names.cipher, &names.mac_c2s)
-            ))
+            client_outcome(&verdict, &clients.primary)
         }
         Err(e) => russh_failure(&e),
     }
+}
+
+/// The verdict of the engineer's client once the probe got through: a failure that lets the
+/// later stages run beyond it, a warning naming the other clients that would fail, or ok.
+fn client_outcome(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) -> Outcome {
+    if let Some((gap, sentence)) = &verdict.failure {
+        return Outcome::fail(no_common(gap.category), sentence.clone()).with_flow(Flow::Beyond);
+    }
+    let uses = format!(
+        "{} would use {}",
+        verdict::who(primary),
+        chosen(&verdict.negotiated)
+    );
+    if verdict.others_failing.is_empty() {
+        Outcome::ok(uses)
+    } else {
+        Outcome::warn(
+            Reason::KexOtherClient,
+            format!("{uses}; but {}", verdict.others_failing.join("; ")),
+        )
+    }
+}
+
+/// The reason for a category with nothing in common.
+fn no_common(category: Category) -> Reason {
+    match category {
+        Category::Kex => Reason::NoCommonKex,
+        Category::HostKey => Reason::NoCommonHostKey,
+        Category::Cipher => Reason::NoCommonCipher,
+        Category::Mac => Reason::NoCommonMac,
+    }
+}
+
+/// `kex X, host key Y, cipher Z, mac W`.
+fn chosen(n: &Negotiated) -> String {
+    let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    format!(
+        "kex {}, host key {}, cipher {}, mac {}",
+        name(&n.kex),
+        name(&n.host_key),
+        name(&n.cipher_c2s),
+        name(&n.mac_c2s)
+    )
 }
 
 fn mac_name(cipher: &str, mac: &str) -> String {
@@ -148,90 +214,6 @@ fn mac_name(cipher: &str, mac: &str) -> String {
     } else {
         mac.to_owned()
     }
-}
-
-/// The first category with nothing in common, in the order the protocol negotiates them.
-fn no_overlap(
-    client: &AlgorithmLists,
-    server: &AlgorithmLists,
-    ours: &Negotiated,
-) -> Option<Outcome> {
-    let show = |list: &[String]| -> String {
-        let names: Vec<&str> = list
-            .iter()
-            .map(String::as_str)
-            .filter(|n| !is_kex_marker(n))
-            .collect();
-        if names.is_empty() {
-            "(nothing)".into()
-        } else {
-            names.join(",")
-        }
-    };
-    type Check<'a> = (
-        Reason,
-        &'a str,
-        &'a Option<String>,
-        &'a [String],
-        &'a [String],
-    );
-    let checks: [Check; 6] = [
-        (
-            Reason::NoCommonKex,
-            "key exchange",
-            &ours.kex,
-            &client.kex,
-            &server.kex,
-        ),
-        (
-            Reason::NoCommonHostKey,
-            "host key",
-            &ours.host_key,
-            &client.host_key,
-            &server.host_key,
-        ),
-        (
-            Reason::NoCommonCipher,
-            "cipher (client to server)",
-            &ours.cipher_c2s,
-            &client.cipher_c2s,
-            &server.cipher_c2s,
-        ),
-        (
-            Reason::NoCommonCipher,
-            "cipher (server to client)",
-            &ours.cipher_s2c,
-            &client.cipher_s2c,
-            &server.cipher_s2c,
-        ),
-        (
-            Reason::NoCommonMac,
-            "MAC (client to server)",
-            &ours.mac_c2s,
-            &client.mac_c2s,
-            &server.mac_c2s,
-        ),
-        (
-            Reason::NoCommonMac,
-            "MAC (server to client)",
-            &ours.mac_s2c,
-            &client.mac_s2c,
-            &server.mac_s2c,
-        ),
-    ];
-    checks
-        .into_iter()
-        .find(|(_, _, chosen, _, _)| chosen.is_none())
-        .map(|(reason, what, _, ours, theirs)| {
-            Outcome::fail(
-                reason,
-                format!(
-                    "no {what} algorithm in common: the server offers {}; we offer {}",
-                    show(theirs),
-                    show(ours)
-                ),
-            )
-        })
 }
 
 struct Packet {

@@ -4,7 +4,11 @@
 use super::super::ssh_config::{HostSettings, Tokens, settings_from_args};
 use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
 use super::{Graph, GroupList, HostGroups, Value, Var, Vars, vars_files};
-use crate::device::{Device, HostKeyPolicy, KeySource, Origin};
+use crate::algorithms::allowlist::Category;
+use crate::device::{
+    AlgorithmSetting, ClientKind, ClientRequest, Device, DeviceClient, HostKeyPolicy, KeySource,
+    Origin, SettingVia, UsedBy,
+};
 use crate::profile::Profiles;
 use crate::secret::Secret;
 use crate::sources::{SourceError, expand_path};
@@ -36,6 +40,12 @@ const SSH_ARGS: &[&str] = &[
     "ansible_ssh_extra_args",
 ];
 
+/// ansible-pylibssh's algorithm options (ansible.netcommon's libssh connection).
+const LIBSSH_OPTIONS: &[(&str, Category)] = &[
+    ("ansible_libssh_key_exchange_algorithms", Category::Kex),
+    ("ansible_libssh_hostkeys", Category::HostKey),
+];
+
 /// Total group memberships combined across distinct group sets.
 const MAX_GROUP_WORK: usize = 500_000;
 
@@ -54,9 +64,13 @@ pub(super) fn is_relevant(key: &str) -> bool {
     ]
     .iter()
     .any(|names| names.contains(&key))
+        || LIBSSH_OPTIONS.iter().any(|(name, _)| *name == key)
         || matches!(
             key,
-            "ansible_connection" | "ansible_network_os" | "ansible_group_priority"
+            "ansible_connection"
+                | "ansible_network_cli_ssh_type"
+                | "ansible_network_os"
+                | "ansible_group_priority"
         )
 }
 
@@ -143,6 +157,8 @@ struct Lookup<'a> {
     vars: &'a Vars,
     host: &'a str,
     notes: &'a mut Notes,
+    /// ansible.cfg's `[ssh_connection] ssh_args`, for hosts without `ansible_ssh_args`.
+    ssh_args: Option<(String, ValueSource)>,
 }
 
 impl Lookup<'_> {
@@ -232,6 +248,7 @@ pub(super) fn build(
         warnings: graph.warnings.clone(),
     };
     let depths = graph.depths();
+    let ssh_args = super::config::ssh_args()?;
     let priority = |g: usize| -> i64 {
         match graph.groups[g].vars.get("ansible_group_priority") {
             Some(Var {
@@ -313,6 +330,7 @@ pub(super) fn build(
             vars: &vars,
             host: &host.name,
             notes: &mut notes,
+            ssh_args: ssh_args.clone(),
         };
         if let Some((device, prov)) = device_from(&host.name, origin, &mut lookup, base, profiles)?
         {
@@ -331,9 +349,51 @@ fn device_from(
     base_dir: &Path,
     profiles: &Profiles,
 ) -> Result<Option<(Device, Provenance)>, SourceError> {
+    let mut client = DeviceClient::default();
     if let Some((connection, source)) = vars.text(&["ansible_connection"], false) {
         let plugin = connection.rsplit('.').next().unwrap_or("").to_owned();
         match plugin.as_str() {
+            "network_cli" => {
+                let ssh_type = vars.text(&["ansible_network_cli_ssh_type"], false);
+                let (request, source) = match &ssh_type {
+                    Some((t, s)) if t.eq_ignore_ascii_case("libssh") => (
+                        ClientRequest::Fixed {
+                            kind: ClientKind::Libssh,
+                            version: None,
+                        },
+                        s.clone(),
+                    ),
+                    Some((t, s)) if t.eq_ignore_ascii_case("paramiko") => (
+                        ClientRequest::Fixed {
+                            kind: ClientKind::Paramiko,
+                            version: None,
+                        },
+                        s.clone(),
+                    ),
+                    // `auto`, the default since ansible.netcommon 3.0.0.
+                    Some((_, s)) => (ClientRequest::NetworkCliAuto, s.clone()),
+                    None => (ClientRequest::NetworkCliAuto, source.clone()),
+                };
+                client.request = request;
+                client.used_by = Some(UsedBy::AnsibleNetworkCli);
+                client.source = Some(source);
+            }
+            "ssh" => {
+                client.request = ClientRequest::Fixed {
+                    kind: ClientKind::Openssh,
+                    version: None,
+                };
+                client.used_by = Some(UsedBy::AnsibleSsh);
+                client.source = Some(source.clone());
+            }
+            "paramiko" | "paramiko_ssh" => {
+                client.request = ClientRequest::Fixed {
+                    kind: ClientKind::Paramiko,
+                    version: None,
+                };
+                client.used_by = Some(UsedBy::AnsibleParamiko);
+                client.source = Some(source.clone());
+            }
             "local" => {
                 vars.notes.other.push(format!(
                     "{source}: {name} uses ansible_connection={connection}: not a remote \
@@ -353,6 +413,28 @@ fn device_from(
         None => (name.to_owned(), None),
     };
     let (mut device, mut prov) = new_device(name, &host, origin);
+    if client.request == ClientRequest::Unspecified {
+        // Ansible's default connection is `ssh` (OpenSSH) unless a variable says otherwise.
+        client.request = ClientRequest::Fixed {
+            kind: ClientKind::Openssh,
+            version: None,
+        };
+        client.used_by = Some(UsedBy::AnsibleSsh);
+    }
+    if let Some(source) = &client.source {
+        prov.set(Field::Client, source.clone());
+    }
+    device.client = client;
+    for (name, category) in LIBSSH_OPTIONS {
+        if let Some((value, source)) = vars.text(&[name], false) {
+            device.client.add_setting(AlgorithmSetting {
+                category: *category,
+                value,
+                via: SettingVia::LibsshOption,
+                source,
+            });
+        }
+    }
     if let Some(s) = host_source {
         prov.set(Field::Host, s);
     }
@@ -422,7 +504,12 @@ fn device_from(
     }
     let mut settings = HostSettings::default();
     for key in SSH_ARGS {
-        if let Some((args, source)) = vars.text(&[key], false) {
+        let value = match vars.text(&[key], false) {
+            // Without the variable, Ansible puts ansible.cfg's ssh_args there.
+            None if *key == "ansible_ssh_args" => vars.ssh_args.clone(),
+            value => value,
+        };
+        if let Some((args, source)) = value {
             let notes = settings_from_args(&args, &source, &device.host, &mut settings);
             vars.notes.other.extend(notes);
         }
@@ -436,7 +523,7 @@ fn device_from(
         local_user: &local_user,
     };
     settings.finish(&tokens, device.username.as_deref());
-    let notes = settings.apply_to(&mut device, &mut prov);
+    let notes = settings.apply_to(&mut device, &mut prov, SettingVia::CommandLine);
     vars.notes.other.extend(notes);
     Ok(Some((device, prov)))
 }

@@ -5,6 +5,7 @@
 //! then group_vars/ files — then the host's inventory vars, then host_vars/ files. Later wins.
 //! Vault-encrypted and Jinja-templated values are reported, never used.
 
+mod config;
 mod device;
 mod hostpattern;
 mod ini;

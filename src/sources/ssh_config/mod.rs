@@ -19,7 +19,7 @@ pub(crate) use settings::Tokens;
 use super::read::{located, read_text};
 use super::{Provenance, ValueSource};
 use crate::algorithms::allowlist::wildcard_match;
-use crate::device::Device;
+use crate::device::{Device, SettingVia};
 use crate::sources::SourceError;
 use settings::{Value, parse_value};
 use std::path::{Path, PathBuf};
@@ -57,6 +57,8 @@ struct ConfigFile {
 /// A parsed ssh_config with everything it includes.
 #[derive(Debug, Clone)]
 pub struct SshConfig {
+    /// The file read (its Includes are inside `root`).
+    pub path: PathBuf,
     root: ConfigFile,
     home: Option<String>,
     local_user: String,
@@ -102,6 +104,7 @@ impl SshConfig {
         };
         let root = loader.file(path, 0)?;
         Ok(SshConfig {
+            path: path.to_owned(),
             root,
             home: home.map(str::to_owned),
             local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
@@ -154,7 +157,7 @@ impl SshConfig {
     /// alias), other values only where the inventory set none. Returns notes for the user.
     pub fn apply(&self, device: &mut Device, prov: &mut Provenance) -> Vec<String> {
         self.resolve_as(&device.host, device.username.as_deref())
-            .apply_to(device, prov)
+            .apply_to(device, prov, SettingVia::SshConfig)
     }
 }
 

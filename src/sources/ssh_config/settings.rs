@@ -2,8 +2,8 @@
 //! that do not apply), and the settings they resolve to for one host.
 
 use super::super::{Field, Provenance, ValueSource};
-use crate::algorithms::allowlist::{self, Category};
-use crate::device::{Device, HostKeyPolicy, KeySource};
+use crate::algorithms::allowlist::Category;
+use crate::device::{AlgorithmSetting, Device, HostKeyPolicy, KeySource, SettingVia};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -205,6 +205,48 @@ impl HostSettings {
         }
     }
 
+    /// These settings, then what `later` (a file ssh reads after this one) adds: the first
+    /// value of each option wins, identity files accumulate, as in OpenSSH.
+    pub fn then(mut self, later: HostSettings) -> HostSettings {
+        fn keep<T>(slot: &mut Option<Setting<T>>, later: Option<Setting<T>>) {
+            if slot.is_none() {
+                *slot = later;
+            }
+        }
+        keep(&mut self.hostname, later.hostname);
+        keep(&mut self.port, later.port);
+        keep(&mut self.user, later.user);
+        for file in later.identity_files {
+            if !self.identity_files.iter().any(|f| f.value == file.value) {
+                self.identity_files.push(file);
+            }
+        }
+        keep(&mut self.identities_only, later.identities_only);
+        if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+            self.proxy_jump = later.proxy_jump;
+            self.proxy_command = later.proxy_command;
+        }
+        keep(&mut self.kex, later.kex);
+        keep(&mut self.host_key_algorithms, later.host_key_algorithms);
+        keep(&mut self.ciphers, later.ciphers);
+        keep(&mut self.macs, later.macs);
+        keep(
+            &mut self.pubkey_accepted_algorithms,
+            later.pubkey_accepted_algorithms,
+        );
+        keep(
+            &mut self.user_known_hosts_files,
+            later.user_known_hosts_files,
+        );
+        keep(
+            &mut self.strict_host_key_checking,
+            later.strict_host_key_checking,
+        );
+        keep(&mut self.connect_timeout, later.connect_timeout);
+        keep(&mut self.hash_known_hosts, later.hash_known_hosts);
+        self
+    }
+
     /// Expands `~` and `%d %u %h %r %%` in paths now that host and user are known.
     pub(crate) fn finish(&mut self, tokens: &Tokens, remote_user: Option<&str>) {
         let host = self
@@ -229,8 +271,16 @@ impl HostSettings {
     }
 
     /// Lays these settings on a device: the host name always (it resolves an alias); every
-    /// other value only where the inventory did not set one. Returns what the user should know.
-    pub fn apply_to(&self, device: &mut Device, prov: &mut Provenance) -> Vec<String> {
+    /// other value only where the inventory did not set one. Algorithm lines become the
+    /// device's client settings, read `via` the config files or ssh's command line: they say
+    /// what the engineer's client offers, not what the probe does. Returns what the user
+    /// should know.
+    pub fn apply_to(
+        &self,
+        device: &mut Device,
+        prov: &mut Provenance,
+        via: SettingVia,
+    ) -> Vec<String> {
         let mut notes = Vec::new();
         if let Some(h) = &self.hostname
             && h.value != device.host
@@ -263,21 +313,17 @@ impl HostSettings {
             prov.set(Field::Key, key.source.clone());
         }
         for category in Category::ALL {
-            let field = Field::for_category(category);
-            let Some(spec) = self.algorithm(category) else {
-                continue;
-            };
-            if !free(field, prov) {
-                continue;
-            }
-            match allowlist::apply(category, device.offer.get(category), &spec.value) {
-                Ok(list) => {
-                    *device.offer.get_mut(category) = list;
-                    device.allowlist.retain(|(c, _)| *c != category);
-                    device.allowlist.push((category, spec.value.clone()));
+            if let Some(spec) = self.algorithm(category) {
+                let field = Field::for_category(category);
+                if free(field, prov) {
                     prov.set(field, spec.source.clone());
                 }
-                Err(e) => notes.push(format!("{}: `{}` ignored: {e}", spec.source, spec.value)),
+                device.client.add_setting(AlgorithmSetting {
+                    category,
+                    value: spec.value.clone(),
+                    via,
+                    source: spec.source.clone(),
+                });
             }
         }
         if let Some(files) = &self.user_known_hosts_files

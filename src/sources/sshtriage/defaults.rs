@@ -42,5 +42,6 @@ pub(super) fn overrides(
     o.profile = raw.profile.clone();
     o.timeout = set(raw.timeout.is_some()).map(|_| d.timeout);
     o.jump = raw.jump.clone();
+    o.client = (raw.client.is_some()).then(|| (d.client.request.clone(), d.client.used_by));
     Ok(o)
 }

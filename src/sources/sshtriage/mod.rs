@@ -9,7 +9,8 @@ use super::SourceError;
 use super::paths::expand_path;
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
 use crate::device::{
-    Credentials, DEFAULT_TIMEOUT, Device, HostKeyPolicy, KeySource, Origin, parse_timeout,
+    AlgorithmSetting, Credentials, DEFAULT_TIMEOUT, Device, DeviceClient, HostKeyPolicy, KeySource,
+    Origin, SettingVia, ValueSource, parse_client, parse_timeout,
 };
 use crate::secret::Secret;
 use raw::{RawAlgorithms, RawDevice, RawInventory};
@@ -220,6 +221,23 @@ fn resolve(
         None => HostKeyPolicy::default(),
     };
     let (offer, allowlist) = algorithms(raw.algorithms.as_ref(), at)?;
+    let mut client = DeviceClient::default();
+    if let Some(text) = &raw.client {
+        let (request, used_by) = parse_client(text.get_ref())
+            .map_err(|e| at.error(text.span().start, "client", &e.to_string()))?;
+        client.request = request;
+        client.used_by = used_by;
+        client.source = Some(ValueSource::file(at.path, at.line(text.span().start)));
+    }
+    // The probe's allow-list is also what sshtriage's own client (russh) reads.
+    for (category, value) in &allowlist {
+        client.add_setting(AlgorithmSetting {
+            category: *category,
+            value: value.clone(),
+            via: SettingVia::Probe,
+            source: ValueSource::file(at.path, line),
+        });
+    }
     Ok(Device {
         name,
         host: host.get_ref().clone(),
@@ -245,6 +263,7 @@ fn resolve(
         timeout,
         offer,
         allowlist,
+        client,
         origin: Origin::File {
             path: at.path.to_owned(),
             line,

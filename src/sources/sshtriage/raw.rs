@@ -41,6 +41,8 @@ pub(super) struct RawDevice {
     pub timeout: Option<Spanned<String>>,
     pub algorithms: Option<RawAlgorithms>,
     pub jump: Option<String>,
+    /// The engineer's SSH client: `openssh`, `paramiko-3.5`, `ansible-libssh`, …
+    pub client: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -150,6 +152,7 @@ impl RawDevice {
             timeout: self.timeout.or_else(|| d.timeout.clone()),
             algorithms,
             jump: self.jump.or_else(|| d.jump.clone()),
+            client: self.client.or_else(|| d.client.clone()),
         }
     }
 }

@@ -44,11 +44,13 @@ kex = "+diffie-hellman-group14-sha1"
             .kex
             .contains(&"diffie-hellman-group14-sha1".to_string())
     );
-    assert!(
-        !r1.offer
-            .kex
-            .contains(&"diffie-hellman-group14-sha1".to_string())
-    );
+    // The allow-list is d2's alone: r1's probe keeps its full offer and nothing is set for
+    // the russh client that reads `[device.algorithms]`.
+    assert_eq!(d2.allowlist.len(), 1);
+    assert!(r1.allowlist.is_empty());
+    assert!(r1.client.settings.is_empty());
+    assert_eq!(d2.client.settings.len(), 1);
+    assert_eq!(d2.client.settings[0].value, "+diffie-hellman-group14-sha1");
 }
 
 #[test]

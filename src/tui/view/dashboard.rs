@@ -67,8 +67,14 @@ struct Columns {
     stages: StageColumns,
     name: usize,
     address: usize,
+    /// The client the verdicts are about (`openssh-9.2`); 0 on narrow screens, where the
+    /// selection line says it.
+    client: usize,
     why: usize,
 }
+
+/// Wide enough for `openssh-10.0`, `paramiko-5.1`, `libssh-0.11`.
+const CLIENT_WIDTH: usize = 12;
 
 impl Columns {
     fn plan(width: u16, name_width: usize, address_width: usize) -> Self {
@@ -81,8 +87,13 @@ impl Columns {
         let mut name = name_width.clamp(6, name_cap);
         let mut address = address_width.clamp(7, address_cap);
         let stage_cols = stages.widths();
-        let columns = 2 + stage_cols.len() + 2;
+        let client = match stages {
+            StageColumns::Strip => 0,
+            StageColumns::Short | StageColumns::Full => CLIENT_WIDTH,
+        };
+        let columns = 2 + usize::from(client > 0) + stage_cols.len() + 2;
         let fixed = HIGHLIGHT.chars().count()
+            + client
             + stage_cols.iter().sum::<usize>()
             + TIME_WIDTH
             + (columns - 1);
@@ -100,6 +111,7 @@ impl Columns {
             stages,
             name,
             address,
+            client,
             why,
         }
     }
@@ -109,6 +121,9 @@ impl Columns {
             Constraint::Length(self.name as u16),
             Constraint::Length(self.address as u16),
         ];
+        if self.client > 0 {
+            list.push(Constraint::Length(self.client as u16));
+        }
         list.extend(
             self.stages
                 .widths()
@@ -268,6 +283,9 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_ro
 
 fn title_row(columns: &Columns, theme: &Theme) -> Row<'static> {
     let mut cells = vec![Cell::from("device"), Cell::from("address")];
+    if columns.client > 0 {
+        cells.push(Cell::from("client"));
+    }
     match columns.stages {
         StageColumns::Strip => {
             cells.push(Cell::from(
@@ -301,6 +319,13 @@ fn device_row<'a>(
         Cell::from(name),
         Cell::from(Span::styled(address, theme.dim)),
     ];
+    if columns.client > 0 {
+        let client = row.report.client.as_ref().map_or("", |c| c.id.as_str());
+        cells.push(Cell::from(Span::styled(
+            text::fit(&text::clean(client), columns.client),
+            theme.dim,
+        )));
+    }
 
     let marks = Stage::ALL.map(|stage| row.mark(stage));
     match columns.stages {

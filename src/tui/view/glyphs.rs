@@ -1,6 +1,6 @@
 //! Marks, labels and their styles, shared by every view so a state looks the same everywhere.
 
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 
 use crate::model::Status;
 use crate::tui::device::{Condition, StageMark, WhyKind};
@@ -36,7 +36,18 @@ pub fn mark_glyph(mark: StageMark, tick: u64) -> &'static str {
         StageMark::Pending => "·",
         StageMark::Running => spinner(tick),
         StageMark::Ended(status) => status_glyph(status),
+        StageMark::Beyond(status) => beyond_glyph(status),
         StageMark::NotRun => "-",
+    }
+}
+
+/// A stage run past a client failure: hollow where it passed, so it never reads as ready.
+pub fn beyond_glyph(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "○",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "-",
     }
 }
 
@@ -45,6 +56,9 @@ pub fn mark_style(mark: StageMark, theme: &Theme) -> Style {
         StageMark::Pending => theme.pending,
         StageMark::Running => theme.running,
         StageMark::Ended(status) => status_style(status, theme),
+        StageMark::Beyond(Status::Fail | Status::Warn) => theme.beyond.add_modifier(Modifier::BOLD),
+        StageMark::Beyond(Status::Skip) => theme.skip,
+        StageMark::Beyond(_) => theme.beyond,
         StageMark::NotRun => theme.skip,
     }
 }

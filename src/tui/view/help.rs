@@ -110,6 +110,7 @@ fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         ("!", "warning", theme.warn),
         ("✗", "failed", theme.fail),
         ("-", "not run", theme.skip),
+        ("○", "past a client failure", theme.beyond),
     ];
     let mut spans = vec![Span::styled(
         text::pad("Marks", LEGEND_LABEL),

@@ -237,8 +237,28 @@ fn algorithms_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Li
         .unwrap_or_default()
 }
 
+/// The client the verdicts are about (and why), the settings it reads, then every client.
 fn compatibility_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    compatibility::lines(&report.compatibility, width, theme)
+    let mut out = Vec::new();
+    if let Some(client) = &report.client {
+        let mut who = client.name.clone();
+        if let Some(by) = &client.used_by {
+            who.push_str(&format!(", used by {by}"));
+        }
+        if let Some(here) = &client.this_machine {
+            who.push_str(&format!(" ({here})"));
+        }
+        out.extend(labeled("yours", &who, width, theme.dim, theme.heading));
+        out.extend(labeled("why", &client.why, width, theme.dim, Style::new()));
+        for setting in &client.settings {
+            out.extend(labeled("reads", setting, width, theme.dim, Style::new()));
+        }
+        for problem in &client.problems {
+            out.extend(labeled("problem", problem, width, theme.dim, theme.warn));
+        }
+    }
+    out.extend(compatibility::lines(&report.compatibility, width, theme));
+    out
 }
 
 fn host_key_body(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
