@@ -131,7 +131,8 @@ impl SshConfig {
 
     /// As `resolve`, with the remote user the inventory names (for `Match user`, `%r`).
     pub fn resolve_as(&self, host: &str, user: Option<&str>) -> HostSettings {
-        // ssh lower-cases the host name before matching.
+        // ssh lower-cases the name for tokens and `Match`, but compares `Host` patterns with
+        // the name as given, case-sensitively (`ssh -G R1` ignores `Host r1`; ssh 9.2).
         let original = host.to_ascii_lowercase();
         let tokens = Tokens {
             original_host: &original,
@@ -140,6 +141,7 @@ impl SshConfig {
         };
         let mut walk = Walk {
             tokens: &tokens,
+            given_host: host,
             user,
             settings: HostSettings::default(),
         };
@@ -298,6 +300,8 @@ fn match_list(text: &str, list: &str) -> bool {
 
 struct Walk<'a> {
     tokens: &'a Tokens<'a>,
+    /// The name as given to ssh, for `Host` lines.
+    given_host: &'a str,
     user: Option<&'a str>,
     settings: HostSettings,
 }
@@ -327,7 +331,7 @@ impl Walk<'_> {
     }
 
     fn host_matches(&self, patterns: &[(bool, String)]) -> bool {
-        let host = self.tokens.original_host;
+        let host = self.given_host;
         let mut matched = false;
         for (negated, pattern) in patterns {
             if wildcard_match(pattern, host) {

@@ -20,7 +20,9 @@ fn first_value_wins_and_negation_excludes() {
         "Host r1 r2\n  Port 2201\n  User first\nHost *.lab !bastion.lab\n  User lab\n\
          Host *\n  Port 22\n  User last\n",
     )]);
-    let r1 = cfg.resolve("R1");
+    // As ssh: `Host` patterns compare with the name as given, case-sensitively.
+    assert_eq!(cfg.resolve("R1").port.unwrap().value, 22);
+    let r1 = cfg.resolve("r1");
     assert_eq!(r1.port.as_ref().unwrap().value, 2201);
     assert_eq!(r1.user.as_ref().unwrap().value, "first");
     assert!(r1.port.unwrap().source.to_string().ends_with("config:2"));
