@@ -14,6 +14,7 @@ mod settings;
 pub use settings::{HostSettings, Setting};
 
 pub(crate) use args::settings_from_args;
+pub(crate) use lexer::split_line;
 pub(crate) use settings::Tokens;
 
 use super::read::{located, read_text};
@@ -77,14 +78,7 @@ impl SshConfig {
     /// file under /etc/ssh), as ssh does.
     pub fn load(path: &Path) -> Result<SshConfig, SourceError> {
         let home = std::env::var("HOME").ok();
-        let include_dir = if path.starts_with("/etc/ssh") {
-            PathBuf::from("/etc/ssh")
-        } else {
-            match &home {
-                Some(h) => Path::new(h).join(".ssh"),
-                None => path.parent().unwrap_or(Path::new(".")).to_owned(),
-            }
-        };
+        let include_dir = include_dir_for(path, home.as_deref());
         SshConfig::load_with(path, &include_dir, home.as_deref())
     }
 
@@ -101,12 +95,25 @@ impl SshConfig {
             warnings: Vec::new(),
         };
         let root = loader.file(path, 0)?;
-        Ok(SshConfig {
-            root,
+        Ok(loader.finish(root))
+    }
+
+    /// As `load_with`, for text that is not (or not yet) the file at `path`: an editor checks
+    /// what its new text would mean before writing it. Included files are read from disk.
+    pub fn parse_str(
+        path: &Path,
+        text: &str,
+        include_dir: &Path,
+        home: Option<&str>,
+    ) -> Result<SshConfig, SourceError> {
+        let mut loader = Loader {
+            include_dir: include_dir.to_owned(),
             home: home.map(str::to_owned),
-            local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
-            warnings: loader.warnings,
-        })
+            files: 1,
+            warnings: Vec::new(),
+        };
+        let root = loader.entries(path, text, 0)?;
+        Ok(loader.finish(root))
     }
 
     /// True when a `Host` line names `name` literally (no wildcard, not negated), in this file
@@ -160,7 +167,29 @@ impl SshConfig {
     }
 }
 
+/// Where ssh looks up a relative Include of the config at `path`: ~/.ssh, or /etc/ssh for a
+/// file under /etc/ssh.
+pub fn include_dir_for(path: &Path, home: Option<&str>) -> PathBuf {
+    if path.starts_with("/etc/ssh") {
+        PathBuf::from("/etc/ssh")
+    } else {
+        match home {
+            Some(h) => Path::new(h).join(".ssh"),
+            None => path.parent().unwrap_or(Path::new(".")).to_owned(),
+        }
+    }
+}
+
 impl Loader {
+    fn finish(self, root: ConfigFile) -> SshConfig {
+        SshConfig {
+            root,
+            home: self.home,
+            local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
+            warnings: self.warnings,
+        }
+    }
+
     fn file(&mut self, path: &Path, depth: usize) -> Result<ConfigFile, SourceError> {
         self.files += 1;
         if self.files > MAX_FILES {
@@ -172,6 +201,15 @@ impl Loader {
             ));
         }
         let text = read_text(path)?;
+        self.entries(path, &text, depth)
+    }
+
+    fn entries(
+        &mut self,
+        path: &Path,
+        text: &str,
+        depth: usize,
+    ) -> Result<ConfigFile, SourceError> {
         let mut entries = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;

@@ -130,3 +130,23 @@ fn an_unfollowed_proxy_command_is_named_not_echoed() {
     );
     assert!(!notes.iter().any(|n| n.contains("Hunter2")), "{notes:?}");
 }
+
+#[test]
+fn text_reads_as_the_file_would() {
+    let (dir, _) = config(&[("config", ""), ("extra.conf", "Host r1\n  User included\n")]);
+    let root = dir.path().join("config");
+    let text = format!(
+        "Include {}\r\nHost r1\r\n  Port 2201\r\n",
+        dir.path().join("extra.conf").display()
+    );
+    let cfg = SshConfig::parse_str(&root, &text, dir.path(), None).expect("parses");
+    let r1 = cfg.resolve("r1");
+    assert_eq!(r1.user.unwrap().value, "included");
+    let port = r1.port.unwrap();
+    assert_eq!(
+        (port.value, port.source),
+        (2201, ValueSource::file(&root, 3))
+    );
+    let err = SshConfig::parse_str(&root, "Host r1\n  Port x\n", dir.path(), None).unwrap_err();
+    assert_eq!((err.file, err.line), (root, 2));
+}
