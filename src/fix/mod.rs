@@ -10,6 +10,7 @@ pub mod hash_setting;
 pub mod host_key;
 pub mod inventory_edit;
 pub mod session;
+pub mod ssh_config_edit;
 
 use std::io;
 use std::path::PathBuf;
