@@ -11,8 +11,8 @@ use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
 use super::clients::{ClientProfile, Family, client_profiles};
-pub use crate::model::LocalClients;
 use crate::model::DeviceReport;
+pub use crate::model::LocalClients;
 
 /// Each command gets this long; a Python that hangs on import must not hold up a report.
 const COMMAND_BOUND: Duration = Duration::from_secs(3);
