@@ -4,6 +4,7 @@
 //! this; nothing here draws.
 
 pub mod algorithms;
+pub mod ansible_edit;
 pub mod atomic;
 pub mod diff;
 pub mod hash_setting;

@@ -11,6 +11,8 @@ mod ini;
 mod vars_files;
 mod yaml_inv;
 
+pub(crate) use ini::shell_word_spans;
+
 use super::read::{located, read_text};
 use super::yaml::{Kind, Node};
 use super::{Format, Loaded, ValueSource};
