@@ -493,3 +493,78 @@ fn a_host_named_by_a_range_gets_host_vars_instead_of_its_shared_line() {
         Some("+diffie-hellman-group14-sha1")
     );
 }
+
+/// How Ansible reads a host line of an INI inventory (ansible/plugins/inventory/ini.py:
+/// `shlex_split(line, comments=True)`, `key=value` words, `ast.literal_eval` where it works)
+/// and then splits ssh args (plugins/connection/ssh.py: `shlex.split`), run in Python.
+const ANSIBLE_INI_READER: &str = r#"
+import ast, json, shlex, sys
+line = sys.stdin.read()
+value = None
+for token in shlex.split(line, comments=True)[1:]:
+    key, v = token.split("=", 1)
+    if key == "ansible_ssh_common_args":
+        try:
+            v = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            pass
+        value = v
+print(json.dumps([value, shlex.split(value)]))
+"#;
+
+#[test]
+fn the_ini_line_reads_back_as_ansible_reads_it() {
+    let old =
+        r#"-o ProxyCommand="ssh -W %h:%p -q 'ops'@jump" -o 'UserKnownHostsFile "/tmp/my hosts"'"#;
+    let inventory = format!(
+        "[routers]\nr1 ansible_host=10.0.0.1 ansible_ssh_common_args='{}' # core\n",
+        old.replace('\'', r#"'"'"'"#)
+    );
+    let (_dir, path) = setup(&[("hosts", &inventory)]);
+    let added = vec![
+        "-o".to_owned(),
+        "Ciphers +aes128-cbc".to_owned(),
+        "-o".to_owned(),
+        KEX.to_owned(),
+    ];
+    let edit = plan_ssh_args(&path, "r1", &added).expect("plan");
+    let line = text(&edit.updated)
+        .lines()
+        .nth(1)
+        .expect("line 2")
+        .to_owned();
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(ANSIBLE_INI_READER)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is installed");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(line.as_bytes()).expect("write");
+    }
+    let out = child.wait_with_output().expect("python3 ran");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (value, words): (String, Vec<String>) = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(value, edit.args);
+    assert_eq!(
+        words,
+        [
+            "-o",
+            "ProxyCommand=ssh -W %h:%p -q 'ops'@jump",
+            "-o",
+            "UserKnownHostsFile \"/tmp/my hosts\"",
+            "-o",
+            "Ciphers +aes128-cbc",
+            "-o",
+            KEX,
+        ]
+    );
+}
