@@ -113,6 +113,25 @@ impl Staged {
     }
 }
 
+impl Staged {
+    /// As `commit`, for a target that must not exist yet: a file someone created meanwhile
+    /// is never replaced (the failure's source is then `AlreadyExists`).
+    pub(crate) fn commit_new(self) -> Result<(), IoFailure> {
+        let Staged { temp, target } = self;
+        temp.persist_noclobber(&target)
+            .map_err(|e| IoFailure::at("cannot create", &target)(e.error))?;
+        if let Ok(d) = File::open(parent_dir(&target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Creates `target` with `contents` and `mode`, all at once, unless it exists.
+pub(crate) fn create_new(target: &Path, contents: &[u8], mode: u32) -> Result<(), IoFailure> {
+    stage(target, contents, mode, &REAL_STEPS)?.commit_new()
+}
+
 /// Stages and commits in one go.
 pub(crate) fn write_replace(
     target: &Path,
@@ -212,6 +231,21 @@ mod tests {
                 "temp files are cleaned up"
             );
         }
+    }
+
+    #[test]
+    fn creating_never_replaces_an_existing_file() {
+        let (dir, path) = setup("someone's\n", 0o644);
+        let err = create_new(&path, b"ours\n", 0o600).expect_err("exists");
+        assert_eq!(err.source.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&path).expect("read"), b"someone's\n");
+        let new = dir.path().join("new");
+        create_new(&new, b"ours\n", 0o600).expect("created");
+        assert_eq!(
+            (fs::read(&new).expect("read"), mode(&new)),
+            (b"ours\n".to_vec(), 0o600)
+        );
+        assert!(leftovers(dir.path()).is_empty());
     }
 
     #[test]

@@ -48,6 +48,33 @@ pub(crate) fn replace_checked_with(
     Ok(backup)
 }
 
+/// Creates `path` with `contents` and `mode`; refuses when it exists (someone created it since
+/// it was found missing).
+pub fn create_checked(path: &Path, contents: &[u8], mode: u32) -> Result<(), FixError> {
+    crate::atomic::create_new(path, contents, mode).map_err(|e| {
+        if e.source.kind() == std::io::ErrorKind::AlreadyExists {
+            FixError::ChangedMeanwhile(e.path)
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Undoes an edit while `path` still holds what it wrote (a change made since is never lost):
+/// puts `original` back, or removes the file when the edit created it (`original` None).
+pub fn undo_checked(path: &Path, written: &[u8], original: Option<&[u8]>) -> Result<(), FixError> {
+    let target = resolve(path);
+    regular_file_mode(&target)?;
+    let now = fs::read(&target).map_err(IoFailure::at("cannot read", &target))?;
+    if now != written {
+        return Err(FixError::ChangedMeanwhile(target));
+    }
+    match original {
+        Some(original) => restore(&target, original),
+        None => Ok(fs::remove_file(&target).map_err(IoFailure::at("cannot remove", &target))?),
+    }
+}
+
 /// Puts `original` back in place, atomically; the backup stays.
 pub fn restore(path: &Path, original: &[u8]) -> Result<(), FixError> {
     let target = resolve(path);
@@ -118,6 +145,28 @@ mod tests {
                 "temp files are cleaned up"
             );
         }
+    }
+
+    #[test]
+    fn creates_once_and_undoes_only_its_own_content() {
+        let (dir, path) = setup("old\n", 0o640);
+        let err = create_checked(&path, b"new\n", 0o600).expect_err("exists");
+        assert!(matches!(err, FixError::ChangedMeanwhile(_)), "{err}");
+        let new = dir.path().join("new.yml");
+        create_checked(&new, b"ours\n", 0o600).expect("created");
+        assert_eq!(mode(&new), 0o600);
+        fs::write(&new, b"edited\n").expect("write");
+        let err = undo_checked(&new, b"ours\n", None).expect_err("changed");
+        assert!(matches!(err, FixError::ChangedMeanwhile(_)), "{err}");
+        fs::write(&new, b"ours\n").expect("write");
+        undo_checked(&new, b"ours\n", None).expect("removed");
+        assert!(!new.exists());
+        replace_checked(&path, b"old\n", b"new\n").expect("replaced");
+        undo_checked(&path, b"new\n", Some(b"old\n")).expect("restored");
+        assert_eq!(
+            (fs::read(&path).expect("read"), mode(&path)),
+            (b"old\n".to_vec(), 0o640)
+        );
     }
 
     #[test]

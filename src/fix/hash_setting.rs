@@ -73,7 +73,9 @@ mod tests {
         );
         let system = write(dir.path(), "system", "HashKnownHosts no\n");
         let files = [user, system.clone()];
-        assert_eq!(hash_in(&files, "LAB-R1"), Some(false));
+        assert_eq!(hash_in(&files, "lab-r1"), Some(false));
+        // As `ssh -G LAB-R1`: Host patterns compare case-sensitively, so `lab-*` does not apply.
+        assert_eq!(hash_in(&files, "LAB-R1"), Some(true));
         assert_eq!(hash_in(&files, "10.0.0.1"), Some(true));
         assert_eq!(hash_in(&[system], "x"), Some(false));
         assert_eq!(hash_in(&[dir.path().join("missing")], "x"), None);

@@ -7,7 +7,7 @@
 //!
 //! Nothing here touches the network.
 
-mod ansible;
+pub mod ansible;
 mod assemble;
 mod clab;
 mod detect;
@@ -20,7 +20,7 @@ mod provenance;
 mod read;
 pub mod ssh_config;
 pub mod sshtriage;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use assemble::{AssembleError, DEFAULT_INVENTORY, Selection, SshConfigChoice, assemble};
 pub use detect::{Format, UnknownFormat, detect, detect_text};

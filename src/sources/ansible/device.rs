@@ -3,7 +3,7 @@
 
 use super::super::ssh_config::{HostSettings, Tokens, settings_from_args};
 use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
-use super::{Graph, GroupList, HostGroups, Value, Var, Vars, vars_files};
+use super::{Graph, GroupList, HostGroups, Replaced, Value, Var, Vars, vars_files};
 use crate::algorithms::allowlist::Category;
 use crate::device::{
     AlgorithmSetting, ClientKind, ClientRequest, Device, DeviceClient, HostKeyPolicy, KeySource,
@@ -238,6 +238,119 @@ fn merge(into: &mut Vars, from: &Vars) {
     }
 }
 
+/// Combines hosts' variables in Ansible's order; hosts in the same groups share everything
+/// but their own vars, so that part is combined once per set of groups.
+pub(super) struct Combiner<'g> {
+    graph: &'g Graph,
+    /// Where group_vars/ and host_vars/ are; None for inventory text without a file.
+    dir: Option<&'g Path>,
+    replaced: Option<Replaced<'g>>,
+    depths: Vec<usize>,
+    group_files: HashMap<usize, Vars>,
+    by_groups: HashMap<Vec<usize>, (GroupList, Vars)>,
+    group_work: usize,
+}
+
+impl<'g> Combiner<'g> {
+    pub(super) fn new(
+        graph: &'g Graph,
+        dir: Option<&'g Path>,
+        replaced: Option<Replaced<'g>>,
+    ) -> Combiner<'g> {
+        Combiner {
+            graph,
+            dir,
+            replaced,
+            depths: graph.depths(),
+            group_files: HashMap::new(),
+            by_groups: HashMap::new(),
+            group_work: 0,
+        }
+    }
+
+    fn files_of(&mut self, g: usize, warnings: &mut Vec<String>) -> Result<Vars, SourceError> {
+        if let Some(v) = self.group_files.get(&g) {
+            return Ok(v.clone());
+        }
+        let vars = match self.dir {
+            Some(dir) => {
+                let name = &self.graph.groups[g].name;
+                vars_files::load(dir, "group_vars", name, warnings, self.replaced)?
+            }
+            None => Vars::new(),
+        };
+        self.group_files.insert(g, vars.clone());
+        Ok(vars)
+    }
+
+    /// Host `h`'s groups (most specific first) and its variables: the `all` group, then its
+    /// other groups by (depth, ansible_group_priority, name), inventory vars before
+    /// group_vars/ files, then its own inventory vars, then host_vars/ files. Later wins.
+    pub(super) fn host(
+        &mut self,
+        h: usize,
+        warnings: &mut Vec<String>,
+    ) -> Result<(GroupList, Vars), SourceError> {
+        let graph = self.graph;
+        let host = &graph.hosts[h];
+        let mut direct = host.groups.clone();
+        direct.sort_unstable();
+        if !self.by_groups.contains_key(&direct) {
+            let mut groups = graph.groups_of(h);
+            // Bounds hostile group graphs: many distinct group sets, each with deep ancestry.
+            self.group_work += groups.len();
+            if self.group_work > MAX_GROUP_WORK {
+                return Err(super::super::read::located(
+                    &graph.path,
+                    host.line,
+                    "",
+                    "the group structure is too large to combine variables for",
+                ));
+            }
+            let priority = |g: usize| -> i64 {
+                match graph.groups[g].vars.get("ansible_group_priority") {
+                    Some(Var {
+                        value: Value::Text(t),
+                        ..
+                    }) => t.trim().parse().unwrap_or(1),
+                    _ => 1,
+                }
+            };
+            let depths = &self.depths;
+            groups.sort_by(|a, b| {
+                (depths[*a], priority(*a), &graph.groups[*a].name).cmp(&(
+                    depths[*b],
+                    priority(*b),
+                    &graph.groups[*b].name,
+                ))
+            });
+            let mut vars = graph.groups[0].vars.clone();
+            merge(&mut vars, &self.files_of(0, warnings)?);
+            for g in &groups {
+                merge(&mut vars, &graph.groups[*g].vars);
+            }
+            for g in &groups {
+                merge(&mut vars, &self.files_of(*g, warnings)?);
+            }
+            let named: GroupList = groups
+                .iter()
+                .rev()
+                .map(|g| (graph.groups[*g].name.clone(), graph.groups[*g].line))
+                .collect();
+            self.by_groups.insert(direct.clone(), (named, vars));
+        }
+        let (groups, group_vars) = &self.by_groups[&direct];
+        let groups = Rc::clone(groups);
+        let mut vars = group_vars.clone();
+        merge(&mut vars, &host.vars);
+        if let Some(dir) = self.dir {
+            let files = vars_files::load(dir, "host_vars", &host.name, warnings, self.replaced)?;
+            merge(&mut vars, &files);
+        }
+        Ok((groups, vars))
+    }
+}
+
 pub(super) fn build(
     graph: &Graph,
     dir: Option<&Path>,
@@ -247,80 +360,12 @@ pub(super) fn build(
         devices: Vec::new(),
         warnings: graph.warnings.clone(),
     };
-    let depths = graph.depths();
+    let mut combiner = Combiner::new(graph, dir, None);
     let ssh_args = super::config::ssh_args()?;
-    let priority = |g: usize| -> i64 {
-        match graph.groups[g].vars.get("ansible_group_priority") {
-            Some(Var {
-                value: Value::Text(t),
-                ..
-            }) => t.trim().parse().unwrap_or(1),
-            _ => 1,
-        }
-    };
-    let mut group_files: HashMap<usize, Vars> = HashMap::new();
-    let mut files_of = |g: usize, warnings: &mut Vec<String>| -> Result<Vars, SourceError> {
-        if let Some(v) = group_files.get(&g) {
-            return Ok(v.clone());
-        }
-        let vars = match dir {
-            Some(dir) => vars_files::load(dir, "group_vars", &graph.groups[g].name, warnings)?,
-            None => Vars::new(),
-        };
-        group_files.insert(g, vars.clone());
-        Ok(vars)
-    };
     let mut notes = Notes::default();
     let mut host_groups = Vec::new();
-    // Hosts in the same groups share everything but their own vars: combine once per set.
-    let mut group_work = 0usize;
-    let mut by_groups: HashMap<Vec<usize>, (GroupList, Vars)> = HashMap::new();
     for (h, host) in graph.hosts.iter().enumerate() {
-        let mut direct = host.groups.clone();
-        direct.sort_unstable();
-        if !by_groups.contains_key(&direct) {
-            let mut groups = graph.groups_of(h);
-            // Bounds hostile group graphs: many distinct group sets, each with deep ancestry.
-            group_work += groups.len();
-            if group_work > MAX_GROUP_WORK {
-                return Err(super::super::read::located(
-                    &graph.path,
-                    host.line,
-                    "",
-                    "the group structure is too large to combine variables for",
-                ));
-            }
-            groups.sort_by(|a, b| {
-                (depths[*a], priority(*a), &graph.groups[*a].name).cmp(&(
-                    depths[*b],
-                    priority(*b),
-                    &graph.groups[*b].name,
-                ))
-            });
-            let mut vars = graph.groups[0].vars.clone();
-            merge(&mut vars, &files_of(0, &mut loaded.warnings)?);
-            for g in &groups {
-                merge(&mut vars, &graph.groups[*g].vars);
-            }
-            for g in &groups {
-                merge(&mut vars, &files_of(*g, &mut loaded.warnings)?);
-            }
-            let named: GroupList = groups
-                .iter()
-                .rev()
-                .map(|g| (graph.groups[*g].name.clone(), graph.groups[*g].line))
-                .collect();
-            by_groups.insert(direct.clone(), (named, vars));
-        }
-        let (groups, group_vars) = &by_groups[&direct];
-        let mut vars = group_vars.clone();
-        merge(&mut vars, &host.vars);
-        if let Some(dir) = dir {
-            merge(
-                &mut vars,
-                &vars_files::load(dir, "host_vars", &host.name, &mut loaded.warnings)?,
-            );
-        }
+        let (groups, vars) = combiner.host(h, &mut loaded.warnings)?;
         let origin = Origin::File {
             path: graph.path.clone(),
             line: host.line,
@@ -335,7 +380,7 @@ pub(super) fn build(
         if let Some((device, prov)) = device_from(&host.name, origin, &mut lookup, base, profiles)?
         {
             loaded.push(&graph.path, device, prov)?;
-            host_groups.push(Rc::clone(groups));
+            host_groups.push(groups);
         }
     }
     loaded.warnings.extend(notes.render());

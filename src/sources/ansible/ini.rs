@@ -6,6 +6,7 @@ use super::super::ValueSource;
 use super::super::read::located;
 use super::{Graph, Value, Var, hostpattern};
 use crate::sources::SourceError;
+use std::ops::Range;
 use std::path::Path;
 
 enum Section {
@@ -153,48 +154,72 @@ fn literal(text: &str) -> Value {
 /// POSIX shell word splitting (Python's `shlex.split(comments=True)`): quotes group, a
 /// backslash escapes, an unquoted `#` ends the line.
 fn shell_words(text: &str) -> Result<Vec<String>, String> {
+    Ok(shell_word_spans(text)?
+        .into_iter()
+        .map(|(_, w)| w)
+        .collect())
+}
+
+/// As `shell_words`, with each word's byte range in `text` (quotes included), so an editor can
+/// replace one word and keep the rest of the line as written.
+pub(crate) fn shell_word_spans(text: &str) -> Result<Vec<(Range<usize>, String)>, String> {
     let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
+    // The word being read and where it started.
+    let mut word: Option<(usize, String)> = None;
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
         match c {
-            '#' => break,
+            // A comment; `pw=ab#cd` ends at the `#`, as shlex does.
+            '#' => return finish(words, word, at),
             c if c.is_whitespace() => {
-                words.extend(word.take());
+                if let Some((start, w)) = word.take() {
+                    words.push((start..at, w));
+                }
             }
             '\'' => {
-                let w = word.get_or_insert_with(String::new);
+                let w = &mut word.get_or_insert_with(|| (at, String::new())).1;
                 loop {
                     match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => w.push(c),
+                        Some((_, '\'')) => break,
+                        Some((_, c)) => w.push(c),
                         None => return Err("unterminated single quote".into()),
                     }
                 }
             }
             '"' => {
-                let w = word.get_or_insert_with(String::new);
+                let w = &mut word.get_or_insert_with(|| (at, String::new())).1;
                 loop {
                     match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(e @ ('"' | '\\' | '$' | '`')) => w.push(e),
-                            Some(other) => {
+                        Some((_, '"')) => break,
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, e @ ('"' | '\\' | '$' | '`'))) => w.push(e),
+                            Some((_, other)) => {
                                 w.push('\\');
                                 w.push(other);
                             }
                             None => return Err("unterminated double quote".into()),
                         },
-                        Some(c) => w.push(c),
+                        Some((_, c)) => w.push(c),
                         None => return Err("unterminated double quote".into()),
                     }
                 }
             }
-            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
-            c => word.get_or_insert_with(String::new).push(c),
+            '\\' => {
+                let w = &mut word.get_or_insert_with(|| (at, String::new())).1;
+                w.extend(chars.next().map(|(_, c)| c));
+            }
+            c => word.get_or_insert_with(|| (at, String::new())).1.push(c),
         }
     }
-    words.extend(word);
+    finish(words, word, text.len())
+}
+
+type Spans = Vec<(Range<usize>, String)>;
+
+fn finish(mut words: Spans, last: Option<(usize, String)>, end: usize) -> Result<Spans, String> {
+    if let Some((start, w)) = last {
+        words.push((start..end, w));
+    }
     Ok(words)
 }
 
@@ -210,6 +235,16 @@ mod tests {
         );
         assert_eq!(shell_words("r1 pw=ab#cd").unwrap(), ["r1", "pw=ab"]);
         assert!(shell_words("r1 a='x").is_err());
+        let text = "r1  b='x y' c=\\#d # note";
+        let spans = shell_word_spans(text).unwrap();
+        let shown: Vec<(&str, &str)> = spans
+            .iter()
+            .map(|(r, w)| (&text[r.clone()], w.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [("r1", "r1"), ("b='x y'", "b=x y"), ("c=\\#d", "c=#d")]
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod ini;
 mod vars_files;
 mod yaml_inv;
 
+pub(crate) use ini::shell_word_spans;
+
 use super::read::{located, read_text};
 use super::yaml::{Kind, Node};
 use super::{Format, Loaded, ValueSource};
@@ -23,7 +25,7 @@ use std::rc::Rc;
 
 /// A variable's value as far as sshtriage cares.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub enum Value {
     Text(String),
     /// `!vault |` or a `$ANSIBLE_VAULT;…` string: encrypted, never read.
     Vault,
@@ -45,7 +47,7 @@ impl Value {
         }
     }
 
-    pub(super) fn from_node(node: &Node) -> Value {
+    fn from_node(node: &Node) -> Value {
         let tag = node.tag.as_deref();
         if tag == Some("!vault") {
             return Value::Vault;
@@ -63,10 +65,28 @@ impl Value {
 pub(super) type HostGroups = Vec<GroupList>;
 pub(super) type GroupList = Rc<[(String, usize)]>;
 
+/// A variable's value and the line that set it.
 #[derive(Debug, Clone)]
-pub(super) struct Var {
+pub struct Var {
     pub value: Value,
     pub source: ValueSource,
+}
+
+/// A vars file read with this text instead of its bytes on disk (it need not exist yet): an
+/// editor checks what its change would mean before writing it.
+#[derive(Debug, Clone, Copy)]
+pub struct Replaced<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+/// One host's connection variables as Ansible combines them, each with its file:line.
+#[derive(Debug, Clone)]
+pub struct HostVariables {
+    /// The inventory line that first names the host.
+    pub line: usize,
+    /// Only the variables sshtriage reads (connection, address, user, ssh args, …).
+    pub vars: BTreeMap<String, Var>,
 }
 
 pub(super) type Vars = BTreeMap<String, Var>;
@@ -298,6 +318,29 @@ pub(super) fn parse_text(
 ) -> Result<Loaded, SourceError> {
     let graph = parse_graph(name, text, format)?;
     Ok(device::build(&graph, None, profiles)?.0)
+}
+
+/// The variables of `host` in the inventory at `path` whose text is `text` (group_vars/ and
+/// host_vars/ beside it read as for loading, `replaced` with its given text); None when the
+/// inventory does not name the host.
+pub fn host_variables(
+    path: &Path,
+    text: &str,
+    format: Format,
+    host: &str,
+    replaced: Option<Replaced>,
+) -> Result<Option<HostVariables>, SourceError> {
+    let graph = parse_graph(path, text, format)?;
+    let Some(h) = graph.host_index.get(host).copied() else {
+        return Ok(None);
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut warnings = Vec::new();
+    let (_, vars) = device::Combiner::new(&graph, Some(dir), replaced).host(h, &mut warnings)?;
+    Ok(Some(HostVariables {
+        line: graph.hosts[h].line,
+        vars,
+    }))
 }
 
 /// A YAML inventory's devices with each one's groups (name, defining line), most specific

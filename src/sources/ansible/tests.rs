@@ -106,3 +106,47 @@ fn ssh_args_paths_expand_as_ssh_would() {
     );
     assert_eq!(r1.known_hosts, vec![home.join(".ssh/lab_hosts")]);
 }
+
+#[test]
+fn one_hosts_variables_with_their_lines_and_a_replaced_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let inventory = dir.path().join("hosts");
+    let text =
+        "[routers]\nr1 ansible_host=10.0.0.1\n[routers:vars]\nansible_ssh_common_args='-o A=1'\n";
+    std::fs::create_dir(dir.path().join("group_vars")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("group_vars/routers.yml"),
+        "ansible_ssh_common_args: -o B=2\n",
+    )
+    .expect("write");
+    let vars = host_variables(&inventory, text, Format::AnsibleIni, "r1", None)
+        .expect("reads")
+        .expect("r1 is there");
+    assert_eq!(vars.line, 2);
+    let args = &vars.vars["ansible_ssh_common_args"];
+    assert_eq!(
+        args.value,
+        Value::Text("-o B=2".into()),
+        "group_vars/ over [x:vars]"
+    );
+    assert_eq!(
+        args.source,
+        ValueSource::file(dir.path().join("group_vars/routers.yml"), 1)
+    );
+    let new = dir.path().join("host_vars/r1.yml");
+    let replaced = Replaced {
+        path: &new,
+        text: "# new\nansible_ssh_common_args: -o C=3\n",
+    };
+    let vars = host_variables(&inventory, text, Format::AnsibleIni, "r1", Some(replaced))
+        .expect("reads")
+        .expect("r1 is there");
+    let args = &vars.vars["ansible_ssh_common_args"];
+    assert_eq!(args.value, Value::Text("-o C=3".into()));
+    assert_eq!(args.source, ValueSource::file(&new, 2));
+    assert!(
+        host_variables(&inventory, text, Format::AnsibleIni, "r9", None)
+            .expect("reads")
+            .is_none()
+    );
+}

@@ -5,7 +5,7 @@
 use super::super::ValueSource;
 use super::super::read::{located, read_text};
 use super::super::yaml;
-use super::{Value, Var, Vars};
+use super::{Replaced, Value, Var, Vars};
 use crate::sources::SourceError;
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,14 @@ const MAX_FILES: usize = 256;
 const MAX_DIR_DEPTH: usize = 8;
 
 /// The variables for `name` under `dir/kind/` (kind: `group_vars` or `host_vars`), later
-/// files winning.
+/// files winning. A `replaced` file is read with its given text, and found even when it does
+/// not exist yet.
 pub(super) fn load(
     dir: &Path,
     kind: &str,
     name: &str,
     warnings: &mut Vec<String>,
+    replaced: Option<Replaced>,
 ) -> Result<Vars, SourceError> {
     let mut vars = Vars::new();
     // A name that is not a plain file name must not lead outside the vars directory.
@@ -29,23 +31,28 @@ pub(super) fn load(
     }
     let base = dir.join(kind).join(name);
     let mut files = Vec::new();
+    let is_replaced = |p: &Path| replaced.is_some_and(|r| r.path == p);
     if base.is_dir() {
-        collect(&base, 0, &mut files);
+        collect(&base, 0, &mut files, replaced);
     } else {
         for ext in EXTENSIONS {
             let candidate = PathBuf::from(format!("{}{ext}", base.display()));
-            if candidate.is_file() {
+            if candidate.is_file() || is_replaced(&candidate) {
                 files.push(candidate);
             }
         }
     }
     for file in files.iter().take(MAX_FILES) {
-        read_vars(file, &mut vars, warnings)?;
+        let text = match replaced.filter(|r| r.path == file) {
+            Some(r) => r.text.to_owned(),
+            None => read_text(file)?,
+        };
+        read_vars(file, &text, &mut vars, warnings)?;
     }
     Ok(vars)
 }
 
-fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, replaced: Option<Replaced>) {
     if depth > MAX_DIR_DEPTH || out.len() >= MAX_FILES {
         return;
     }
@@ -60,10 +67,16 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
+    if let Some(r) = replaced
+        && r.path.parent() == Some(dir)
+        && !entries.iter().any(|e| e == r.path)
+    {
+        entries.push(r.path.to_path_buf());
+    }
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            collect(&entry, depth + 1, out);
+            collect(&entry, depth + 1, out, replaced);
         } else {
             let ext = entry
                 .extension()
@@ -76,8 +89,12 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn read_vars(file: &Path, vars: &mut Vars, warnings: &mut Vec<String>) -> Result<(), SourceError> {
-    let text = read_text(file)?;
+fn read_vars(
+    file: &Path,
+    text: &str,
+    vars: &mut Vars,
+    warnings: &mut Vec<String>,
+) -> Result<(), SourceError> {
     if text.trim_start().starts_with("$ANSIBLE_VAULT;") {
         warnings.push(format!(
             "{}: the whole file is vault-encrypted; sshtriage does not decrypt vault, so its \
@@ -87,7 +104,7 @@ fn read_vars(file: &Path, vars: &mut Vars, warnings: &mut Vec<String>) -> Result
         ));
         return Ok(());
     }
-    let Some(doc) = yaml::parse(file, &text)? else {
+    let Some(doc) = yaml::parse(file, text)? else {
         return Ok(());
     };
     if !doc.is_map() {

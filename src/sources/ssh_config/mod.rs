@@ -14,6 +14,7 @@ mod settings;
 pub use settings::{HostSettings, Setting};
 
 pub(crate) use args::settings_from_args;
+pub(crate) use lexer::split_line;
 pub(crate) use settings::Tokens;
 
 use super::read::{located, read_text};
@@ -79,14 +80,7 @@ impl SshConfig {
     /// file under /etc/ssh), as ssh does.
     pub fn load(path: &Path) -> Result<SshConfig, SourceError> {
         let home = std::env::var("HOME").ok();
-        let include_dir = if path.starts_with("/etc/ssh") {
-            PathBuf::from("/etc/ssh")
-        } else {
-            match &home {
-                Some(h) => Path::new(h).join(".ssh"),
-                None => path.parent().unwrap_or(Path::new(".")).to_owned(),
-            }
-        };
+        let include_dir = include_dir_for(path, home.as_deref());
         SshConfig::load_with(path, &include_dir, home.as_deref())
     }
 
@@ -103,13 +97,25 @@ impl SshConfig {
             warnings: Vec::new(),
         };
         let root = loader.file(path, 0)?;
-        Ok(SshConfig {
-            path: path.to_owned(),
-            root,
+        Ok(loader.finish(path, root))
+    }
+
+    /// As `load_with`, for text that is not (or not yet) the file at `path`: an editor checks
+    /// what its new text would mean before writing it. Included files are read from disk.
+    pub fn parse_str(
+        path: &Path,
+        text: &str,
+        include_dir: &Path,
+        home: Option<&str>,
+    ) -> Result<SshConfig, SourceError> {
+        let mut loader = Loader {
+            include_dir: include_dir.to_owned(),
             home: home.map(str::to_owned),
-            local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
-            warnings: loader.warnings,
-        })
+            files: 1,
+            warnings: Vec::new(),
+        };
+        let root = loader.entries(path, text, 0)?;
+        Ok(loader.finish(path, root))
     }
 
     /// True when a `Host` line names `name` literally (no wildcard, not negated), in this file
@@ -134,7 +140,8 @@ impl SshConfig {
 
     /// As `resolve`, with the remote user the inventory names (for `Match user`, `%r`).
     pub fn resolve_as(&self, host: &str, user: Option<&str>) -> HostSettings {
-        // ssh lower-cases the host name before matching.
+        // ssh lower-cases the name for tokens and `Match`, but compares `Host` patterns with
+        // the name as given, case-sensitively (`ssh -G R1` ignores `Host r1`; ssh 9.2).
         let original = host.to_ascii_lowercase();
         let tokens = Tokens {
             original_host: &original,
@@ -143,6 +150,7 @@ impl SshConfig {
         };
         let mut walk = Walk {
             tokens: &tokens,
+            given_host: host,
             user,
             settings: HostSettings::default(),
         };
@@ -161,7 +169,30 @@ impl SshConfig {
     }
 }
 
+/// Where ssh looks up a relative Include of the config at `path`: ~/.ssh, or /etc/ssh for a
+/// file under /etc/ssh.
+pub fn include_dir_for(path: &Path, home: Option<&str>) -> PathBuf {
+    if path.starts_with("/etc/ssh") {
+        PathBuf::from("/etc/ssh")
+    } else {
+        match home {
+            Some(h) => Path::new(h).join(".ssh"),
+            None => path.parent().unwrap_or(Path::new(".")).to_owned(),
+        }
+    }
+}
+
 impl Loader {
+    fn finish(self, path: &Path, root: ConfigFile) -> SshConfig {
+        SshConfig {
+            path: path.to_owned(),
+            root,
+            home: self.home,
+            local_user: std::env::var("USER").unwrap_or_else(|_| "root".into()),
+            warnings: self.warnings,
+        }
+    }
+
     fn file(&mut self, path: &Path, depth: usize) -> Result<ConfigFile, SourceError> {
         self.files += 1;
         if self.files > MAX_FILES {
@@ -173,6 +204,15 @@ impl Loader {
             ));
         }
         let text = read_text(path)?;
+        self.entries(path, &text, depth)
+    }
+
+    fn entries(
+        &mut self,
+        path: &Path,
+        text: &str,
+        depth: usize,
+    ) -> Result<ConfigFile, SourceError> {
         let mut entries = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
@@ -301,6 +341,8 @@ fn match_list(text: &str, list: &str) -> bool {
 
 struct Walk<'a> {
     tokens: &'a Tokens<'a>,
+    /// The name as given to ssh, for `Host` lines.
+    given_host: &'a str,
     user: Option<&'a str>,
     settings: HostSettings,
 }
@@ -330,7 +372,7 @@ impl Walk<'_> {
     }
 
     fn host_matches(&self, patterns: &[(bool, String)]) -> bool {
-        let host = self.tokens.original_host;
+        let host = self.given_host;
         let mut matched = false;
         for (negated, pattern) in patterns {
             if wildcard_match(pattern, host) {

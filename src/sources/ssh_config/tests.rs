@@ -20,7 +20,9 @@ fn first_value_wins_and_negation_excludes() {
         "Host r1 r2\n  Port 2201\n  User first\nHost *.lab !bastion.lab\n  User lab\n\
          Host *\n  Port 22\n  User last\n",
     )]);
-    let r1 = cfg.resolve("R1");
+    // As ssh: `Host` patterns compare with the name as given, case-sensitively.
+    assert_eq!(cfg.resolve("R1").port.unwrap().value, 22);
+    let r1 = cfg.resolve("r1");
     assert_eq!(r1.port.as_ref().unwrap().value, 2201);
     assert_eq!(r1.user.as_ref().unwrap().value, "first");
     assert!(r1.port.unwrap().source.to_string().ends_with("config:2"));
@@ -127,4 +129,24 @@ fn an_unfollowed_proxy_command_is_named_not_echoed() {
         "{notes:?}"
     );
     assert!(!notes.iter().any(|n| n.contains("Hunter2")), "{notes:?}");
+}
+
+#[test]
+fn text_reads_as_the_file_would() {
+    let (dir, _) = config(&[("config", ""), ("extra.conf", "Host r1\n  User included\n")]);
+    let root = dir.path().join("config");
+    let text = format!(
+        "Include {}\r\nHost r1\r\n  Port 2201\r\n",
+        dir.path().join("extra.conf").display()
+    );
+    let cfg = SshConfig::parse_str(&root, &text, dir.path(), None).expect("parses");
+    let r1 = cfg.resolve("r1");
+    assert_eq!(r1.user.unwrap().value, "included");
+    let port = r1.port.unwrap();
+    assert_eq!(
+        (port.value, port.source),
+        (2201, ValueSource::file(&root, 3))
+    );
+    let err = SshConfig::parse_str(&root, "Host r1\n  Port x\n", dir.path(), None).unwrap_err();
+    assert_eq!((err.file, err.line), (root, 2));
 }
