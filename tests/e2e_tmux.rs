@@ -155,9 +155,11 @@ fn demo_dashboard_shows_the_stories_and_gives_the_terminal_back() {
     let screen = tmux.wait_for("the probes to finish", RESULTS_LIMIT, settled);
     let legacy = row(&screen, "legacy-r3");
     assert!(legacy.contains(" 127."), "on loopback: {legacy}");
+    // The verdict is the client's (this machine's OpenSSH), and the probe went on past it.
+    assert!(legacy.contains("kex: OpenSSH"), "{legacy}");
     assert!(
-        legacy.contains("kex: no key exchange algorithm in common"),
-        "{legacy}"
+        legacy.contains("○"),
+        "stages run past the client failure: {legacy}"
     );
     let rebuilt = row(&screen, "rebuilt-r4");
     assert!(

@@ -225,6 +225,7 @@ port = 9\n\
 # the legacy box, kept until the refresh\n\
 [[device]]\n\
 name = \"legacy\"\n\
+client = \"russh\"\n\
 host = \"127.0.0.1\"\n";
 
 fn inventory(dir: &Path, port: u16) -> (std::path::PathBuf, String) {
@@ -265,7 +266,7 @@ async fn fix_algorithms_rewrites_the_inventory_and_the_device_passes() {
         "{out}"
     );
     assert!(
-        out.contains(&format!("+ {inv}:16  [device.algorithms]")),
+        out.contains(&format!("+ {inv}:17  [device.algorithms]")),
         "{out}"
     );
     assert!(

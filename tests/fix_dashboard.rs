@@ -26,7 +26,10 @@ struct Session {
 
 impl Session {
     fn start(inventory: &Path, fix: FixContext) -> Session {
-        let devices = Inventory::load(inventory).expect("inventory").devices;
+        Session::with_devices(Inventory::load(inventory).expect("inventory").devices, fix)
+    }
+
+    fn with_devices(devices: Vec<sshtriage::device::Device>, fix: FixContext) -> Session {
         let (event_tx, events) = unbounded_channel();
         let (commands, command_rx) = unbounded_channel();
         let shared = Arc::new(Shared::new(Settings::default()));
@@ -150,7 +153,7 @@ async fn a_legacy_device_is_fixed_from_the_dashboard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = dir.path().join("lab.toml");
     let original = format!(
-        "# the lab\n[[device]]\nname = \"old\"  # keep\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"5s\"\n",
+        "# the lab\n[[device]]\nname = \"old\"  # keep\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"5s\"\nclient = \"russh\"\n",
         sshd.addr.port()
     );
     std::fs::write(&inventory, &original).expect("write");
@@ -173,11 +176,11 @@ async fn a_legacy_device_is_fixed_from_the_dashboard() {
     assert_eq!(
         proposal.add,
         vec![
-            line(7, ""),
-            line(8, "[device.algorithms]"),
-            line(9, "kex = \"+diffie-hellman-group14-sha1\""),
-            line(10, "cipher = \"+aes128-cbc\""),
-            line(11, "mac = \"+hmac-sha1\""),
+            line(8, ""),
+            line(9, "[device.algorithms]"),
+            line(10, "kex = \"+diffie-hellman-group14-sha1\""),
+            line(11, "cipher = \"+aes128-cbc\""),
+            line(12, "mac = \"+hmac-sha1\""),
         ]
     );
     assert_eq!(
@@ -371,7 +374,7 @@ async fn a_device_added_by_a_reload_can_be_fixed_too() {
     let inventory = dir.path().join("lab.toml");
     let entry = |name: &str, port: u16| {
         format!(
-            "[[device]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\n"
+            "[[device]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\nclient = \"russh\"\n"
         )
     };
     let first = entry("new1", modern.addr.port());
@@ -429,4 +432,78 @@ async fn a_device_added_by_a_reload_can_be_fixed_too() {
         Some("the device was removed from the inventory")
     );
     assert_eq!(std::fs::read_to_string(&inventory).expect("read"), first);
+}
+
+/// `a` on an OpenSSH device from an ssh_config Host: the proposal is the lines in that file,
+/// applying writes them (with a backup) and the real ssh completes the key exchange.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ssh_config_device_is_fixed_in_its_ssh_config_from_the_dashboard() {
+    let Some(bin) = require_sshd("dashboard_ssh_config_fix") else {
+        return;
+    };
+    let sshd = Sshd::start(&bin, Flavour::LegacyOnly, "");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config");
+    let original = format!(
+        "Host oldbox\n  HostName 127.0.0.1\n  Port {}\n  ConnectTimeout 5\n",
+        sshd.addr.port()
+    );
+    std::fs::write(&config, &original).expect("write");
+    let selection = sshtriage::sources::Selection {
+        hosts: vec!["oldbox".into()],
+        ssh_config: sshtriage::sources::SshConfigChoice::File(config.clone()),
+        ..Default::default()
+    };
+    let profiles = sshtriage::profile::Profiles::embedded();
+    let devices: Vec<_> = sshtriage::sources::assemble(&selection, &profiles)
+        .expect("devices")
+        .devices
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    let mut session = Session::with_devices(devices, context(dir.path()));
+    let first = session.finished(0).await;
+    assert_eq!(
+        first.failure.as_ref().map(|f| (f.stage, f.reason.name())),
+        Some((Stage::Kex, "no_common_kex"))
+    );
+    let proposal = session.propose(0, FixKind::Algorithms).await;
+    assert_eq!(proposal.blocked, None, "{proposal:?}");
+    let added: Vec<&str> = proposal.add.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        added.contains(&"  KexAlgorithms +diffie-hellman-group14-sha1"),
+        "{proposal:?}"
+    );
+    assert!(
+        proposal
+            .add
+            .iter()
+            .all(|l| l.file == config.display().to_string())
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+
+    let (outcome, after) = session.apply(0, FixKind::Algorithms).await;
+    assert!(outcome.verified, "{outcome:?}");
+    assert!(
+        outcome
+            .lines
+            .iter()
+            .any(|l| l.starts_with("The real client completes the key exchange")),
+        "{outcome:?}"
+    );
+    let after = after.expect("probed again");
+    assert!(
+        after.failure.as_ref().is_none_or(|f| f.stage > Stage::Kex),
+        "{after:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.bak")).expect("backup"),
+        original
+    );
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(written.starts_with("Host oldbox\n"), "{written}");
+    assert!(
+        written.contains("KexAlgorithms +diffie-hellman-group14-sha1"),
+        "{written}"
+    );
 }

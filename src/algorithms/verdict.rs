@@ -47,6 +47,16 @@ fn show(list: &[String]) -> String {
     }
 }
 
+/// One category and direction: what was chosen, both lists, and whether its MAC is moot.
+type Check<'a> = (
+    Category,
+    &'static str,
+    &'a Option<String>,
+    &'a [String],
+    &'a [String],
+    bool,
+);
+
 /// Where `client` and `server` fail to agree, in the order the protocol negotiates.
 pub fn first_gap(
     client: &AlgorithmLists,
@@ -59,14 +69,7 @@ pub fn first_gap(
             .as_deref()
             .is_some_and(|c| is_aead(c) && !aead_needs_mac)
     };
-    let checks: [(
-        Category,
-        &'static str,
-        &Option<String>,
-        &[String],
-        &[String],
-        bool,
-    ); 6] = [
+    let checks: [Check; 6] = [
         (
             Category::Kex,
             "key exchange",

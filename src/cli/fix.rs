@@ -4,8 +4,8 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::device::Device;
 use crate::engine::{Settings, Shared};
 use crate::fix::algorithms::{
-    self, Diagnosis, Prepared, Rollback, apply_and_verify, bounded_probe, other_client_snippets,
-    stage_line,
+    self, Diagnosis, Edit, Prepared, Proof, Rollback, Route, apply_and_verify, bounded_probe,
+    other_client_snippets, stage_line,
 };
 use crate::model::FileLine;
 use crate::present::printable;
@@ -15,8 +15,10 @@ use std::time::Duration;
 
 #[derive(Subcommand, Debug)]
 pub enum FixCommand {
-    /// Write the legacy-algorithm allow-list the device needs into its inventory entry, then
-    /// probe again; rolled back unless the device passes (or --keep).
+    /// Write the algorithms the device's client needs where that client reads them (ssh_config,
+    /// the host's Ansible ssh args, the sshtriage inventory), then probe again and run the real
+    /// client; rolled back unless it passes (or --keep). For clients no file can change
+    /// (Paramiko, libssh under network_cli), say what does instead.
     Algorithms(FixAlgorithmsArgs),
 }
 
@@ -39,6 +41,15 @@ pub struct FixAlgorithmsArgs {
     /// Per-stage timeout for the probes, e.g. 5s.
     #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
+    /// The Python that runs your Ansible or Netmiko: its Paramiko and ansible-pylibssh say
+    /// which client version the fix is for.
+    #[arg(
+        long,
+        env = "SSHTRIAGE_PYTHON",
+        default_value = "python3",
+        value_name = "PATH"
+    )]
+    pub python: String,
 }
 
 pub async fn run(command: FixCommand) -> i32 {
@@ -59,11 +70,22 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
         device.timeout = timeout;
     }
     let name = printable(&device.name);
-    let shared = Shared::new(Settings::default());
+    let local = crate::model::LocalClients::detect(args.python.clone()).await;
+    let shared = Shared {
+        local: local.clone(),
+        ..Shared::new(Settings::default())
+    };
     let before = bounded_probe(&device, &shared, 0, None).await;
     println!("{name} ({}:{})", printable(&device.host), device.port);
+    if let Some(client) = &before.client {
+        println!(
+            "  client: {} ({})",
+            printable(&client.name),
+            printable(&client.why)
+        );
+    }
     println!("  before: {}", stage_line(&before));
-    let fix = match algorithms::diagnose(&device, &before) {
+    let fix = match algorithms::diagnose(&device, &before, &local) {
         Diagnosis::Needs(fix) => fix,
         Diagnosis::Passes(detail) => {
             println!(
@@ -80,7 +102,21 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
     if let Some(f) = &before.failure {
         println!("  {}", printable(&f.message));
     }
-    println!("sshtriage (russh) connects with: {}", fix.summary());
+    println!(
+        "{} connects with: {}",
+        printable(&fix.client),
+        fix.summary()
+    );
+    if let Route::Advice(advice) = &fix.route {
+        println!("\nNothing is written: no file this client reads can carry that.");
+        for line in advice.lines() {
+            println!("{}", printable(line));
+        }
+        if let Some(evidence) = &before.algorithms {
+            print_snippets(&device, evidence);
+        }
+        return EXIT_FAILED;
+    }
     let prepared = match algorithms::prepare(&device, fix) {
         Ok(p) => p,
         Err(e) => {
@@ -109,7 +145,14 @@ fn print_change(prepared: &Prepared) {
     let Some(edit) = &prepared.edit else {
         return;
     };
-    println!("\nInventory change:");
+    let what = match edit {
+        Edit::Inventory(_) => "Inventory change",
+        Edit::SshConfig(e) if e.created => "ssh_config change (a new file)",
+        Edit::SshConfig(_) => "ssh_config change",
+        Edit::AnsibleSsh(e) if e.created => "Ansible change (a new host_vars file)",
+        Edit::AnsibleSsh(_) => "Ansible change",
+    };
+    println!("\n{what}:");
     let show = |mark: char, lines: &[FileLine]| {
         for l in lines {
             let place = format!("{mark} {}:{}", printable(&l.file), l.line);
@@ -119,8 +162,8 @@ fn print_change(prepared: &Prepared) {
             }
         }
     };
-    show('-', &edit.removed);
-    show('+', &edit.added);
+    show('-', edit.removed());
+    show('+', edit.added());
 }
 
 fn print_snippets(device: &Device, evidence: &crate::model::AlgorithmEvidence) {
@@ -142,18 +185,35 @@ async fn verify(prepared: &Prepared, shared: &Shared, keep: bool) -> i32 {
         }
     };
     println!();
-    if let (Some(edit), Some(backup)) = (&prepared.edit, &verification.backup) {
-        println!(
+    match (&prepared.edit, &verification.backup) {
+        (Some(edit), Some(backup)) => println!(
             "Wrote {} (the original is kept as {}); probed again:",
-            printable(&edit.path.display().to_string()),
+            printable(&edit.path().display().to_string()),
             printable(&backup.display().to_string())
-        );
+        ),
+        (Some(edit), None) => println!(
+            "Wrote {} (a new file); probed again:",
+            printable(&edit.path().display().to_string())
+        ),
+        (None, _) => println!("Changed for this session; probed again:"),
     }
     println!("  after:  {}", stage_line(&verification.after));
+    match &verification.proof {
+        Proof::Passed { command } => println!(
+            "  the real client completes the key exchange: {}",
+            printable(command)
+        ),
+        Proof::Failed { command, said } => println!(
+            "  the real client does not: {}\n    {}",
+            printable(command),
+            printable(said)
+        ),
+        Proof::NotRun(why) => println!("  not proven with the real client: {}", printable(why)),
+    }
     let path = prepared
         .edit
         .as_ref()
-        .map(|e| printable(&e.path.display().to_string()))
+        .map(|e| printable(&e.path().display().to_string()))
         .unwrap_or_default();
     match verification.rollback {
         Rollback::NotNeeded => {

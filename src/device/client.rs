@@ -150,6 +150,12 @@ pub struct DeviceClient {
     pub settings: Vec<AlgorithmSetting>,
     /// The ssh_config file the client reads for this device (a fix for OpenSSH goes there).
     pub ssh_config: Option<PathBuf>,
+    /// Read alone, as `ssh -F FILE` reads it (`--ssh-config`); else the user's file, then
+    /// the system's.
+    pub ssh_config_only: bool,
+    /// The name ssh is given for this device (its `Host` patterns match this), before any
+    /// `HostName` replaced it.
+    pub ssh_name: Option<String>,
 }
 
 impl Default for DeviceClient {
@@ -160,6 +166,8 @@ impl Default for DeviceClient {
             source: None,
             settings: Vec::new(),
             ssh_config: None,
+            ssh_config_only: false,
+            ssh_name: None,
         }
     }
 }

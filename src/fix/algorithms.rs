@@ -1,6 +1,10 @@
-//! The legacy-algorithm fix for our own client: what the device's allow-list needs (the
-//! strongest algorithms both sides can do, relative to what it offers now), the inventory
-//! change that says so, and applying it with a probe that proves it, or a rollback.
+//! The legacy-algorithm fix, for the engineer's own client: the algorithms it needs (the
+//! strongest both sides can do, relative to what it offers now with the user's settings),
+//! written where that client reads them (the ssh_config for OpenSSH, the host's
+//! `ansible_ssh_common_args` for Ansible over ssh, `[device.algorithms]` for sshtriage's own
+//! client), proven by probing again and, for OpenSSH, by the real `ssh`; else rolled back.
+//! Where no file of the client can help (Paramiko 5, libssh under network_cli, Netmiko),
+//! nothing is written and the advice says what does.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,19 +12,25 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::FixError;
+use super::ansible_edit::{self, AnsibleEdit};
 use super::atomic;
 use super::inventory_edit::{InventoryEdit, read_inventory, set_algorithms};
+use super::ssh_config_edit::{self, ConfigEdit, Keyword};
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
-use crate::algorithms::clients::{AlgorithmSet, ClientProfile, Family};
+use crate::algorithms::clients::{ClientProfile, Family};
 use crate::algorithms::compat::{self, client_profiles};
+use crate::algorithms::effective::{directive, effective_offer};
 use crate::algorithms::negotiate::is_kex_marker;
+use crate::algorithms::resolve::{self, Resolved};
 use crate::algorithms::snippets::{self, DeviceRef, SnippetKind};
-use crate::device::{Device, Origin};
+use crate::device::{
+    AlgorithmSetting, ClientKind, Device, Origin, SettingVia, UsedBy, ValueSource,
+};
 use crate::engine::{self, Shared};
-use crate::model::{AlgorithmLists, DeviceReport, Event, Failure, Stage, Status};
+use crate::model::{AlgorithmLists, DeviceReport, Event, Failure, LocalClients, Stage, Status};
 use crate::sources::sshtriage::Inventory;
 
-/// What the device's key exchange needs from our client.
+/// What the device's key exchange needs from the engineer's client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Diagnosis {
     /// The key exchange passes already; the stage's own sentence.
@@ -28,17 +38,43 @@ pub enum Diagnosis {
     /// The device did not get as far as comparing algorithms, or kex failed for another
     /// reason; an allow-list would not help.
     NotAlgorithms(String),
-    /// Our client implements nothing the device offers in some category.
+    /// No setting of this client can make it connect; what can (another version, client).
     Cannot(String),
     Needs(AlgorithmFix),
 }
 
-/// Algorithms to add and the allow-list values that add them.
+/// The algorithms the client needs and where they go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlgorithmFix {
+    /// `OpenSSH 9.2p1 (Debian 12) (this machine), used by ssh`.
+    pub client: String,
+    pub kind: ClientKind,
     /// In protocol order, strongest both sides can do.
     pub additions: Vec<(Category, String)>,
-    pub specs: Vec<SpecChange>,
+    pub route: Route,
+}
+
+/// Where a fix is written: where the client reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Options in the ssh_config OpenSSH reads for `ssh HOST`.
+    SshConfig {
+        path: PathBuf,
+        host: String,
+        /// Read alone (`ssh -F`), as `--ssh-config` says.
+        only: bool,
+        options: Vec<(Keyword, String)>,
+    },
+    /// `-o` options in the host's `ansible_ssh_common_args` (Ansible's ssh connection).
+    AnsibleSsh {
+        inventory: PathBuf,
+        host: String,
+        args: Vec<String>,
+    },
+    /// sshtriage's own client: `[device.algorithms]` in the TOML inventory.
+    Inventory { specs: Vec<SpecChange> },
+    /// Nothing is written: no file this client reads can carry it. Says what to do.
+    Advice(String),
 }
 
 /// One `[device.algorithms]` key before and after.
@@ -56,41 +92,30 @@ impl AlgorithmFix {
         Category::ALL
             .iter()
             .filter_map(|&c| {
-                let names: Vec<&str> = self
-                    .additions
-                    .iter()
-                    .filter(|(cat, _)| *cat == c)
-                    .map(|(_, n)| n.as_str())
-                    .collect();
+                let names = self.names(c);
                 (!names.is_empty()).then(|| format!("{} +{}", c.key(), names.join(",")))
             })
             .collect::<Vec<_>>()
             .join(", ")
     }
 
-    pub fn specs(&self) -> Vec<(Category, String)> {
-        self.specs
+    fn names(&self, category: Category) -> Vec<&str> {
+        self.additions
             .iter()
-            .map(|s| (s.category, s.after.clone()))
+            .filter(|(cat, _)| *cat == category)
+            .map(|(_, n)| n.as_str())
             .collect()
     }
-}
 
-/// Our client (the russh profile) as this device configures it: the allow-list in effect is
-/// its default offer.
-pub fn our_client(device: &Device) -> Option<ClientProfile> {
-    let mut profile = client_profiles()
-        .iter()
-        .find(|p| p.family == Family::Russh)?
-        .clone();
-    let offer = &device.offer;
-    profile.default = AlgorithmSet {
-        kex: offer.kex.clone(),
-        host_key: offer.host_key.clone(),
-        cipher: offer.cipher.clone(),
-        mac: offer.mac.clone(),
-    };
-    Some(profile)
+    pub fn specs(&self) -> Vec<(Category, String)> {
+        match &self.route {
+            Route::Inventory { specs } => specs
+                .iter()
+                .map(|s| (s.category, s.after.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 pub fn kex_passes(report: &DeviceReport) -> bool {
@@ -99,8 +124,8 @@ pub fn kex_passes(report: &DeviceReport) -> bool {
         .is_some_and(|r| matches!(r.status, Status::Ok | Status::Warn))
 }
 
-/// Reads a probe report: does the device need an allow-list, and which one.
-pub fn diagnose(device: &Device, report: &DeviceReport) -> Diagnosis {
+/// Reads a probe report: does the device's client need algorithms, which, and where.
+pub fn diagnose(device: &Device, report: &DeviceReport, local: &LocalClients) -> Diagnosis {
     if let Some(kex) = report.result(Stage::Kex).filter(|_| kex_passes(report)) {
         return Diagnosis::Passes(kex.detail.clone());
     }
@@ -113,10 +138,11 @@ pub fn diagnose(device: &Device, report: &DeviceReport) -> Diagnosis {
         };
         return Diagnosis::NotAlgorithms(format!("An allow-list does not help here: {why}"));
     };
-    let Some(ours) = our_client(device) else {
-        return Diagnosis::NotAlgorithms("no client profile for sshtriage itself".to_owned());
-    };
-    let c = compat::compatibility(&ours, &evidence.server);
+    let clients = resolve::resolve(&device.client, local);
+    let primary = &clients.primary;
+    let as_run = effective_offer(primary.profile, primary.kind, &device.client, &[])
+        .profile(primary.profile);
+    let c = compat::compatibility(&as_run, &evidence.server);
     if let Some(cannot) = c.cannot {
         return Diagnosis::Cannot(cannot);
     }
@@ -126,31 +152,145 @@ pub fn diagnose(device: &Device, report: &DeviceReport) -> Diagnosis {
                 .to_owned(),
         );
     };
-    let specs = Category::ALL
-        .iter()
-        .filter(|&&category| !fix.names(category).is_empty())
-        .map(|&category| {
-            let before = device
-                .allowlist
-                .iter()
-                .find(|(c, _)| *c == category)
-                .map(|(_, s)| s.clone());
-            let after = merged_spec(
-                before.as_deref(),
-                device.offer.get(category),
-                &fix.names(category),
-            );
-            SpecChange {
-                category,
-                before,
-                after,
+    let mut needs = AlgorithmFix {
+        client: crate::algorithms::verdict::who(primary),
+        kind: primary.kind,
+        additions: fix.additions.clone(),
+        route: Route::Advice(String::new()),
+    };
+    needs.route = route(device, primary, &as_run, &needs, &evidence.server);
+    Diagnosis::Needs(needs)
+}
+
+/// Where the client reads the fix, or what to say when it reads none.
+fn route(
+    device: &Device,
+    primary: &Resolved,
+    as_run: &ClientProfile,
+    fix: &AlgorithmFix,
+    server: &AlgorithmLists,
+) -> Route {
+    let openssh_options = || -> Vec<(Keyword, String)> {
+        let mut options: Vec<(Keyword, String)> = Category::ALL
+            .iter()
+            .filter(|&&c| !fix.names(c).is_empty())
+            .map(|&c| {
+                (
+                    Keyword::for_category(c),
+                    format!("+{}", fix.names(c).join(",")),
+                )
+            })
+            .collect();
+        // A device with only an ssh-rsa host key also wants ssh-rsa user-key signatures,
+        // which OpenSSH 8.8 and later no longer make by default.
+        if fix.names(Category::HostKey).contains(&"ssh-rsa") {
+            options.push((Keyword::PubkeyAcceptedAlgorithms, "+ssh-rsa".to_owned()));
+        }
+        options
+    };
+    match (primary.kind, primary.used_by, &device.origin) {
+        (ClientKind::Openssh, Some(UsedBy::AnsibleSsh), Origin::File { path, .. }) => {
+            let args = openssh_options()
+                .into_iter()
+                .flat_map(|(k, v)| ["-o".to_owned(), format!("{}={v}", k.name())])
+                .collect();
+            Route::AnsibleSsh {
+                inventory: path.clone(),
+                host: device.name.clone(),
+                args,
             }
-        })
+        }
+        (ClientKind::Openssh, ..) => match &device.client.ssh_config {
+            Some(path) => Route::SshConfig {
+                path: path.clone(),
+                host: device
+                    .client
+                    .ssh_name
+                    .clone()
+                    .unwrap_or_else(|| device.host.clone()),
+                only: device.client.ssh_config_only,
+                options: openssh_options(),
+            },
+            // The user turned ssh_config off for this run: no file to write into.
+            None => Route::Advice(format!(
+                "ssh reads these from an ssh_config, and this run reads none (--no-ssh-config): \
+                 give --ssh-config FILE, or add to the Host block for {}: {}",
+                device.host,
+                openssh_options()
+                    .iter()
+                    .map(|(k, v)| format!("{} {v}", k.name()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        },
+        (ClientKind::Russh, ..) => Route::Inventory {
+            specs: Category::ALL
+                .iter()
+                .filter(|&&category| !fix.names(category).is_empty())
+                .map(|&category| {
+                    let before = device
+                        .allowlist
+                        .iter()
+                        .find(|(c, _)| *c == category)
+                        .map(|(_, s)| s.clone());
+                    let after = merged_spec(
+                        before.as_deref(),
+                        device.offer.get(category),
+                        &fix.names(category),
+                    );
+                    SpecChange {
+                        category,
+                        before,
+                        after,
+                    }
+                })
+                .collect(),
+        },
+        (kind, ..) => Route::Advice(advice(device, kind, as_run, server)),
+    }
+}
+
+/// What to do for a client sshtriage writes nothing for: its own snippet, and what else
+/// would work.
+fn advice(
+    device: &Device,
+    kind: ClientKind,
+    as_run: &ClientProfile,
+    server: &AlgorithmLists,
+) -> String {
+    let device_ref = DeviceRef {
+        name: &device.name,
+        host: &device.host,
+        port: device.port,
+        user: device.username.as_deref(),
+    };
+    let c = compat::compatibility(as_run, server);
+    let mut text: Vec<String> = snippets::snippets_for(&device_ref, as_run, &c, server)
+        .into_iter()
+        .map(|s| s.text)
         .collect();
-    Diagnosis::Needs(AlgorithmFix {
-        additions: fix.additions,
-        specs,
-    })
+    match kind {
+        ClientKind::Libssh => text.push(format!(
+            "sshtriage writes none of this for you: Ansible's libssh options are host variables and \
+             its ciphers and MACs only live in ~/.ssh/config. Or run this device with \
+             ansible_network_cli_ssh_type=paramiko and a Paramiko that still has them \
+             (pip install \"paramiko<5\"), or through OpenSSH (ansible_connection: ssh). {}",
+            directive(Category::Kex)
+        )),
+        ClientKind::Scrapli => text.push(
+            "scrapli's system transport runs ssh with -F /dev/null: add the options to \
+             transport_options={\"open_cmd\": [\"-o\", \"KexAlgorithms=+…\"]} (one list item per word)."
+                .to_owned(),
+        ),
+        ClientKind::Paramiko | ClientKind::Netmiko => text.push(
+            "Paramiko offers every algorithm it implements; only another version adds more: \
+             pip install \"paramiko<5\" (Ansible network_cli), netmiko[par4] (Netmiko), or \
+             ansible_network_cli_ssh_type=libssh / ansible_connection: ssh."
+                .to_owned(),
+        ),
+        ClientKind::Openssh | ClientKind::Russh => {}
+    }
+    text.join("\n")
 }
 
 /// The allow-list value that keeps what `before` says and adds `names`: appended to a `+` or
@@ -192,60 +332,211 @@ pub fn merged_spec(before: Option<&str>, offer: &[String], names: &[&str]) -> St
     }
 }
 
-/// A fix ready to apply: the inventory change and the device as it will be probed.
+/// The change to write, whichever file it goes to.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    Inventory(InventoryEdit),
+    SshConfig(ConfigEdit),
+    AnsibleSsh(AnsibleEdit),
+}
+
+impl Edit {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Edit::Inventory(e) => &e.path,
+            Edit::SshConfig(e) => &e.path,
+            Edit::AnsibleSsh(e) => &e.path,
+        }
+    }
+
+    pub fn removed(&self) -> &[crate::model::FileLine] {
+        match self {
+            Edit::Inventory(e) => &e.removed,
+            Edit::SshConfig(e) => &e.removed,
+            Edit::AnsibleSsh(e) => &e.removed,
+        }
+    }
+
+    pub fn added(&self) -> &[crate::model::FileLine] {
+        match self {
+            Edit::Inventory(e) => &e.added,
+            Edit::SshConfig(e) => &e.added,
+            Edit::AnsibleSsh(e) => &e.added,
+        }
+    }
+
+    /// Writes it; returns the backup (None for a file that did not exist).
+    fn write(&self) -> Result<Option<PathBuf>, FixError> {
+        match self {
+            Edit::Inventory(e) => Ok(Some(atomic::replace_checked(
+                &e.path,
+                &e.original,
+                e.updated.as_bytes(),
+            )?)),
+            Edit::SshConfig(e) => {
+                ssh_config_edit::apply(e).map_err(|err| FixError::Inventory(err.to_string()))
+            }
+            Edit::AnsibleSsh(e) => {
+                ansible_edit::apply(e).map_err(|err| FixError::Inventory(err.to_string()))
+            }
+        }
+    }
+
+    /// Puts the original bytes back (or removes a file the edit created).
+    fn undo(&self) -> Result<(), FixError> {
+        match self {
+            Edit::Inventory(e) => atomic::restore(&e.path, &e.original),
+            Edit::SshConfig(e) => {
+                ssh_config_edit::rollback(e).map_err(|err| FixError::Inventory(err.to_string()))
+            }
+            Edit::AnsibleSsh(e) => {
+                ansible_edit::rollback(e).map_err(|err| FixError::Inventory(err.to_string()))
+            }
+        }
+    }
+}
+
+/// A fix ready to apply: the change and the device as it will be probed.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub fix: AlgorithmFix,
-    /// None when the device is not from an inventory file: the change lives in this session.
-    pub edit: Option<InventoryEdit>,
+    /// None when the change lives in this session only (a russh fix for a `--host` device).
+    pub edit: Option<Edit>,
     pub device: Device,
 }
 
-/// Works out the edit (from the device's inventory file) and the device after it. The new
-/// text is loaded like any inventory before it is accepted, so what is written will load.
+/// Works out the edit and the device after it. Every editor reads its new text back as its
+/// client would before it is accepted, so what is written takes effect.
 pub fn prepare(device: &Device, fix: AlgorithmFix) -> Result<Prepared, FixError> {
     let mut after = device.clone();
-    let edit = match &device.origin {
-        Origin::File { path, .. } => {
-            let original = read_inventory(path)?;
-            let edit = set_algorithms(path, &original, &device.name, &fix.specs())?;
-            let reloaded = Inventory::parse(path, &edit.updated).map_err(|e| {
-                FixError::Inventory(format!("the edited inventory would not load: {e}"))
-            })?;
-            let parsed = reloaded
-                .devices
-                .into_iter()
-                .find(|d| d.name == device.name)
-                .ok_or_else(|| {
-                    FixError::Inventory(format!(
-                        "the edited inventory lost the device \"{}\"",
-                        device.name
-                    ))
-                })?;
-            after.offer = parsed.offer;
-            after.allowlist = parsed.allowlist;
-            Some(edit)
+    let edit = match &fix.route {
+        Route::Advice(advice) => return Err(FixError::Inventory(advice.clone())),
+        Route::SshConfig {
+            path,
+            host,
+            options,
+            ..
+        } => {
+            let edit = ssh_config_edit::plan(path, host, options)
+                .map_err(|e| FixError::Inventory(e.to_string()))?;
+            for (keyword, value) in options {
+                set_client(
+                    &mut after,
+                    keyword_category(*keyword),
+                    value,
+                    SettingVia::SshConfig,
+                    path,
+                );
+            }
+            Some(Edit::SshConfig(edit))
         }
-        Origin::CommandLine => {
-            let defaults = ClientOffer::default();
-            for spec in &fix.specs {
-                let list =
-                    allowlist::apply(spec.category, defaults.get(spec.category), &spec.after)
-                        .map_err(|e| {
+        Route::AnsibleSsh {
+            inventory,
+            host,
+            args,
+        } => {
+            let edit = ansible_edit::plan_ssh_args(inventory, host, args)
+                .map_err(|e| FixError::Inventory(e.to_string()))?;
+            for pair in args.chunks(2) {
+                if let [_, option] = pair
+                    && let Some((name, value)) = option.split_once('=')
+                    && let Some(category) = Category::ALL
+                        .into_iter()
+                        .find(|c| directive(*c).eq_ignore_ascii_case(name))
+                {
+                    set_client(
+                        &mut after,
+                        Some(category),
+                        value,
+                        SettingVia::CommandLine,
+                        &edit.path,
+                    );
+                }
+            }
+            Some(Edit::AnsibleSsh(edit))
+        }
+        Route::Inventory { specs } => match &device.origin {
+            Origin::File { path, .. } => {
+                let original = read_inventory(path)?;
+                let edit = set_algorithms(path, &original, &device.name, &fix.specs())?;
+                let reloaded = Inventory::parse(path, &edit.updated).map_err(|e| {
+                    FixError::Inventory(format!("the edited inventory would not load: {e}"))
+                })?;
+                let parsed = reloaded
+                    .devices
+                    .into_iter()
+                    .find(|d| d.name == device.name)
+                    .ok_or_else(|| {
+                        FixError::Inventory(format!(
+                            "the edited inventory lost the device \"{}\"",
+                            device.name
+                        ))
+                    })?;
+                after.offer = parsed.offer;
+                after.allowlist = parsed.allowlist;
+                after.client.settings = parsed.client.settings;
+                Some(Edit::Inventory(edit))
+            }
+            Origin::CommandLine => {
+                let defaults = ClientOffer::default();
+                for spec in specs {
+                    let list =
+                        allowlist::apply(spec.category, defaults.get(spec.category), &spec.after)
+                            .map_err(|e| {
                             FixError::Inventory(format!("{}: {e}", spec.category.key()))
                         })?;
-                *after.offer.get_mut(spec.category) = list;
-                after.allowlist.retain(|(c, _)| *c != spec.category);
-                after.allowlist.push((spec.category, spec.after.clone()));
+                    *after.offer.get_mut(spec.category) = list;
+                    after.allowlist.retain(|(c, _)| *c != spec.category);
+                    after.allowlist.push((spec.category, spec.after.clone()));
+                    set_client(
+                        &mut after,
+                        Some(spec.category),
+                        &spec.after,
+                        SettingVia::Probe,
+                        std::path::Path::new("(this session)"),
+                    );
+                }
+                None
             }
-            None
-        }
+        },
     };
     Ok(Prepared {
         fix,
         edit,
         device: after,
     })
+}
+
+fn keyword_category(keyword: Keyword) -> Option<Category> {
+    Category::ALL
+        .into_iter()
+        .find(|c| Keyword::for_category(*c) == keyword)
+}
+
+/// The device as its client will read it after the edit: this setting first for its kind.
+fn set_client(
+    device: &mut Device,
+    category: Option<Category>,
+    value: &str,
+    via: SettingVia,
+    file: &std::path::Path,
+) {
+    let Some(category) = category else {
+        return;
+    };
+    device
+        .client
+        .settings
+        .retain(|s| !(s.via == via && s.category == category));
+    device.client.settings.insert(
+        0,
+        AlgorithmSetting {
+            category,
+            value: value.to_owned(),
+            via,
+            source: ValueSource::file(file, 0),
+        },
+    );
 }
 
 /// What became of the change after the verifying probe.
@@ -261,16 +552,28 @@ pub enum Rollback {
     Failed(String),
 }
 
+/// What the real client said of the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// It completed the key exchange: `command` as run.
+    Passed { command: String },
+    /// It did not; what it said.
+    Failed { command: String, said: String },
+    /// The client is not installed here, or this route has no client to run.
+    NotRun(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub backup: Option<PathBuf>,
     pub after: DeviceReport,
-    /// `NotNeeded` exactly when the device passes now.
+    pub proof: Proof,
+    /// `NotNeeded` exactly when the device passes now (and the real client agrees).
     pub rollback: Rollback,
 }
 
-/// Writes the change, probes the device again, and restores the original bytes when the
-/// key exchange still fails (unless `keep`).
+/// Writes the change, probes the device again (and runs the real client where there is
+/// one), and restores the original bytes when the key exchange still fails (unless `keep`).
 pub async fn apply_and_verify(
     prepared: &Prepared,
     shared: &Shared,
@@ -279,20 +582,17 @@ pub async fn apply_and_verify(
     keep: bool,
 ) -> Result<Verification, FixError> {
     let backup = match &prepared.edit {
-        Some(edit) => Some(atomic::replace_checked(
-            &edit.path,
-            &edit.original,
-            edit.updated.as_bytes(),
-        )?),
+        Some(edit) => edit.write()?,
         None => None,
     };
     let after = bounded_probe(&prepared.device, shared, index, events).await;
-    let passes = kex_passes(&after);
+    let proof = prove(prepared).await;
+    let passes = kex_passes(&after) && !matches!(proof, Proof::Failed { .. });
     let rollback = match (&prepared.edit, passes, keep) {
         (_, true, _) => Rollback::NotNeeded,
         (_, false, true) => Rollback::Kept,
         (None, false, false) => Rollback::RolledBack,
-        (Some(edit), false, false) => match atomic::restore(&edit.path, &edit.original) {
+        (Some(edit), false, false) => match edit.undo() {
             Ok(()) => Rollback::RolledBack,
             Err(e) => Rollback::Failed(format!(
                 "{e}; the original is in {}",
@@ -306,8 +606,95 @@ pub async fn apply_and_verify(
     Ok(Verification {
         backup,
         after,
+        proof,
         rollback,
     })
+}
+
+/// The real ssh, as the engineer runs it for this device, up to authentication: a key
+/// exchange it completes proves the options took effect. No credential is offered.
+async fn prove(prepared: &Prepared) -> Proof {
+    let device = &prepared.device;
+    let port = device.port.to_string();
+    let mut args: Vec<String> = Vec::new();
+    let target = match &prepared.fix.route {
+        Route::SshConfig {
+            path, host, only, ..
+        } => {
+            if *only {
+                args.extend(["-F".to_owned(), path.display().to_string()]);
+            }
+            host.clone()
+        }
+        Route::AnsibleSsh { .. } => {
+            let Some(Edit::AnsibleSsh(edit)) = &prepared.edit else {
+                return Proof::NotRun("no edit".into());
+            };
+            args.extend(shell_words(&edit.args));
+            args.extend(["-F".to_owned(), "/dev/null".to_owned()]);
+            device.host.clone()
+        }
+        Route::Inventory { .. } | Route::Advice(_) => {
+            return Proof::NotRun("sshtriage's own client is the probe itself".into());
+        }
+    };
+    for option in [
+        "BatchMode=yes",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "ConnectTimeout=10",
+        "PubkeyAuthentication=no",
+        "PasswordAuthentication=no",
+        "KbdInteractiveAuthentication=no",
+        "GSSAPIAuthentication=no",
+        "HostbasedAuthentication=no",
+    ] {
+        args.extend(["-o".to_owned(), option.to_owned()]);
+    }
+    args.extend([
+        "-v".to_owned(),
+        "-p".to_owned(),
+        port,
+        target,
+        "true".to_owned(),
+    ]);
+    let command = format!("ssh {}", args.join(" "));
+    let run = tokio::process::Command::new("ssh")
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = match tokio::time::timeout(Duration::from_secs(20), run).await {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Proof::NotRun(format!("ssh cannot be run here: {e}")),
+        Err(_) => {
+            return Proof::Failed {
+                command,
+                said: "no answer within 20 s".into(),
+            };
+        }
+    };
+    let said = String::from_utf8_lossy(&out.stderr);
+    if said.contains("SSH2_MSG_NEWKEYS received") {
+        Proof::Passed { command }
+    } else {
+        let said = said
+            .lines()
+            .filter(|l| !l.starts_with("debug1:"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Proof::Failed {
+            command,
+            said: crate::wire::ident::clip(&said, 300),
+        }
+    }
+}
+
+/// Ansible's args as the words ssh gets (shlex-style: quotes group, backslash escapes).
+fn shell_words(text: &str) -> Vec<String> {
+    crate::sources::ssh_config::split_words(text).unwrap_or_default()
 }
 
 /// Probes one device with a bound on the whole walk, so a fix never hangs.
@@ -377,8 +764,17 @@ pub fn other_client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<(S
         .iter()
         .filter(|p| p.family != Family::Russh)
     {
-        let c = compat::compatibility(profile, server);
-        for snippet in snippets::snippets_for(&device_ref, profile, &c, server) {
+        // Each client as the user's settings make it: a snippet never repeats what is set.
+        let kind = match profile.family {
+            Family::Openssh => ClientKind::Openssh,
+            Family::Paramiko => ClientKind::Paramiko,
+            Family::Netmiko => ClientKind::Netmiko,
+            Family::Libssh => ClientKind::Libssh,
+            Family::Russh => ClientKind::Russh,
+        };
+        let as_run = effective_offer(profile, kind, &device.client, &[]).profile(profile);
+        let c = compat::compatibility(&as_run, server);
+        for snippet in snippets::snippets_for(&device_ref, &as_run, &c, server) {
             if let Some(same) = found.iter_mut().find(|(_, _, text)| *text == snippet.text) {
                 same.0.push(profile.name.clone());
                 continue;
@@ -450,34 +846,44 @@ mod tests {
         }
     }
 
-    fn device(toml_algorithms: &str) -> Device {
-        let text = format!("[[device]]\nname = \"old\"\nhost = \"127.0.0.1\"\n{toml_algorithms}");
+    fn device(extra: &str) -> Device {
+        let text = format!("[[device]]\nname = \"old\"\nhost = \"127.0.0.1\"\n{extra}");
         Inventory::parse(Path::new("t.toml"), &text)
             .expect("valid")
             .devices
             .remove(0)
     }
 
+    fn here() -> LocalClients {
+        LocalClients::default()
+    }
+
+    fn specs(fix: &AlgorithmFix) -> Vec<(Category, String, Option<String>)> {
+        match &fix.route {
+            Route::Inventory { specs } => specs
+                .iter()
+                .map(|s| (s.category, s.after.clone(), s.before.clone()))
+                .collect(),
+            other => panic!("not an inventory fix: {other:?}"),
+        }
+    }
+
     #[test]
-    fn a_plain_device_needs_kex_cipher_and_mac() {
-        let Diagnosis::Needs(fix) = diagnose(&device(""), &failed_at_kex(legacy_server())) else {
+    fn sshtriages_own_client_gets_its_allow_list() {
+        let d = device("client = \"russh\"\n");
+        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server()), &here()) else {
             panic!("a fix is expected")
         };
         assert_eq!(
             fix.summary(),
             "kex +diffie-hellman-group14-sha1, cipher +aes128-cbc, mac +hmac-sha1"
         );
-        let specs: Vec<(Category, &str, Option<&str>)> = fix
-            .specs
-            .iter()
-            .map(|s| (s.category, s.after.as_str(), s.before.as_deref()))
-            .collect();
         assert_eq!(
-            specs,
+            specs(&fix),
             vec![
-                (Category::Kex, "+diffie-hellman-group14-sha1", None),
-                (Category::Cipher, "+aes128-cbc", None),
-                (Category::Mac, "+hmac-sha1", None),
+                (Category::Kex, "+diffie-hellman-group14-sha1".into(), None),
+                (Category::Cipher, "+aes128-cbc".into(), None),
+                (Category::Mac, "+hmac-sha1".into(), None),
             ]
         );
     }
@@ -485,23 +891,80 @@ mod tests {
     #[test]
     fn what_the_allow_list_has_already_is_kept_and_not_asked_again() {
         let d = device(
-            "[device.algorithms]\nkex = \"+diffie-hellman-group1-sha1\"\nmac = \"+hmac-sha1\"\n",
+            "client = \"russh\"\n[device.algorithms]\nkex = \"+diffie-hellman-group1-sha1\"\nmac = \"+hmac-sha1\"\n",
         );
-        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server())) else {
+        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server()), &here()) else {
             panic!("a fix is expected")
         };
         assert_eq!(
             fix.summary(),
             "kex +diffie-hellman-group14-sha1, cipher +aes128-cbc"
         );
+        let specs = specs(&fix);
         assert_eq!(
-            fix.specs[0].after,
+            specs[0].1,
             "+diffie-hellman-group1-sha1,diffie-hellman-group14-sha1"
         );
+        assert_eq!(specs[0].2.as_deref(), Some("+diffie-hellman-group1-sha1"));
+    }
+
+    #[test]
+    fn an_openssh_device_gets_lines_in_its_ssh_config() {
+        let mut d = device("");
+        d.client.ssh_config = Some("/home/u/.ssh/config".into());
+        d.client.ssh_name = Some("old-box".into());
+        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server()), &here()) else {
+            panic!("a fix is expected")
+        };
+        assert!(fix.client.starts_with("OpenSSH"), "{}", fix.client);
+        let Route::SshConfig {
+            path,
+            host,
+            options,
+            ..
+        } = &fix.route
+        else {
+            panic!("an ssh_config fix: {:?}", fix.route)
+        };
+        assert_eq!(path, Path::new("/home/u/.ssh/config"));
+        assert_eq!(host, "old-box");
+        let options: Vec<(&str, &str)> = options
+            .iter()
+            .map(|(k, v)| (k.name(), v.as_str()))
+            .collect();
+        // OpenSSH already offers hmac-sha1: no MAC line is added.
         assert_eq!(
-            fix.specs[0].before.as_deref(),
-            Some("+diffie-hellman-group1-sha1")
+            options,
+            vec![
+                ("KexAlgorithms", "+diffie-hellman-group14-sha1"),
+                ("HostKeyAlgorithms", "+ssh-rsa"),
+                ("Ciphers", "+aes128-cbc"),
+                ("PubkeyAcceptedAlgorithms", "+ssh-rsa"),
+            ]
         );
+    }
+
+    #[test]
+    fn clients_no_file_can_change_get_advice_not_an_edit() {
+        let libssh = device("client = \"libssh-0.11\"\n");
+        let Diagnosis::Needs(fix) = diagnose(&libssh, &failed_at_kex(legacy_server()), &here())
+        else {
+            panic!("a fix is expected")
+        };
+        let Route::Advice(advice) = &fix.route else {
+            panic!("advice: {:?}", fix.route)
+        };
+        assert!(
+            advice.contains("ansible_libssh_key_exchange_algorithms"),
+            "{advice}"
+        );
+        assert!(prepare(&libssh, fix.clone()).is_err(), "nothing to write");
+        // Paramiko 5 cannot be told anything at all.
+        let paramiko = device("client = \"paramiko-5.1\"\n");
+        assert!(matches!(
+            diagnose(&paramiko, &failed_at_kex(legacy_server()), &here()),
+            Diagnosis::Cannot(m) if m.contains("Paramiko 5")
+        ));
     }
 
     #[test]
@@ -524,7 +987,7 @@ mod tests {
             message: "connection refused".into(),
         });
         assert!(matches!(
-            diagnose(&device(""), &report),
+            diagnose(&device(""), &report, &here()),
             Diagnosis::NotAlgorithms(m) if m.contains("fails at tcp (refused)")
         ));
         let rc4 = AlgorithmLists {
@@ -533,7 +996,7 @@ mod tests {
             ..legacy_server()
         };
         assert!(matches!(
-            diagnose(&device(""), &failed_at_kex(rc4)),
+            diagnose(&device(""), &failed_at_kex(rc4), &here()),
             Diagnosis::Cannot(m) if m.contains("arcfour")
         ));
         let mut ok = DeviceReport::default();
@@ -546,16 +1009,20 @@ mod tests {
             beyond: None,
         });
         assert_eq!(
-            diagnose(&device(""), &ok),
+            diagnose(&device(""), &ok, &here()),
             Diagnosis::Passes("kex curve25519-sha256".into())
         );
     }
 
     #[test]
-    fn a_command_line_device_gets_the_change_in_memory() {
+    fn a_command_line_russh_device_gets_the_change_in_memory() {
         let target = crate::device::parse_host_arg("127.0.0.1:2222").expect("arg");
-        let d = Device::from_target(&target);
-        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server())) else {
+        let mut d = Device::from_target(&target);
+        d.client.request = crate::device::ClientRequest::Fixed {
+            kind: ClientKind::Russh,
+            version: None,
+        };
+        let Diagnosis::Needs(fix) = diagnose(&d, &failed_at_kex(legacy_server()), &here()) else {
             panic!("a fix is expected")
         };
         let prepared = prepare(&d, fix).expect("prepared");

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::algorithms::{self, Diagnosis, Prepared, Rollback, stage_line};
+use super::algorithms::{self, Diagnosis, Edit, Prepared, Proof, Rollback, Route, stage_line};
 use super::host_key::{HostKeyRepair, plan_repair};
-use crate::device::{Device, Origin};
+use crate::device::Device;
 use crate::engine::Shared;
 use crate::model::{
-    DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, HostKeyVerdict,
+    DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, HostKeyVerdict, LocalClients,
 };
 
 /// Where fixes write, besides a device's own inventory file.
@@ -60,6 +60,7 @@ pub fn propose(
     device: &Device,
     report: Option<&DeviceReport>,
     ctx: &FixContext,
+    local: &LocalClients,
 ) -> (FixProposal, Option<PreparedFix>) {
     let blocked = |summary: &str, why: String| blocked(kind, summary, why);
     let Some(report) = report.filter(|r| !r.stages.is_empty()) else {
@@ -69,7 +70,7 @@ pub fn propose(
         );
     };
     match kind {
-        FixKind::Algorithms => propose_algorithms(device, report),
+        FixKind::Algorithms => propose_algorithms(device, report, local),
         FixKind::HostKey => match plan_repair(
             device,
             report,
@@ -101,9 +102,10 @@ fn blocked(kind: FixKind, summary: &str, why: String) -> (FixProposal, Option<Pr
 fn propose_algorithms(
     device: &Device,
     report: &DeviceReport,
+    local: &LocalClients,
 ) -> (FixProposal, Option<PreparedFix>) {
     let blocked = |summary: &str, why: String| blocked(FixKind::Algorithms, summary, why);
-    let fix = match algorithms::diagnose(device, report) {
+    let fix = match algorithms::diagnose(device, report, local) {
         Diagnosis::Needs(fix) => fix,
         Diagnosis::Passes(detail) => {
             return blocked(
@@ -114,23 +116,39 @@ fn propose_algorithms(
         Diagnosis::NotAlgorithms(why) => return blocked("No algorithm fix", why),
         Diagnosis::Cannot(why) => return blocked("sshtriage cannot connect", why),
     };
+    if let Route::Advice(advice) = &fix.route {
+        return blocked(
+            &format!("Nothing to write for {}", fix.client),
+            format!("{} needs {}. {advice}", fix.client, fix.summary()),
+        );
+    }
     let summary = format!(
-        "The key exchange fails for lack of a common algorithm; allow {} for {}.",
-        fix.summary(),
-        device.name
+        "{} finds no common algorithm with {}; add {} where it reads them.",
+        fix.client,
+        device.name,
+        fix.summary()
     );
     let prepared = match algorithms::prepare(device, fix) {
         Ok(p) => p,
-        Err(e) => return blocked("The inventory cannot be edited", e.to_string()),
+        Err(e) => return blocked("The change cannot be written", e.to_string()),
     };
     let mut notes = Vec::new();
     let (remove, add) = match &prepared.edit {
         Some(edit) => {
-            notes.push(format!(
-                "The original is kept as {}.",
-                super::atomic::backup_path(&edit.path).display()
-            ));
-            (edit.removed.clone(), edit.added.clone())
+            match edit {
+                Edit::SshConfig(e) if e.created => notes.push(format!(
+                    "{} does not exist yet: it is created (mode 0600).",
+                    e.path.display()
+                )),
+                Edit::AnsibleSsh(e) if e.created => {
+                    notes.push(format!("{} is created.", e.path.display()))
+                }
+                _ => notes.push(format!(
+                    "The original is kept as {}.",
+                    super::atomic::backup_path(edit.path()).display()
+                )),
+            }
+            (edit.removed().to_vec(), edit.added().to_vec())
         }
         None => {
             notes.push(
@@ -139,17 +157,25 @@ fn propose_algorithms(
             );
             let add = prepared
                 .fix
-                .specs
+                .specs()
                 .iter()
-                .map(|s| FileLine {
+                .map(|(category, after)| FileLine {
                     file: "(this session)".to_owned(),
                     line: 0,
-                    text: format!("{} = \"{}\"", s.category.key(), s.after),
+                    text: format!("{} = \"{after}\"", category.key()),
                 })
                 .collect();
             (Vec::new(), add)
         }
     };
+    if matches!(
+        prepared.fix.route,
+        Route::SshConfig { .. } | Route::AnsibleSsh { .. }
+    ) {
+        notes.push(
+            "The real ssh then tries the key exchange (no credential is offered).".to_owned(),
+        );
+    }
     notes.push("Then the device is probed again; if it still fails the key exchange, the change is rolled back.".to_owned());
     let proposal = FixProposal {
         kind: FixKind::Algorithms,
@@ -315,13 +341,23 @@ async fn apply_algorithms(
     match (&prepared.edit, &verification.backup) {
         (Some(edit), Some(backup)) => lines.push(format!(
             "Wrote {} (original kept as {}).",
-            edit.path.display(),
+            edit.path().display(),
             backup.display()
         )),
-        _ => lines.push("Applied to this session's device settings.".to_owned()),
+        (Some(edit), None) => lines.push(format!("Wrote {} (a new file).", edit.path().display())),
+        (None, _) => lines.push("Applied to this session's device settings.".to_owned()),
     }
     lines.push(format!("after: {}", stage_line(&verification.after)));
-    let from_file = matches!(prepared.device.origin, Origin::File { .. });
+    match &verification.proof {
+        Proof::Passed { command } => lines.push(format!(
+            "The real client completes the key exchange: {command}"
+        )),
+        Proof::Failed { command, said } => {
+            lines.push(format!("The real client does not: {command}: {said}"))
+        }
+        Proof::NotRun(_) => {}
+    }
+    let from_file = prepared.edit.is_some();
     match &verification.rollback {
         Rollback::NotNeeded => {
             lines.push(format!(
@@ -335,7 +371,7 @@ async fn apply_algorithms(
             };
         }
         Rollback::RolledBack if from_file => lines.push(
-            "The key exchange still fails: the inventory was rolled back to its original bytes."
+            "The key exchange still fails: the file was rolled back to its original bytes."
                 .to_owned(),
         ),
         Rollback::RolledBack | Rollback::Kept => {

@@ -110,6 +110,14 @@ mod tests {
                 reason: Reason::NoCommonKex,
                 message: "no common kex".into(),
             }),
+            stages: vec![crate::model::StageResult {
+                stage: Stage::Kex,
+                status: Status::Fail,
+                elapsed_ms: 1.0,
+                reason: Some(Reason::NoCommonKex),
+                detail: "no common kex".into(),
+                beyond: None,
+            }],
             compatibility: evidence::compatibility(&server),
             ..Default::default()
         }
@@ -147,6 +155,12 @@ mod tests {
     fn nothing_for_devices_that_did_not_fail_at_kex() {
         let mut report = legacy_report();
         report.failure = None;
+        report.stages[0].status = Status::Ok;
+        report.stages[0].reason = None;
         assert!(compatibility_lines(&report).is_empty());
+        // A warning that another client would fail shows them.
+        report.stages[0].status = Status::Warn;
+        report.stages[0].reason = Some(Reason::KexOtherClient);
+        assert!(!compatibility_lines(&report).is_empty());
     }
 }

@@ -92,7 +92,7 @@ pub async fn serve(
                 };
                 let report = latest.lock().ok().and_then(|l| l.get(&device).cloned());
                 let (proposal, prepared) =
-                    fixes::propose(kind, &target, report.as_ref(), &fix_context);
+                    fixes::propose(kind, &target, report.as_ref(), &fix_context, &shared.local);
                 match prepared {
                     Some(p) => pending.insert((device, kind), p),
                     None => pending.remove(&(device, kind)),

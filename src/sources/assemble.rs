@@ -206,6 +206,11 @@ fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), So
             .extend(config.warnings.iter().map(|w| w.to_string()));
     }
     for (device, provenance) in &mut loaded.devices {
+        device
+            .client
+            .ssh_name
+            .get_or_insert_with(|| device.host.clone());
+        device.client.ssh_config_only = matches!(selection.ssh_config, SshConfigChoice::File(_));
         // Every file is matched against the name the device was given, as ssh matches them.
         let settings = configs
             .iter()

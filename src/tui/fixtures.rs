@@ -992,3 +992,105 @@ pub fn reload(app: &mut App) {
         warnings: Vec::new(),
     })));
 }
+
+/// What a report says of its client.
+fn client(id: &str, name: &str, kind: &str, used_by: Option<&str>) -> crate::model::ClientEvidence {
+    crate::model::ClientEvidence {
+        id: id.into(),
+        name: name.into(),
+        kind: kind.into(),
+        used_by: used_by.map(str::to_owned),
+        this_machine: None,
+        why: "the inventory says client ".to_owned() + kind,
+        settings: Vec::new(),
+        problems: Vec::new(),
+        others: Vec::new(),
+    }
+}
+
+/// The legacy device as OpenSSH sees it: kex fails for the client, and the probe went on past
+/// it to find a wrong password too.
+pub fn legacy_for_openssh() -> DeviceReport {
+    let mut report = legacy_kex();
+    report.name = "legacy-ssh".into();
+    report.client = Some(client(
+        "openssh-9.2",
+        "OpenSSH 9.2p1 (Debian 12)",
+        "openssh",
+        Some("ssh"),
+    ));
+    let message = "OpenSSH 9.2p1 (Debian 12), used by ssh, has no key exchange algorithm in common: the server offers diffie-hellman-group14-sha1,diffie-hellman-group1-sha1; it offers curve25519-sha256,…";
+    report.failure = Some(Failure {
+        stage: Stage::Kex,
+        reason: Reason::NoCommonKex,
+        message: message.into(),
+    });
+    report.stages[3].detail = message.into();
+    let beyond = |mut r: StageResult| {
+        r.beyond = Some(Stage::Kex);
+        r
+    };
+    report.stages.extend([
+        beyond(result(
+            Stage::HostKey,
+            Status::Warn,
+            0.2,
+            Some("unknown"),
+            "ssh-rsa SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE is not in known_hosts",
+        )),
+        beyond(ok(Stage::AuthMethods, 3.0, "password, publickey")),
+        beyond(result(
+            Stage::Auth,
+            Status::Fail,
+            40.0,
+            Some("rejected"),
+            "authentication failed for admin: the server rejected password",
+        )),
+        beyond(result(
+            Stage::Prompt,
+            Status::Skip,
+            0.0,
+            Some("not_reached"),
+            "not run: auth failed",
+        )),
+        beyond(result(
+            Stage::Enable,
+            Status::Skip,
+            0.0,
+            Some("not_reached"),
+            "not run: auth failed",
+        )),
+    ]);
+    report
+}
+
+/// Two devices whose verdicts are about different clients.
+pub fn mixed_clients_app() -> App {
+    let mut paramiko = healthy_ios();
+    paramiko.name = "nc-r1".into();
+    paramiko.client = Some(client(
+        "paramiko-5.1",
+        "Paramiko 5.1",
+        "paramiko",
+        Some("your Ansible network_cli"),
+    ));
+    let reports = vec![legacy_for_openssh(), paramiko];
+    let rows: Vec<DeviceReport> = reports
+        .iter()
+        .map(|r| DeviceReport {
+            name: r.name.clone(),
+            host: r.host.clone(),
+            port: r.port,
+            ..Default::default()
+        })
+        .collect();
+    let mut app = App::new(rows, Box::new(ManualClock::at_ms(0)));
+    for (device, report) in reports.into_iter().enumerate() {
+        app.apply(Event::Started { device });
+        app.apply(Event::Finished {
+            device,
+            report: Box::new(report),
+        });
+    }
+    app
+}

@@ -257,7 +257,7 @@ static DASHBOARD: &[Binding] = &[
         &[Char('a')],
         A::FixAlgorithms,
         None,
-        "fix a kex failure: allow legacy algorithms",
+        "fix a kex failure where your client reads it",
     ),
     bind(
         &[Char('K')],
@@ -316,7 +316,7 @@ static DRILLDOWN: &[Binding] = &[
         &[Char('a')],
         A::FixAlgorithms,
         Some("fix algorithms"),
-        "fix a kex failure: allow legacy algorithms",
+        "fix a kex failure where your client reads it",
     ),
     bind(
         &[Char('K')],

@@ -87,6 +87,18 @@ pub struct TableModel {
     /// Widest name and address among shown devices, for column widths.
     pub name_width: usize,
     pub address_width: usize,
+    /// The clients the shown devices' verdicts are about.
+    pub clients: Clients,
+}
+
+/// One client for every shown device goes in the header; several need a column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Clients {
+    /// No verdict yet.
+    #[default]
+    Unknown,
+    One(String),
+    Several,
 }
 
 impl TableModel {
@@ -143,6 +155,20 @@ impl TableModel {
             .map(|&i| text::width(&rows[i].address()))
             .max()
             .unwrap_or(0);
+        let mut clients = Clients::Unknown;
+        for id in shown
+            .iter()
+            .filter_map(|&i| rows[i].report.client.as_ref().map(|c| &c.id))
+        {
+            clients = match clients {
+                Clients::Unknown => Clients::One(id.clone()),
+                Clients::One(one) if &one == id => Clients::One(one),
+                _ => Clients::Several,
+            };
+            if clients == Clients::Several {
+                break;
+            }
+        }
         TableModel {
             lines,
             line_of_device,
@@ -152,6 +178,7 @@ impl TableModel {
             },
             name_width,
             address_width,
+            clients,
         }
     }
 

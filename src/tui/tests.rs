@@ -1163,3 +1163,37 @@ fn the_why_names_the_stage_once() {
         "kex: no common kex"
     );
 }
+
+/// Devices checked as different clients get a client column; stages run past a client
+/// failure have their own mark.
+#[test]
+fn snapshot_dashboard_mixed_clients_and_stages_past_a_client_failure() {
+    snapshot_both_sizes("dashboard_mixed_clients", fixtures::mixed_clients_app);
+    let screen = render_to_string(&mut fixtures::mixed_clients_app(), 120, 40);
+    assert!(screen.contains("client "), "{screen}");
+    assert!(screen.contains("paramiko-5.1"), "{screen}");
+    let legacy = screen
+        .lines()
+        .find(|l| l.contains("legacy-ssh"))
+        .expect("the legacy row");
+    assert!(
+        legacy.contains('○') && legacy.contains('◇') && legacy.contains('⊗'),
+        "{legacy}"
+    );
+}
+
+/// The drill-down says which client the verdict is about and shows what the probe found past
+/// the client's failure.
+#[test]
+fn snapshot_drilldown_past_a_client_failure() {
+    // legacy-ssh sorts first, so it is selected.
+    snapshot_both_sizes("drilldown_beyond", || {
+        let mut app = fixtures::mixed_clients_app();
+        press(&mut app, KeyCode::Enter);
+        app
+    });
+    let mut app = fixtures::mixed_clients_app();
+    press(&mut app, KeyCode::Enter);
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("OpenSSH 9.2p1"), "{screen}");
+}

@@ -161,7 +161,20 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             }
             client_outcome(&verdict, &clients.primary)
         }
-        Err(e) => russh_failure(&e),
+        Err(e) => {
+            let probe = russh_failure(&e);
+            match &verdict.failure {
+                // The client's own verdict is what the engineer needs; the probe's is a note.
+                Some((gap, sentence)) => Outcome::fail(
+                    no_common(gap.category),
+                    format!(
+                        "{sentence}; the probe could not complete a key exchange either: {}",
+                        probe.detail
+                    ),
+                ),
+                None => probe,
+            }
+        }
     }
 }
 

@@ -43,12 +43,12 @@ fn device(inventory: &Path, host: &str) -> Device {
         .expect("the host is a device")
 }
 
+/// The option the host's ssh reads for `category` (its `-o` args come first).
 fn allowlist(device: &Device, category: Category) -> Option<String> {
     device
-        .allowlist
-        .iter()
-        .find(|(c, _)| *c == category)
-        .map(|(_, s)| s.clone())
+        .client
+        .setting(crate::device::ClientKind::Openssh, category)
+        .map(|s| s.value.clone())
 }
 
 /// The common args the reader finds for `host` on disk now, and where.

@@ -14,7 +14,7 @@ mod settings;
 pub use settings::{HostSettings, Setting};
 
 pub(crate) use args::settings_from_args;
-pub(crate) use lexer::split_line;
+pub(crate) use lexer::{split_line, split_words};
 pub(crate) use settings::Tokens;
 
 use super::read::{located, read_text};

@@ -67,8 +67,8 @@ struct Columns {
     stages: StageColumns,
     name: usize,
     address: usize,
-    /// The client the verdicts are about (`openssh-9.2`); 0 on narrow screens, where the
-    /// selection line says it.
+    /// The client the verdicts are about (`openssh-9.2`) when devices differ in it; 0 when
+    /// they all share one (the header says it) or on narrow screens.
     client: usize,
     why: usize,
 }
@@ -77,7 +77,7 @@ struct Columns {
 const CLIENT_WIDTH: usize = 12;
 
 impl Columns {
-    fn plan(width: u16, name_width: usize, address_width: usize) -> Self {
+    fn plan(width: u16, name_width: usize, address_width: usize, several_clients: bool) -> Self {
         let stages = StageColumns::for_width(width);
         let (name_cap, address_cap) = match stages {
             StageColumns::Strip => (14, 21),
@@ -87,9 +87,10 @@ impl Columns {
         let mut name = name_width.clamp(6, name_cap);
         let mut address = address_width.clamp(7, address_cap);
         let stage_cols = stages.widths();
+        // One client for all goes in the header; a column only when they differ.
         let client = match stages {
-            StageColumns::Strip => 0,
-            StageColumns::Short | StageColumns::Full => CLIENT_WIDTH,
+            StageColumns::Short | StageColumns::Full if several_clients => CLIENT_WIDTH,
+            _ => 0,
         };
         let columns = 2 + usize::from(client > 0) + stage_cols.len() + 2;
         let fixed = HIGHLIGHT.chars().count()
@@ -179,7 +180,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     header::render(
         frame,
         header_area,
-        &model.counts,
+        model,
         &app.ui.options,
         filtering,
         app.notice(),
@@ -226,7 +227,12 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, offset: usize, body_ro
         return;
     }
 
-    let columns = Columns::plan(area.width, model.name_width, model.address_width);
+    let columns = Columns::plan(
+        area.width,
+        model.name_width,
+        model.address_width,
+        model.clients == crate::tui::table_model::Clients::Several,
+    );
     let end = (offset + body_rows).min(model.lines.len());
     let window = &model.lines[offset.min(end)..end];
     let now = app.now();

@@ -41,12 +41,12 @@ pub fn mark_glyph(mark: StageMark, tick: u64) -> &'static str {
     }
 }
 
-/// A stage run past a client failure: hollow where it passed, so it never reads as ready.
+/// A stage run past a client failure: hollow shapes, so it never reads as ready.
 pub fn beyond_glyph(status: Status) -> &'static str {
     match status {
         Status::Ok => "○",
-        Status::Warn => "!",
-        Status::Fail => "✗",
+        Status::Warn => "◇",
+        Status::Fail => "⊗",
         Status::Skip => "-",
     }
 }

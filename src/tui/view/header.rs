@@ -1,7 +1,7 @@
 //! The two header lines of the dashboard.
 //!
 //! ```text
-//! sshtriage · 9 devices: 2 ready, 7 failing, 0 probing, 0 waiting          sort: name
+//! sshtriage · 9 devices: 2 ready, 7 failing, 0 probing, 0 waiting  client: openssh-9.2 · sort: name
 //! ✗ 2 fail at banner, 1 at tcp, 1 at kex, 1 at host key, +2 more   grouped by stage
 //! ```
 //! Both lines shorten to fit: the counts drop their decorations, the failing list ends in
@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 
 use super::glyphs;
 use crate::tui::app::Notice;
-use crate::tui::table_model::{Counts, TableOptions};
+use crate::tui::table_model::{Clients, Counts, TableModel, TableOptions};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
@@ -24,7 +24,7 @@ use crate::tui::theme::Theme;
 pub fn render(
     frame: &mut Frame,
     area: Rect,
-    counts: &Counts,
+    model: &TableModel,
     options: &TableOptions,
     filter_line: bool,
     notice: Option<&Notice>,
@@ -34,7 +34,13 @@ pub fn render(
         return;
     }
     let first = Rect { height: 1, ..area };
-    let right = Line::styled(format!("sort: {}", options.sort.label()), theme.dim);
+    // The client every verdict is about, when all share one (else the table has a column).
+    let counts = &model.counts;
+    let client = match &model.clients {
+        Clients::One(id) => format!("client: {} · ", text::clean(id)),
+        Clients::Unknown | Clients::Several => String::new(),
+    };
+    let right = Line::styled(format!("{client}sort: {}", options.sort.label()), theme.dim);
     let room = left_room(first.width, &right);
     render_split(frame, first, counts_line(counts, room, theme), right);
 

@@ -110,17 +110,28 @@ fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         ("!", "warning", theme.warn),
         ("✗", "failed", theme.fail),
         ("-", "not run", theme.skip),
-        ("○", "past a client failure", theme.beyond),
+        ("○◇⊗", "past a client failure", theme.beyond),
     ];
+    // Marks wrap whole, under the label, so none is cut at 80 columns.
+    let mut lines = Vec::new();
     let mut spans = vec![Span::styled(
         text::pad("Marks", LEGEND_LABEL),
         theme.heading,
     )];
+    let mut used = LEGEND_LABEL;
     for (glyph, word, style) in marks {
+        let cell = format!(" {word}  ");
+        let wide = text::width(glyph) + text::width(&cell);
+        if used + wide > width && used > LEGEND_LABEL {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            spans.push(Span::raw(" ".repeat(LEGEND_LABEL)));
+            used = LEGEND_LABEL;
+        }
         spans.push(Span::styled(glyph, style));
-        spans.push(Span::raw(format!(" {word}  ")));
+        spans.push(Span::raw(cell));
+        used += wide;
     }
-    let mut lines = vec![Line::from(spans)];
+    lines.push(Line::from(spans));
     if under == Component::Dashboard {
         let named: Vec<String> = Stage::ALL
             .iter()
