@@ -4,6 +4,7 @@
 #
 #   benches/fleet.sh [N]            # N devices, default 100
 #   RUNS=5 PORT=2299 CONCURRENCY=256 benches/fleet.sh 500
+#   KEYSCAN=0 benches/fleet.sh 1000      # sshtriage only (ssh-keyscan takes minutes at large N)
 #   (run from the crate root or anywhere; honours CARGO_TARGET_DIR)
 #
 # Reports the median wall time of RUNS runs (default 3) of
@@ -141,12 +142,16 @@ before=$(fleet_stats)
 t_check=$(median_wall "${CHECK[@]}")
 after_check=$(fleet_stats)
 cp "$WORK/last.out" "$WORK/check.json"
-t_scan=$(median_wall "${SCAN[@]}")
-scanned=$(grep -vc '^#' "$WORK/last.out" || true)
-after_scan=$(fleet_stats)
-t_scan_one=$(median_wall "${SCAN_ONE[@]}")
-scanned_one=$(grep -vc '^#' "$WORK/last.out" || true)
-after_scan_one=$(fleet_stats)
+if [[ ${KEYSCAN:-1} == 0 ]]; then
+    t_scan=0 scanned=0 after_scan=skipped t_scan_one=0 scanned_one=0 after_scan_one=skipped
+else
+    t_scan=$(median_wall "${SCAN[@]}")
+    scanned=$(grep -vc '^#' "$WORK/last.out" || true)
+    after_scan=$(fleet_stats)
+    t_scan_one=$(median_wall "${SCAN_ONE[@]}")
+    scanned_one=$(grep -vc '^#' "$WORK/last.out" || true)
+    after_scan_one=$(fleet_stats)
+fi
 rss=$(peak_rss_kb "${CHECK[@]}")
 
 # "0.13 (the other takes 7.7x as long)"
