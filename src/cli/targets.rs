@@ -61,6 +61,7 @@ impl Targets {
             ssh_config,
             timeout,
             client: self.client.clone(),
+            system_ssh_config: None,
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct Selection {
     pub timeout: Option<Duration>,
     /// The client every device is checked as, over what the sources say (`--client`).
     pub client: Option<(ClientRequest, Option<UsedBy>)>,
+    /// The system-wide ssh_config read after the user's; None is OpenSSH's own,
+    /// `/etc/ssh/ssh_config`.
+    pub system_ssh_config: Option<PathBuf>,
 }
 
 /// Which ssh_config applies to the devices.
@@ -187,18 +190,36 @@ fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), So
         return Ok(());
     };
     // ssh reads the user's file, then the system's; `-F FILE` (--ssh-config) only FILE.
-    let mut configs = Vec::new();
-    match &selection.ssh_config {
+    let files: Vec<PathBuf> = match &selection.ssh_config {
         SshConfigChoice::Off => return Ok(()),
         // A file named on purpose must be readable.
-        SshConfigChoice::File(_) => configs.push(SshConfig::load(&path)?),
+        SshConfigChoice::File(_) => vec![path.clone()],
         SshConfigChoice::User => {
-            for file in [path.as_path(), Path::new(SYSTEM_SSH_CONFIG)] {
-                if file.exists() {
-                    configs.push(SshConfig::load(file)?);
-                }
-            }
+            let system = selection
+                .system_ssh_config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(SYSTEM_SSH_CONFIG));
+            [path.clone(), system]
+                .into_iter()
+                .filter(|f| f.exists())
+                .collect()
         }
+    };
+    let only = matches!(selection.ssh_config, SshConfigChoice::File(_));
+    apply_configs(&files, &path, only, loaded)
+}
+
+/// Applies `files` in the order ssh reads them (first value wins), recording `primary` as the
+/// file a fix for the device goes to.
+fn apply_configs(
+    files: &[PathBuf],
+    primary: &Path,
+    only: bool,
+    loaded: &mut Loaded,
+) -> Result<(), SourceError> {
+    let mut configs = Vec::new();
+    for file in files {
+        configs.push(SshConfig::load(file)?);
     }
     for config in &configs {
         loaded
@@ -210,7 +231,7 @@ fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), So
             .client
             .ssh_name
             .get_or_insert_with(|| device.host.clone());
-        device.client.ssh_config_only = matches!(selection.ssh_config, SshConfigChoice::File(_));
+        device.client.ssh_config_only = only;
         // Every file is matched against the name the device was given, as ssh matches them.
         let settings = configs
             .iter()
@@ -221,7 +242,91 @@ fn apply_ssh_config(selection: &Selection, loaded: &mut Loaded) -> Result<(), So
             loaded.warnings.extend(notes);
         }
         // Fixes for the clients that read ssh_config go to the user's file (created if need be).
-        device.client.ssh_config.get_or_insert_with(|| path.clone());
+        device
+            .client
+            .ssh_config
+            .get_or_insert_with(|| primary.to_owned());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algorithms::allowlist::Category;
+    use crate::device::{ClientKind, SettingVia};
+
+    /// OpenSSH reads the user's file, then the system's (where Containerlab drops its
+    /// `ssh_config.d/clab-LAB.conf` through an Include); the first value wins.
+    #[test]
+    fn the_system_ssh_config_and_its_includes_apply_after_the_users() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).expect("mkdir");
+        let user = home.join(".ssh/config");
+        std::fs::write(&user, "Host r1\n  Ciphers +aes128-cbc\n").expect("user config");
+        let system_dir = dir.path().join("etc-ssh");
+        std::fs::create_dir_all(system_dir.join("ssh_config.d")).expect("mkdir");
+        let system = system_dir.join("ssh_config");
+        std::fs::write(
+            &system,
+            format!(
+                "Include {}/ssh_config.d/*.conf\nHost *\n  Ciphers aes256-ctr\n",
+                system_dir.display()
+            ),
+        )
+        .expect("system config");
+        std::fs::write(
+            system_dir.join("ssh_config.d/clab-lab.conf"),
+            "Host r1\n  KexAlgorithms +diffie-hellman-group14-sha1\n  HostName 127.0.0.9\n",
+        )
+        .expect("clab config");
+        let selection = Selection {
+            hosts: vec!["r1".into()],
+            ssh_config: SshConfigChoice::File(user.clone()),
+            ..Selection::default()
+        };
+        // As ssh -F: only the named file.
+        let profiles = Profiles::embedded();
+        let only = assemble(&selection, &profiles)
+            .expect("load")
+            .devices
+            .remove(0)
+            .0;
+        assert!(
+            only.client
+                .setting(ClientKind::Openssh, Category::Kex)
+                .is_none()
+        );
+        assert!(only.client.ssh_config_only);
+        // The user's file and then the system's, as `ssh r1` reads them.
+        let mut loaded = assemble(
+            &Selection {
+                ssh_config: SshConfigChoice::Off,
+                ..selection
+            },
+            &profiles,
+        )
+        .expect("load");
+        apply_configs(&[user.clone(), system.clone()], &user, false, &mut loaded).expect("apply");
+        let device = loaded.devices.remove(0).0;
+        let kex = device
+            .client
+            .setting(ClientKind::Openssh, Category::Kex)
+            .expect("from the included system file");
+        assert_eq!(kex.value, "+diffie-hellman-group14-sha1");
+        assert_eq!(kex.via, SettingVia::SshConfig);
+        assert!(
+            kex.source.to_string().contains("clab-lab.conf"),
+            "{}",
+            kex.source
+        );
+        let cipher = device
+            .client
+            .setting(ClientKind::Openssh, Category::Cipher)
+            .expect("the user's file wins");
+        assert_eq!(cipher.value, "+aes128-cbc");
+        assert_eq!(device.host, "127.0.0.9");
+        assert_eq!(device.client.ssh_config.as_deref(), Some(user.as_path()));
+    }
 }
