@@ -38,6 +38,7 @@ fn stage(stage: Stage, status: Status, ms: f64, reason: Option<&str>, detail: &s
         reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
         beyond: None,
+        commands: Vec::new(),
     }
 }
 

@@ -104,7 +104,8 @@ async fn prune_host_gives_the_file_ssh_keygen_gives() {
         dry.stdout
     );
     assert!(
-        dry.stdout.contains("Dry run: nothing was written."),
+        dry.stdout
+            .contains(&format!("Dry run: nothing was written to {}.", p(&ours))),
         "{}",
         dry.stdout
     );

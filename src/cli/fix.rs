@@ -25,8 +25,9 @@ pub enum FixCommand {
 #[derive(Args, Debug)]
 pub struct FixAlgorithmsArgs {
     /// The device: its name in any SOURCE (an inventory, a Containerlab node, an Ansible
-    /// host), else a host name, as ssh takes it.
-    pub device: String,
+    /// host), else a host name, as ssh takes it. Optional when the SOURCEs, --host and
+    /// --cidr select exactly one device.
+    pub device: Option<String>,
     #[command(flatten)]
     pub targets: super::Targets,
     /// The inventory file to edit (the same as giving it as a SOURCE).
@@ -46,7 +47,7 @@ pub struct FixAlgorithmsArgs {
     #[arg(
         long,
         env = "SSHTRIAGE_PYTHON",
-        default_value = "python3",
+        default_value = crate::model::DEFAULT_PYTHON,
         value_name = "PATH"
     )]
     pub python: String,
@@ -138,7 +139,10 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
 fn load_device(args: &FixAlgorithmsArgs) -> Result<Device, String> {
     let mut targets = args.targets.clone();
     targets.sources.extend(args.inventory.clone());
-    super::find_device(&targets, &args.device)
+    match &args.device {
+        Some(name) => super::find_device(&targets, name),
+        None => super::only_device(&targets),
+    }
 }
 
 fn print_change(prepared: &Prepared) {

@@ -87,15 +87,14 @@ fn default_file() -> PathBuf {
 }
 
 async fn prune(args: PruneArgs) -> i32 {
-    let file = args.file.clone().unwrap_or_else(default_file);
-    let targets = match prune_targets(&args).await {
-        Ok(t) => t,
+    let jobs = match prune_jobs(&args).await {
+        Ok(j) => j,
         Err((code, message)) => {
             eprintln!("sshtriage known-hosts prune: {message}");
             return code;
         }
     };
-    if targets.is_empty() {
+    if jobs.is_empty() {
         if args.failing {
             println!("No device presents a changed host key; nothing to prune.");
         } else {
@@ -103,7 +102,16 @@ async fn prune(args: PruneArgs) -> i32 {
         }
         return EXIT_OK;
     }
-    let report = match known_hosts::prune(&file, &targets, args.dry_run) {
+    let mut code = EXIT_OK;
+    for (file, targets) in &jobs {
+        code = code.max(prune_file(file, targets, args.dry_run));
+    }
+    code
+}
+
+/// Prunes one file and says what went.
+fn prune_file(file: &Path, targets: &[Target], dry_run: bool) -> i32 {
+    let report = match known_hosts::prune(file, targets, dry_run) {
         Ok(r) => r,
         Err(known_hosts::EditError::NetworkTooLarge(net)) => {
             eprintln!(
@@ -121,19 +129,15 @@ async fn prune(args: PruneArgs) -> i32 {
         eprintln!("note: {shown}:{line} is not a valid known_hosts line; kept as it is");
     }
     if report.removed.is_empty() {
-        println!("No entries for {} in {shown}.", describe(&targets));
+        println!("No entries for {} in {shown}.", describe(targets));
         return EXIT_OK;
     }
-    let verb = if args.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
+    let verb = if dry_run { "would remove" } else { "removed" };
     for line in &report.removed {
         println!("{verb} {shown}:{}  {}", line.line, printable(&line.text()));
     }
-    match (&report.backup, args.dry_run) {
-        (_, true) => println!("Dry run: nothing was written."),
+    match (&report.backup, dry_run) {
+        (_, true) => println!("Dry run: nothing was written to {shown}."),
         (Some(backup), false) => println!(
             "{} written; the original is kept as {}",
             shown,
@@ -144,19 +148,37 @@ async fn prune(args: PruneArgs) -> i32 {
     EXIT_OK
 }
 
-/// Names, networks or inventory devices as prune targets; `Err` carries the exit code.
-async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
+/// Which entries go from which file: `--host` and `--cidr` from `--file` (else the default);
+/// inventory devices from their own known_hosts files (`--file` overrides): with `--failing`
+/// the files that hold a stale entry, else the device's first file. `Err` carries the exit
+/// code.
+async fn prune_jobs(args: &PruneArgs) -> Result<Vec<(PathBuf, Vec<Target>)>, (i32, String)> {
     let usage = |m: String| (EXIT_USAGE, m);
-    let mut targets = Vec::new();
+    let mut jobs: Vec<(PathBuf, Vec<Target>)> = Vec::new();
+    let mut add =
+        |file: PathBuf, targets: Vec<Target>| match jobs.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, existing)) => existing.extend(targets),
+            None => jobs.push((file, targets)),
+        };
+    let given = |device_file: Option<PathBuf>| {
+        args.file
+            .clone()
+            .or(device_file)
+            .unwrap_or_else(default_file)
+    };
+    let mut named = Vec::new();
     for host in &args.hosts {
-        targets.push(host_target(host).map_err(usage)?);
+        named.push(host_target(host).map_err(usage)?);
     }
     for net in &args.cidr {
         let net: ipnet::IpNet = net
             .trim()
             .parse()
             .map_err(|_| usage(format!("--cidr `{net}` is not a network like 10.0.0.0/24")))?;
-        targets.push(Target::Cidr(net));
+        named.push(Target::Cidr(net));
+    }
+    if !named.is_empty() {
+        add(given(None), named);
     }
     if let Some(path) = &args.inventory {
         // Loaded as `check` loads it: any format, ssh_config applied.
@@ -177,22 +199,29 @@ async fn prune_targets(args: &PruneArgs) -> Result<Vec<Target>, (i32, String)> {
         if args.failing {
             let reports = probe_without_credentials(&devices).await;
             for (device, report) in devices.iter().zip(&reports) {
-                let changed = report
+                let Some(hk) = report
                     .host_key
                     .as_ref()
-                    .is_some_and(|hk| hk.verdict == HostKeyVerdict::Changed);
-                if changed {
-                    targets.extend(crate::fix::host_key::targets(device, report));
+                    .filter(|hk| hk.verdict == HostKeyVerdict::Changed)
+                else {
+                    continue;
+                };
+                let targets = crate::fix::host_key::targets(device, report);
+                for file in hk.stale_files() {
+                    add(given(Some(file)), targets.clone());
                 }
             }
         } else {
-            targets.extend(devices.iter().map(|d| Target::Host {
-                host: d.host.clone(),
-                port: d.port,
-            }));
+            for d in &devices {
+                let target = Target::Host {
+                    host: d.host.clone(),
+                    port: d.port,
+                };
+                add(given(d.known_hosts.first().cloned()), vec![target]);
+            }
         }
     }
-    Ok(targets)
+    Ok(jobs)
 }
 
 /// `host`, `host:port`, `[v6]:port` or a bare IPv6 address.
@@ -340,10 +369,14 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
                 .map(place)
                 .collect();
             println!(
-                "  refused: known_hosts holds a different or revoked key for it ({}). If the change is expected (a redeploy), remove the stale entries first: sshtriage known-hosts prune --host {}",
+                "  refused: known_hosts holds a different or revoked key for it ({}). If the change is expected (a redeploy), remove the stale entries first, then accept again:",
                 stale.join(", "),
-                printable(&known_hosts::lookup_name(&device.host, device.port))
             );
+            let targets = crate::fix::host_key::targets(device, report);
+            for file in hk.stale_files() {
+                let command = known_hosts::prune_command(&targets, &file);
+                println!("  run: {}", printable(&command.to_string()));
+            }
             false
         }
         HostKeyVerdict::Unknown => match plan_repair(device, report, file, hash).map(|plan| {

@@ -104,7 +104,7 @@ pub struct RunArgs {
     #[arg(
         long,
         env = "SSHTRIAGE_PYTHON",
-        default_value = "python3",
+        default_value = crate::model::DEFAULT_PYTHON,
         value_name = "PATH"
     )]
     pub python: String,
@@ -318,10 +318,17 @@ async fn demo(args: DemoArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let mut devices = fleet.devices.clone();
-    if let Some(timeout) = args.run.timeout {
-        devices.iter_mut().for_each(|d| d.timeout = timeout);
-    }
+    let devices = match args.run.timeout {
+        // Loaded again so that printed commands carry the --timeout too.
+        Some(timeout) => match crate::demo::load(&fleet.inventory(), Some(timeout)) {
+            Ok(devices) => devices,
+            Err(e) => {
+                eprintln!("sshtriage demo: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => fleet.devices.clone(),
+    };
     let local = local_clients(&args.run).await;
     let shared = match shared(&args.run, &devices, local.clone()) {
         Ok(shared) => shared,
@@ -336,7 +343,7 @@ async fn demo(args: DemoArgs) -> i32 {
         drop(fleet);
         return report::exit_code(&reports);
     }
-    // The fleet is built in memory: there is no inventory file to follow.
+    // The demo's inventory does not change: there is nothing to follow.
     let options = args.watch.options(args.run.watch);
     let result = open_dashboard(devices, shared, options).await;
     drop(fleet);
@@ -361,6 +368,29 @@ async fn terminate_signal() {
     tokio::select! {
         _ = term.recv() => {}
         _ = hup.recv() => {}
+    }
+}
+
+/// The one device the SOURCEs, `--host` and `--cidr` select (a command given no NAME).
+pub fn only_device(targets: &Targets) -> Result<Device, String> {
+    let profiles = crate::profile::Profiles::for_user().map_err(|e| e.to_string())?;
+    let loaded =
+        sources::assemble(&targets.selection(None), &profiles).map_err(|e| e.to_string())?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
+    match devices.len() {
+        1 => Ok(devices.remove(0)),
+        0 => Err("give the device: NAME, a SOURCE, --host or --cidr".into()),
+        n => {
+            let names: Vec<String> = devices.iter().take(10).map(|d| d.name.clone()).collect();
+            Err(format!(
+                "{n} devices are selected; name one (devices: {}{})",
+                crate::present::printable(&names.join(", ")),
+                if n > 10 { ", …" } else { "" }
+            ))
+        }
     }
 }
 

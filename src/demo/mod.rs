@@ -4,8 +4,10 @@
 //! a closed port and a wrong enable secret.
 //!
 //! Everything listens on 127.77.0.x (ephemeral ports) and checks host keys against a
-//! known_hosts file of its own in a temporary directory: the user's files are never read or
-//! written. Dropping the [`Fleet`] stops every server and removes the directory.
+//! known_hosts file of its own in a temporary directory, beside the demo's inventory (an
+//! sshtriage TOML the devices are loaded from, so printed commands work while the demo runs);
+//! the user's files, ssh_config included, are never read or written. Dropping the [`Fleet`]
+//! stops every server and removes the directory.
 
 mod stories;
 
@@ -19,10 +21,10 @@ use russh::keys::ssh_key::PublicKey;
 use tempfile::TempDir;
 use tokio::net::TcpSocket;
 
-use crate::algorithms::allowlist::ClientOffer;
-use crate::device::{Credentials, Device, HostKeyPolicy, Origin};
+use crate::device::Device;
 use crate::lab::{RunningDevice, RunningPeer, generate_ed25519_host_key, spawn_device};
-use crate::secret::Secret;
+use crate::profile::Profiles;
+use crate::sources::{Selection, SshConfigChoice};
 use stories::{KnownKey, Server, Story};
 
 pub use stories::BOOT_SILENCE;
@@ -65,6 +67,12 @@ impl Fleet {
         known_hosts_path(self.dir.path())
     }
 
+    /// The demo's inventory (sshtriage TOML, inside the same directory): the devices are
+    /// loaded from it as from any inventory, so printed commands can name it.
+    pub fn inventory(&self) -> PathBuf {
+        self.dir.path().join("sshtriage.toml")
+    }
+
     /// Stops every server and waits (bounded) until their listeners are closed.
     pub async fn shutdown(self) {
         let Fleet {
@@ -105,6 +113,7 @@ pub async fn start() -> io::Result<Fleet> {
     };
     let mut entries =
         String::from("# sshtriage demo fleet: a temporary file, removed when the demo exits\n");
+    let mut inventory = Vec::new();
     for story in stories::all()? {
         let ip = if whole_network {
             let [a, b, c] = DEMO_NETWORK;
@@ -130,7 +139,7 @@ pub async fn start() -> io::Result<Fleet> {
         if let Some(key) = on_file {
             entries.push_str(&known_hosts_line(addr, &key)?);
         }
-        fleet.devices.push(inventory_device(
+        inventory.push(inventory_device(
             name,
             password,
             enable_secret,
@@ -139,6 +148,9 @@ pub async fn start() -> io::Result<Fleet> {
         ));
     }
     write_private(&known_hosts, entries.as_bytes())?;
+    let inventory_path = fleet.inventory();
+    write_private(&inventory_path, inventory_text(&inventory)?.as_bytes())?;
+    fleet.devices = load(&inventory_path, None)?;
     Ok(fleet)
 }
 
@@ -202,34 +214,67 @@ fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// One `[[device]]` of the demo inventory.
+#[derive(serde::Serialize)]
+struct InventoryDevice<'a> {
+    name: &'a str,
+    host: String,
+    port: u16,
+    username: &'a str,
+    password: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_secret: Option<&'a str>,
+    known_hosts: Vec<String>,
+    host_key_policy: &'a str,
+    timeout: String,
+}
+
 /// The inventory entry the demo probes for a story.
-fn inventory_device(
-    name: &str,
-    password: &str,
-    enable_secret: Option<&str>,
+fn inventory_device<'a>(
+    name: &'a str,
+    password: &'a str,
+    enable_secret: Option<&'a str>,
     addr: SocketAddr,
     known_hosts: &Path,
-) -> Device {
-    Device {
-        name: name.to_owned(),
+) -> InventoryDevice<'a> {
+    InventoryDevice {
+        name,
         host: addr.ip().to_string(),
         port: addr.port(),
-        username: Some(stories::USERNAME.to_owned()),
-        credentials: Credentials {
-            password: Some(Secret::new(password)),
-            ..Credentials::default()
-        },
-        enable_secret: enable_secret.map(Secret::new),
-        known_hosts: vec![known_hosts.to_path_buf()],
-        host_key_policy: HostKeyPolicy::AcceptNew,
-        profile: "auto".to_owned(),
-        timeout: DEMO_TIMEOUT,
-        offer: ClientOffer::default(),
-        allowlist: Vec::new(),
-        client: Default::default(),
-        origin: Origin::CommandLine,
-        jump: None,
+        username: stories::USERNAME,
+        password,
+        enable_secret,
+        known_hosts: vec![known_hosts.display().to_string()],
+        host_key_policy: "accept-new",
+        timeout: humantime::format_duration(DEMO_TIMEOUT).to_string(),
     }
+}
+
+/// The demo inventory as an sshtriage TOML file.
+fn inventory_text(devices: &[InventoryDevice<'_>]) -> io::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Inventory<'a> {
+        device: &'a [InventoryDevice<'a>],
+    }
+    let text = toml::to_string(&Inventory { device: devices })
+        .map_err(|e| io::Error::other(format!("the demo inventory: {e}")))?;
+    Ok(format!(
+        "# sshtriage demo fleet: a temporary file, removed when the demo exits\n{text}"
+    ))
+}
+
+/// Loads the demo inventory as any inventory is loaded, without the user's ssh_config (the
+/// demo reads none of the user's files); `timeout` is `--timeout` over the inventory's.
+pub fn load(inventory: &Path, timeout: Option<Duration>) -> io::Result<Vec<Device>> {
+    let selection = Selection {
+        sources: vec![inventory.to_path_buf()],
+        ssh_config: SshConfigChoice::Off,
+        timeout,
+        ..Selection::default()
+    };
+    let loaded = crate::sources::assemble(&selection, &Profiles::embedded())
+        .map_err(|e| io::Error::other(format!("the demo inventory: {e}")))?;
+    Ok(loaded.devices.into_iter().map(|(d, _)| d).collect())
 }
 
 #[cfg(test)]

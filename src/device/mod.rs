@@ -7,6 +7,7 @@ mod host_arg;
 mod source;
 
 use crate::algorithms::allowlist::{Category, ClientOffer};
+use crate::model::ShellCommand;
 use crate::secret::Secret;
 use std::fmt;
 use std::path::PathBuf;
@@ -69,6 +70,11 @@ pub struct Device {
     pub origin: Origin,
     /// A jump host: another device's name, or `[user@]host[:port]`.
     pub jump: Option<String>,
+    /// The arguments that select this device again in `known-hosts accept` and `fix
+    /// algorithms`, as the run's command line chose it (its NAME and the SOURCEs, or its
+    /// `--host`, with the options that shaped it); empty when no arguments can (a device read
+    /// from standard input).
+    pub selector: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -177,7 +183,16 @@ impl Device {
             client: DeviceClient::default(),
             origin,
             jump: None,
+            selector: Vec::new(),
         }
+    }
+
+    /// `sshtriage SUBCOMMAND…` for this device, as it works when pasted; None when no
+    /// arguments select it (see `selector`).
+    pub fn command(&self, subcommand: &[&str]) -> Option<ShellCommand> {
+        (!self.selector.is_empty()).then(|| {
+            ShellCommand::sshtriage(subcommand.iter().copied()).args(self.selector.iter().cloned())
+        })
     }
 
     /// Every secret configured for this device.

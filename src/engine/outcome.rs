@@ -1,6 +1,6 @@
 //! What a stage returns: a status, a reason, a human sentence, and whether the pipeline goes on.
 
-use crate::model::{Reason, Status};
+use crate::model::{Reason, ShellCommand, Status};
 
 /// What the stages after this one do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct Outcome {
     pub reason: Option<Reason>,
     pub detail: String,
     pub flow: Flow,
+    /// What to run about it, in order (see `StageResult::commands`).
+    pub commands: Vec<ShellCommand>,
 }
 
 impl Outcome {
@@ -33,6 +35,7 @@ impl Outcome {
             reason,
             detail,
             flow,
+            commands: Vec::new(),
         }
     }
 
@@ -55,6 +58,12 @@ impl Outcome {
 
     pub fn skip(reason: Reason, detail: impl Into<String>) -> Outcome {
         Outcome::new(Status::Skip, Some(reason), detail.into())
+    }
+
+    /// The same outcome with commands that act on it.
+    pub fn with_commands(mut self, commands: Vec<ShellCommand>) -> Outcome {
+        self.commands = commands;
+        self
     }
 
     /// The same outcome with another flow.

@@ -187,6 +187,7 @@ impl<'a> Probe<'a> {
             reason: outcome.reason,
             detail,
             beyond,
+            commands: outcome.commands,
         });
         self.report.elapsed_ms = round_ms(self.elapsed_ms());
         self.emit(Event::StageFinished {

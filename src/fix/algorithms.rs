@@ -837,6 +837,7 @@ mod tests {
                 reason: Some(Reason::NoCommonKex),
                 detail: "no key exchange algorithm in common".into(),
                 beyond: None,
+                commands: Vec::new(),
             }],
             algorithms: Some(AlgorithmEvidence {
                 server,
@@ -1007,6 +1008,7 @@ mod tests {
             reason: None,
             detail: "kex curve25519-sha256".into(),
             beyond: None,
+            commands: Vec::new(),
         });
         assert_eq!(
             diagnose(&device(""), &ok, &here()),

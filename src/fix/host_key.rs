@@ -81,19 +81,8 @@ pub fn plan_repair(
     PublicKey::from_openssh(&hk.openssh)
         .map_err(|e| format!("The presented key cannot be stored: {e}."))?;
     let targets = targets(device, report);
-    let mut stale_files: Vec<PathBuf> = Vec::new();
-    for entry in hk
-        .entries
-        .iter()
-        .filter(|e| e.marker.is_none() && e.fingerprint != hk.fingerprint)
-    {
-        let file = PathBuf::from(&entry.file);
-        if !stale_files.contains(&file) {
-            stale_files.push(file);
-        }
-    }
     let mut prunes = Vec::new();
-    for file in stale_files {
+    for file in hk.stale_files() {
         let dry = known_hosts::prune(&file, &targets, true).map_err(|e| e.to_string())?;
         if !dry.removed.is_empty() {
             prunes.push((file, dry.removed));

@@ -12,6 +12,7 @@
 mod atomic;
 mod check;
 mod edit;
+mod hint;
 mod hostpat;
 mod keytext;
 mod line;
@@ -26,6 +27,7 @@ use russh::keys::ssh_key::PublicKey;
 
 pub use check::{EntryRef, HostKeyCheck, HostKeyVerdict};
 pub use edit::{AddedLine, EditError, PruneReport, RemovedLine, accept, file_hashes_names, prune};
+pub use hint::{FILE_ENV, prune_command, user_file};
 pub use keytext::fingerprint;
 pub(crate) use keytext::key_line_text;
 pub use targets::Target;

@@ -3,11 +3,13 @@
 
 mod algorithm;
 mod reason;
+mod shell_command;
 mod stage;
 mod watch;
 
 pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
+pub use shell_command::{ShellCommand, quote};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
 pub use watch::seconds;
 
@@ -41,6 +43,10 @@ pub struct StageResult {
     /// stage named here, `kex`): it shows what happens once that failure is fixed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beyond: Option<Stage>,
+    /// Commands that act on this outcome, in the order to run them, each as it works when
+    /// pasted (`sshtriage known-hosts prune --host 127.0.0.1:2202 --file lab/known_hosts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<ShellCommand>,
 }
 
 /// A `StageResult` as read back, before its stage names its reason.
@@ -53,6 +59,8 @@ struct StageResultShape {
     detail: String,
     #[serde(default)]
     beyond: Option<Stage>,
+    #[serde(default)]
+    commands: Vec<ShellCommand>,
 }
 
 impl TryFrom<StageResultShape> for StageResult {
@@ -73,6 +81,7 @@ impl TryFrom<StageResultShape> for StageResult {
             reason,
             detail: shape.detail,
             beyond: shape.beyond,
+            commands: shape.commands,
         })
     }
 }
@@ -284,6 +293,25 @@ pub struct HostKeyEvidence {
     pub shared_count: usize,
 }
 
+impl HostKeyEvidence {
+    /// The files holding a plain entry for the host with another key than the presented one,
+    /// in the order ssh reads them: where a prune has to act.
+    pub fn stale_files(&self) -> Vec<std::path::PathBuf> {
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for entry in self
+            .entries
+            .iter()
+            .filter(|e| e.marker.is_none() && e.fingerprint != self.fingerprint)
+        {
+            let file = std::path::PathBuf::from(&entry.file);
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+        files
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -387,6 +415,9 @@ pub enum Event {
     /// their compatibility rows.
     LocalClients(Box<LocalClients>),
 }
+
+/// The Python asked about Paramiko, Netmiko and ansible-pylibssh when `--python` is not given.
+pub const DEFAULT_PYTHON: &str = "python3";
 
 /// The SSH clients found on the machine running sshtriage (`algorithms::local` detects
 /// them and marks the compatibility rows they stand for).

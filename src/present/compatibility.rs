@@ -117,6 +117,7 @@ mod tests {
                 reason: Some(Reason::NoCommonKex),
                 detail: "no common kex".into(),
                 beyond: None,
+                commands: Vec::new(),
             }],
             compatibility: evidence::compatibility(&server),
             ..Default::default()

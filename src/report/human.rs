@@ -48,6 +48,9 @@ pub fn render(reports: &[DeviceReport]) -> String {
             printable(&verdict),
             duration(r.elapsed_ms)
         );
+        for command in commands(r) {
+            let _ = writeln!(out, "{:name_width$}  run: {}", "", printable(&command));
+        }
         for line in beyond(r) {
             let _ = writeln!(out, "{:name_width$}  {}", "", printable(&line));
         }
@@ -76,6 +79,15 @@ fn client(r: &DeviceReport) -> String {
     r.client
         .as_ref()
         .map_or_else(|| "-".to_owned(), |c| c.id.clone())
+}
+
+/// The commands that act on the device's failure and warnings, in the order to run them.
+fn commands(r: &DeviceReport) -> Vec<String> {
+    r.stages
+        .iter()
+        .filter(|s| s.beyond.is_none() && matches!(s.status, Status::Fail | Status::Warn))
+        .flat_map(|s| s.commands.iter().map(|c| c.to_string()))
+        .collect()
 }
 
 /// What the stages past a client failure found: what happens once it is fixed.

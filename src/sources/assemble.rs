@@ -145,9 +145,11 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
             super::apply_overrides(&mut loaded.devices[range.clone()], o);
         }
     }
+    let from_sources = loaded.devices.len();
     for arg in &selection.hosts {
         let target = parse_host_arg(arg)?;
         let mut device = Device::from_target(&target);
+        device.selector = vec!["--host".to_owned(), arg.clone()];
         // A name on the command line is what `ssh NAME` takes.
         device.client.request = ClientRequest::Fixed {
             kind: crate::device::ClientKind::Openssh,
@@ -157,10 +159,13 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
         loaded.devices.push((device, Provenance::default()));
     }
     for net in &selection.cidr {
-        loaded
-            .devices
-            .extend(super::expand_cidr(net).map_err(AssembleError::Cidr)?);
+        let devices = super::expand_cidr(net).map_err(AssembleError::Cidr)?;
+        loaded.devices.extend(devices.into_iter().map(|(mut d, p)| {
+            d.selector = vec!["--cidr".to_owned(), single_address(&d.host)];
+            (d, p)
+        }));
     }
+    set_selectors(selection, &mut loaded.devices, from_sources);
     apply_ssh_config(selection, &mut loaded)?;
     if let Some((request, used_by)) = &selection.client {
         for (device, provenance) in &mut loaded.devices {
@@ -180,6 +185,76 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
             .for_each(|(d, _)| d.timeout = timeout);
     }
     Ok(loaded)
+}
+
+/// Completes each device's `selector`: source devices get their NAME and every SOURCE (another
+/// inventory's `[defaults]` may shape them), `--host` and `--cidr` devices keep their own
+/// argument, and all get the options that shaped them. A device read from standard input
+/// cannot be selected again: its selector stays empty.
+fn set_selectors(selection: &Selection, devices: &mut [(Device, Provenance)], from_sources: usize) {
+    let sources = selection.sources_or_default();
+    let stdin = sources.iter().any(|s| s.as_os_str() == "-");
+    let mut shared: Vec<String> = Vec::new();
+    if let Some(format) = selection.format {
+        shared.extend(["--format".to_owned(), format.name().to_owned()]);
+    }
+    match &selection.ssh_config {
+        SshConfigChoice::User => {}
+        SshConfigChoice::File(path) => {
+            shared.extend(["--ssh-config".to_owned(), path.display().to_string()]);
+        }
+        SshConfigChoice::Off => shared.push("--no-ssh-config".to_owned()),
+    }
+    if let Some(arg) = selection
+        .client
+        .as_ref()
+        .and_then(|(request, used_by)| client_arg(request, *used_by))
+    {
+        shared.extend(["--client".to_owned(), arg]);
+    }
+    if let Some(timeout) = selection.timeout {
+        shared.extend([
+            "--timeout".to_owned(),
+            humantime::format_duration(timeout).to_string(),
+        ]);
+    }
+    for (index, (device, _)) in devices.iter_mut().enumerate() {
+        if index < from_sources {
+            if stdin {
+                continue;
+            }
+            device.selector = std::iter::once(device.name.clone())
+                .chain(sources.iter().map(|s| s.display().to_string()))
+                .collect();
+        }
+        device.selector.extend(shared.iter().cloned());
+    }
+}
+
+/// `--client`'s text for a request it made.
+fn client_arg(request: &ClientRequest, used_by: Option<UsedBy>) -> Option<String> {
+    Some(match request {
+        ClientRequest::Fixed {
+            kind: crate::device::ClientKind::Libssh,
+            version: None,
+        } if used_by == Some(UsedBy::AnsibleNetworkCli) => "ansible-libssh".to_owned(),
+        ClientRequest::Fixed {
+            kind,
+            version: Some(v),
+        } => format!("{kind}-{v}"),
+        ClientRequest::Fixed {
+            kind,
+            version: None,
+        } => kind.to_string(),
+        // Not something --client says.
+        ClientRequest::Unspecified | ClientRequest::NetworkCliAuto => return None,
+    })
+}
+
+/// `--cidr` for one address: `a.b.c.d/32` or `v6/128`.
+fn single_address(host: &str) -> String {
+    let bits = if host.contains(':') { 128 } else { 32 };
+    format!("{host}/{bits}")
 }
 
 /// The system-wide file OpenSSH reads after the user's (`ssh -F` reads neither).

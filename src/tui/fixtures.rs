@@ -30,7 +30,17 @@ fn result(
         reason: reason.map(|name| Reason::parse(stage, name).expect("a catalogued reason")),
         detail: detail.to_string(),
         beyond: None,
+        commands: Vec::new(),
     }
+}
+
+/// A stage result with the commands printed under it, as the engine attaches them.
+fn with_commands(mut result: StageResult, commands: &[&str]) -> StageResult {
+    result.commands = commands
+        .iter()
+        .map(|text| crate::model::ShellCommand::parse(text).expect("a fixture command"))
+        .collect();
+    result
 }
 
 fn ok(stage: Stage, ms: f64, detail: &str) -> StageResult {
@@ -354,12 +364,15 @@ pub fn legacy_kex() -> DeviceReport {
                 4.8,
                 "SSH-1.99-Cisco-1.25 (speaks 1.5 and 2.0)",
             ),
-            result(
-                Stage::Kex,
-                Status::Fail,
-                31.0,
-                Some("no_common_kex"),
-                message,
+            with_commands(
+                result(
+                    Stage::Kex,
+                    Status::Fail,
+                    31.0,
+                    Some("no_common_kex"),
+                    message,
+                ),
+                &["sshtriage fix algorithms legacy-r2 /home/netops/lab/sshtriage.toml"],
             ),
         ],
         banner: Some(BannerEvidence {
@@ -426,7 +439,13 @@ pub fn changed_host_key() -> DeviceReport {
                 12.4,
                 "curve25519-sha256, ssh-ed25519, aes256-gcm@openssh.com",
             ),
-            result(Stage::HostKey, Status::Fail, 0.6, Some("changed"), &message),
+            with_commands(
+                result(Stage::HostKey, Status::Fail, 0.6, Some("changed"), &message),
+                &[
+                    "sshtriage known-hosts prune --host 172.20.20.13",
+                    "sshtriage known-hosts accept junos-r3 /home/netops/lab/sshtriage.toml",
+                ],
+            ),
             untrusted(Stage::AuthMethods),
             untrusted(Stage::Auth),
             untrusted(Stage::Prompt),

@@ -122,6 +122,7 @@ pub(super) mod tests {
                 reason,
                 detail: String::new(),
                 beyond: None,
+                commands: Vec::new(),
             });
         }
         r.elapsed_ms = r.stages.len() as f64;

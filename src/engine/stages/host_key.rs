@@ -3,7 +3,7 @@
 
 use super::super::{Outcome, Probe};
 use crate::device::HostKeyPolicy;
-use crate::known_hosts::{self, KnownHosts, Marker};
+use crate::known_hosts::{self, KnownHosts, Marker, Target};
 use crate::model::Reason;
 use crate::model::{DeviceReport, Direction, HostKeyEvidence, HostKeyVerdict, KnownHostsEntry};
 use std::collections::HashMap;
@@ -110,17 +110,23 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Outcome::ok(format!("{algorithm} {fingerprint} matches {at}"))
         }
         HostKeyVerdict::Unknown => {
+            let accept = p.device.command(&["known-hosts", "accept"]);
             let detail = format!(
-                "{algorithm} {fingerprint} is not in known_hosts; after checking it out of band, accept it with `sshtriage known-hosts accept`"
+                "{algorithm} {fingerprint} is not in known_hosts; after checking it out of band, {}",
+                match accept {
+                    Some(_) => "accept it (the command below)",
+                    None => "accept it with sshtriage known-hosts accept and the device's --host",
+                }
             );
-            match p.device.host_key_policy {
+            let outcome = match p.device.host_key_policy {
                 HostKeyPolicy::Strict => {
                     Outcome::fail(Reason::HostKeyUnknown, format!("{detail} (policy strict)"))
                 }
                 HostKeyPolicy::AcceptNew | HostKeyPolicy::Warn => {
                     Outcome::warn(Reason::HostKeyUnknown, detail)
                 }
-            }
+            };
+            outcome.with_commands(accept.into_iter().collect())
         }
         HostKeyVerdict::Changed => {
             let conflicting: Vec<String> = entries
@@ -128,14 +134,35 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 .filter(|e| e.marker.is_none())
                 .map(|e| format!("{} at {}", e.fingerprint, place(e)))
                 .collect();
+            // One prune per file holding a stale entry, for every name ssh looks up; then the
+            // accept of the new key.
+            let targets: Vec<Target> = names
+                .iter()
+                .map(|host| Target::Host {
+                    host: host.clone(),
+                    port,
+                })
+                .collect();
+            let stale_files = p
+                .report
+                .host_key
+                .as_ref()
+                .map(|hk| hk.stale_files())
+                .unwrap_or_default();
+            let mut commands: Vec<_> = stale_files
+                .iter()
+                .map(|f| known_hosts::prune_command(&targets, f))
+                .collect();
+            commands.extend(p.device.command(&["known-hosts", "accept"]));
             Outcome::fail(
                 Reason::HostKeyChanged,
                 format!(
-                    "REMOTE HOST IDENTIFICATION HAS CHANGED: the server presents {algorithm} {fingerprint}; known_hosts has {}. After a lab redeploy this is expected: prune the stale entry (`sshtriage known-hosts prune --host {}`)",
+                    "REMOTE HOST IDENTIFICATION HAS CHANGED: the server presents {algorithm} {fingerprint}; known_hosts has {}. After a lab redeploy this is expected: prune the stale {} and accept the new key (the commands below)",
                     conflicting.join(", "),
-                    p.device.host
+                    if conflicting.len() == 1 { "entry" } else { "entries" },
                 ),
             )
+            .with_commands(commands)
         }
         HostKeyVerdict::Revoked => Outcome::fail(
             Reason::HostKeyRevoked,

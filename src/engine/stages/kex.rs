@@ -9,8 +9,8 @@ use crate::algorithms::allowlist::Category;
 use crate::algorithms::negotiate;
 use crate::algorithms::{resolve, verdict};
 use crate::device::MAX_TIMEOUT;
-use crate::model::Reason;
 use crate::model::{AlgorithmEvidence, Negotiated};
+use crate::model::{DEFAULT_PYTHON, Reason, ShellCommand};
 use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
 use crate::wire::tap::Replay;
 use russh::SshId;
@@ -95,6 +95,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         notes: crate::algorithms::evidence::notes_for(&server),
     });
     p.report.compatibility = verdict.compatibility.clone();
+    let fix = fix_commands(p);
     // The probe is an instrument: where it cannot negotiate, nothing after kex can be seen.
     if let Some(gap) = verdict::first_gap(&probe, &server, false) {
         let probe_says = gap.sentence("sshtriage's probe (russh)");
@@ -102,7 +103,8 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Some((gap, sentence)) => Outcome::fail(
                 no_common(gap.category),
                 format!("{sentence}; and {probe_says}, so nothing after kex could be checked"),
-            ),
+            )
+            .with_commands(fix),
             None => Outcome::warn(
                 Reason::KexProbeLimit,
                 format!(
@@ -159,7 +161,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                     mac_s2c: Some(mac_name(&names.cipher, &names.mac_s2c)),
                 });
             }
-            client_outcome(&verdict, &clients.primary)
+            client_outcome(&verdict, &clients.primary).with_commands(fix)
         }
         Err(e) => {
             let probe = russh_failure(&e);
@@ -171,7 +173,8 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                         "{sentence}; the probe could not complete a key exchange either: {}",
                         probe.detail
                     ),
-                ),
+                )
+                .with_commands(fix),
                 None => probe,
             }
         }
@@ -184,6 +187,14 @@ fn client_outcome(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) ->
     if let Some((gap, sentence)) = &verdict.failure {
         return Outcome::fail(no_common(gap.category), sentence.clone()).with_flow(Flow::Beyond);
     }
+    // Commands are for failures only.
+    Outcome {
+        commands: Vec::new(),
+        ..client_success(verdict, primary)
+    }
+}
+
+fn client_success(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) -> Outcome {
     let uses = format!(
         "{} would use {}",
         verdict::who(primary),
@@ -197,6 +208,21 @@ fn client_outcome(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) ->
             format!("{uses}; but {}", verdict.others_failing.join("; ")),
         )
     }
+}
+
+/// `sshtriage fix algorithms …` for this device: it writes what the engineer's client needs
+/// where that client reads it and proves it, or says what does instead. Kept only on a
+/// failure (`Outcome::with_commands` on an ok outcome would be noise; see `client_outcome`).
+fn fix_commands(p: &Probe<'_>) -> Vec<ShellCommand> {
+    let Some(mut command) = p.device.command(&["fix", "algorithms"]) else {
+        return Vec::new();
+    };
+    // The Python whose Paramiko or ansible-pylibssh the verdict was about.
+    let python = &p.shared.local.python;
+    if !python.is_empty() && python != DEFAULT_PYTHON {
+        command = command.args(["--python", python.as_str()]);
+    }
+    vec![command]
 }
 
 /// The reason for a category with nothing in common.

@@ -269,6 +269,7 @@ fn resolve(
             line,
         },
         jump: raw.jump.clone(),
+        selector: Vec::new(),
     })
 }
 

@@ -1,4 +1,5 @@
-//! What went wrong, in one line with the figures and one plain sentence of what to do.
+//! What went wrong, in one line with the figures, one plain sentence of what to do, and the
+//! commands that do it.
 
 use ratatui::text::{Line, Span};
 
@@ -14,8 +15,15 @@ const HEADLINE_MAX_LINES: usize = 3;
 
 pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Line<'static>> {
     let report = &row.report;
+    let mut commands: Vec<String> = Vec::new();
     let (headline, style, sentence) = if let Some(f) = &report.failure {
-        let status = report.result(f.stage).map_or(Status::Fail, |r| r.status);
+        let result = report.result(f.stage);
+        let status = result.map_or(Status::Fail, |r| r.status);
+        commands.extend(
+            result
+                .iter()
+                .flat_map(|r| r.commands.iter().map(|c| c.to_string())),
+        );
         (
             format!("✗ {}", stage_says(f.stage, &f.message)),
             theme.fail,
@@ -38,11 +46,14 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
                 String::new(),
             ),
             Probe::Done => match row.first_warning() {
-                Some(w) => (
-                    format!("! {}", stage_says(w.stage, &w.detail)),
-                    theme.warn,
-                    diagnosis::explain(w.stage, Status::Warn, w.reason),
-                ),
+                Some(w) => {
+                    commands.extend(w.commands.iter().map(|c| c.to_string()));
+                    (
+                        format!("! {}", stage_says(w.stage, &w.detail)),
+                        theme.warn,
+                        diagnosis::explain(w.stage, Status::Warn, w.reason),
+                    )
+                }
                 None => (
                     format!(
                         "✓ Ready: reached {}.",
@@ -68,6 +79,14 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Vec<Lin
             text::wrap(&sentence, width)
                 .into_iter()
                 .map(|l| Line::from(Span::raw(l))),
+        );
+    }
+    // Commands as `check` prints them, to paste into a shell.
+    for command in commands {
+        lines.extend(
+            text::wrap(&text::clean(&format!("$ {command}")), width)
+                .into_iter()
+                .map(Line::from),
         );
     }
     lines

@@ -5,6 +5,7 @@
 //! ┌ Diagnosis ────────────────────────────────────────────────────────────┐
 //! │ ✗ kex · no_common_kex: no common kex (server offers only …)           │ what + why
 //! │ The device only offers key exchange methods your client does not …    │ one sentence
+//! │ $ sshtriage fix algorithms legacy-r2 lab.toml                         │ what to run
 //! └───────────────────────────────────────────────────────────────────────┘
 //! ┌ Stages ─────────────┐┌ Evidence ──────────────────────────────────────┐
 //! │ ✓ dns       0.1ms   ││ ── Algorithms ──                                │ failing stage's
@@ -43,6 +44,7 @@ use crate::tui::theme::Theme;
 /// Nine stages and two borders.
 const MIDDLE_MIN: u16 = 11;
 const TRANSCRIPT_MIN: u16 = 5;
+const TRANSCRIPT_SQUEEZED: u16 = 3;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     let [title_area, body, hint_area] = Layout::vertical([
@@ -69,11 +71,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     );
 
     let diagnosis = diagnosis_pane::lines(row, body.width.saturating_sub(4) as usize, tick, &theme);
-    // The stage list needs 11 rows and the transcript at least 5; the diagnosis gets up to 7.
+    // The stage list needs 11 rows; the diagnosis gets up to 8, so the commands it prints
+    // show even at 80×24, where the transcript (scrollable with Tab) keeps at least 3.
     let diagnosis_room = body
         .height
-        .saturating_sub(MIDDLE_MIN + TRANSCRIPT_MIN)
-        .clamp(3, 7);
+        .saturating_sub(MIDDLE_MIN + TRANSCRIPT_SQUEEZED)
+        .clamp(3, 8);
     let diagnosis_height = text::cells(diagnosis.len())
         .saturating_add(2)
         .min(diagnosis_room)
@@ -89,7 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     let middle = rest
         .saturating_sub(transcript_wanted)
         .max(MIDDLE_MIN)
-        .min(rest.saturating_sub(TRANSCRIPT_MIN));
+        .min(rest.saturating_sub(TRANSCRIPT_SQUEEZED));
     let [diagnosis_area, middle_area, transcript_area] = Layout::vertical([
         Constraint::Length(diagnosis_height),
         Constraint::Length(middle),
