@@ -23,6 +23,7 @@ pub mod report;
 pub mod secret;
 pub mod session;
 pub mod sources;
+pub mod terminal_text;
 pub mod tui;
 pub mod watch;
 pub mod wire;

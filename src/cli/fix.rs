@@ -63,7 +63,7 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
     let mut device = match load_device(&args) {
         Ok(d) => d,
         Err(message) => {
-            eprintln!("sshtriage fix algorithms: {message}");
+            errln!("sshtriage fix algorithms: {message}");
             return EXIT_USAGE;
         }
     };
@@ -77,41 +77,41 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
         ..Shared::new(Settings::default())
     };
     let before = bounded_probe(&device, &shared, 0, None).await;
-    println!("{name} ({}:{})", printable(&device.host), device.port);
+    outln!("{name} ({}:{})", printable(&device.host), device.port);
     if let Some(client) = &before.client {
-        println!(
+        outln!(
             "  client: {} ({})",
             printable(&client.name),
             printable(&client.why)
         );
     }
-    println!("  before: {}", stage_line(&before));
+    outln!("  before: {}", stage_line(&before));
     let fix = match algorithms::diagnose(&device, &before, &local) {
         Diagnosis::Needs(fix) => fix,
         Diagnosis::Passes(detail) => {
-            println!(
+            outln!(
                 "The key exchange passes already ({}); nothing to change.",
                 printable(&detail)
             );
             return EXIT_OK;
         }
         Diagnosis::NotAlgorithms(why) | Diagnosis::Cannot(why) => {
-            println!("{}", printable(&why));
+            outln!("{}", printable(&why));
             return EXIT_FAILED;
         }
     };
     if let Some(f) = &before.failure {
-        println!("  {}", printable(&f.message));
+        outln!("  {}", printable(&f.message));
     }
-    println!(
+    outln!(
         "{} connects with: {}",
         printable(&fix.client),
         fix.summary()
     );
     if let Route::Advice(advice) = &fix.route {
-        println!("\nNothing is written: no file this client reads can carry that.");
+        outln!("\nNothing is written: no file this client reads can carry that.");
         for line in advice.lines() {
-            println!("{}", printable(line));
+            outln!("{}", printable(line));
         }
         if let Some(evidence) = &before.algorithms {
             print_snippets(&device, evidence);
@@ -121,7 +121,7 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
     let prepared = match algorithms::prepare(&device, fix) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("sshtriage fix algorithms: {e}");
+            errln!("sshtriage fix algorithms: {e}");
             return EXIT_FAILED;
         }
     };
@@ -130,7 +130,7 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
         print_snippets(&device, evidence);
     }
     if args.dry_run {
-        println!("\nDry run: nothing was written.");
+        outln!("\nDry run: nothing was written.");
         return EXIT_OK;
     }
     verify(&prepared, &shared, args.keep).await
@@ -156,13 +156,13 @@ fn print_change(prepared: &Prepared) {
         Edit::AnsibleSsh(e) if e.created => "Ansible change (a new host_vars file)",
         Edit::AnsibleSsh(_) => "Ansible change",
     };
-    println!("\n{what}:");
+    outln!("\n{what}:");
     let show = |mark: char, lines: &[FileLine]| {
         for l in lines {
             let place = format!("{mark} {}:{}", printable(&l.file), l.line);
             match l.text.is_empty() {
-                true => println!("  {place}"),
-                false => println!("  {place}  {}", printable(&l.text)),
+                true => outln!("  {place}"),
+                false => outln!("  {place}  {}", printable(&l.text)),
             }
         }
     };
@@ -171,11 +171,11 @@ fn print_change(prepared: &Prepared) {
 }
 
 fn print_snippets(device: &Device, evidence: &crate::model::AlgorithmEvidence) {
-    println!("\nFor other clients:");
+    outln!("\nFor other clients:");
     for (title, text) in other_client_snippets(device, &evidence.server) {
-        println!("\n── {} ──", printable(&title));
+        outln!("\n── {} ──", printable(&title));
         for line in text.lines() {
-            println!("{}", printable(line));
+            outln!("{}", printable(line));
         }
     }
 }
@@ -184,35 +184,35 @@ async fn verify(prepared: &Prepared, shared: &Shared, keep: bool) -> i32 {
     let verification = match apply_and_verify(prepared, shared, 0, None, keep).await {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("sshtriage fix algorithms: nothing was changed: {e}");
+            errln!("sshtriage fix algorithms: nothing was changed: {e}");
             return EXIT_FAILED;
         }
     };
-    println!();
+    outln!();
     match (&prepared.edit, &verification.backup) {
-        (Some(edit), Some(backup)) => println!(
+        (Some(edit), Some(backup)) => outln!(
             "Wrote {} (the original is kept as {}); probed again:",
             printable(&edit.path().display().to_string()),
             printable(&backup.display().to_string())
         ),
-        (Some(edit), None) => println!(
+        (Some(edit), None) => outln!(
             "Wrote {} (a new file); probed again:",
             printable(&edit.path().display().to_string())
         ),
-        (None, _) => println!("Changed for this session; probed again:"),
+        (None, _) => outln!("Changed for this session; probed again:"),
     }
-    println!("  after:  {}", stage_line(&verification.after));
+    outln!("  after:  {}", stage_line(&verification.after));
     match &verification.proof {
-        Proof::Passed { command } => println!(
+        Proof::Passed { command } => outln!(
             "  the real client completes the key exchange: {}",
             printable(command)
         ),
-        Proof::Failed { command, said } => println!(
+        Proof::Failed { command, said } => outln!(
             "  the real client does not: {}\n    {}",
             printable(command),
             printable(said)
         ),
-        Proof::NotRun(why) => println!("  not proven with the real client: {}", printable(why)),
+        Proof::NotRun(why) => outln!("  not proven with the real client: {}", printable(why)),
     }
     let path = prepared
         .edit
@@ -221,21 +221,21 @@ async fn verify(prepared: &Prepared, shared: &Shared, keep: bool) -> i32 {
         .unwrap_or_default();
     match verification.rollback {
         Rollback::NotNeeded => {
-            println!("Verified: the key exchange passes; the change is kept.");
+            outln!("Verified: the key exchange passes; the change is kept.");
             EXIT_OK
         }
         Rollback::Kept => {
-            println!("Not verified: the key exchange still fails; the change is kept (--keep).");
+            outln!("Not verified: the key exchange still fails; the change is kept (--keep).");
             EXIT_FAILED
         }
         Rollback::RolledBack => {
-            println!(
+            outln!(
                 "Not verified: the key exchange still fails; {path} was rolled back to its original bytes."
             );
             EXIT_FAILED
         }
         Rollback::Failed(why) => {
-            println!(
+            outln!(
                 "Not verified: the key exchange still fails, and the rollback failed: {}",
                 printable(&why)
             );

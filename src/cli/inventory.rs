@@ -21,26 +21,29 @@ pub fn run(args: InventoryArgs) -> i32 {
     let profiles = match crate::profile::Profiles::for_user() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("sshtriage: {e}");
+            errln!("sshtriage: {e}");
             return EXIT_USAGE;
         }
     };
     let loaded = match crate::sources::assemble(&args.targets.selection(None), &profiles) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("sshtriage: {e}");
+            errln!("sshtriage: {e}");
             return EXIT_USAGE;
         }
     };
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     if args.json {
         let devices: Vec<Value> = loaded.devices.iter().map(|(d, p)| describe(d, p)).collect();
         let doc = json!({"version": 1, "devices": devices});
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        println!("{}", crate::present::json_pretty(&doc));
     } else {
-        print!("{}", text(&loaded.devices));
+        print!(
+            "{}",
+            crate::present::printable_lines(&text(&loaded.devices))
+        );
     }
     EXIT_OK
 }

@@ -90,15 +90,15 @@ async fn prune(args: PruneArgs) -> i32 {
     let jobs = match prune_jobs(&args).await {
         Ok(j) => j,
         Err((code, message)) => {
-            eprintln!("sshtriage known-hosts prune: {message}");
+            errln!("sshtriage known-hosts prune: {message}");
             return code;
         }
     };
     if jobs.is_empty() {
         if args.failing {
-            println!("No device presents a changed host key; nothing to prune.");
+            outln!("No device presents a changed host key; nothing to prune.");
         } else {
-            println!("The inventory has no devices; nothing to prune.");
+            outln!("The inventory has no devices; nothing to prune.");
         }
         return EXIT_OK;
     }
@@ -114,31 +114,31 @@ fn prune_file(file: &Path, targets: &[Target], dry_run: bool) -> i32 {
     let report = match known_hosts::prune(file, targets, dry_run) {
         Ok(r) => r,
         Err(known_hosts::EditError::NetworkTooLarge(net)) => {
-            eprintln!(
+            errln!(
                 "sshtriage known-hosts prune: --cidr {net} is too large: at most a /16 (65536 addresses) at once; split it"
             );
             return EXIT_USAGE;
         }
         Err(e) => {
-            eprintln!("sshtriage known-hosts prune: {e}");
+            errln!("sshtriage known-hosts prune: {e}");
             return EXIT_FAILED;
         }
     };
     let shown = printable(&file.display().to_string());
     for line in &report.invalid_lines {
-        eprintln!("note: {shown}:{line} is not a valid known_hosts line; kept as it is");
+        errln!("note: {shown}:{line} is not a valid known_hosts line; kept as it is");
     }
     if report.removed.is_empty() {
-        println!("No entries for {} in {shown}.", describe(targets));
+        outln!("No entries for {} in {shown}.", describe(targets));
         return EXIT_OK;
     }
     let verb = if dry_run { "would remove" } else { "removed" };
     for line in &report.removed {
-        println!("{verb} {shown}:{}  {}", line.line, printable(&line.text()));
+        outln!("{verb} {shown}:{}  {}", line.line, printable(&line.text()));
     }
     match (&report.backup, dry_run) {
-        (_, true) => println!("Dry run: nothing was written to {shown}."),
-        (Some(backup), false) => println!(
+        (_, true) => outln!("Dry run: nothing was written to {shown}."),
+        (Some(backup), false) => outln!(
             "{} written; the original is kept as {}",
             shown,
             printable(&backup.display().to_string())
@@ -193,7 +193,7 @@ async fn prune_jobs(args: &PruneArgs) -> Result<Vec<(PathBuf, Vec<Target>)>, (i3
         let (setup, warnings) =
             super::load(&sources, &run, &Default::default()).map_err(|e| usage(e.to_string()))?;
         for w in &warnings {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
         let devices = setup.devices;
         if args.failing {
@@ -270,7 +270,7 @@ async fn accept(args: AcceptArgs) -> i32 {
     let mut devices = match accept_devices(&args) {
         Ok(d) => d,
         Err(message) => {
-            eprintln!("sshtriage known-hosts accept: {message}");
+            errln!("sshtriage known-hosts accept: {message}");
             return EXIT_USAGE;
         }
     };
@@ -318,7 +318,7 @@ fn accept_devices(args: &AcceptArgs) -> Result<Vec<Device>, String> {
     let (setup, warnings) = super::load(&targets, &super::RunArgs::default(), &Default::default())
         .map_err(|e| e.to_string())?;
     for w in &warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     Ok(setup.devices)
 }
@@ -332,10 +332,10 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
             .as_ref()
             .map(|f| format!("{}/{}: {}", f.stage, f.reason, f.message))
             .unwrap_or_else(|| "the probe did not finish".to_owned());
-        println!("{name}: no host key was presented ({})", printable(&why));
+        outln!("{name}: no host key was presented ({})", printable(&why));
         return false;
     };
-    println!(
+    outln!(
         "{name}: presents {} {}",
         printable(&hk.algorithm),
         printable(&hk.fingerprint)
@@ -349,14 +349,14 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
                 .filter(|e| e.fingerprint == hk.fingerprint)
                 .map(place)
                 .collect();
-            println!(
+            outln!(
                 "  already in known_hosts ({}); nothing to add",
                 at.join(", ")
             );
             true
         }
         HostKeyVerdict::Unreadable => {
-            println!(
+            outln!(
                 "  refused: part of known_hosts was not read (over the size limit), so the key cannot be checked against it"
             );
             false
@@ -368,14 +368,14 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
                 .filter(|e| e.fingerprint != hk.fingerprint || e.marker.is_some())
                 .map(place)
                 .collect();
-            println!(
+            outln!(
                 "  refused: known_hosts holds a different or revoked key for it ({}). If the change is expected (a redeploy), remove the stale entries first, then accept again:",
                 stale.join(", "),
             );
             let targets = crate::fix::host_key::targets(device, report);
             for file in hk.stale_files() {
                 let command = known_hosts::prune_command(&targets, &file);
-                println!("  run: {}", printable(&command.to_string()));
+                outln!("  run: {}", printable(&command.to_string()));
             }
             false
         }
@@ -384,7 +384,7 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
             (plan, result)
         }) {
             Ok((plan, Ok(done))) => {
-                println!(
+                outln!(
                     "  added {}:{}{}",
                     printable(&file.display().to_string()),
                     done.added.line,
@@ -393,11 +393,11 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
                 true
             }
             Ok((_, Err(e))) => {
-                println!("  not added: {}", printable(&e.to_string()));
+                outln!("  not added: {}", printable(&e.to_string()));
                 false
             }
             Err(why) => {
-                println!("  not added: {}", printable(&why));
+                outln!("  not added: {}", printable(&why));
                 false
             }
         },

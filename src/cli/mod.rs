@@ -1,5 +1,17 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
+/// `println!` through the one cleaner (`\n` kept): nothing a device or a file sent reaches the
+/// terminal as a control, whatever part of the line it ended up in.
+macro_rules! outln {
+    () => { println!() };
+    ($($arg:tt)*) => { println!("{}", $crate::present::printable_lines(&format!($($arg)*))) };
+}
+
+/// `eprintln!` through the one cleaner, as [`outln!`].
+macro_rules! errln {
+    ($($arg:tt)*) => { eprintln!("{}", $crate::present::printable_lines(&format!($($arg)*))) };
+}
+
 mod fix;
 mod inventory;
 mod known_hosts;
@@ -156,24 +168,24 @@ pub async fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Se
     let (setup, warnings) = match load(targets, run, &local) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("sshtriage: {e}");
+            errln!("sshtriage: {e}");
             return Err(EXIT_USAGE);
         }
     };
     if setup.devices.is_empty() {
         match command {
-            "" => eprintln!("{HOW_TO_START}"),
-            _ => eprintln!(
+            "" => errln!("{HOW_TO_START}"),
+            _ => errln!(
                 "sshtriage {command}: no devices: give an inventory file or --host [user@]host[:port]"
             ),
         }
         return Err(EXIT_USAGE);
     }
     for w in &warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     if run.trust_changed_host_keys && !command.is_empty() {
-        eprintln!(
+        errln!(
             "WARNING: --trust-changed-host-keys: credentials WILL be sent to hosts whose key contradicts known_hosts in this run"
         );
     }
@@ -235,7 +247,10 @@ fn print_reports(
     if json {
         println!("{}", report::json::render(reports, local.as_ref()));
     } else {
-        print!("{}", report::human::render(reports));
+        print!(
+            "{}",
+            crate::present::printable_lines(&report::human::render(reports))
+        );
     }
 }
 
@@ -269,7 +284,7 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: Rel
     match open_dashboard(setup.devices, setup.shared, options).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("sshtriage: terminal error: {e}");
+            errln!("sshtriage: terminal error: {e}");
             EXIT_USAGE
         }
     }
@@ -314,7 +329,7 @@ async fn demo(args: DemoArgs) -> i32 {
     let fleet = match crate::demo::start().await {
         Ok(fleet) => fleet,
         Err(e) => {
-            eprintln!("sshtriage demo: cannot start the simulated fleet: {e}");
+            errln!("sshtriage demo: cannot start the simulated fleet: {e}");
             return EXIT_USAGE;
         }
     };
@@ -323,7 +338,7 @@ async fn demo(args: DemoArgs) -> i32 {
         Some(timeout) => match crate::demo::load(&fleet.inventory(), Some(timeout)) {
             Ok(devices) => devices,
             Err(e) => {
-                eprintln!("sshtriage demo: {e}");
+                errln!("sshtriage demo: {e}");
                 return EXIT_USAGE;
             }
         },
@@ -333,7 +348,7 @@ async fn demo(args: DemoArgs) -> i32 {
     let shared = match shared(&args.run, &devices, local.clone()) {
         Ok(shared) => shared,
         Err(e) => {
-            eprintln!("sshtriage: {e}");
+            errln!("sshtriage: {e}");
             return EXIT_USAGE;
         }
     };
@@ -350,7 +365,7 @@ async fn demo(args: DemoArgs) -> i32 {
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("sshtriage: terminal error: {e}");
+            errln!("sshtriage: terminal error: {e}");
             EXIT_USAGE
         }
     }
@@ -377,7 +392,7 @@ pub fn only_device(targets: &Targets) -> Result<Device, String> {
     let loaded =
         sources::assemble(&targets.selection(None), &profiles).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let mut devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
     match devices.len() {
@@ -402,7 +417,7 @@ pub fn find_device(targets: &Targets, name: &str) -> Result<Device, String> {
     let selection = targets.selection(None);
     let loaded = sources::assemble(&selection, &profiles).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let names: Vec<String> = loaded.devices.iter().map(|(d, _)| d.name.clone()).collect();
     if let Some((device, _)) = loaded.devices.into_iter().find(|(d, _)| d.name == name) {

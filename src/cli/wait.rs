@@ -8,6 +8,7 @@ use crate::engine;
 use crate::fleet::{Change, Fleet, Reload};
 use crate::model::seconds;
 use crate::model::{Event, Stage, WatchState, WatchStatus};
+use crate::present::printable as clean;
 use crate::watch;
 use clap::Args;
 use serde_json::{Value, json};
@@ -317,7 +318,7 @@ impl Printer {
 
     fn emit(&self, event: Value) {
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{event}");
+        let _ = writeln!(stdout, "{}", crate::present::json_line(&event));
         let _ = stdout.flush();
     }
 
@@ -475,12 +476,6 @@ fn merge(into: &mut Value, from: Value) {
 /// "12.3s" for the line stamps.
 fn clock(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
-}
-
-/// Device text (banners, messages, names from files) made harmless, as everywhere else:
-/// nothing a server sends can move the cursor, retitle the terminal or reorder a line.
-fn clean(text: &str) -> String {
-    crate::present::printable(text)
 }
 
 #[cfg(test)]

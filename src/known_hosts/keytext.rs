@@ -157,13 +157,13 @@ pub(crate) fn key_line_text(key: &PublicKey) -> Result<String, String> {
 }
 
 /// Keeps messages about hostile input short and free of control characters (a file must
-/// not be able to send escape sequences to the terminal through a warning).
+/// not be able to send escape sequences to the terminal through a warning): the one cleaner.
 pub(crate) fn shorten(s: &str) -> String {
     const MAX: usize = 40;
     let mut out: String = s
         .chars()
         .take(MAX)
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(crate::terminal_text::printable_char)
         .collect();
     if s.chars().count() > MAX {
         out.push('…');

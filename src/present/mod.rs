@@ -1,10 +1,12 @@
 //! What every view says the same way, whichever it is (the dashboard, `check`, `wait`, `fix`,
-//! `known-hosts`): text from devices and files made safe for a terminal, and the
-//! per-client compatibility lines. Views and commands import this; it imports only the model
-//! and the algorithm knowledge.
+//! `known-hosts`, `inventory`): text from devices and files made safe for a terminal (JSON
+//! included), and the per-client compatibility lines. Views and commands import this; it
+//! imports only the model, the algorithm knowledge and the base layer's cleaner.
 
 mod compatibility;
 mod text;
 
 pub use compatibility::compatibility_lines;
-pub use text::{printable, printable_char};
+pub use text::{
+    json_line, json_pretty, printable, printable_char, printable_flat, printable_lines,
+};

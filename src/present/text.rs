@@ -1,21 +1,51 @@
-//! Text from files and devices, made safe to print on a terminal.
+//! Text from files and devices, made safe to print on a terminal: the one cleaner of
+//! [`crate::terminal_text`], and JSON that escapes what serde_json leaves raw.
 
-/// Control characters (escape sequences, line breaks inside a value, bidi overrides) become
-/// visible placeholders so a hostile name cannot rewrite the screen or fake a line.
-pub fn printable(text: &str) -> String {
-    text.chars().map(printable_char).collect()
+pub use crate::terminal_text::{printable, printable_char, printable_flat, printable_lines};
+
+use serde::Serialize;
+
+/// `value` as pretty JSON, every control and bidi override escaped: serde_json escapes only
+/// C0, so a C1 control (U+0080–U+009F, U+009B being a one-byte CSI) or DEL in a banner would
+/// reach a terminal that shows the document.
+pub fn json_pretty<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => escape_json_controls(&text),
+        Err(e) => format!(
+            "{{\"error\": \"{}\"}}",
+            escape_json_controls(&printable(&e.to_string()))
+        ),
+    }
 }
 
-/// One character of [`printable`]: tab becomes a space, ESC a visible ␛, other controls and
-/// bidi overrides the replacement character.
-pub fn printable_char(c: char) -> char {
-    match c {
-        '\t' => ' ',
-        '\u{1b}' => '␛',
-        c if c.is_control() => '\u{fffd}',
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => '\u{fffd}',
-        c => c,
+/// `value` as one line of JSON, escaped as [`json_pretty`].
+pub fn json_line<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_string(value) {
+        Ok(text) => escape_json_controls(&text),
+        Err(e) => format!(
+            "{{\"error\": \"{}\"}}",
+            escape_json_controls(&printable(&e.to_string()))
+        ),
     }
+}
+
+/// Rewrites DEL, C1 controls and bidi overrides in serialized JSON as `\uXXXX`. Outside
+/// strings serde_json writes only ASCII punctuation, digits, letters and whitespace, so every
+/// such character is inside a string, where the escape means the same character.
+fn escape_json_controls(json: &str) -> String {
+    let needs = |c: char| c == '\u{7f}' || (!c.is_ascii() && printable_char(c) != c);
+    if !json.chars().any(needs) {
+        return json.to_owned();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -23,8 +53,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_breaks_are_neutralised() {
-        assert_eq!(printable("r1\u{1b}[2J\nx"), "r1␛[2J\u{fffd}x");
-        assert_eq!(printable("plain name"), "plain name");
+    fn json_escapes_c1_del_and_bidi_inside_strings() {
+        let value = serde_json::json!({"banner": "a\u{9b}2J\u{1b}[0m\u{7f}\u{202e}é", "n": 1});
+        let text = json_line(&value);
+        assert_eq!(
+            text,
+            r#"{"banner":"a\u009b2J\u001b[0m\u007f\u202eé","n":1}"#
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value, "the escapes mean the same characters");
+        assert!(
+            !json_pretty(&value)
+                .chars()
+                .any(|c| c.is_control() && c != '\n')
+        );
     }
 }

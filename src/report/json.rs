@@ -31,5 +31,6 @@ pub fn render(reports: &[DeviceReport], local: Option<&LocalClients>) -> String 
         }),
         devices: reports,
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    // Through the one cleaner's JSON: C1 controls in a banner are escaped like C0 ones.
+    crate::present::json_pretty(&doc)
 }

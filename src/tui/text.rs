@@ -3,8 +3,6 @@
 
 use ratatui::text::Span;
 
-use crate::present::printable_char;
-
 /// A duration rounded for people: "0.4ms", "12ms", "1.2s", "20s", "3m05s".
 pub fn duration_ms(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
@@ -35,16 +33,11 @@ pub fn duration_ms(ms: f64) -> String {
     format!("{}h{:02}m", minutes / 60, minutes % 60)
 }
 
-/// Text from a device or a file, made safe for one terminal cell each: control characters
-/// (escape sequences could drive the user's terminal) and bidi overrides become visible
+/// Text from a device or a file, made safe for one terminal cell each (the one cleaner,
+/// [`crate::present::printable_flat`]): controls and bidi overrides become visible
 /// replacements; line breaks and tabs become spaces.
 pub fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' => ' ',
-            c => printable_char(c),
-        })
-        .collect()
+    crate::present::printable_flat(text)
 }
 
 /// A count as terminal cells or rows, saturating instead of wrapping around.

@@ -1,0 +1,117 @@
+//! Hostile input from devices and files (issue 14): control characters never reach the
+//! terminal (C1 included, in every view and in JSON), every file read is bounded (FIFOs and
+//! /dev/zero), and errors name the file and line with the cause.
+
+mod support;
+
+use sshtriage::lab::{self, DeviceSpec, PromptStyle};
+
+/// Bytes that drive a terminal: ESC, BEL, and C1 controls (U+009B is a one-byte CSI, U+009D
+/// a one-byte OSC, U+0085 NEL).
+const DRIVING: [char; 6] = ['\u{1b}', '\u{7}', '\u{9b}', '\u{9d}', '\u{85}', '\u{9c}'];
+
+fn assert_no_controls(what: &str, text: &str) {
+    let found: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{what} carries raw controls {found:?}:\n{text}"
+    );
+    for c in DRIVING {
+        assert!(!text.contains(c), "{what} carries {c:?}:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn device_banners_with_c1_and_esc_reach_no_view_raw() {
+    let hostile = "Authorized \u{9b}2J\u{1b}]0;pwned\u{7} only \u{9d}0;title\u{9c}\u{85}";
+    let mut spec = DeviceSpec::new(
+        "r1",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    spec.auth_banner = Some(format!("{hostile}\n"));
+    spec.motd = Some(format!("motd {hostile}"));
+    spec.start_privileged = true;
+    let device = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    // Text with controls before the identification line: the banner stage quotes it.
+    let mut noisy = DeviceSpec::new(
+        "r2",
+        PromptStyle::Ios,
+        lab::generate_ed25519_host_key().unwrap(),
+    );
+    noisy.pre_banner_lines = vec!["notice \u{1b}[2J\u{1b}]0;pwned\u{7}".to_owned()];
+    let noisy = lab::spawn_device(noisy, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("lab.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[[device]]\nname = \"r1\"\nhost = \"127.0.0.1\"\nport = {}\nusername = \"admin\"\n\
+             password = \"admin\"\nknown_hosts = [\"/dev/null\"]\ntimeout = \"5s\"\n\
+             [[device]]\nname = \"r2\"\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"5s\"\n",
+            device.addr.port(),
+            noisy.addr.port()
+        ),
+    )
+    .unwrap();
+    let inv = inventory.to_str().unwrap();
+
+    let json = support::sshtriage(&["check", inv, "--json"]).await;
+    assert_eq!(json.code, 1, "r2 fails at banner: {}", json.text());
+    assert_no_controls("check --json", &json.stdout);
+    assert_no_controls("check --json stderr", &json.stderr);
+    // The banner is there, escaped: decoding gives the device's characters back.
+    assert!(json.stdout.contains("\\u009b2J"), "{}", json.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let banner = doc["devices"][0]["auth_banner"].as_str().unwrap();
+    assert!(
+        banner.contains('\u{9b}') && banner.contains('\u{1b}'),
+        "{banner:?}"
+    );
+    assert_eq!(doc["devices"][0]["failure"], serde_json::Value::Null);
+    let quoted = doc["devices"][1]["failure"]["message"].as_str().unwrap();
+    assert!(quoted.contains("\u{1b}[2J"), "{quoted:?}");
+
+    let human = support::sshtriage(&["check", inv]).await;
+    assert_eq!(human.code, 1, "{}", human.text());
+    assert_no_controls("check", &human.text());
+    assert!(human.stdout.contains("notice ␛[2J"), "{}", human.stdout);
+}
+
+#[tokio::test]
+async fn inventory_names_and_network_os_with_controls_reach_no_view_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts.yml");
+    std::fs::write(
+        &hosts,
+        "all:\n  hosts:\n    \"r1\\e]0;pwned\\a\\u009b2J\":\n      ansible_host: 127.0.0.1\n      \
+         ansible_port: 1\n      ansible_network_os: \"ios\\e[2J\\a\\u009b31m\\u009d0;t\\u009c\"\n",
+    )
+    .unwrap();
+    let file = hosts.to_str().unwrap();
+    for args in [
+        vec!["inventory", file],
+        vec!["inventory", file, "--json"],
+        vec!["check", file, "--timeout", "2s"],
+        vec!["check", file, "--timeout", "2s", "--json"],
+    ] {
+        let run = support::sshtriage(&args).await;
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {}", run.text());
+        assert_no_controls(&format!("{args:?}"), &run.text());
+        // The name is shown, its controls replaced by visible characters.
+        assert!(run.text().contains("r1"), "{args:?}: {}", run.text());
+    }
+    let warned = support::sshtriage(&["inventory", file]).await;
+    assert!(
+        warned.stderr.contains("ansible_network_os `ios␛[2J"),
+        "the warning quotes the value, cleaned: {}",
+        warned.stderr
+    );
+}
