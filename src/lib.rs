@@ -12,6 +12,7 @@ pub mod cli;
 pub mod demo;
 pub mod device;
 pub mod engine;
+pub mod files;
 pub mod fix;
 pub mod fleet;
 pub mod known_hosts;

@@ -115,3 +115,133 @@ async fn inventory_names_and_network_os_with_controls_reach_no_view_raw() {
         warned.stderr
     );
 }
+
+/// `sshtriage ARGS` bounded in time (a FIFO read would block forever) and in memory (reading
+/// `/dev/zero` whole would take all of it): the child gets a 2 GiB address-space limit.
+async fn bounded(args: &[&str]) -> support::Run {
+    let mut cmd = support::sshtriage_command(args);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the program");
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("sshtriage {args:?} must end by itself"))
+        .expect("its output");
+    support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn mkfifo(path: &std::path::Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `args`, expecting exit 2 and an error that names every piece of `names`.
+async fn refused(args: &[&str], names: &[&str]) {
+    let run = bounded(args).await;
+    assert_eq!(run.code, 2, "{args:?}: {}", run.text());
+    for name in names {
+        assert!(
+            run.stderr.contains(name),
+            "{args:?}: the error names {name}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn fifos_and_dev_zero_are_refused_by_name_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    if !mkfifo(&fifo) {
+        eprintln!("SKIP: mkfifo is not available");
+        return;
+    }
+    let fifo_s = fifo.to_str().unwrap();
+    let fifo_msg = format!("{fifo_s}: a FIFO (named pipe), not a regular file");
+    let zero_msg = "/dev/zero: a character device, not a regular file";
+
+    // Secret files in an sshtriage inventory: the key, its line, and the file.
+    for key in ["password_file", "enable_secret_file", "passphrase_file"] {
+        for (target, message) in [(fifo_s, fifo_msg.as_str()), ("/dev/zero", zero_msg)] {
+            let inv = dir.path().join(format!("{key}.toml"));
+            std::fs::write(
+                &inv,
+                format!("[[device]]\nname = \"r1\"\nhost = \"127.0.0.1\"\n{key} = \"{target}\"\n"),
+            )
+            .unwrap();
+            let inv_s = inv.to_str().unwrap();
+            refused(
+                &["inventory", inv_s],
+                &[&format!("{inv_s}:4: {key}: {message}")],
+            )
+            .await;
+        }
+    }
+
+    // The inventory itself, detected or forced, and /dev/zero forced as TOML.
+    refused(&["inventory", fifo_s], &[&fifo_msg]).await;
+    refused(&["check", "--format", "sshtriage", fifo_s], &[&fifo_msg]).await;
+    refused(
+        &["inventory", "--format", "sshtriage", "/dev/zero"],
+        &[zero_msg],
+    )
+    .await;
+    refused(
+        &["inventory", "--format", "ansible-yaml", "/dev/zero"],
+        &[zero_msg],
+    )
+    .await;
+
+    // --ssh-config names a FIFO.
+    let list = dir.path().join("hosts.txt");
+    std::fs::write(&list, "127.0.0.1\n").unwrap();
+    let list_s = list.to_str().unwrap();
+    let run = {
+        let mut cmd = support::sshtriage_command(&["inventory", list_s, "--ssh-config", fifo_s]);
+        cmd.env_remove("SSHTRIAGE_NO_SSH_CONFIG");
+        tokio::time::timeout(std::time::Duration::from_secs(30), support::finish(cmd))
+            .await
+            .expect("--ssh-config FIFO must not block")
+    };
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(run.stderr.contains(&fifo_msg), "{}", run.stderr);
+
+    // An Ansible inventory whose host_vars file is a FIFO.
+    let lab = dir.path().join("ansible");
+    std::fs::create_dir_all(lab.join("host_vars")).unwrap();
+    std::fs::write(
+        lab.join("hosts.yml"),
+        "all:\n  hosts:\n    r1:\n      ansible_host: 127.0.0.1\n",
+    )
+    .unwrap();
+    let vars = lab.join("host_vars/r1.yml");
+    assert!(mkfifo(&vars));
+    let hosts = lab.join("hosts.yml");
+    refused(
+        &["inventory", hosts.to_str().unwrap()],
+        &[&format!(
+            "{}: a FIFO (named pipe), not a regular file",
+            vars.display()
+        )],
+    )
+    .await;
+}

@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use regex::Regex;
 use super::FixError;
 use super::atomic;
 use super::diff::line_changes;
+use crate::files::ReadError;
 use crate::model::FileLine;
 use crate::sources::ansible::{HostVariables, Replaced, Value, host_variables, shell_word_spans};
 use crate::sources::{Format, MAX_FILE_BYTES, SourceError, ValueSource, detect_text, yaml};
@@ -377,14 +378,15 @@ fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, AnsibleEditError> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(AnsibleEditError::TooLarge(path.to_path_buf()));
     }
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| read_error(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(AnsibleEditError::TooLarge(path.to_path_buf()));
-    }
-    Ok(Some(bytes))
+    // Checked again on the open file by the one bounded reader.
+    crate::files::read_bounded(path, MAX_FILE_BYTES)
+        .map(Some)
+        .map_err(|e| match e {
+            ReadError::TooLarge { .. } => AnsibleEditError::TooLarge(path.to_path_buf()),
+            ReadError::Io { source, .. } => read_error(path, source),
+            ReadError::Missing { .. } => read_error(path, io::ErrorKind::NotFound.into()),
+            ReadError::NotRegular { .. } => AnsibleEditError::NotRegularFile(path.to_path_buf()),
+        })
 }
 
 fn as_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, AnsibleEditError> {

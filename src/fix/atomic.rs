@@ -38,8 +38,7 @@ pub(crate) fn replace_checked_with(
 ) -> Result<PathBuf, FixError> {
     let target = resolve(path);
     let mode = regular_file_mode(&target)?;
-    let now = fs::read(&target).map_err(IoFailure::at("cannot read", &target))?;
-    if now != expected {
+    if !holds(&target, expected)? {
         return Err(FixError::ChangedMeanwhile(target));
     }
     let backup = backup_path(&target);
@@ -65,8 +64,7 @@ pub fn create_checked(path: &Path, contents: &[u8], mode: u32) -> Result<(), Fix
 pub fn undo_checked(path: &Path, written: &[u8], original: Option<&[u8]>) -> Result<(), FixError> {
     let target = resolve(path);
     regular_file_mode(&target)?;
-    let now = fs::read(&target).map_err(IoFailure::at("cannot read", &target))?;
-    if now != written {
+    if !holds(&target, written)? {
         return Err(FixError::ChangedMeanwhile(target));
     }
     match original {
@@ -81,6 +79,17 @@ pub fn restore(path: &Path, original: &[u8]) -> Result<(), FixError> {
     let mode = regular_file_mode(&target)?;
     write_replace(&target, original, mode, &REAL_STEPS)?;
     Ok(())
+}
+
+/// Whether `target` holds exactly `expected`: at most one byte more than that is read.
+fn holds(target: &Path, expected: &[u8]) -> Result<bool, FixError> {
+    use crate::files::ReadError;
+    let now = crate::files::read_prefix(target, expected.len() as u64).map_err(|e| match e {
+        ReadError::NotRegular { .. } => FixError::NotRegularFile(target.to_path_buf()),
+        ReadError::Io { source, .. } => IoFailure::at("cannot read", target)(source).into(),
+        e => IoFailure::at("cannot read", target)(std::io::Error::other(e.cause())).into(),
+    })?;
+    Ok(!now.truncated && now.bytes == expected)
 }
 
 fn regular_file_mode(target: &Path) -> Result<u32, FixError> {

@@ -2,7 +2,6 @@
 //! for the name and the address) and append the key the device presents now. Planned first
 //! with dry runs, so the exact lines can be shown and confirmed before anything is written.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::PublicKey;
@@ -135,15 +134,11 @@ fn removed_in(prunes: &[(PathBuf, Vec<RemovedLine>)], file: &Path) -> usize {
 
 /// Lines as known_hosts counts them (a last line without newline counts); 0 for no file.
 fn line_count(file: &Path) -> Result<usize, String> {
-    let f = match std::fs::File::open(file) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    let bytes = match crate::files::read_prefix(file, MAX_COUNTED_BYTES) {
+        Ok(prefix) => prefix.bytes,
+        Err(e) if e.is_missing() => return Ok(0),
+        Err(e) => return Err(e.to_string()),
     };
-    let mut bytes = Vec::new();
-    f.take(MAX_COUNTED_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
     Ok(newlines + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n")))
 }

@@ -57,10 +57,17 @@ pub fn read_inventory(path: &Path) -> Result<Vec<u8>, FixError> {
             MAX_INVENTORY_BYTES >> 20
         )));
     }
-    std::fs::read(path).map_err(|source| FixError::Io {
-        action: "cannot read",
-        path: path.to_path_buf(),
-        source,
+    crate::files::read_bounded(path, MAX_INVENTORY_BYTES as u64).map_err(|e| {
+        use crate::files::ReadError;
+        match e {
+            ReadError::NotRegular { .. } => FixError::NotRegularFile(path.to_path_buf()),
+            ReadError::Io { source, .. } => FixError::Io {
+                action: "cannot read",
+                path: path.to_path_buf(),
+                source,
+            },
+            e => FixError::Inventory(e.to_string()),
+        }
     })
 }
 

@@ -18,7 +18,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -409,13 +409,16 @@ fn read_config(path: &Path) -> Result<(Vec<u8>, bool), ConfigEditError> {
     if meta.len() > MAX_CONFIG_BYTES {
         return Err(ConfigEditError::TooLarge(path.to_path_buf()));
     }
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(ConfigEditError::TooLarge(path.to_path_buf()));
-    }
+    // Checked again on the open file by the one bounded reader.
+    let bytes = crate::files::read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| {
+        use crate::files::ReadError;
+        match e {
+            ReadError::TooLarge { .. } => ConfigEditError::TooLarge(path.to_path_buf()),
+            ReadError::Io { source, .. } => read_error(source),
+            ReadError::Missing { .. } => read_error(io::ErrorKind::NotFound.into()),
+            ReadError::NotRegular { .. } => ConfigEditError::NotRegularFile(path.to_path_buf()),
+        }
+    })?;
     Ok((bytes, false))
 }
 

@@ -1,8 +1,7 @@
 //! Splitting a known_hosts file into lines and one line into its fields, the way OpenSSH's
 //! `hostkeys_foreach_file` does (only `\n` ends a line; a `\r` before it stays in the line).
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use super::Marker;
@@ -18,19 +17,18 @@ pub(crate) struct FileBytes {
     pub truncated: bool,
 }
 
-/// Reads at most `MAX_FILE_BYTES` (+1 to detect the excess); the rest is never read.
-/// Anything but a regular file is refused before opening it (a FIFO would block forever).
+/// Reads at most `MAX_FILE_BYTES` (+1 to detect the excess) through the one bounded reader,
+/// [`crate::files`]; the rest is never read. Anything but a regular file is refused (a FIFO
+/// would block forever): the error is then [`is_not_regular`].
 pub(crate) fn read_capped(path: &Path) -> io::Result<FileBytes> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(not_regular());
-    }
-    let mut bytes = Vec::new();
-    File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    let truncated = bytes.len() as u64 > MAX_FILE_BYTES;
+    use crate::files::ReadError;
+    let prefix = crate::files::read_prefix(path, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadError::Missing { .. } => io::Error::from(io::ErrorKind::NotFound),
+        ReadError::Io { source, .. } => source,
+        _ => not_regular(),
+    })?;
+    let (mut bytes, truncated) = (prefix.bytes, prefix.truncated);
     if truncated {
-        bytes.truncate(MAX_FILE_BYTES as usize);
         // The cut probably fell inside a line: drop that partial line.
         let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         bytes.truncate(end);

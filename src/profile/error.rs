@@ -10,11 +10,8 @@ pub enum ProfileError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot read profile {}: {source}", file.display())]
-    Read {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot read profile {0}")]
+    Read(#[source] crate::files::ReadError),
     #[error("profile {} is larger than {limit} bytes", file.display())]
     TooLarge { file: PathBuf, limit: u64 },
     #[error("profile directory {} holds more than {limit} .toml files", dir.display())]

@@ -4,7 +4,6 @@ use super::error::{ProfileError, key_at};
 use super::{DetectHints, EnableSpec, Origin, Profile, PromptPatterns};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
-use std::io::Read;
 use std::path::Path;
 use toml::Spanned;
 
@@ -152,22 +151,12 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<Profile>, ProfileError> {
 }
 
 fn read_bounded(file: &Path) -> Result<String, ProfileError> {
-    let read_err = |source| ProfileError::Read {
-        file: file.to_path_buf(),
-        source,
-    };
-    let handle = std::fs::File::open(file).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    handle
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ProfileError::TooLarge {
-            file: file.to_path_buf(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
+    let bytes = crate::files::read_bounded(file, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::files::ReadError::TooLarge { path, limit } => {
+            ProfileError::TooLarge { file: path, limit }
+        }
+        e => ProfileError::Read(e),
+    })?;
     String::from_utf8(bytes).map_err(|e| ProfileError::Invalid {
         file: file.to_path_buf(),
         line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]

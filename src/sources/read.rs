@@ -1,11 +1,10 @@
 //! Reading source files with bounded size, and located errors.
 
 use crate::sources::SourceError;
-use std::io::Read;
 use std::path::Path;
 
 /// No inventory or config is anywhere near this; a larger file is a mistake or hostile.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::files::TEXT_LIMIT;
 
 pub(crate) fn located(
     path: &Path,
@@ -21,20 +20,22 @@ pub(crate) fn located(
     }
 }
 
-/// The file's text: at most `MAX_FILE_BYTES`, UTF-8, no NUL bytes, without a BOM.
+/// A file that could not be read, as a source error naming it (no line: the file as a whole).
+pub(crate) fn unreadable(e: &crate::files::ReadError) -> SourceError {
+    let message = match e {
+        crate::files::ReadError::TooLarge { limit, .. } => format!(
+            "larger than {}; not an inventory or config file",
+            crate::files::size(*limit)
+        ),
+        _ => e.cause(),
+    };
+    located(e.path(), 0, "", message)
+}
+
+/// The file's text: a regular file of at most `MAX_FILE_BYTES`, UTF-8, no NUL bytes, without
+/// a BOM.
 pub(crate) fn read_text(path: &Path) -> Result<String, SourceError> {
-    let fail = |message: String| located(path, 0, "", message);
-    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "larger than {} MiB; not an inventory or config file",
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
-    }
+    let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES).map_err(|e| unreadable(&e))?;
     check_text(path, bytes)
 }
 

@@ -365,23 +365,17 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
     Ok(keys)
 }
 
-/// Private key files are a few KiB.
-const MAX_KEY_BYTES: u64 = 64 * 1024;
-
-/// Reads a key file: only a regular file of at most `MAX_KEY_BYTES`, so a path like
-/// `/dev/zero` or a FIFO cannot take the memory or hang the probe.
+/// Reads a key file through the one bounded reader: only a regular file of at most
+/// `files::SECRET_LIMIT`, so a path like `/dev/zero` or a FIFO cannot take the memory or
+/// hang the probe.
 fn read_key(path: &Path, passphrase: Option<&str>) -> Result<PrivateKey, russh::keys::Error> {
-    use std::io::{Error, Read};
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(Error::other("not a regular file").into());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_KEY_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_KEY_BYTES {
-        return Err(Error::other("larger than 64 KiB: not a private key").into());
-    }
+    use std::io::Error;
+    let bytes =
+        crate::files::read_bounded(path, crate::files::SECRET_LIMIT).map_err(|e| match e {
+            crate::files::ReadError::Io { source, .. } => source,
+            crate::files::ReadError::Missing { .. } => std::io::ErrorKind::NotFound.into(),
+            e => Error::other(e.cause()),
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| Error::other("not a text key file"))?;
     russh::keys::decode_secret_key(&text, passphrase)
 }

@@ -37,7 +37,9 @@ pub(super) fn load(
     } else {
         for ext in EXTENSIONS {
             let candidate = PathBuf::from(format!("{}{ext}", base.display()));
-            if candidate.is_file() || is_replaced(&candidate) {
+            // Anything there but a directory is read, so a FIFO or a device is refused by
+            // name rather than skipped in silence (or, before, read until it ends).
+            if candidate.exists() || is_replaced(&candidate) {
                 files.push(candidate);
             }
         }

@@ -29,12 +29,7 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn load(path: &Path) -> Result<Inventory, SourceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SourceError {
-            file: path.to_owned(),
-            line: 0,
-            key: String::new(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = super::read::read_text(path)?;
         Inventory::parse(path, &text)
     }
 
@@ -151,14 +146,13 @@ fn resolve(
         }
         if let Some(p) = file {
             let path = expand_path(base_dir, p.get_ref());
-            return match std::fs::read_to_string(&path) {
-                Ok(value) => Ok(Some(Secret::new(value.trim_end_matches(['\r', '\n'])))),
-                Err(e) => Err(at.error(
-                    p.span().start,
-                    &format!("{key}_file"),
-                    &format!("cannot read {}: {e}", path.display()),
-                )),
-            };
+            let fail = |why: String| at.error(p.span().start, &format!("{key}_file"), &why);
+            // Bounded and regular only: a FIFO or /dev/zero here must not hang or fill memory.
+            let bytes = crate::files::read_bounded(&path, crate::files::SECRET_LIMIT)
+                .map_err(|e| fail(e.to_string()))?;
+            let value = String::from_utf8(bytes)
+                .map_err(|_| fail(format!("{}: not UTF-8 text", path.display())))?;
+            return Ok(Some(Secret::new(value.trim_end_matches(['\r', '\n']))));
         }
         Ok(None)
     };
