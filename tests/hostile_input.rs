@@ -245,3 +245,161 @@ async fn fifos_and_dev_zero_are_refused_by_name_not_read() {
     )
     .await;
 }
+
+/// Writes `text` as `name` in `dir`, returning the path as text.
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn errors_name_the_file_the_line_and_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    // Jump hosts in a loop: refused by `inventory` too, located.
+    let one = write(
+        d,
+        "loop.toml",
+        "[[device]]\nname = \"d1\"\nhost = \"127.0.0.1\"\njump = \"d1\"\n",
+    );
+    let two = write(
+        d,
+        "loop2.toml",
+        "[[device]]\nname = \"d0\"\nhost = \"127.0.0.1\"\n\
+         [[device]]\nname = \"d1\"\nhost = \"127.0.0.1\"\njump = \"d2\"\n\
+         [[device]]\nname = \"d2\"\nhost = \"127.0.0.1\"\njump = \"d1\"\n",
+    );
+    for command in ["inventory", "check"] {
+        refused(
+            &[command, &one],
+            &[&format!("{one}:1: jump: jump hosts form a loop: d1 -> d1")],
+        )
+        .await;
+        refused(
+            &[command, &two],
+            &[&format!(
+                "{two}:4: jump: jump hosts form a loop: d1 -> d2 -> d1"
+            )],
+        )
+        .await;
+    }
+
+    // A billion laughs: bounded, and said so at its line.
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (prev, cur) in ('a'..='i').zip('b'..='j') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{cur}: &{cur} [{refs}]\n"));
+    }
+    bomb.push_str("all:\n  hosts:\n    r1:\n      ansible_host: 127.0.0.1\n      x: *j\n");
+    let bomb = write(d, "bomb.yml", &bomb);
+    refused(
+        &["inventory", &bomb],
+        &[&format!("{bomb}:"), "expands to more than 2000000 values"],
+    )
+    .await;
+
+    // 50,000-deep nesting.
+    let deep = write(
+        d,
+        "deep.yml",
+        &format!(
+            "all:\n  vars:\n    x: {}{}\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        ),
+    );
+    let run = bounded(&["inventory", &deep]).await;
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(
+        run.stderr.contains(&format!("{deep}:3: YAML")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("cannot tell"),
+        "the cause, not a shrug: {}",
+        run.stderr
+    );
+
+    // An alias to an anchor that does not exist.
+    let anchor = write(
+        d,
+        "anchor.yml",
+        "all:\n  hosts:\n    r1:\n      ansible_host: *nope\n",
+    );
+    refused(
+        &["inventory", &anchor],
+        &[&format!("{anchor}:4: YAML:"), "anchor"],
+    )
+    .await;
+
+    // A list at the top: what was found, at a real line.
+    let list = write(d, "list.yml", "- r1\n- r2\n");
+    refused(
+        &["inventory", &list],
+        &[&format!("{list}:1: "), "the YAML holds a list at the top"],
+    )
+    .await;
+
+    // A hosts.yml cut short: no device is a mistake pointed out, with why.
+    let cut = write(d, "cut.yml", "all:\n  hos");
+    let held = format!(
+        "no devices: {cut} held no devices ({cut}:2: skipping `all`: a group is a mapping, this is a single value)"
+    );
+    refused(
+        &["inventory", &cut],
+        &[&format!("sshtriage inventory: {held}")],
+    )
+    .await;
+    refused(&["check", &cut], &[&format!("sshtriage check: {held}")]).await;
+    let cut_host = write(
+        d,
+        "cut_host.yml",
+        "all:\n  hosts:\n    r1:\n      ansible_ho",
+    );
+    refused(
+        &["inventory", &cut_host],
+        &[&format!(
+            "{cut_host}:4: hosts: the variables of host `r1` must be a mapping, found a single value"
+        )],
+    )
+    .await;
+
+    // A lab directory whose topology-data.json is a directory, or a FIFO.
+    let lab = d.join("clab-x");
+    std::fs::create_dir_all(lab.join("topology-data.json")).unwrap();
+    refused(
+        &["inventory", lab.to_str().unwrap()],
+        &[&format!(
+            "{}: a directory, not a regular file",
+            lab.join("topology-data.json").display()
+        )],
+    )
+    .await;
+    let lab = d.join("clab-y");
+    std::fs::create_dir_all(&lab).unwrap();
+    if mkfifo(&lab.join("topology-data.json")) {
+        refused(
+            &["inventory", lab.to_str().unwrap()],
+            &[&format!(
+                "{}: a FIFO (named pipe), not a regular file",
+                lab.join("topology-data.json").display()
+            )],
+        )
+        .await;
+    }
+
+    // A missing file says so, without a line 0.
+    let missing = d.join("nothere.yml");
+    let missing = missing.to_str().unwrap();
+    let run = bounded(&["inventory", missing]).await;
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert_eq!(
+        run.stderr.trim(),
+        format!("sshtriage: {missing}: no such file")
+    );
+}

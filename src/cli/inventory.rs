@@ -32,6 +32,16 @@ pub fn run(args: InventoryArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if loaded.devices.is_empty() {
+        // As `check` says it: a file that held nothing is a mistake to point out, not a list.
+        match loaded.why_empty() {
+            Some(why) => errln!("sshtriage inventory: no devices: {why}"),
+            None => errln!(
+                "sshtriage inventory: no devices: give an inventory file or --host [user@]host[:port]"
+            ),
+        }
+        return EXIT_USAGE;
+    }
     for w in &loaded.warnings {
         errln!("warning: {w}");
     }

@@ -126,6 +126,8 @@ pub struct RunArgs {
 pub struct Setup {
     pub devices: Vec<Device>,
     pub shared: Arc<Shared>,
+    /// Which sources held no device and why (see `sources::Loaded::why_empty`).
+    pub why_empty: Option<String>,
 }
 
 /// Everything that can stop a command before it probes.
@@ -149,9 +151,17 @@ pub fn load(
 ) -> Result<(Setup, Vec<String>), SetupError> {
     let profiles = crate::profile::Profiles::for_user()?;
     let loaded = sources::assemble(&targets.selection(run.timeout), &profiles)?;
+    let why_empty = loaded.why_empty();
     let devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
     let shared = shared_with(run, &devices, profiles, local.clone())?;
-    Ok((Setup { devices, shared }, loaded.warnings))
+    Ok((
+        Setup {
+            devices,
+            shared,
+            why_empty,
+        },
+        loaded.warnings,
+    ))
 }
 
 /// This machine's SSH clients (`ssh -V`, `--python`'s Paramiko, Netmiko and
@@ -173,11 +183,17 @@ pub async fn setup(command: &str, targets: &Targets, run: &RunArgs) -> Result<Se
         }
     };
     if setup.devices.is_empty() {
-        match command {
-            "" => errln!("{HOW_TO_START}"),
-            _ => errln!(
-                "sshtriage {command}: no devices: give an inventory file or --host [user@]host[:port]"
-            ),
+        // The warnings of the sources that held nothing are in `why_empty`.
+        let command = match command {
+            "" => "sshtriage".to_owned(),
+            c => format!("sshtriage {c}"),
+        };
+        match &setup.why_empty {
+            Some(why) => errln!("{command}: no devices: {why}"),
+            None if command == "sshtriage" => errln!("{HOW_TO_START}"),
+            None => {
+                errln!("{command}: no devices: give an inventory file or --host [user@]host[:port]")
+            }
         }
         return Err(EXIT_USAGE);
     }

@@ -80,7 +80,9 @@ pub async fn run(args: WaitArgs) -> i32 {
         trust_changed_host_keys: args.trust_changed_host_keys,
         ..RunArgs::default()
     };
-    let super::Setup { devices, shared } = match super::setup("wait", &args.targets, &run).await {
+    let super::Setup {
+        devices, shared, ..
+    } = match super::setup("wait", &args.targets, &run).await {
         Ok(setup) => setup,
         Err(code) => return code,
     };

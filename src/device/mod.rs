@@ -21,6 +21,10 @@ pub use host_arg::{HostArg, HostArgError, parse_host_arg};
 pub use source::ValueSource;
 
 /// The per-stage timeout when nothing else is said.
+/// Jump chains longer than this are refused (and so are loops), by the sources that build
+/// them and by the engine that follows them.
+pub const MAX_JUMP_CHAIN: usize = 8;
+
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest per-stage timeout anything may set (ssh_config's ConnectTimeout has the same
 /// cap): beyond it a timeout is a typo, and timers built from it would overflow.

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 /// for sessions; forwarded channels are cheaper, but a bastion should not be flooded).
 pub const MAX_CHANNELS_PER_JUMP: usize = 16;
 /// Jump chains longer than this are refused (and so are loops).
-pub const MAX_CHAIN: usize = 8;
+pub const MAX_CHAIN: usize = crate::device::MAX_JUMP_CHAIN;
 
 pub struct JumpSession {
     pub handle: Handle<Client>,

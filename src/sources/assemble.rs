@@ -133,6 +133,17 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
         } else {
             super::load(source, selection.format, profiles)?
         };
+        if part.devices.is_empty() {
+            let shown = if stdin { Path::new("<stdin>") } else { source };
+            loaded.held_none.push(match part.warnings.is_empty() {
+                true => format!("{} held no devices", shown.display()),
+                false => format!(
+                    "{} held no devices ({})",
+                    shown.display(),
+                    part.warnings.join("; ")
+                ),
+            });
+        }
         let start = loaded.devices.len();
         loaded.devices.extend(part.devices);
         if !is_toml {
@@ -184,6 +195,8 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
             .iter_mut()
             .for_each(|(d, _)| d.timeout = timeout);
     }
+    // Once ssh_config's ProxyJump is in: a loop is refused here, where it can be located.
+    super::jumps::check(&loaded.devices)?;
     Ok(loaded)
 }
 

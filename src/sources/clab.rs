@@ -60,7 +60,7 @@ pub(super) fn load_topology(path: &Path, profiles: &Profiles) -> Result<Loaded, 
     let doc = document(path, &text)?;
     if let Some(lab) = text_of(&doc, "name") {
         let dir = lab_dir_of(path, lab);
-        if dir.join("topology-data.json").is_file() || dir.join("ansible-inventory.yml").is_file() {
+        if dir.join("topology-data.json").exists() || dir.join("ansible-inventory.yml").exists() {
             // The deployed lab knows the addresses Containerlab actually assigned.
             return load_lab_dir(&dir, profiles);
         }
@@ -238,12 +238,13 @@ fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), Sour
 }
 
 pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
+    // Present in any form is read: a directory or FIFO there is named, not passed over.
     let data = dir.join("topology-data.json");
-    if data.is_file() {
+    if data.exists() {
         return load_topology_data(&data, &read_text(&data)?);
     }
     let inventory = dir.join("ansible-inventory.yml");
-    if inventory.is_file() {
+    if inventory.exists() {
         return lab_ansible_inventory(dir, &inventory, profiles);
     }
     Err(located(

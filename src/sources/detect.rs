@@ -116,9 +116,10 @@ fn undetectable(path: &Path, why: &str) -> SourceError {
 /// The format of the file or directory at `path`.
 pub fn detect(path: &Path) -> Result<Format, SourceError> {
     if path.is_dir() {
+        // Present in any form: reading it then says what it is (a directory, a FIFO).
         if ["topology-data.json", "ansible-inventory.yml"]
             .iter()
-            .any(|f| path.join(f).is_file())
+            .any(|f| path.join(f).exists())
         {
             return Ok(Format::ClabLabDir);
         }
@@ -161,7 +162,8 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, SourceError> {
     {
         return Ok(Format::Sshtriage);
     }
-    if let Ok(Some(doc)) = yaml::parse(name, text)
+    let as_yaml = yaml::parse(name, text);
+    if let Ok(Some(doc)) = &as_yaml
         && doc.is_map()
     {
         if doc
@@ -186,7 +188,7 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, SourceError> {
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
         .collect();
     if lines.is_empty() {
-        return Err(undetectable(name, "empty: no devices"));
+        return Err(located(name, 0, "", "the file is empty: no devices"));
     }
     let is_section = |l: &&str| l.starts_with('[') && l.ends_with(']') && !l.contains(' ');
     if lines.iter().any(is_section) || lines.iter().any(|l| l.contains('=')) {
@@ -198,10 +200,46 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, SourceError> {
     {
         return Ok(Format::AddressList);
     }
-    Err(undetectable(
-        name,
-        "cannot tell what kind of inventory this is",
-    ))
+    Err(not_recognised(name, &ext, as_yaml))
+}
+
+/// Why text matched no format, as precisely as can be said: YAML's own error (an alias to an
+/// unknown anchor, a bomb, nesting too deep) with its line, or what the top level holds.
+fn not_recognised(
+    name: &Path,
+    ext: &str,
+    as_yaml: Result<Option<yaml::Node>, SourceError>,
+) -> SourceError {
+    let yaml_named = matches!(ext, "yml" | "yaml");
+    match as_yaml {
+        // Broken YAML stays broken whatever --format says: its own error is the cause.
+        Err(e) if yaml_named => e,
+        Err(e) => located(
+            name,
+            e.line,
+            "",
+            format!(
+                "cannot tell what kind of inventory this is (read as YAML: {}); name the format \
+                 with --format ({})",
+                e.message,
+                names()
+            ),
+        ),
+        Ok(Some(doc)) if yaml_named || doc.is_seq() || doc.is_map() => located(
+            name,
+            doc.line.max(1),
+            "",
+            format!(
+                "cannot tell what kind of inventory this is: the YAML holds {} at the top; an \
+                 Ansible inventory is a mapping of groups (`all:` with `hosts:` or `children:`), \
+                 a Containerlab topology has `topology: nodes:`; name the format with --format \
+                 ({})",
+                doc.describe(),
+                names()
+            ),
+        ),
+        _ => undetectable(name, "cannot tell what kind of inventory this is"),
+    }
 }
 
 fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {

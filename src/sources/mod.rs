@@ -12,6 +12,7 @@ mod assemble;
 mod clab;
 mod detect;
 mod error;
+mod jumps;
 mod kinds;
 mod list;
 mod overrides;
@@ -46,6 +47,17 @@ pub const MAX_DEVICES: usize = 65_536;
 pub struct Loaded {
     pub devices: Vec<(Device, Provenance)>,
     pub warnings: Vec<String>,
+    /// Each source that gave no device, with why when a warning says it ("hosts.yml held no
+    /// devices (hosts.yml:2: skipping `all`: …)"): what to say when nothing is left to probe.
+    pub held_none: Vec<String>,
+}
+
+impl Loaded {
+    /// What to say when no device was loaded: which sources held none and why, or None when
+    /// no source was read.
+    pub fn why_empty(&self) -> Option<String> {
+        (!self.held_none.is_empty()).then(|| self.held_none.join("; "))
+    }
 }
 
 impl Loaded {
@@ -131,6 +143,7 @@ pub fn from_inventory(inventory: Inventory) -> Loaded {
     Loaded {
         devices,
         warnings: inventory.warnings,
+        held_none: Vec::new(),
     }
 }
 

@@ -359,6 +359,7 @@ pub(super) fn build(
     let mut loaded = Loaded {
         devices: Vec::new(),
         warnings: graph.warnings.clone(),
+        held_none: Vec::new(),
     };
     let mut combiner = Combiner::new(graph, dir, None);
     let ssh_args = super::config::ssh_args()?;

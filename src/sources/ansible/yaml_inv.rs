@@ -88,6 +88,20 @@ fn parse_group(
             }
             "hosts" => {
                 for (pattern, hline, host_vars) in section.entries_lined() {
+                    // Ansible fails on these too ("string indices must be integers"): often
+                    // a file cut short after the host's name.
+                    if !host_vars.is_null() && !host_vars.is_map() {
+                        return Err(located(
+                            &path,
+                            host_vars.line,
+                            "hosts",
+                            format!(
+                                "the variables of host `{pattern}` must be a mapping, found {} \
+                                 (a file cut short?)",
+                                host_vars.describe()
+                            ),
+                        ));
+                    }
                     let (names, port) = hostpattern::expand(pattern)
                         .map_err(|e| located(&path, hline, "hosts", e))?;
                     for host_name in names {
