@@ -71,7 +71,7 @@ async fn canaries_never_leave_the_process() {
     let keyed = lab::spawn_device(keyed, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    // Wrong passphrase file: key_unreadable must not echo it either.
+    // Wrong passphrase file: wrong_passphrase must not echo it either.
     let bad_pp = dir.path().join("bad.pp");
     std::fs::write(&bad_pp, "CANARY-wrong-passphrase\n").unwrap();
 
@@ -117,7 +117,7 @@ async fn canaries_never_leave_the_process() {
         "{:#}",
         devices[2]
     );
-    assert_eq!(devices[3]["failure"]["reason"], "key_unreadable");
+    assert_eq!(devices[3]["failure"]["reason"], "wrong_passphrase");
     // The echo really happened, and was masked.
     let transcript = devices[0]["transcript"].to_string();
     assert!(transcript.contains("********"), "{transcript}");

@@ -372,6 +372,13 @@ catalogue! {
         withholds_credentials: false,
         sentence: "The private key could not be used: a wrong passphrase or an unsupported format.",
     },
+    AuthWrongPassphrase {
+        stage: Some(Stage::Auth),
+        name: "wrong_passphrase",
+        policy: Stop("the key's passphrase is wrong and trying again cannot change that; fix passphrase_env or passphrase_file"),
+        withholds_credentials: false,
+        sentence: "The private key is encrypted and the configured passphrase does not decrypt it: check passphrase_env or passphrase_file.",
+    },
     AuthRsaSha1Only {
         stage: Some(Stage::Auth),
         name: "rsa_sha1_only",

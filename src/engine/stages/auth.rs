@@ -337,7 +337,7 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
             keys.push((path.display().to_string(), key));
         }
         Some(KeySource::Inline(text)) => {
-            let key = russh::keys::decode_secret_key(text.expose(), passphrase.as_deref())
+            let key = decode_key(text.expose(), passphrase.as_deref())
                 .map_err(|e| unreadable("the inline key", &e, passphrase.is_some()))?;
             keys.push(("inline key".to_owned(), key));
         }
@@ -365,23 +365,72 @@ fn load_keys(p: &mut Probe<'_>) -> Result<Vec<(String, PrivateKey)>, Outcome> {
     Ok(keys)
 }
 
+/// Why a private key could not be used.
+#[derive(Debug, thiserror::Error)]
+enum KeyProblem {
+    /// The key is encrypted and the configured passphrase does not decrypt it.
+    #[error(
+        "wrong passphrase: the key is encrypted and the configured passphrase does not decrypt it"
+    )]
+    WrongPassphrase,
+    #[error(transparent)]
+    Key(#[from] russh::keys::Error),
+}
+
 /// Reads a key file through the one bounded reader: only a regular file of at most
 /// `files::SECRET_LIMIT`, so a path like `/dev/zero` or a FIFO cannot take the memory or
 /// hang the probe.
-fn read_key(path: &Path, passphrase: Option<&str>) -> Result<PrivateKey, russh::keys::Error> {
+fn read_key(path: &Path, passphrase: Option<&str>) -> Result<PrivateKey, KeyProblem> {
     use std::io::Error;
-    let bytes =
-        crate::files::read_bounded(path, crate::files::SECRET_LIMIT).map_err(|e| match e {
+    let bytes = crate::files::read_bounded(path, crate::files::SECRET_LIMIT).map_err(|e| {
+        russh::keys::Error::from(match e {
             crate::files::ReadError::Io { source, .. } => source,
             crate::files::ReadError::Missing { .. } => std::io::ErrorKind::NotFound.into(),
             e => Error::other(e.cause()),
-        })?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::other("not a text key file"))?;
-    russh::keys::decode_secret_key(&text, passphrase)
+        })
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| russh::keys::Error::from(Error::other("not a text key file")))?;
+    decode_key(&text, passphrase)
 }
 
-fn unreadable(what: &str, e: &russh::keys::Error, had_passphrase: bool) -> Outcome {
+/// Decodes a key; a failure with a passphrase given, on a key that is encrypted, is a wrong
+/// passphrase (the decryption's check fails: "cryptographic error" is all the library says).
+fn decode_key(text: &str, passphrase: Option<&str>) -> Result<PrivateKey, KeyProblem> {
     use russh::keys::Error as E;
+    russh::keys::decode_secret_key(text, passphrase).map_err(|e| match (passphrase, &e) {
+        (None, _) | (_, E::IO(_) | E::UnsupportedKeyType { .. }) => KeyProblem::Key(e),
+        (Some(_), _) if is_encrypted(text) => KeyProblem::WrongPassphrase,
+        _ => KeyProblem::Key(e),
+    })
+}
+
+/// Whether the key text is encrypted, without decrypting it: OpenSSH and PEM (PKCS#1 with
+/// DEK-Info) say so when read without a passphrase; PKCS#8 and PuTTY say it in a header.
+fn is_encrypted(text: &str) -> bool {
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        return true;
+    }
+    if text.trim_start().starts_with("PuTTY-User-Key-File-") {
+        return text.lines().any(|l| {
+            l.strip_prefix("Encryption:")
+                .is_some_and(|v| v.trim() != "none")
+        });
+    }
+    matches!(
+        russh::keys::decode_secret_key(text, None),
+        Err(russh::keys::Error::KeyIsEncrypted)
+    )
+}
+
+fn unreadable(what: &str, e: &KeyProblem, had_passphrase: bool) -> Outcome {
+    use russh::keys::Error as E;
+    let e = match e {
+        KeyProblem::WrongPassphrase => {
+            return Outcome::fail(Reason::AuthWrongPassphrase, format!("{what}: {e}"));
+        }
+        KeyProblem::Key(e) => e,
+    };
     let why = match e {
         E::KeyIsEncrypted if !had_passphrase => {
             "it is encrypted and no passphrase is configured (passphrase_env or passphrase_file)"
