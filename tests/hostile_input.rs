@@ -403,3 +403,173 @@ async fn errors_name_the_file_the_line_and_the_cause() {
         format!("sshtriage: {missing}: no such file")
     );
 }
+
+/// `ssh-keygen ARGS`, bounded; None when it is not installed.
+async fn ssh_keygen(args: &[&str]) -> Option<support::Run> {
+    let child = tokio::process::Command::new("ssh-keygen")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("ssh-keygen ends")
+        .expect("its output");
+    Some(support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[tokio::test]
+async fn known_hosts_prune_refuses_invalid_files_as_ssh_keygen_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("k");
+    if ssh_keygen(&[
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-f",
+        key_path.to_str().unwrap(),
+    ])
+    .await
+    .is_none()
+    {
+        eprintln!("SKIP: ssh-keygen is not available");
+        return;
+    }
+    let public = std::fs::read_to_string(dir.path().join("k.pub")).unwrap();
+    let key: String = public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+
+    // Both refuse: the same file:line, non-zero, the file and its mode untouched, no backup.
+    let invalid = [
+        ("garbage", "this is garbage"),
+        ("marker", &format!("@foo h3 {key}")),
+        ("keytype", "h6 ssh-foo AAAAC3Nza"),
+        ("hostonly", "h7"),
+    ];
+    for (name, line) in invalid {
+        let text = format!("h1 {key}\n{line}\nh2 {key}\n");
+        let [ours, theirs] = ["ours", "theirs"].map(|who| {
+            let path = dir.path().join(format!("{name}.{who}"));
+            std::fs::write(&path, &text).unwrap();
+            set_mode(&path, 0o664);
+            path.to_str().unwrap().to_owned()
+        });
+        let keygen = ssh_keygen(&["-R", "h1", "-f", &theirs]).await.unwrap();
+        assert_eq!(keygen.code, 1, "{name}: {}", keygen.text());
+        assert!(
+            keygen.stderr.contains(&format!("{theirs}:2: invalid line")),
+            "{name}: {}",
+            keygen.stderr
+        );
+        let run = bounded(&["known-hosts", "prune", "--file", &ours, "--host", "h1"]).await;
+        assert_eq!(run.code, keygen.code, "{name}: {}", run.text());
+        assert!(
+            run.stderr.contains(&format!("{ours}:2: invalid line")),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("left as it is"),
+            "{name}: {}",
+            run.stderr
+        );
+        for (path, who) in [(&ours, "ours"), (&theirs, "ssh-keygen")] {
+            assert_eq!(
+                std::fs::read_to_string(path).unwrap(),
+                text,
+                "{name}: {who}"
+            );
+            assert_eq!(mode(std::path::Path::new(path)), 0o664, "{name}: {who}");
+            assert!(
+                !std::path::Path::new(&format!("{path}.old")).exists(),
+                "{name}: {who}"
+            );
+        }
+        // A dry run says the same.
+        let dry = bounded(&[
+            "known-hosts",
+            "prune",
+            "--file",
+            &ours,
+            "--host",
+            "h1",
+            "--dry-run",
+        ])
+        .await;
+        assert_eq!(dry.code, 1, "{name}: {}", dry.text());
+    }
+
+    // A NUL byte: ssh-keygen cuts the line there and drops the rest; we refuse instead.
+    let text = format!("h1 {key}\nh4 {key}\0junk\nh2 {key}\n");
+    let [ours, theirs] = ["ours", "theirs"].map(|who| {
+        let path = dir.path().join(format!("nul.{who}"));
+        std::fs::write(&path, &text).unwrap();
+        path.to_str().unwrap().to_owned()
+    });
+    let keygen = ssh_keygen(&["-R", "h1", "-f", &theirs]).await.unwrap();
+    assert_eq!(keygen.code, 0, "{}", keygen.text());
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        format!("h4 {key}\nh2 {key}\n"),
+        "ssh-keygen drops the bytes after the NUL"
+    );
+    let run = bounded(&["known-hosts", "prune", "--file", &ours, "--host", "h1"]).await;
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.stderr
+            .contains(&format!("{ours}:2: invalid line: a NUL byte")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&ours).unwrap(), text);
+
+    // A valid file: the same bytes as ssh-keygen; the mode kept where ssh-keygen writes
+    // mode & 0644.
+    let text = format!("h1 {key}\n# note\nh2 {key}\n");
+    let [ours, theirs] = ["ours", "theirs"].map(|who| {
+        let path = dir.path().join(format!("valid.{who}"));
+        std::fs::write(&path, &text).unwrap();
+        set_mode(&path, 0o664);
+        path.to_str().unwrap().to_owned()
+    });
+    let keygen = ssh_keygen(&["-R", "h1", "-f", &theirs]).await.unwrap();
+    assert_eq!(keygen.code, 0, "{}", keygen.text());
+    let run = bounded(&["known-hosts", "prune", "--file", &ours, "--host", "h1"]).await;
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_eq!(
+        std::fs::read(&ours).unwrap(),
+        std::fs::read(&theirs).unwrap()
+    );
+    assert_eq!(
+        mode(std::path::Path::new(&theirs)),
+        0o644,
+        "ssh-keygen: 0664 & 0644"
+    );
+    assert_eq!(
+        mode(std::path::Path::new(&ours)),
+        0o664,
+        "ours: the file's own mode"
+    );
+}

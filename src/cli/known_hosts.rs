@@ -125,9 +125,6 @@ fn prune_file(file: &Path, targets: &[Target], dry_run: bool) -> i32 {
         }
     };
     let shown = printable(&file.display().to_string());
-    for line in &report.invalid_lines {
-        errln!("note: {shown}:{line} is not a valid known_hosts line; kept as it is");
-    }
     if report.removed.is_empty() {
         outln!("No entries for {} in {shown}.", describe(targets));
         return EXIT_OK;

@@ -38,9 +38,13 @@ pub struct PruneReport {
     pub removed: Vec<RemovedLine>,
     /// `file.old`, the untouched original, when the file was rewritten.
     pub backup: Option<PathBuf>,
-    /// Lines ssh-keygen calls invalid (it then refuses to edit the whole file); they are
-    /// kept byte for byte here and never removed.
-    pub invalid_lines: Vec<usize>,
+}
+
+/// A line `prune` will not rewrite a file around: its number and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidLine {
+    pub line: usize,
+    pub why: &'static str,
 }
 
 /// The appended line.
@@ -70,19 +74,59 @@ pub enum EditError {
         "network {0} is too large: at most 65536 addresses (/16 for IPv4, /112 for IPv6) can be pruned at once"
     )]
     NetworkTooLarge(IpNet),
+    #[error("{}", invalid_message(path, lines))]
+    InvalidLines {
+        path: PathBuf,
+        lines: Vec<InvalidLine>,
+    },
     #[error("invalid host name \"{0}\"")]
     InvalidHost(String),
     #[error("cannot store this key: {0}")]
     Key(String),
 }
 
+/// "F:3: invalid line: unknown key type; F:7: …: F is not a valid known_hosts file, so it
+/// was left as it is (ssh-keygen -R refuses it too); fix or delete the line".
+fn invalid_message(path: &Path, lines: &[InvalidLine]) -> String {
+    const SHOWN: usize = 5;
+    let file = crate::terminal_text::printable(&path.display().to_string());
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(SHOWN)
+        .map(|l| format!("{file}:{}: invalid line: {}", l.line, l.why))
+        .collect();
+    if lines.len() > SHOWN {
+        out.push(format!("and {} more invalid lines", lines.len() - SHOWN));
+    }
+    let nul_only = lines.iter().all(|l| l.why == NUL_LINE);
+    format!(
+        "{}; {file} is not a valid known_hosts file, so it was left as it is ({}); fix or delete {}",
+        out.join("; "),
+        if nul_only {
+            "ssh-keygen -R would cut the line at the NUL and drop the rest"
+        } else {
+            "ssh-keygen -R refuses it too"
+        },
+        if lines.len() == 1 {
+            "that line"
+        } else {
+            "those lines"
+        }
+    )
+}
+
+/// Why a line with a NUL byte is refused: ssh-keygen reads lines as C strings.
+const NUL_LINE: &str = "a NUL byte";
+
 /// Removes the plain (unmarked) entries matching any target, exactly as `ssh-keygen -R`
 /// does for one host: `@revoked`/`@cert-authority` lines stay, every other line stays byte
-/// for byte (a last line without newline gets one), the original is kept as `file.old`.
-/// Host names are lowercased first, as ssh does when it looks them up.
+/// for byte (a last line without newline gets one), the original is kept as `file.old`, the
+/// file keeps its mode (ssh-keygen writes `mode & 0644`). Host names are lowercased first,
+/// as ssh does when it looks them up.
 ///
-/// Unlike ssh-keygen, a file with invalid lines is still edited (they are kept and listed
-/// in the report), and a missing file is simply nothing to remove.
+/// Like ssh-keygen, a file with an invalid line is not edited at all (`InvalidLines`, naming
+/// each line); so is one with a NUL byte, whose line ssh-keygen would cut short. A missing
+/// file is simply nothing to remove.
 pub fn prune(file: &Path, targets: &[Target], dry_run: bool) -> Result<PruneReport, EditError> {
     prune_with(file, targets, dry_run, &REAL_STEPS)
 }
@@ -99,10 +143,15 @@ pub(crate) fn prune_with(
         return Ok(PruneReport::default());
     };
     let plan = plan_prune(&original, &matcher);
+    if !plan.invalid_lines.is_empty() {
+        return Err(EditError::InvalidLines {
+            path,
+            lines: plan.invalid_lines,
+        });
+    }
     let mut report = PruneReport {
         removed: plan.removed,
         backup: None,
-        invalid_lines: plan.invalid_lines,
     };
     if !report.removed.is_empty() && !dry_run {
         report.backup = atomic::replace(&path, &plan.output, 0o600, steps)?;
@@ -200,7 +249,7 @@ fn read_for_edit(path: &Path) -> Result<Option<Vec<u8>>, EditError> {
 struct Plan {
     output: Vec<u8>,
     removed: Vec<RemovedLine>,
-    invalid_lines: Vec<usize>,
+    invalid_lines: Vec<InvalidLine>,
 }
 
 /// Mirrors ssh-keygen's `known_hosts_find_delete` callback: a line goes when its host field
@@ -213,14 +262,22 @@ fn plan_prune(original: &[u8], matcher: &Matcher) -> Plan {
     };
     for raw_line in line::split_lines(original) {
         let mut remove = false;
+        let mut invalid = |why| {
+            plan.invalid_lines.push(InvalidLine {
+                line: raw_line.number,
+                why,
+            })
+        };
+        if raw_line.raw.contains(&0) {
+            invalid(NUL_LINE);
+            continue;
+        }
         match line::classify(raw_line.content()) {
             LineKind::Comment => {}
-            LineKind::Invalid(_) => plan.invalid_lines.push(raw_line.number),
+            LineKind::Invalid(why) => invalid(why),
             LineKind::Record(record) => match HostField::parse(record.hosts) {
-                Err(_) => plan.invalid_lines.push(raw_line.number),
-                Ok(_) if !key_type_looks_valid(record.key_text) => {
-                    plan.invalid_lines.push(raw_line.number)
-                }
+                Err(_) => invalid("a host field ssh cannot read (a broken hash?)"),
+                Ok(_) if !key_type_looks_valid(record.key_text) => invalid("unknown key type"),
                 Ok(field) => remove = record.marker.is_none() && matcher.matches(&field),
             },
         }

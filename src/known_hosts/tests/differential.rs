@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::super::{KnownHosts, Target, prune};
+use super::super::{EditError, KnownHosts, Target, prune};
 use super::{key_b64, ssh_keygen, write};
 
 const HOST_FIELDS: &[&str] = &[
@@ -160,6 +160,16 @@ fn query_name(host: &str, port: u16) -> String {
     }
 }
 
+/// Line numbers from ssh-keygen's "FILE:N: invalid line" messages.
+fn invalid_lines(stderr: &[u8]) -> Vec<usize> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": invalid line"))
+        .filter_map(|l| l.rsplit(':').next())
+        .map(|n| n.parse().expect("ssh-keygen prints a line number"))
+        .collect()
+}
+
 /// Line numbers from "# Host NAME found: line N ..." lines.
 fn found_lines(stdout: &[u8]) -> Vec<usize> {
     String::from_utf8_lossy(stdout)
@@ -222,30 +232,37 @@ fn compare_prunes(original: &[u8], label: &str, coverage: &mut Coverage) {
                 .arg(&their_file)
                 .output()
                 .expect("run ssh-keygen -R");
-            let report = prune(
+            let result = prune(
                 &our_file,
                 &[Target::Host {
                     host: host.to_string(),
                     port,
                 }],
                 false,
-            )
-            .expect("prune");
-            let removed: Vec<usize> = report.removed.iter().map(|r| r.line).collect();
+            );
             let context = format!(
                 "{label}: -R {name}\nfile:\n{}\nssh-keygen stderr: {}",
                 String::from_utf8_lossy(original),
                 String::from_utf8_lossy(&out.stderr)
             );
-            assert_eq!(removed, found_lines(&out.stdout), "{context}");
             let refused = String::from_utf8_lossy(&out.stderr).contains("not a valid known_hosts");
             if refused {
                 coverage.prunes_refused += 1;
-                // ssh-keygen will not edit a file with invalid lines; we do, keeping them.
-                assert!(!report.invalid_lines.is_empty(), "{context}");
+                // ssh-keygen will not edit a file with invalid lines, and neither do we: the
+                // same lines are named, both files are left as they were.
+                let Err(EditError::InvalidLines { lines, .. }) = &result else {
+                    panic!("ssh-keygen refused, we did not: {result:?}\n{context}");
+                };
+                let named: Vec<usize> = lines.iter().map(|l| l.line).collect();
+                assert_eq!(named, invalid_lines(&out.stderr), "{context}");
                 assert_eq!(fs::read(&their_file).expect("read"), original, "{context}");
+                assert_eq!(fs::read(&our_file).expect("read"), original, "{context}");
+                assert!(!ours.path().join("kh.old").exists(), "{context}");
                 continue;
             }
+            let report = result.unwrap_or_else(|e| panic!("{e}\n{context}"));
+            let removed: Vec<usize> = report.removed.iter().map(|r| r.line).collect();
+            assert_eq!(removed, found_lines(&out.stdout), "{context}");
             assert!(out.status.success(), "{context}");
             assert_eq!(
                 fs::read(&our_file).expect("read ours"),

@@ -122,13 +122,45 @@ fn nothing_to_remove_leaves_no_backup() {
 }
 
 #[test]
-fn invalid_lines_are_kept_and_reported() {
+fn a_file_with_invalid_lines_is_refused_and_left_alone() {
     let content = format!("r1 ssh-foo AAAA\nr1 {}\r\n\r\nr1\n", key_text("ed1"));
+    let (dir, path) = setup(&content);
+    for dry_run in [true, false] {
+        let err = prune(&path, &[host("r1", 22)], dry_run).expect_err("refused");
+        let EditError::InvalidLines { lines, .. } = &err else {
+            panic!("{err}");
+        };
+        let numbers: Vec<usize> = lines.iter().map(|l| l.line).collect();
+        assert_eq!(
+            numbers,
+            vec![1, 3, 4],
+            "a lone \\r is a host with no key, as in ssh-keygen"
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{}:1: invalid line: unknown key type",
+                path.display()
+            )),
+            "{message}"
+        );
+        assert!(message.contains("left as it is"), "{message}");
+        assert_eq!(read(&path), content);
+        assert!(!dir.path().join("known_hosts.old").exists());
+    }
+    // A NUL byte: ssh-keygen would cut the line there and drop the rest; refused too.
+    let content = format!("r1 {}\nr2 {}\0junk\n", key_text("ed1"), key_text("ed2"));
     let (_dir, path) = setup(&content);
-    let report = prune(&path, &[host("r1", 22)], false).expect("prune");
-    assert_eq!(report.invalid_lines, vec![1, 3, 4]);
-    assert_eq!(report.removed.len(), 1);
-    assert_eq!(read(&path), "r1 ssh-foo AAAA\n\r\nr1\n");
+    let err = prune(&path, &[host("r1", 22)], false).expect_err("refused");
+    assert!(
+        err.to_string().contains(":2: invalid line: a NUL byte"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("ssh-keygen -R would cut the line"),
+        "{err}"
+    );
+    assert_eq!(read(&path), content);
 }
 
 #[test]
