@@ -83,7 +83,11 @@ async fn device_banners_with_c1_and_esc_reach_no_view_raw() {
     let human = support::sshtriage(&["check", inv]).await;
     assert_eq!(human.code, 1, "{}", human.text());
     assert_no_controls("check", &human.text());
-    assert!(human.stdout.contains("FAIL banner/not_ssh"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("FAIL banner/not_ssh"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[tokio::test]
