@@ -161,7 +161,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                     mac_s2c: Some(mac_name(&names.cipher, &names.mac_s2c)),
                 });
             }
-            client_outcome(&verdict, &clients.primary).with_commands(fix)
+            client_outcome(&verdict, &clients.primary, fix)
         }
         Err(e) => {
             let probe = russh_failure(&e);
@@ -181,16 +181,19 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     }
 }
 
-/// The verdict of the engineer's client once the probe got through: a failure that lets the
-/// later stages run beyond it, a warning naming the other clients that would fail, or ok.
-fn client_outcome(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) -> Outcome {
-    if let Some((gap, sentence)) = &verdict.failure {
-        return Outcome::fail(no_common(gap.category), sentence.clone()).with_flow(Flow::Beyond);
-    }
-    // Commands are for failures only.
-    Outcome {
-        commands: Vec::new(),
-        ..client_success(verdict, primary)
+/// The verdict of the engineer's client once the probe got through: a failure (with the
+/// commands that fix it) that lets the later stages run beyond it, a warning naming the other
+/// clients that would fail, or ok.
+fn client_outcome(
+    verdict: &verdict::KexVerdict,
+    primary: &resolve::Resolved,
+    fix: Vec<ShellCommand>,
+) -> Outcome {
+    match &verdict.failure {
+        Some((gap, sentence)) => Outcome::fail(no_common(gap.category), sentence.clone())
+            .with_flow(Flow::Beyond)
+            .with_commands(fix),
+        None => client_success(verdict, primary),
     }
 }
 
@@ -211,8 +214,8 @@ fn client_success(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) ->
 }
 
 /// `sshtriage fix algorithms …` for this device: it writes what the engineer's client needs
-/// where that client reads it and proves it, or says what does instead. Kept only on a
-/// failure (`Outcome::with_commands` on an ok outcome would be noise; see `client_outcome`).
+/// where that client reads it and proves it, or says what does instead. Attached to failures
+/// only.
 fn fix_commands(p: &Probe<'_>) -> Vec<ShellCommand> {
     let Some(mut command) = p.device.command(&["fix", "algorithms"]) else {
         return Vec::new();
