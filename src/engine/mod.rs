@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod budget;
 mod client;
 pub mod jump;
+pub mod limits;
 mod outcome;
 mod probe;
 pub mod shell_log;
@@ -50,6 +51,8 @@ pub struct Shared {
     pub profiles: crate::profile::Profiles,
     pub jumps: jump::JumpPool,
     pub local: crate::model::LocalClients,
+    /// known_hosts files parsed once for every probe of the run.
+    pub known_hosts: crate::known_hosts::Cache,
 }
 
 impl Shared {
@@ -64,6 +67,7 @@ impl Shared {
             profiles: crate::profile::Profiles::embedded(),
             jumps: jump::JumpPool::default(),
             local: crate::model::LocalClients::default(),
+            known_hosts: crate::known_hosts::Cache::default(),
         }
     }
 }

@@ -44,7 +44,7 @@ pub struct Probe<'a> {
     pub shell: Option<super::stages::shell::Shell>,
     /// Shell output on its way to the transcript, in whole lines.
     pub shell_log: super::shell_log::ShellLog,
-    pub known_hosts: Option<crate::known_hosts::KnownHosts>,
+    pub known_hosts: Option<std::sync::Arc<crate::known_hosts::KnownHosts>>,
     /// Set once the server accepted us (`none` or a credential).
     pub authenticated: bool,
     /// The platform profile the prompt stage settled on.
