@@ -23,10 +23,13 @@ impl Stamp {
     }
 }
 
+/// One file list as parsed, with the stamps of its files then.
+type Parsed = (Vec<Stamp>, Arc<KnownHosts>);
+
 /// Parsed known_hosts by file list, shared by the probes of a run.
 #[derive(Debug, Default)]
 pub struct Cache {
-    parsed: Mutex<HashMap<Vec<PathBuf>, (Vec<Stamp>, Arc<KnownHosts>)>>,
+    parsed: Mutex<HashMap<Vec<PathBuf>, Parsed>>,
 }
 
 impl Cache {
