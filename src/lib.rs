@@ -13,6 +13,8 @@ pub mod demo;
 pub mod device;
 pub mod engine;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod fleet;
 pub mod known_hosts;
 pub mod lab;

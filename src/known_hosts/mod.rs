@@ -294,3 +294,13 @@ fn parse_entry(
         host_field,
     }))
 }
+
+/// For the fuzz target: parses a host field and matches a host against it, hashed or not.
+#[doc(hidden)]
+pub fn fuzz_host_field(field: &[u8], host: &[u8]) {
+    if let Ok(parsed) = HostField::parse(field) {
+        let _ = parsed.matches(host);
+        let _ = parsed.literal_names();
+    }
+    let _ = hostpat::match_pattern_list(host, field);
+}
