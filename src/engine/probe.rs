@@ -39,6 +39,8 @@ pub struct Probe<'a> {
     pub received: Vec<u8>,
     /// The server's first packet, KEXINIT, exactly as received (length prefix included).
     pub kexinit_packet: Vec<u8>,
+    /// What arrived before the key exchange completed (for a timeout to say).
+    pub kex_seen: super::stages::kex::Seen,
     pub session: Option<russh::client::Handle<Client>>,
     pub captured: Arc<Mutex<Captured>>,
     pub shell: Option<super::stages::shell::Shell>,
@@ -78,6 +80,7 @@ impl<'a> Probe<'a> {
             server_ident: Vec::new(),
             received: Vec::new(),
             kexinit_packet: Vec::new(),
+            kex_seen: Default::default(),
             session: None,
             captured: Arc::default(),
             shell: None,
