@@ -5,12 +5,15 @@
 
 use std::path::Path;
 
-use crate::known_hosts::{KnownHosts, Target};
+use crate::known_hosts::KnownHosts;
 use crate::profile::Profiles;
 use crate::sources::Format;
 
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its fuzz target and corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("ident", ident),
     ("packet", packet),
     ("known_hosts", known_hosts),
@@ -72,7 +75,7 @@ pub fn known_hosts(data: &[u8]) {
     };
     let path = dir.path().join("known_hosts");
     if std::fs::write(&path, data).is_ok() {
-        let targets = [Target::Host {
+        let targets = [crate::known_hosts::Target::Host {
             host: "r1".into(),
             port: 22,
         }];
