@@ -1,7 +1,9 @@
 //! Watch mode: probe devices that are not ready yet again and again until they are, each on
 //! its own backoff, one connection per device at a time, under a global cap on new
 //! connections per second. Never repeats a rejected credential or talks again to a host whose
-//! key changed: those devices stop until re-probed by hand or changed in the inventory.
+//! key changed, and does not retry what only the user's configuration can change (the
+//! client's algorithms, the kinds of credential): those devices stop until re-probed by hand
+//! or changed in the inventory.
 //!
 //! Views talk to the scheduler like to `engine::session`: `Event`s out (the probe events of
 //! every attempt, plus `Event::Watch` with each device's `WatchStatus`), `Command`s in.
