@@ -299,10 +299,7 @@ async fn configuration_failures_stop_after_one_attempt() {
     ] {
         let dev = spawn(spec).await;
         // sshtriage's own client: it does not enable diffie-hellman-group14-sha1.
-        let (handle, mut rx) = start(
-            &entry("r", &dev, "client = \"russh\""),
-            backoff(100, 200),
-        );
+        let (handle, mut rx) = start(&entry("r", &dev, "client = \"russh\""), backoff(100, 200));
         let mut log = Log::default();
         collect_until(&mut rx, &mut log, Duration::from_secs(10), |s| {
             matches!(s.state, WatchState::Stopped { .. })

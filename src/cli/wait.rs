@@ -446,19 +446,21 @@ fn state_name(state: &WatchState) -> &'static str {
     }
 }
 
-/// "; tcp open +3 s, banner +95 s, auth ok +96 s": first times, counted from the start.
+/// "; tcp open at 3 s, banner at 95 s, auth ok at 96 s": first times on the clock of the
+/// line stamps and the drill-down (since the watch began), with the device's own start when
+/// a reload added it later.
 fn milestones(s: &WatchStatus) -> String {
     let m = &s.milestones;
-    let parts: Vec<String> = [
-        ("tcp open", m.tcp_open_at_ms),
-        ("banner", m.banner_at_ms),
-        ("auth ok", m.auth_ok_at_ms),
-    ]
-    .into_iter()
-    .filter_map(|(what, at)| {
-        at.map(|at| format!("{what} +{}", seconds(at.saturating_sub(m.started_at_ms))))
-    })
-    .collect();
+    let started = (m.started_at_ms > 0).then_some(("watched from", Some(m.started_at_ms)));
+    let parts: Vec<String> = started
+        .into_iter()
+        .chain([
+            ("tcp open at", m.tcp_open_at_ms),
+            ("banner at", m.banner_at_ms),
+            ("auth ok at", m.auth_ok_at_ms),
+        ])
+        .filter_map(|(what, at)| at.map(|at| format!("{what} {}", seconds(at))))
+        .collect();
     if parts.is_empty() {
         String::new()
     } else {

@@ -505,7 +505,8 @@ pub enum Command {
 /// One probe of a device in watch mode, as its history keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
-    /// When the attempt began, in milliseconds since the watch started.
+    /// When the attempt began, in milliseconds since the watch began (the clock of
+    /// `Milestones`); a fix's verifying probe counts from when the fix took the device.
     pub at_ms: u64,
     /// The last stage that passed.
     pub reached: Option<Stage>,
@@ -520,15 +521,19 @@ impl Attempt {
     }
 }
 
-/// When a watched device first got somewhere, in milliseconds since the watch started.
+/// When a watched device first got somewhere. Every time here and in `Attempt::at_ms` is on
+/// one clock, milliseconds since the watch began, so a first time never comes after an
+/// attempt that already got there.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Milestones {
-    /// When watching this device began (the watch start, a reload that added or changed it,
-    /// or a re-probe by hand); `time_to_ready_ms` counts from here.
+    /// When watching this device began: the watch's start, or the reload that added, changed
+    /// or brought it back. Re-probes by hand and fixes go on counting from here;
+    /// `time_to_ready_ms` counts from here.
     pub started_at_ms: u64,
     pub tcp_open_at_ms: Option<u64>,
     pub banner_at_ms: Option<u64>,
     pub auth_ok_at_ms: Option<u64>,
+    /// When it became ready; None again once an attempt finds it not ready.
     pub ready_at_ms: Option<u64>,
 }
 

@@ -216,10 +216,22 @@ pub(super) mod tests {
     fn configuration_failures_stop_and_say_what_to_change() {
         for (stage, reason, change) in [
             (Stage::Kex, "no_common_kex", "algorithms your client offers"),
-            (Stage::Kex, "no_common_host_key", "algorithms your client offers"),
-            (Stage::Kex, "no_common_cipher", "algorithms your client offers"),
+            (
+                Stage::Kex,
+                "no_common_host_key",
+                "algorithms your client offers",
+            ),
+            (
+                Stage::Kex,
+                "no_common_cipher",
+                "algorithms your client offers",
+            ),
             (Stage::Kex, "no_common_mac", "algorithms your client offers"),
-            (Stage::AuthMethods, "no_usable_method", "a credential of a kind"),
+            (
+                Stage::AuthMethods,
+                "no_usable_method",
+                "a credential of a kind",
+            ),
             (Stage::Auth, "no_usable_method", "a credential of a kind"),
         ] {
             let before = Stage::ALL[stage.index() - 1];

@@ -71,8 +71,8 @@ impl Default for WatchOptions {
 /// What a view can tell a running scheduler.
 #[derive(Debug)]
 pub enum Control {
-    /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
-    /// it was ready or stopped. `SetWatching`: watch mode on or off (the dashboard's `w`);
+    /// `Reprobe(i)` / `ReprobeAll`: probe the device now, also when it was ready or stopped
+    /// (its watch goes on: milestones keep counting from its start). `SetWatching`: watch mode on or off (the dashboard's `w`);
     /// off, devices are probed only on request. Fix commands are not the scheduler's and are
     /// ignored.
     Command(Command),

@@ -1,5 +1,6 @@
-//! The drill-down's History section in watch mode: where the watch stands, when the device
-//! first got somewhere (TCP, banner, auth, ready) and the recent attempts, newest last.
+//! The drill-down's History section in watch mode: where the watch stands, when the device's
+//! watch started and when it first got somewhere (TCP, banner, auth, ready), and the recent
+//! attempts, newest last; every "at" on the one clock of the watch (since it began).
 
 use ratatui::text::{Line, Span};
 
@@ -34,7 +35,11 @@ pub fn lines(status: Option<&WatchStatus>, width: usize, theme: &Theme) -> Vec<L
     }
     let m = &status.milestones;
     let at = |ms: Option<u64>| ms.map_or("—".to_string(), |ms| format!("at {}", seconds(ms)));
-    let milestones = [
+    // One clock for these and the attempts below: seconds since the watch began. A device
+    // a reload added or changed later says when its own watch began (time to ready counts
+    // from there).
+    let started = (m.started_at_ms > 0).then(|| ("watch started", at(Some(m.started_at_ms))));
+    let milestones = started.into_iter().chain([
         ("TCP first open", at(m.tcp_open_at_ms)),
         ("banner first", at(m.banner_at_ms)),
         ("auth ok", at(m.auth_ok_at_ms)),
@@ -43,7 +48,7 @@ pub fn lines(status: Option<&WatchStatus>, width: usize, theme: &Theme) -> Vec<L
             "time to ready",
             m.time_to_ready_ms().map_or("—".to_string(), seconds),
         ),
-    ];
+    ]);
     for (label, value) in milestones {
         out.push(Line::from(vec![
             Span::styled(format!("{label:<15}"), theme.dim),
