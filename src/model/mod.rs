@@ -11,7 +11,7 @@ pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
 pub use shell_command::{ShellCommand, quote};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
-pub use watch::seconds;
+pub use watch::{SlowBanner, running_stage, seconds};
 
 use serde::{Deserialize, Serialize};
 
@@ -512,6 +512,10 @@ pub struct Attempt {
     pub reached: Option<Stage>,
     pub failure: Option<Failure>,
     pub elapsed_ms: f64,
+    /// How long the banner stage ran (until the identification line came, or until it gave
+    /// up); None when it did not run. Tells a device slower than the stage timeout apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner_ms: Option<f64>,
 }
 
 impl Attempt {

@@ -2,7 +2,9 @@
 //! view shows ("port open but no SSH banner for 95 s").
 
 use crate::device::Device;
-use crate::model::{Attempt, DeviceReport, Failure, Milestones, Stage, WatchState, WatchStatus};
+use crate::model::{
+    Attempt, DeviceReport, Failure, Milestones, Stage, Status, WatchState, WatchStatus,
+};
 
 /// Attempts kept per device when nothing else is said.
 pub const DEFAULT_HISTORY: usize = 64;
@@ -44,6 +46,10 @@ pub fn record(status: &mut WatchStatus, at_ms: u64, report: &DeviceReport, limit
         reached: report.reached,
         failure: report.failure.clone(),
         elapsed_ms: report.elapsed_ms,
+        banner_ms: report
+            .result(Stage::Banner)
+            .filter(|r| r.status != Status::Skip)
+            .map(|r| r.elapsed_ms),
     };
     let same = status
         .attempts

@@ -156,9 +156,16 @@ pub struct WatchHandle {
     control: UnboundedSender<Control>,
     task: JoinHandle<()>,
     roster: Roster,
+    started: tokio::time::Instant,
 }
 
 impl WatchHandle {
+    /// When the watch began: every `at_ms` of its statuses counts from here, so a view that
+    /// stamps its own lines from here too shows one clock.
+    pub fn started(&self) -> tokio::time::Instant {
+        self.started
+    }
+
     /// The devices as the scheduler has them, kept current through reloads and replacements.
     pub fn roster(&self) -> Roster {
         self.roster.clone()
@@ -215,11 +222,13 @@ fn spawn_with(
     let roster: Roster = Arc::new(RwLock::new(devices.iter().cloned().map(Some).collect()));
     let scheduler =
         scheduler::Scheduler::new(devices, shared, prober, options, events, roster.clone());
+    let started = scheduler.started();
     let task = tokio::spawn(scheduler.run(controls));
     WatchHandle {
         control,
         task,
         roster,
+        started,
     }
 }
 

@@ -114,6 +114,11 @@ impl Scheduler {
         }
     }
 
+    /// The instant `at_ms` counts from.
+    pub(super) fn started(&self) -> Instant {
+        self.start
+    }
+
     /// Runs until every control sender is gone or nobody listens to the events.
     pub(super) async fn run(mut self, mut controls: UnboundedReceiver<Control>) {
         for index in 0..self.slots.len() {
