@@ -886,6 +886,7 @@ fn attempt(at_ms: u64, reached: Option<Stage>, failure: Option<(Stage, &str, &st
             message: message.into(),
         }),
         elapsed_ms: 1_000.0,
+        banner_ms: None,
     }
 }
 
