@@ -31,7 +31,7 @@ pub use edit::{
 };
 pub use hint::{FILE_ENV, prune_command, user_file};
 pub use keytext::fingerprint;
-pub(crate) use keytext::key_line_text;
+pub(crate) use keytext::{is_certificate_algorithm, key_family, key_line_text};
 pub use targets::Target;
 
 use hostpat::HostField;
