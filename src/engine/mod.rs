@@ -5,6 +5,7 @@
 pub mod backoff;
 pub mod budget;
 mod client;
+pub mod host_keys;
 pub mod jump;
 pub mod limits;
 mod outcome;
@@ -125,6 +126,7 @@ pub async fn probe(
 ) -> DeviceReport {
     let mut probe = Probe::new(device, shared, index, events);
     walk(&mut probe, Stage::Enable).await;
+    host_keys::prove_announced(&mut probe).await;
     stages::close(&mut probe).await;
     probe.finish()
 }

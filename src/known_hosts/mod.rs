@@ -29,10 +29,12 @@ use russh::keys::ssh_key::PublicKey;
 
 pub use cache::Cache;
 pub use check::{EntryRef, HostKeyCheck, HostKeyVerdict};
-pub use edit::{AddedLine, EditError, PruneReport, RemovedLine, accept, file_hashes_names, prune};
+pub use edit::{
+    AddedLine, EditError, PruneReport, RemovedLine, accept, accept_all, file_hashes_names, prune,
+};
 pub use hint::{FILE_ENV, prune_command, user_file};
 pub use keytext::fingerprint;
-pub(crate) use keytext::key_line_text;
+pub(crate) use keytext::{is_certificate_algorithm, key_family, key_line_text};
 pub use targets::Target;
 
 use hostpat::HostField;

@@ -291,6 +291,22 @@ pub struct HostKeyEvidence {
     pub shared_with: Vec<String>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub shared_count: usize,
+    /// Every host key the server announced after authentication (OpenSSH's
+    /// `hostkeys-00@openssh.com`), the negotiated one included; empty when it announced none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub announced: Vec<AnnouncedKey>,
+}
+
+/// A host key the server announced on an authenticated connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncedKey {
+    /// The key type, e.g. `ssh-rsa` (one key for all its signature algorithms).
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub openssh: String,
+    /// The server signed for it on this connection (`hostkeys-prove-00@openssh.com`), or it
+    /// is the key the key exchange itself verified. Only proven keys are evidence.
+    pub proven: bool,
 }
 
 impl HostKeyEvidence {

@@ -97,6 +97,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         openssh: key.to_openssh().unwrap_or_default(),
         shared_with: Vec::new(),
         shared_count: 0,
+        announced: Vec::new(),
     });
     let place = |e: &KnownHostsEntry| format!("{}:{}", e.file, e.line);
     match verdict {
