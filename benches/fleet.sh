@@ -19,8 +19,8 @@ set -euo pipefail
 N=${1:-100}
 RUNS=${RUNS:-3}
 PORT=${PORT:-2222}
-if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 5000)); then
-    echo "usage: $0 [N]   (N devices, 1..5000)" >&2
+if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 10000)); then
+    echo "usage: $0 [N]   (N devices, 1..10000)" >&2
     exit 2
 fi
 

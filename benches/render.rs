@@ -95,6 +95,7 @@ fn host_key(verdict: HostKeyVerdict) -> HostKeyEvidence {
             .into(),
         shared_with: Vec::new(),
         shared_count: 0,
+        announced: Vec::new(),
     }
 }
 

@@ -15,6 +15,8 @@ pub mod engine;
 pub mod files;
 pub mod fix;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod known_hosts;
 pub mod lab;
 pub mod model;

@@ -225,3 +225,75 @@ async fn dropping_the_fleet_stops_every_listener_and_removes_its_files() {
     }
     assert!(!known_hosts.exists(), "the demo known_hosts is removed");
 }
+
+/// Every command the demo prints as advice, run by `sh -c` exactly as printed while the fleet
+/// runs (as an engineer pastes it from the dashboard into another terminal), does what its
+/// sentence says: the next probe of that device passes the stage that failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_the_demo_prints_works_when_pasted() {
+    let fleet = start().await;
+    let reports = run(&fleet.devices).await;
+    let home = tempfile::tempdir().expect("home");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_sshtriage"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut pasted = Vec::new();
+    for report in &reports {
+        for result in &report.stages {
+            if result.commands.is_empty() {
+                continue;
+            }
+            for command in &result.commands {
+                let line = command.to_string();
+                let mut sh = tokio::process::Command::new("sh");
+                sh.args(["-c", &line])
+                    .env("HOME", home.path())
+                    .env("PATH", &path)
+                    .stdin(std::process::Stdio::null())
+                    .kill_on_drop(true);
+                for (var, _) in std::env::vars() {
+                    if var.starts_with("SSHTRIAGE_") {
+                        sh.env_remove(var);
+                    }
+                }
+                let out = timeout(RUN_LIMIT, sh.output())
+                    .await
+                    .expect("the command ends by itself")
+                    .expect("sh");
+                assert!(
+                    out.status.success(),
+                    "`{line}` failed: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            pasted.push((report.name.clone(), result.stage));
+        }
+    }
+    assert_eq!(
+        pasted,
+        [
+            ("linux-h1".to_owned(), Stage::HostKey),
+            ("legacy-r3".to_owned(), Stage::Kex),
+            ("rebuilt-r4".to_owned(), Stage::HostKey),
+        ],
+        "the demo's printed commands"
+    );
+    let again = demo::load(&fleet.inventory(), None).expect("reload the demo inventory");
+    let after = run(&again).await;
+    for (name, stage) in pasted {
+        let (status, reason) = result(report(&after, &name), stage);
+        assert!(
+            matches!(status, Status::Ok | Status::Warn)
+                && !matches!(reason, Some("unknown" | "changed" | "no_common_kex")),
+            "{name} {stage} after its printed command: {status:?} {reason:?}"
+        );
+    }
+    fleet.shutdown().await;
+}

@@ -197,6 +197,31 @@ fn demo_dashboard_shows_the_stories_and_gives_the_terminal_back() {
     });
     assert!(back.contains("sshtriage"), "{back}");
 
+    // Watch mode: the header says so and counts what the rows say (closed-sw3 is refused, so
+    // it spends most of its time waiting for the next attempt).
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["w"]);
+    let screen = tmux.wait_for("watch mode, closed-sw3 waiting", RESULTS_LIMIT, |s| {
+        s.lines().next().is_some_and(|h| h.contains("◷ watching"))
+            && s.lines()
+                .any(|l| l.contains("closed-sw3") && l.contains(" waiting "))
+    });
+    let header = screen.lines().next().unwrap_or_default();
+    let counted = |what: &str| -> usize {
+        let before = header.split(&format!(" {what}")).next().unwrap_or_default();
+        let n = before.rsplit(' ').next().unwrap_or_default();
+        n.parse()
+            .unwrap_or_else(|_| panic!("no {what} count: {header}"))
+    };
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains(" 127.77.")).collect();
+    let saying = |what: &str| rows.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(counted("waiting"), saying(" waiting "), "{screen}");
+    assert_eq!(counted("probing"), saying(" probing…"), "{screen}");
+    assert!(
+        screen.contains("w watch"),
+        "the hint bar offers w: {screen}"
+    );
+
     tmux.keys(&["q"]);
     let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
         s.contains("EXITED-")

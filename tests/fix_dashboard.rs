@@ -507,3 +507,159 @@ async fn an_ssh_config_device_is_fixed_in_its_ssh_config_from_the_dashboard() {
         "{written}"
     );
 }
+
+/// The dashboard's `K` accepts every host key the device has, not only the one its probe
+/// negotiated, so a client preferring another type passes too. `linux` logs in (a user key):
+/// OpenSSH announces its keys after the login and proves them on that connection, and no
+/// other connection is needed. `anonymous` has no credential: each other key type comes
+/// from a key exchange of its own. Either way the real ssh then passes the host key check
+/// with any of the types.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_host_key_is_accepted_from_the_dashboard() {
+    let Some(bin) = require_sshd("every_host_key_is_accepted_from_the_dashboard") else {
+        return;
+    };
+    let keys = tempfile::tempdir().expect("tempdir");
+    let user_key = keys.path().join("id_ed25519");
+    keygen("ed25519", &user_key);
+    std::fs::copy(
+        keys.path().join("id_ed25519.pub"),
+        keys.path().join("authorized_keys"),
+    )
+    .expect("authorize the user key");
+    let sshd = Sshd::start(
+        &bin,
+        Flavour::Modern,
+        &format!(
+            "{}AuthorizedKeysFile {}/authorized_keys\nPermitRootLogin prohibit-password\n",
+            support::sshd::more_host_keys(keys.path()),
+            keys.path().display()
+        ),
+    );
+    let port = sshd.addr.port();
+    let user = String::from_utf8_lossy(
+        &std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .expect("id -un")
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kh = [dir.path().join("kh-linux"), dir.path().join("kh-anonymous")];
+    let inventory = dir.path().join("lab.toml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[[device]]\nname = \"linux\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"{user}\"\n\
+             key_file = \"{}\"\ntimeout = \"5s\"\nknown_hosts = [\"{}\"]\n\n\
+             [[device]]\nname = \"anonymous\"\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = \"5s\"\nknown_hosts = [\"{}\"]\n",
+            user_key.display(),
+            kh[0].display(),
+            kh[1].display()
+        ),
+    )
+    .expect("write");
+    let mut session = Session::start(&inventory, context(dir.path()));
+    let mut first: [Option<DeviceReport>; 2] = [None, None];
+    while first.iter().any(Option::is_none) {
+        let (device, report) = session
+            .next(|e| match e {
+                Event::Finished { device, report } => Some((device, *report)),
+                _ => None,
+            })
+            .await;
+        first[device] = Some(report);
+    }
+    let fingerprints: Vec<String> = ["host_ed25519.pub"]
+        .iter()
+        .map(|name| sshd.dir.path().join(name))
+        .chain(
+            ["host_ecdsa.pub", "host_rsa.pub"]
+                .iter()
+                .map(|name| keys.path().join(name)),
+        )
+        .map(|public| support::sshd::fingerprint(&public))
+        .collect();
+    let linux = first[0]
+        .as_ref()
+        .and_then(|r| r.host_key.clone())
+        .expect("a host key");
+    assert_eq!(linux.verdict, HostKeyVerdict::Unknown);
+    let mut announced: Vec<String> = linux
+        .announced
+        .iter()
+        .inspect(|a| assert!(a.proven, "{a:?}"))
+        .map(|a| a.fingerprint.clone())
+        .collect();
+    announced.sort();
+    let mut expected = fingerprints.clone();
+    expected.sort();
+    assert_eq!(announced, expected, "every key announced and proven");
+
+    for (device, how) in [
+        (0, "(announced by the server, proven)"),
+        (1, "(separate key exchange)"),
+    ] {
+        let proposal = session.propose(device, FixKind::HostKey).await;
+        assert_eq!(proposal.blocked, None, "{proposal:?}");
+        let presented = first[device]
+            .as_ref()
+            .and_then(|r| r.host_key.as_ref())
+            .expect("a host key");
+        let mut added: Vec<String> = proposal
+            .add
+            .iter()
+            .map(|l| {
+                assert_eq!(l.file, kh[device].display().to_string());
+                let key = l
+                    .text
+                    .strip_prefix(&format!("[127.0.0.1]:{port} "))
+                    .expect("the device's name");
+                std::fs::write(dir.path().join("one.pub"), key).expect("write");
+                support::sshd::fingerprint(&dir.path().join("one.pub"))
+            })
+            .collect();
+        assert_eq!(added[0], presented.fingerprint, "the presented key first");
+        added.sort();
+        assert_eq!(added, expected, "one line per key: {proposal:?}");
+        for type_ in ["ssh-rsa", "ecdsa-sha2-nistp256"] {
+            assert!(
+                proposal
+                    .notes
+                    .iter()
+                    .any(|n| n.contains(type_) && n.contains(how)),
+                "{type_} {how}: {:?}",
+                proposal.notes
+            );
+        }
+        assert!(
+            !kh[device].exists(),
+            "nothing written before the confirmation"
+        );
+
+        let (outcome, after) = session.apply(device, FixKind::HostKey).await;
+        assert!(outcome.verified, "{outcome:?}");
+        assert_eq!(
+            after.and_then(|a| a.host_key).map(|h| h.verdict),
+            Some(HostKeyVerdict::Match)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kh[device])
+                .expect("written")
+                .lines()
+                .count(),
+            3
+        );
+        for algorithm in ["rsa-sha2-512", "ecdsa-sha2-nistp256", "ssh-ed25519"] {
+            let (_, said) =
+                support::sshd::ssh_with_host_key_algorithm(port, &kh[device], algorithm).await;
+            assert!(
+                !said.contains("Host key verification failed")
+                    && said.contains("Permission denied"),
+                "{device} {algorithm}: {said}"
+            );
+        }
+    }
+}

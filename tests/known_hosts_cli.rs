@@ -557,3 +557,260 @@ async fn a_device_is_found_by_name_in_any_source() {
     assert!(out.stderr.contains("no device \"nope\""), "{}", out.stderr);
     assert!(out.stderr.contains("hosts.yml"), "{}", out.stderr);
 }
+
+/// `accept` records every host key the server has, not only the negotiated one: a client
+/// that prefers another type (`ssh -o HostKeyAlgorithms=rsa-sha2-512`) passes the host key
+/// check too. The keys of the other types come from key exchanges of their own (no
+/// credentials); the RSA key is one line whatever it signs with.
+#[tokio::test(flavor = "multi_thread")]
+async fn accept_records_every_host_key_the_server_has() {
+    let Some(bin) = require_sshd("accept_records_every_host_key_the_server_has") else {
+        return;
+    };
+    let keys = tempfile::tempdir().expect("tempdir");
+    let sshd = Sshd::start(
+        &bin,
+        Flavour::Modern,
+        &support::sshd::more_host_keys(keys.path()),
+    );
+    let port = sshd.addr.port();
+    let name = format!("[127.0.0.1]:{port}");
+    let fp = |file: PathBuf| support::sshd::fingerprint(&file);
+    let ed25519 = fp(host_pub(&sshd));
+    let ecdsa = fp(keys.path().join("host_ecdsa.pub"));
+    let rsa = fp(keys.path().join("host_rsa.pub"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kh = dir.path().join("known_hosts");
+
+    // Before: nothing is trusted, so ssh stops at the host key whatever the type.
+    let (_, said) = support::sshd::ssh_with_host_key_algorithm(port, &kh, "rsa-sha2-512").await;
+    assert!(said.contains("Host key verification failed"), "{said}");
+
+    let out = sshtriage(&[
+        "known-hosts",
+        "accept",
+        "--host",
+        &format!("127.0.0.1:{port}"),
+        "--file",
+        &p(&kh),
+        "--no-hash",
+        "--timeout",
+        "5s",
+    ])
+    .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // The real ssh, strict, with only this file: past the host key for every type.
+    for algorithm in [
+        "ssh-ed25519",
+        "rsa-sha2-512",
+        "rsa-sha2-256",
+        "ecdsa-sha2-nistp256",
+    ] {
+        let (code, said) = support::sshd::ssh_with_host_key_algorithm(port, &kh, algorithm).await;
+        assert!(
+            !said.contains("Host key verification failed"),
+            "{algorithm}: {said}"
+        );
+        assert!(
+            said.contains("Permission denied"),
+            "{algorithm}: ssh {code}: {said}"
+        );
+    }
+
+    let file = p(&kh);
+    // Each key is named with how it was obtained; the others follow the server's order.
+    let mut lines = Vec::new();
+    for (how, fingerprint) in [
+        ("ssh-ed25519 (negotiated)", &ed25519),
+        ("rsa-sha2-512 → ssh-rsa key (separate key exchange)", &rsa),
+        ("ecdsa-sha2-nistp256 (separate key exchange)", &ecdsa),
+    ] {
+        let tail = format!("  {how}  {fingerprint}");
+        let line = out
+            .stdout
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!("  added {file}:"))?
+                    .strip_suffix(&tail)?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("added …{tail}\n{}", out.stdout));
+        lines.push(line);
+    }
+    assert_eq!(lines[0], 1, "the presented key first");
+    lines.sort();
+    assert_eq!(lines, [1, 2, 3]);
+    let written = std::fs::read_to_string(&kh).expect("written");
+    let mut types: Vec<&str> = written
+        .lines()
+        .map(|l| {
+            assert!(l.starts_with(&format!("{name} ")), "{l}");
+            l.split_whitespace().nth(1).unwrap_or_default()
+        })
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        ["ecdsa-sha2-nistp256", "ssh-ed25519", "ssh-rsa"],
+        "one line per key, the RSA key once: {written}"
+    );
+    assert!(
+        !sshd.log_text().contains("Accepted "),
+        "no credential was used: {}",
+        sshd.log_text()
+    );
+
+    // Accepting again finds every key on file and adds nothing.
+    let again = sshtriage(&[
+        "known-hosts",
+        "accept",
+        "--host",
+        &format!("127.0.0.1:{port}"),
+        "--file",
+        &p(&kh),
+        "--timeout",
+        "5s",
+    ])
+    .await;
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again.stdout.contains(&format!(
+            "already in known_hosts ({file}:1)  ssh-ed25519 (negotiated)"
+        )),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains(")  rsa-sha2-512 → ssh-rsa key (separate key exchange)"),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("nothing to add"), "{}", again.stdout);
+    assert_eq!(std::fs::read_to_string(&kh).expect("read"), written);
+}
+
+/// A key from a separate exchange that contradicts known_hosts (another key of its type for
+/// the host) is reported and not added; the others are, and the exit code says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn accept_reports_a_key_that_contradicts_known_hosts() {
+    let Some(bin) = require_sshd("accept_reports_a_key_that_contradicts_known_hosts") else {
+        return;
+    };
+    let keys = tempfile::tempdir().expect("tempdir");
+    let sshd = Sshd::start(
+        &bin,
+        Flavour::Modern,
+        &support::sshd::more_host_keys(keys.path()),
+    );
+    let port = sshd.addr.port();
+    let name = format!("[127.0.0.1]:{port}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kh = dir.path().join("known_hosts");
+    let old_ecdsa = public_key(dir.path(), "old_ecdsa", "ecdsa");
+    let old_fp = support::sshd::fingerprint(&dir.path().join("old_ecdsa.pub"));
+    let ed25519 = std::fs::read_to_string(host_pub(&sshd)).expect("pub");
+    let ed25519: Vec<&str> = ed25519.split_whitespace().take(2).collect();
+    // The presented (ed25519) key matches; the ECDSA line is stale.
+    let original = format!("{name} {}\n{name} {old_ecdsa}\n", ed25519.join(" "));
+    std::fs::write(&kh, &original).expect("write");
+
+    let out = sshtriage(&[
+        "known-hosts",
+        "accept",
+        "--host",
+        &format!("127.0.0.1:{port}"),
+        "--file",
+        &p(&kh),
+        "--no-hash",
+        "--timeout",
+        "5s",
+    ])
+    .await;
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let file = p(&kh);
+    assert!(
+        out.stdout.contains(&format!(
+            "already in known_hosts ({file}:1)  ssh-ed25519 (negotiated)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("not added: ecdsa-sha2-nistp256 (separate key exchange)") && out.stdout.contains(&format!(
+            "known_hosts holds another ecdsa-sha2-nistp256 key for the device ({old_fp} at {file}:2)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "added {file}:3  rsa-sha2-512 → ssh-rsa key (separate key exchange)  {}",
+            support::sshd::fingerprint(&keys.path().join("host_rsa.pub"))
+        )),
+        "{}",
+        out.stdout
+    );
+    let written = std::fs::read_to_string(&kh).expect("read");
+    assert!(written.starts_with(&original), "{written}");
+    assert_eq!(written.lines().count(), 3, "{written}");
+    // The advice works as printed: prune, then accept again records the server's keys.
+    let run_line = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("run: "))
+        .expect("a prune command");
+    let pruned = pasted(run_line).await;
+    assert_eq!(
+        pruned.code, 0,
+        "{run_line}: {}{}",
+        pruned.stdout, pruned.stderr
+    );
+    assert!(pruned.stdout.contains("removed"), "{}", pruned.stdout);
+    let out = sshtriage(&[
+        "known-hosts",
+        "accept",
+        "--host",
+        &format!("127.0.0.1:{port}"),
+        "--file",
+        &p(&kh),
+        "--no-hash",
+        "--timeout",
+        "5s",
+    ])
+    .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let (_, said) =
+        support::sshd::ssh_with_host_key_algorithm(port, &kh, "ecdsa-sha2-nistp256").await;
+    assert!(said.contains("Permission denied"), "{said}");
+}
+
+/// A printed command run as pasted into a shell, with this build's sshtriage first on PATH.
+async fn pasted(line: &str) -> Run {
+    let bin = Path::new(env!("CARGO_BIN_EXE_sshtriage"))
+        .parent()
+        .expect("the binary's directory")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = support::sshtriage_command(&[]);
+    let cmd = cmd.as_std_mut();
+    let mut shell = tokio::process::Command::new("sh");
+    shell
+        .args(["-c", line])
+        .env("PATH", path)
+        .kill_on_drop(true);
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => shell.env(key, v),
+            None => shell.env_remove(key),
+        };
+    }
+    shell.current_dir(std::env::temp_dir()).stdin(Stdio::null());
+    support::finish(shell).await
+}

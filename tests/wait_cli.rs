@@ -297,3 +297,190 @@ async fn a_device_added_to_the_inventory_while_waiting_is_waited_for() {
     let summary = named(&events, "summary");
     assert_eq!(summary[0]["total"], 2);
 }
+
+/// An entry whose per-stage timeout is `timeout`.
+fn entry_with_timeout(name: &str, dev: &RunningDevice, timeout: &str) -> String {
+    entry(name, dev).replace("timeout = \"1s\"", &format!("timeout = \"{timeout}\""))
+}
+
+/// A port that accepts TCP and never says anything.
+async fn tarpit(name: &str) -> RunningDevice {
+    spawn(
+        name,
+        BootScript {
+            closed_for: Duration::ZERO,
+            silent_for: Duration::from_secs(3600),
+        },
+    )
+    .await
+}
+
+/// While the first attempt still waits for the banner, the summary says so: the stage, what
+/// it waits for and for how long, not "not probed yet".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_during_the_first_attempt_names_the_stage_it_waits_in() {
+    let silent = tarpit("r9").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = inventory(dir.path(), &entry_with_timeout("r9", &silent, "60s"));
+    let out = run(sshtriage(&[&inv, "--timeout", "3s"], "admin")).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("  r9: "))
+        .unwrap_or_else(|| panic!("r9 in the summary: {text}"));
+    assert!(
+        line.starts_with("  r9: banner: waiting for the identification line, "),
+        "{line}"
+    );
+    assert!(line.ends_with("(attempt 1)"), "{line}");
+    assert!(!text.contains("not probed yet"), "{text}");
+
+    // JSON says the same, with the stage as a field.
+    let out = run(sshtriage(&[&inv, "--timeout", "3s", "--json"], "admin")).await;
+    let events = events(&out);
+    let device = &named(&events, "summary")[0]["devices"][0];
+    assert_eq!(device["probing"]["stage"], "banner", "{device}");
+    let summary = device["summary"].as_str().unwrap_or("");
+    assert!(
+        summary.starts_with("banner: waiting for the identification line"),
+        "{summary}"
+    );
+}
+
+/// The Ctrl-C summary names the stage of the attempt in progress too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_first_attempt_names_the_stage_it_waits_in() {
+    let silent = tarpit("r10").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = inventory(dir.path(), &entry_with_timeout("r10", &silent, "60s"));
+    let child = sshtriage(&[&inv, "--timeout", "5m"], "admin")
+        .spawn()
+        .expect("run sshtriage");
+    // Connected: the banner stage is under way.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while silent.counters.snapshot().connections == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never connected");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = child.id().expect("running").to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("exits after Ctrl-C")
+        .expect("output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("wait: interrupted after "), "{text}");
+    assert!(
+        text.contains("  r10: banner: waiting for the identification line, "),
+        "{text}"
+    );
+    assert!(!text.contains("not probed yet"), "{text}");
+}
+
+async fn slow_banner_device(name: &str) -> RunningDevice {
+    let mut spec = DeviceSpec::new(
+        name,
+        PromptStyle::Eos,
+        lab::generate_ed25519_host_key().expect("key"),
+    );
+    spec.banner_delay = Duration::from_millis(2500);
+    lab::spawn_device(spec, "127.0.0.1:0".parse().expect("literal"))
+        .await
+        .expect("spawn simulated device")
+}
+
+/// The dashboard's drill-down advises `--timeout N` (its flag for the per-stage timeout,
+/// which `check` shares): with it, the device whose banner takes longer than the
+/// inventory's 1 s gets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_timeout_flag_lets_a_slow_banner_through() {
+    let slow = slow_banner_device("r12").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = inventory(dir.path(), &entry("r12", &slow));
+    let check = |extra: &'static [&'static str]| {
+        let mut cmd = support::sshtriage_command(&["check", &inv, "--no-ssh-config"]);
+        cmd.args(extra)
+            .env("WAIT_TEST_PASSWORD", "admin")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    let out = run(check(&[])).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("banner/timeout"), "{text}");
+    let out = run(check(&["--timeout", "10s"])).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+/// A device that always takes longer to send its banner than the stage timeout: after two
+/// attempts that gave up at the same time, `wait` says so and prints this command again with
+/// a longer `--stage-timeout`; pasted as printed, that command gets the device ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_banner_slower_than_the_stage_timeout_gets_advice_that_works_when_pasted() {
+    let slow = slow_banner_device("r11").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = inventory(dir.path(), &entry("r11", &slow));
+    let mut child = sshtriage(&[&inv, "--timeout", "60s"], "admin")
+        .spawn()
+        .expect("run sshtriage");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    let command = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no advice: {seen:#?}"))
+            .expect("read")
+            .unwrap_or_else(|| panic!("ended without advice: {seen:#?}"));
+        if let Some((_, command)) = line.split_once("  run: ") {
+            break command.to_owned();
+        }
+        seen.push(line);
+    };
+    let advice = seen.last().cloned().unwrap_or_default();
+    assert!(
+        advice.contains("the banner stage timed out every time at 1 s ("),
+        "{seen:#?}"
+    );
+    assert!(
+        advice.contains("raise --stage-timeout above 1 s"),
+        "{advice}"
+    );
+    let pid = child.id().expect("running").to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+
+    let words = sshtriage::model::ShellCommand::parse(&command)
+        .unwrap_or_else(|| panic!("not a command: {command}"));
+    let words = words.words();
+    assert_eq!(words[0], "sshtriage", "{command}");
+    assert!(
+        command.ends_with("--stage-timeout 10s"),
+        "the flag the CLI has, with a value: {command}"
+    );
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let mut again = support::sshtriage_command(&args);
+    again
+        .env("WAIT_TEST_PASSWORD", "admin")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = run(again).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{command}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("wait: all 1 device(s) ready"), "{text}");
+}

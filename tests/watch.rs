@@ -5,7 +5,9 @@ mod support;
 
 use sshtriage::engine::{Settings, Shared};
 use sshtriage::known_hosts;
-use sshtriage::lab::{self, BootScript, DeviceSpec, PromptStyle, RunningDevice};
+use sshtriage::lab::{
+    self, AlgorithmSpec, AuthMethod, BootScript, DeviceSpec, PromptStyle, RunningDevice,
+};
 use sshtriage::model::{Command, Event, Stage, WatchEvent, WatchState, WatchStatus};
 use sshtriage::watch::{self, Backoff, WatchHandle, WatchOptions};
 use std::sync::Arc;
@@ -265,4 +267,58 @@ async fn a_changed_host_key_stops_the_watch_before_any_credential() {
         "{:?}",
         status.state
     );
+}
+
+/// What the engineer's configuration decides is tried once, like a rejected password: the
+/// client's algorithms (a device offering only a key exchange the client does not enable)
+/// and credentials of a kind the server does not take (publickey only, a password given).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_failures_stop_after_one_attempt() {
+    let mut keys_only = spec("r5", PromptStyle::Ios);
+    keys_only.auth_methods = vec![AuthMethod::PublicKey];
+    let mut legacy = spec("r6", PromptStyle::Ios);
+    legacy.algorithms = Some(AlgorithmSpec {
+        kex: vec!["diffie-hellman-group14-sha1".into()],
+        host_key: vec!["ssh-ed25519".into()],
+        cipher: vec!["aes128-ctr".into()],
+        mac: vec!["hmac-sha2-256".into()],
+    });
+    for (spec, stage, reason, change) in [
+        (
+            keys_only,
+            Stage::AuthMethods,
+            "no_usable_method",
+            "a credential of a kind",
+        ),
+        (
+            legacy,
+            Stage::Kex,
+            "no_common_kex",
+            "algorithms your client offers",
+        ),
+    ] {
+        let dev = spawn(spec).await;
+        // sshtriage's own client: it does not enable diffie-hellman-group14-sha1.
+        let (handle, mut rx) = start(&entry("r", &dev, "client = \"russh\""), backoff(100, 200));
+        let mut log = Log::default();
+        collect_until(&mut rx, &mut log, Duration::from_secs(10), |s| {
+            matches!(s.state, WatchState::Stopped { .. })
+        })
+        .await;
+        // Several backoff periods: nothing is tried again.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        handle.stop().await;
+        let counters = dev.counters.snapshot();
+        assert_eq!(counters.connections, 1, "{reason}: {counters:?}");
+        let WatchState::Stopped {
+            stage: s,
+            reason: r,
+            why,
+        } = &log.latest().expect("status").state
+        else {
+            panic!("stopped");
+        };
+        assert_eq!((*s, r.name()), (stage, reason));
+        assert!(why.contains(change), "{why}");
+    }
 }

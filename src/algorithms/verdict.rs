@@ -40,10 +40,12 @@ fn show(list: &[String]) -> String {
         .map(String::as_str)
         .filter(|n| !is_kex_marker(n))
         .collect();
-    if names.is_empty() {
-        "(nothing)".into()
-    } else {
-        names.join(",")
+    // A server may offer hundreds of names; a sentence quotes the first few.
+    const QUOTED: usize = 12;
+    match names.len() {
+        0 => "(nothing)".into(),
+        n if n > QUOTED => format!("{} and {} more", names[..QUOTED].join(","), n - QUOTED),
+        _ => names.join(","),
     }
 }
 

@@ -5,7 +5,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::device::{Credentials, Device, HostKeyPolicy, parse_host_arg};
 use crate::engine::{self, Settings, Shared};
 use crate::fix::algorithms::bounded_probe;
-use crate::fix::host_key::plan_repair;
+use crate::fix::host_key::{Standing, gather, plan_repair};
 use crate::known_hosts::{self, Target};
 use crate::model::{DeviceReport, HostKeyVerdict};
 use crate::present::printable;
@@ -18,7 +18,8 @@ use std::time::Duration;
 pub enum KnownHostsCommand {
     /// Remove every entry for the given hosts (hashed ones included), keeping F.old as backup.
     Prune(PruneArgs),
-    /// Probe a device up to its host key and append the key it presents.
+    /// Probe a device up to its host key and append every host key it has (one key exchange
+    /// per other key type), saying how each was obtained.
     Accept(AcceptArgs),
 }
 
@@ -293,7 +294,7 @@ async fn accept(args: AcceptArgs) -> i32 {
         let probed = without_credentials(device);
         let report = bounded_probe(&probed, &shared, index, None).await;
         let file = context.accept_file(device);
-        if !accept_one(device, &report, &file, hash) {
+        if !accept_one(device, &report, &file, hash, &shared).await {
             code = EXIT_FAILED;
         }
     }
@@ -320,8 +321,16 @@ fn accept_devices(args: &AcceptArgs) -> Result<Vec<Device>, String> {
     Ok(setup.devices)
 }
 
-/// Prints what was found and appends the key when known_hosts does not know the host yet.
-fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<bool>) -> bool {
+/// Prints what was found and, unless known_hosts contradicts the presented key, appends
+/// every key of the server it lacks, saying how each was obtained. False when something was
+/// refused or could not be obtained.
+async fn accept_one(
+    device: &Device,
+    report: &DeviceReport,
+    file: &Path,
+    hash: Option<bool>,
+    shared: &Shared,
+) -> bool {
     let name = printable(&device.name);
     let Some(hk) = &report.host_key else {
         let why = report
@@ -339,24 +348,12 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
     );
     let place = |e: &crate::model::KnownHostsEntry| printable(&format!("{}:{}", e.file, e.line));
     match hk.verdict {
-        HostKeyVerdict::Match => {
-            let at: Vec<String> = hk
-                .entries
-                .iter()
-                .filter(|e| e.fingerprint == hk.fingerprint)
-                .map(place)
-                .collect();
-            outln!(
-                "  already in known_hosts ({}); nothing to add",
-                at.join(", ")
-            );
-            true
-        }
+        HostKeyVerdict::Match | HostKeyVerdict::Unknown => {}
         HostKeyVerdict::Unreadable => {
             outln!(
                 "  refused: part of known_hosts was not read (over the size limit), so the key cannot be checked against it"
             );
-            false
+            return false;
         }
         HostKeyVerdict::Changed | HostKeyVerdict::Revoked => {
             let stale: Vec<String> = hk
@@ -374,29 +371,85 @@ fn accept_one(device: &Device, report: &DeviceReport, file: &Path, hash: Option<
                 let command = known_hosts::prune_command(&targets, &file);
                 outln!("  run: {}", printable(&command.to_string()));
             }
-            false
+            return false;
         }
-        HostKeyVerdict::Unknown => match plan_repair(device, report, file, hash).map(|plan| {
-            let result = plan.apply();
-            (plan, result)
-        }) {
-            Ok((plan, Ok(done))) => {
-                outln!(
-                    "  added {}:{}{}",
-                    printable(&file.display().to_string()),
-                    done.added.line,
-                    if plan.hash { " (name hashed)" } else { "" }
-                );
-                true
-            }
-            Ok((_, Err(e))) => {
+    }
+    let gathered = gather::gather(device, report, shared).await;
+    let plan = match plan_repair(device, report, file, hash, &gathered) {
+        Ok(plan) => plan,
+        Err(why) => {
+            outln!("  not added: {}", printable(&why));
+            return false;
+        }
+    };
+    let done = match plan.is_noop() {
+        true => None,
+        false => match plan.apply() {
+            Ok(done) => Some(done),
+            Err(e) => {
                 outln!("  not added: {}", printable(&e.to_string()));
-                false
-            }
-            Err(why) => {
-                outln!("  not added: {}", printable(&why));
-                false
+                return false;
             }
         },
+    };
+    let shown = printable(&file.display().to_string());
+    let hashed = if plan.hash { " (name hashed)" } else { "" };
+    let mut added = done.iter().flat_map(|d| d.added.iter());
+    let mut ok = true;
+    let mut conflicting_files: Vec<std::path::PathBuf> = Vec::new();
+    for planned in &plan.keys {
+        let what = printable(&format!(
+            "{}  {}",
+            planned.key.describe(),
+            planned.key.fingerprint
+        ));
+        match &planned.standing {
+            Standing::Add => {
+                let line = added.next().map(|a| a.line).unwrap_or_default();
+                outln!("  added {shown}:{line}  {what}{hashed}");
+            }
+            Standing::OnFile(places) => {
+                outln!(
+                    "  already in known_hosts ({})  {what}",
+                    printable(&places.join(", "))
+                )
+            }
+            Standing::Contradicts(conflicts) => {
+                ok = false;
+                for c in conflicts {
+                    if !conflicting_files.contains(&c.file) {
+                        conflicting_files.push(c.file.clone());
+                    }
+                }
+                let why = planned.refusal().unwrap_or_default();
+                outln!("  not added: {}", printable(&why));
+            }
+            Standing::Revoked(_) => {
+                ok = false;
+                let why = planned.refusal().unwrap_or_default();
+                outln!("  not added: {}", printable(&why));
+            }
+        }
     }
+    for missed in &plan.missed {
+        ok &= !missed.failed;
+        outln!(
+            "  not obtained: {}: {}",
+            printable(&missed.algorithm),
+            printable(&missed.why)
+        );
+    }
+    if plan.is_noop() && plan.refused().is_empty() {
+        outln!("  nothing to add");
+    }
+    if !conflicting_files.is_empty() {
+        outln!(
+            "  Check those keys out of band. If the server's keys changed, remove its entries and accept again:"
+        );
+        for file in &conflicting_files {
+            let command = known_hosts::prune_command(&plan.targets, file);
+            outln!("  run: {}", printable(&command.to_string()));
+        }
+    }
+    ok
 }

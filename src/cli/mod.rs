@@ -229,12 +229,18 @@ fn shared_with(
         profiles,
         jumps: engine::jump::JumpPool::new(devices)?,
         local,
+        known_hosts: Default::default(),
     }))
 }
 
 pub fn settings(run: &RunArgs) -> Settings {
+    // A local limit must not show as device failures ("Too many open files"): say it once.
+    let (concurrency, capped) = engine::limits::fit_concurrency(run.concurrency.max(1));
+    if let Some(sentence) = capped {
+        errln!("sshtriage: {sentence}");
+    }
     Settings {
-        concurrency: run.concurrency.max(1),
+        concurrency,
         trust_changed_host_keys: run.trust_changed_host_keys,
         ..Settings::default()
     }

@@ -5,9 +5,10 @@
 use super::watching::{ReloadArgs, WatchArgs};
 use super::{EXIT_FAILED, EXIT_OK, RunArgs, Targets};
 use crate::engine;
+use crate::fleet::Probe;
 use crate::fleet::{Change, Fleet, Reload};
-use crate::model::seconds;
-use crate::model::{Event, Stage, WatchState, WatchStatus};
+use crate::model::{Event, ShellCommand, SlowBanner, Stage, WatchState, WatchStatus};
+use crate::model::{running_stage, seconds};
 use crate::present::printable as clean;
 use crate::watch;
 use clap::Args;
@@ -92,7 +93,9 @@ pub async fn run(args: WaitArgs) -> i32 {
     };
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let handle = watch::spawn(devices, shared, options, events_tx);
-    let mut out = Printer::new(args.json, args.watch.until);
+    let mut out = Printer::new(args.json, args.watch.until, this_command());
+    // Line stamps on the watch's own clock, the one its first times are on.
+    out.start = handle.started();
     let deadline = Instant::now() + args.timeout;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
     let ctrl_c = tokio::signal::ctrl_c();
@@ -118,6 +121,31 @@ pub async fn run(args: WaitArgs) -> i32 {
     outcome.exit_code()
 }
 
+/// This run's command line as the user can paste it again (`sshtriage wait lab.toml …`);
+/// None when an argument is not text.
+fn this_command() -> Option<ShellCommand> {
+    let words: Option<Vec<String>> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect();
+    Some(ShellCommand::sshtriage(words?))
+}
+
+/// `command` with its per-stage timeout set to `secs` (any given before is dropped).
+fn with_stage_timeout(command: &ShellCommand, secs: u64) -> ShellCommand {
+    const FLAG: &str = "--stage-timeout";
+    let mut words = command.words().iter().skip(1);
+    let mut kept = Vec::new();
+    while let Some(word) = words.next() {
+        if word == FLAG {
+            words.next();
+        } else if !word.starts_with(&format!("{FLAG}=")) {
+            kept.push(word.clone());
+        }
+    }
+    ShellCommand::sshtriage(kept).args([FLAG.to_owned(), format!("{secs}s")])
+}
+
 /// Folds events into the fleet's state (as the dashboard does) and prints what changed.
 struct Printer {
     json: bool,
@@ -128,11 +156,16 @@ struct Printer {
     fleet: Fleet,
     /// What was last printed per device, so only changes make a line.
     printed: HashMap<usize, String>,
+    /// The stage each running attempt is in, and since when: "banner: waiting for the
+    /// identification line, 17 s" rather than "not probed yet".
+    running: HashMap<usize, (Stage, Instant)>,
+    /// This run's command line, for advice that changes one of its flags.
+    command: Option<ShellCommand>,
     live_shown: bool,
 }
 
 impl Printer {
-    fn new(json: bool, until: Option<Stage>) -> Printer {
+    fn new(json: bool, until: Option<Stage>, command: Option<ShellCommand>) -> Printer {
         Printer {
             json,
             live: !json && std::io::stdout().is_terminal(),
@@ -140,6 +173,8 @@ impl Printer {
             start: Instant::now(),
             fleet: Fleet::default(),
             printed: HashMap::new(),
+            running: HashMap::new(),
+            command,
             live_shown: false,
         }
     }
@@ -162,9 +197,78 @@ impl Printer {
                     self.printed.insert(device, key);
                 }
             }
+            Change::Probe(device) => self.track(device),
             Change::Reload => self.reload_lines(),
-            Change::Unchanged | Change::Probe(_) | Change::LocalClients => {}
+            Change::Unchanged | Change::LocalClients => {}
         }
+    }
+
+    /// Notes when a running attempt enters a stage; forgets it between stages and once the
+    /// attempt ends (a new attempt starts its first stage afresh).
+    fn track(&mut self, device: usize) {
+        match self.fleet.device(device).map(|d| d.probe) {
+            Some(Probe::Running { stage: Some(stage) }) => {
+                if self.running.get(&device).map(|(s, _)| *s) != Some(stage) {
+                    self.running.insert(device, (stage, Instant::now()));
+                }
+            }
+            _ => {
+                self.running.remove(&device);
+            }
+        }
+    }
+
+    /// The stage of the device's attempt in progress and how long it has been in it.
+    fn in_progress(&self, device: usize) -> Option<(Stage, u64)> {
+        let status = self.fleet.device(device)?.watch.as_ref()?;
+        if status.state != WatchState::Probing {
+            return None;
+        }
+        let (stage, since) = self.running.get(&device)?;
+        Some((*stage, since.elapsed().as_millis() as u64))
+    }
+
+    /// One line for a device: where its running attempt is, when one runs ("banner: waiting
+    /// for the identification line, 17 s (attempt 1)"), else `WatchStatus::describe`.
+    fn describe(&self, device: usize, s: &WatchStatus) -> String {
+        let Some((stage, ms)) = self.in_progress(device) else {
+            return s.describe();
+        };
+        let now = format!(
+            "{} (attempt {})",
+            running_stage(stage, ms),
+            s.attempts_total + 1
+        );
+        match s.condition() {
+            Some(before) => format!("{now}; before: {before}"),
+            None => now,
+        }
+    }
+
+    /// Advice for a device whose banner never comes within the stage timeout: the evidence,
+    /// and this command again with a longer `--stage-timeout`.
+    fn slow_banner_advice(&self, slow: &SlowBanner) -> (String, Option<ShellCommand>) {
+        let why = format!(
+            "{}: a device that answers slower than that (rather than one still booting) never \
+             gets through; raise --stage-timeout above {}",
+            slow.evidence(),
+            seconds(slow.gave_up_after_ms)
+        );
+        let command = self
+            .command
+            .as_ref()
+            .map(|c| with_stage_timeout(c, slow.suggested_secs()));
+        (why, command)
+    }
+
+    /// The watched devices still in the inventory, by index.
+    fn watched_devices(&self) -> impl Iterator<Item = (usize, &WatchStatus)> {
+        self.fleet
+            .devices()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.watch.as_ref().map(|s| (i, s)))
+            .filter(|(_, s)| s.state != WatchState::Removed)
     }
 
     fn reload_lines(&mut self) {
@@ -279,6 +383,9 @@ impl Printer {
                 }),
             };
             merge(&mut event, extra);
+            if let Some(advice) = s.slow_banner().map(|slow| self.advice_json(&slow)) {
+                merge(&mut event, advice);
+            }
             self.emit(event);
             return;
         }
@@ -302,6 +409,22 @@ impl Printer {
             }
         };
         self.line(&format!("{}: {}", clean(&s.name), clean(&text)));
+        if let Some(slow) = s.slow_banner() {
+            let (why, command) = self.slow_banner_advice(&slow);
+            self.line(&format!("  {}", clean(&why)));
+            if let Some(command) = command {
+                self.line(&format!("  run: {}", clean(&command.to_string())));
+            }
+        }
+    }
+
+    /// The slow-banner advice as JSON fields: `advice` (the sentence) and `commands`.
+    fn advice_json(&self, slow: &SlowBanner) -> Value {
+        let (why, command) = self.slow_banner_advice(slow);
+        json!({
+            "advice": why,
+            "commands": command.into_iter().collect::<Vec<_>>(),
+        })
     }
 
     /// A text line, stamped with the elapsed time, with the live bar kept below it.
@@ -337,11 +460,11 @@ impl Printer {
         const WIDTH: usize = 20;
         let filled = (ready * WIDTH).checked_div(total).unwrap_or(0);
         let stuck = self
-            .watched()
-            .find(|s| s.state != WatchState::Ready)
-            .map(|s| match s.condition() {
-                Some(c) => format!(" · {}: {c}", s.name),
-                None => format!(" · {}: {}", s.name, s.describe()),
+            .watched_devices()
+            .find(|(_, s)| s.state != WatchState::Ready)
+            .map(|(i, s)| match (self.in_progress(i), s.condition()) {
+                (None, Some(c)) => format!(" · {}: {c}", s.name),
+                _ => format!(" · {}: {}", s.name, self.describe(i, s)),
             })
             .unwrap_or_default();
         let text = clean(&format!(
@@ -370,23 +493,36 @@ impl Printer {
         }
         let elapsed_ms = self.elapsed_ms();
         // Stuck devices first: they are what the reader is looking for.
-        let mut list: Vec<&WatchStatus> = self.watched().collect();
-        list.sort_by_key(|s| s.state == WatchState::Ready);
+        let mut list: Vec<(usize, &WatchStatus)> = self.watched_devices().collect();
+        list.sort_by_key(|(_, s)| s.state == WatchState::Ready);
         let total = list.len();
-        let ready = list.iter().filter(|s| s.state == WatchState::Ready).count();
+        let ready = list
+            .iter()
+            .filter(|(_, s)| s.state == WatchState::Ready)
+            .count();
         if self.json {
             let devices: Vec<Value> = list
                 .iter()
-                .map(|s| {
-                    json!({
+                .map(|(i, s)| {
+                    let mut device = json!({
                         "device": s.name,
                         "state": state_name(&s.state),
                         "reached": s.last_attempt().and_then(|a| a.reached),
                         "attempts": s.attempts_total,
                         "time_to_ready_ms": s.milestones.time_to_ready_ms(),
                         "condition": s.condition(),
-                        "summary": s.describe(),
-                    })
+                        "summary": self.describe(*i, s),
+                    });
+                    if let Some((stage, ms)) = self.in_progress(*i) {
+                        merge(
+                            &mut device,
+                            json!({"probing": {"stage": stage, "for_ms": ms}}),
+                        );
+                    }
+                    if let Some(slow) = s.slow_banner() {
+                        merge(&mut device, self.advice_json(&slow));
+                    }
+                    device
                 })
                 .collect();
             self.emit(json!({
@@ -417,24 +553,38 @@ impl Printer {
         };
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "wait: {head}");
-        for s in list {
-            let _ = writeln!(stdout, "  {}: {}", clean(&s.name), clean(&s.describe()));
+        for (i, s) in list {
+            let _ = writeln!(
+                stdout,
+                "  {}: {}",
+                clean(&s.name),
+                clean(&self.describe(i, s))
+            );
+            if let Some(slow) = s.slow_banner() {
+                let (why, command) = self.slow_banner_advice(&slow);
+                let _ = writeln!(stdout, "    {}", clean(&why));
+                if let Some(command) = command {
+                    let _ = writeln!(stdout, "    run: {}", clean(&command.to_string()));
+                }
+            }
         }
         let _ = stdout.flush();
     }
 }
 
-/// What makes a new line for a device: a new state, or an attempt that left it somewhere
-/// else (a timeout and a close on a silent port are the same place). None before the first
-/// attempt: nothing to say yet.
+/// What makes a new line for a device: a new state, an attempt that left it somewhere else
+/// (a timeout and a close on a silent port are the same place), or advice that now applies.
+/// None before the first attempt: nothing to say yet.
 fn change_key(s: &WatchStatus) -> Option<String> {
     match &s.state {
         WatchState::Ready => Some("ready".into()),
         WatchState::Stopped { reason, .. } => Some(format!("stopped {reason}")),
         WatchState::Removed => Some("removed".into()),
-        _ => s
-            .last_attempt()
-            .map(|a| format!("{:?} {:?}", a.reached, s.condition_kind())),
+        _ => s.last_attempt().map(|a| {
+            // The slow-banner advice, once it applies, is news too.
+            let slow = s.slow_banner().is_some();
+            format!("{:?} {:?} {slow}", a.reached, s.condition_kind())
+        }),
     }
 }
 
@@ -449,19 +599,21 @@ fn state_name(state: &WatchState) -> &'static str {
     }
 }
 
-/// "; tcp open +3 s, banner +95 s, auth ok +96 s": first times, counted from the start.
+/// "; tcp open at 3 s, banner at 95 s, auth ok at 96 s": first times on the clock of the
+/// line stamps and the drill-down (since the watch began), with the device's own start when
+/// a reload added it later.
 fn milestones(s: &WatchStatus) -> String {
     let m = &s.milestones;
-    let parts: Vec<String> = [
-        ("tcp open", m.tcp_open_at_ms),
-        ("banner", m.banner_at_ms),
-        ("auth ok", m.auth_ok_at_ms),
-    ]
-    .into_iter()
-    .filter_map(|(what, at)| {
-        at.map(|at| format!("{what} +{}", seconds(at.saturating_sub(m.started_at_ms))))
-    })
-    .collect();
+    let started = (m.started_at_ms > 0).then_some(("watched from", Some(m.started_at_ms)));
+    let parts: Vec<String> = started
+        .into_iter()
+        .chain([
+            ("tcp open at", m.tcp_open_at_ms),
+            ("banner at", m.banner_at_ms),
+            ("auth ok at", m.auth_ok_at_ms),
+        ])
+        .filter_map(|(what, at)| at.map(|at| format!("{what} {}", seconds(at))))
+        .collect();
     if parts.is_empty() {
         String::new()
     } else {

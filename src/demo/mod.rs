@@ -93,6 +93,15 @@ impl Fleet {
     }
 }
 
+/// The demo's own ssh_config: empty at the start, so the demo reads none of the user's, and the
+/// place where a kex fix for an OpenSSH device is written (and read by the real ssh, -F).
+const SSH_CONFIG: &str = "# sshtriage demo fleet: a temporary file, removed when the demo exits\n";
+
+/// The ssh_config beside the demo inventory.
+fn ssh_config_path(inventory: &Path) -> PathBuf {
+    inventory.with_file_name("ssh_config")
+}
+
 fn known_hosts_path(dir: &Path) -> PathBuf {
     dir.join("known_hosts")
 }
@@ -150,6 +159,7 @@ pub async fn start() -> io::Result<Fleet> {
     write_private(&known_hosts, entries.as_bytes())?;
     let inventory_path = fleet.inventory();
     write_private(&inventory_path, inventory_text(&inventory)?.as_bytes())?;
+    write_private(&ssh_config_path(&inventory_path), SSH_CONFIG.as_bytes())?;
     fleet.devices = load(&inventory_path, None)?;
     Ok(fleet)
 }
@@ -263,12 +273,13 @@ fn inventory_text(devices: &[InventoryDevice<'_>]) -> io::Result<String> {
     ))
 }
 
-/// Loads the demo inventory as any inventory is loaded, without the user's ssh_config (the
-/// demo reads none of the user's files); `timeout` is `--timeout` over the inventory's.
+/// Loads the demo inventory as any inventory is loaded, with the demo's own ssh_config beside
+/// it instead of the user's (the demo reads none of the user's files); `timeout` is
+/// `--timeout` over the inventory's.
 pub fn load(inventory: &Path, timeout: Option<Duration>) -> io::Result<Vec<Device>> {
     let selection = Selection {
         sources: vec![inventory.to_path_buf()],
-        ssh_config: SshConfigChoice::Off,
+        ssh_config: SshConfigChoice::File(ssh_config_path(inventory)),
         timeout,
         ..Selection::default()
     };

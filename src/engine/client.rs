@@ -13,6 +13,9 @@ pub struct Captured {
     pub server_certificate: bool,
     pub auth_banner: Option<String>,
     pub negotiated: Option<NegotiatedNames>,
+    /// The host keys announced after authentication (`hostkeys-00@openssh.com`), first
+    /// announcement only, at most `MAX_ANNOUNCED_KEYS`.
+    pub announced: Option<Vec<PublicKey>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,8 @@ pub struct Client {
 
 /// Bounds what a hostile server can make us keep.
 const MAX_AUTH_BANNER: usize = 16 * 1024;
+/// A server has a handful of host keys (one per type); more is noise to drop.
+pub const MAX_ANNOUNCED_KEYS: usize = 16;
 
 impl client::Handler for Client {
     type Error = russh::Error;
@@ -82,6 +87,20 @@ impl client::Handler for Client {
                 mac_c2s: names.client_mac.as_ref().to_owned(),
                 mac_s2c: names.server_mac.as_ref().to_owned(),
             });
+        }
+        Ok(())
+    }
+
+    /// Only recorded: an announced key is evidence once the server proved it holds it
+    /// (`stages::host_key::prove_announced`, after the stages, outside this callback).
+    async fn openssh_ext_host_keys_announced(
+        &mut self,
+        keys: Vec<PublicKey>,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let mut captured = self.captured.lock().unwrap_or_else(|e| e.into_inner());
+        if captured.announced.is_none() {
+            captured.announced = Some(keys.into_iter().take(MAX_ANNOUNCED_KEYS).collect());
         }
         Ok(())
     }

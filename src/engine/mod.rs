@@ -5,7 +5,9 @@
 pub mod backoff;
 pub mod budget;
 mod client;
+pub mod host_keys;
 pub mod jump;
+pub mod limits;
 mod outcome;
 mod probe;
 pub mod shell_log;
@@ -50,6 +52,8 @@ pub struct Shared {
     pub profiles: crate::profile::Profiles,
     pub jumps: jump::JumpPool,
     pub local: crate::model::LocalClients,
+    /// known_hosts files parsed once for every probe of the run.
+    pub known_hosts: crate::known_hosts::Cache,
 }
 
 impl Shared {
@@ -64,6 +68,7 @@ impl Shared {
             profiles: crate::profile::Profiles::embedded(),
             jumps: jump::JumpPool::default(),
             local: crate::model::LocalClients::default(),
+            known_hosts: crate::known_hosts::Cache::default(),
         }
     }
 }
@@ -121,6 +126,7 @@ pub async fn probe(
 ) -> DeviceReport {
     let mut probe = Probe::new(device, shared, index, events);
     walk(&mut probe, Stage::Enable).await;
+    host_keys::prove_announced(&mut probe).await;
     stages::close(&mut probe).await;
     probe.finish()
 }

@@ -39,12 +39,14 @@ pub struct Probe<'a> {
     pub received: Vec<u8>,
     /// The server's first packet, KEXINIT, exactly as received (length prefix included).
     pub kexinit_packet: Vec<u8>,
+    /// What arrived before the key exchange completed (for a timeout to say).
+    pub kex_seen: super::stages::kex::Seen,
     pub session: Option<russh::client::Handle<Client>>,
     pub captured: Arc<Mutex<Captured>>,
     pub shell: Option<super::stages::shell::Shell>,
     /// Shell output on its way to the transcript, in whole lines.
     pub shell_log: super::shell_log::ShellLog,
-    pub known_hosts: Option<crate::known_hosts::KnownHosts>,
+    pub known_hosts: Option<std::sync::Arc<crate::known_hosts::KnownHosts>>,
     /// Set once the server accepted us (`none` or a credential).
     pub authenticated: bool,
     /// The platform profile the prompt stage settled on.
@@ -78,6 +80,7 @@ impl<'a> Probe<'a> {
             server_ident: Vec::new(),
             received: Vec::new(),
             kexinit_packet: Vec::new(),
+            kex_seen: Default::default(),
             session: None,
             captured: Arc::default(),
             shell: None,

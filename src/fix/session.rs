@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::algorithms::{self, Diagnosis, Edit, Prepared, Proof, Rollback, Route, stage_line};
-use super::host_key::{HostKeyRepair, plan_repair};
+use super::host_key::{self, HostKeyRepair, Standing, plan_repair};
 use crate::device::Device;
 use crate::engine::Shared;
 use crate::model::{
@@ -54,7 +54,8 @@ pub enum PreparedFix {
 }
 
 /// What `kind` would change for this device, and the plan to apply when confirmed (None
-/// when the proposal is blocked).
+/// when the proposal is blocked). A host-key repair also fetches the device's other keys:
+/// see `propose_host_key`; here it plans with the keys the report holds.
 pub fn propose(
     kind: FixKind,
     device: &Device,
@@ -62,27 +63,79 @@ pub fn propose(
     ctx: &FixContext,
     local: &LocalClients,
 ) -> (FixProposal, Option<PreparedFix>) {
-    let blocked = |summary: &str, why: String| blocked(kind, summary, why);
-    let Some(report) = report.filter(|r| !r.stages.is_empty()) else {
-        return blocked(
-            "Nothing to propose yet",
-            "The device has not finished a probe; wait for it, then try again.".to_owned(),
-        );
+    let Some(report) = finished(report) else {
+        return not_yet(kind);
     };
     match kind {
         FixKind::Algorithms => propose_algorithms(device, report, local),
-        FixKind::HostKey => match plan_repair(
-            device,
-            report,
-            &ctx.accept_file(device),
-            ctx.hash_known_hosts,
-        ) {
-            Ok(plan) => (
-                host_key_proposal(report, &plan),
-                Some(PreparedFix::HostKey(Box::new(plan))),
-            ),
-            Err(why) => blocked("No known_hosts repair", why),
-        },
+        FixKind::HostKey => {
+            host_key_plan(device, report, ctx, &host_key::gather::from_report(report))
+        }
+    }
+}
+
+/// The host-key repair with every key the device has: the report's, and one bounded key
+/// exchange (no credentials) per other key type it offers. The caller holds the device's
+/// lease: these connections count like a probe.
+pub async fn propose_host_key(
+    device: &Device,
+    report: Option<&DeviceReport>,
+    ctx: &FixContext,
+    shared: &Shared,
+) -> (FixProposal, Option<PreparedFix>) {
+    let Some(report) = finished(report) else {
+        return not_yet(FixKind::HostKey);
+    };
+    // Blocked without a single connection when the report already says so.
+    let from_report = host_key::gather::from_report(report);
+    if let (proposal, None) = host_key_plan(device, report, ctx, &from_report) {
+        return (proposal, None);
+    }
+    let gathered = host_key::gather::gather(device, report, shared).await;
+    host_key_plan(device, report, ctx, &gathered)
+}
+
+fn finished(report: Option<&DeviceReport>) -> Option<&DeviceReport> {
+    report.filter(|r| !r.stages.is_empty())
+}
+
+fn not_yet(kind: FixKind) -> (FixProposal, Option<PreparedFix>) {
+    blocked(
+        kind,
+        "Nothing to propose yet",
+        "The device has not finished a probe; wait for it, then try again.".to_owned(),
+    )
+}
+
+fn host_key_plan(
+    device: &Device,
+    report: &DeviceReport,
+    ctx: &FixContext,
+    gathered: &host_key::Gathered,
+) -> (FixProposal, Option<PreparedFix>) {
+    let blocked = |summary: &str, why: String| blocked(FixKind::HostKey, summary, why);
+    match plan_repair(
+        device,
+        report,
+        &ctx.accept_file(device),
+        ctx.hash_known_hosts,
+        gathered,
+    ) {
+        Ok(plan) if plan.is_noop() => {
+            let mut why = format!(
+                "known_hosts already holds the presented key {} and every other key obtained; nothing to repair.",
+                plan.fingerprint
+            );
+            for refusal in plan.refused().iter().filter_map(|k| k.refusal()) {
+                why.push_str(&format!(" Not added: {refusal}."));
+            }
+            blocked("No known_hosts repair", why)
+        }
+        Ok(plan) => (
+            host_key_proposal(report, &plan),
+            Some(PreparedFix::HostKey(Box::new(plan))),
+        ),
+        Err(why) => blocked("No known_hosts repair", why),
     }
 }
 
@@ -193,18 +246,49 @@ fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal
         .host_key
         .as_ref()
         .is_some_and(|hk| hk.verdict == HostKeyVerdict::Changed);
+    let added = plan.added_lines();
+    let keys = match added.len() {
+        1 => "its key".to_owned(),
+        n => format!("its {n} keys"),
+    };
     let summary = if changed {
         format!(
-            "The device presents a new key ({}); remove the stale entries and accept it.",
+            "The device presents a new key ({}); remove the stale entries and accept {keys}.",
+            plan.fingerprint
+        )
+    } else if plan
+        .keys
+        .first()
+        .is_some_and(|k| k.standing != Standing::Add)
+    {
+        format!(
+            "known_hosts holds the presented key ({}) but not all the device's keys; accept {keys}.",
             plan.fingerprint
         )
     } else {
         format!(
-            "known_hosts has no entry for the device; accept its key ({}).",
+            "known_hosts has no entry for the device; accept {keys} ({}).",
             plan.fingerprint
         )
     };
     let mut notes = Vec::new();
+    for (line, key) in added.iter().zip(plan.additions()) {
+        notes.push(format!(
+            "Line {}: {} {}.",
+            line.line,
+            key.describe(),
+            key.fingerprint
+        ));
+    }
+    for refusal in plan.refused().iter().filter_map(|k| k.refusal()) {
+        notes.push(format!("Not added: {refusal}."));
+    }
+    for missed in &plan.missed {
+        notes.push(format!(
+            "Not obtained: {}: {}.",
+            missed.algorithm, missed.why
+        ));
+    }
     for (file, _) in &plan.prunes {
         notes.push(format!(
             "The original of {} is kept as {}.old.",
@@ -219,14 +303,14 @@ fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal
         ));
     }
     notes.push(
-        "Check the fingerprint out of band first: a changed key may also be an attack.".to_owned(),
+        "Check the fingerprints out of band first: a changed key may also be an attack.".to_owned(),
     );
     notes.push("Then the device is probed again.".to_owned());
     FixProposal {
         kind: FixKind::HostKey,
         summary,
         remove: plan.removed_lines(),
-        add: vec![plan.added_line()],
+        add: added,
         notes,
         blocked: None,
     }
@@ -270,11 +354,14 @@ pub async fn apply(
                                 .unwrap_or_default()
                         ));
                     }
-                    lines.push(format!(
-                        "Added {}:{}.",
-                        plan.accept_file.display(),
-                        done.added.line
-                    ));
+                    for (line, key) in done.added.iter().zip(plan.additions()) {
+                        lines.push(format!(
+                            "Added {}:{}: {}.",
+                            plan.accept_file.display(),
+                            line.line,
+                            key.describe()
+                        ));
+                    }
                 }
                 Err(e) => {
                     lines.push(format!("Nothing was verified: {e}"));

@@ -1,5 +1,5 @@
 //! Editing known_hosts: `prune` (what `ssh-keygen -R` does, plus whole networks) and
-//! `accept` (append one entry, as ssh does after "yes").
+//! `accept` (append entries, as ssh does after "yes" and for UpdateHostKeys).
 
 use std::borrow::Cow;
 use std::fs;
@@ -171,6 +171,18 @@ pub fn accept(
     accept_with(file, host, port, key, hash, &REAL_STEPS)
 }
 
+/// Appends one line per key in one write (so `F.old` is the original), each hashed with
+/// its own salt when `hash`.
+pub fn accept_all(
+    file: &Path,
+    host: &str,
+    port: u16,
+    keys: &[PublicKey],
+    hash: bool,
+) -> Result<Vec<AddedLine>, EditError> {
+    accept_all_with(file, host, port, keys, hash, &REAL_STEPS)
+}
+
 pub(crate) fn accept_with(
     file: &Path,
     host: &str,
@@ -179,28 +191,51 @@ pub(crate) fn accept_with(
     hash: bool,
     steps: &Steps,
 ) -> Result<AddedLine, EditError> {
+    let mut added = accept_all_with(file, host, port, std::slice::from_ref(key), hash, steps)?;
+    Ok(added.remove(0))
+}
+
+fn accept_all_with(
+    file: &Path,
+    host: &str,
+    port: u16,
+    keys: &[PublicKey],
+    hash: bool,
+    steps: &Steps,
+) -> Result<Vec<AddedLine>, EditError> {
     // ssh refuses to record names with these characters; whitespace and commas would
     // change the meaning of the line.
     let forbidden = |c: char| "@?*#[]|'\"\\,".contains(c) || c.is_whitespace() || c.is_control();
     if host.is_empty() || host.contains(forbidden) {
         return Err(EditError::InvalidHost(shorten(host)));
     }
+    if keys.is_empty() {
+        return Err(EditError::Key("no key to add".into()));
+    }
     let name = lookup_name(host, port);
-    let hosts = if hash {
-        super::hostpat::hash_host_name(&name)
-    } else {
-        name
-    };
-    let text = format!("{hosts} {}", key_line_text(key).map_err(EditError::Key)?);
+    let mut texts = Vec::with_capacity(keys.len());
+    for key in keys {
+        let hosts = if hash {
+            super::hostpat::hash_host_name(&name)
+        } else {
+            name.clone()
+        };
+        texts.push(format!(
+            "{hosts} {}",
+            key_line_text(key).map_err(EditError::Key)?
+        ));
+    }
 
     let path = atomic::resolve(file);
     let mut contents = read_for_edit(&path)?.unwrap_or_default();
     if !contents.is_empty() && !contents.ends_with(b"\n") {
         contents.push(b'\n');
     }
-    let line = contents.iter().filter(|&&b| b == b'\n').count() + 1;
-    contents.extend_from_slice(text.as_bytes());
-    contents.push(b'\n');
+    let first = contents.iter().filter(|&&b| b == b'\n').count() + 1;
+    for text in &texts {
+        contents.extend_from_slice(text.as_bytes());
+        contents.push(b'\n');
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::DirBuilder::new()
             .recursive(true)
@@ -213,7 +248,15 @@ pub(crate) fn accept_with(
             })?;
     }
     let backup = atomic::replace(&path, &contents, 0o600, steps)?;
-    Ok(AddedLine { line, text, backup })
+    Ok(texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| AddedLine {
+            line: first + i,
+            text,
+            backup: backup.clone(),
+        })
+        .collect())
 }
 
 /// True when the file's most recent plain entry has a hashed name — that reflects ssh's

@@ -58,6 +58,25 @@ impl HostField {
         matches!(self, HostField::Hashed { .. })
     }
 
+    /// The names a plain field lists when it has no wildcard or negation, lowercased: a host
+    /// can match it only by equalling one of them, so an index by name finds it. `None` for
+    /// fields that must be tried against every host (hashed names, patterns).
+    pub fn literal_names(&self) -> Option<Vec<Vec<u8>>> {
+        match self {
+            HostField::Plain(patterns)
+                if !patterns.iter().any(|b| matches!(b, b'*' | b'?' | b'!')) =>
+            {
+                Some(
+                    patterns
+                        .split(|&b| b == b',')
+                        .map(|name| name.to_ascii_lowercase())
+                        .collect(),
+                )
+            }
+            _ => None,
+        }
+    }
+
     /// `host` is the lookup name (`name` or `[name]:port`), already lowercased by the caller
     /// for hashed comparison, as ssh does before any lookup.
     pub fn matches(&self, host: &[u8]) -> bool {

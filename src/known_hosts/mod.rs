@@ -10,6 +10,7 @@
 //! sanitize it before printing it to a terminal. Warning messages are already sanitized.
 
 mod atomic;
+mod cache;
 mod check;
 mod edit;
 mod hint;
@@ -21,17 +22,20 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::PublicKey;
 
+pub use cache::Cache;
 pub use check::{EntryRef, HostKeyCheck, HostKeyVerdict};
 pub use edit::{
-    AddedLine, EditError, InvalidLine, PruneReport, RemovedLine, accept, file_hashes_names, prune,
+    AddedLine, EditError, InvalidLine, PruneReport, RemovedLine, accept, accept_all,
+    file_hashes_names, prune,
 };
 pub use hint::{FILE_ENV, prune_command, user_file};
 pub use keytext::fingerprint;
-pub(crate) use keytext::key_line_text;
+pub(crate) use keytext::{is_certificate_algorithm, key_family, key_line_text};
 pub use targets::Target;
 
 use hostpat::HostField;
@@ -111,6 +115,12 @@ impl std::fmt::Display for Warning {
 #[derive(Debug, Clone, Default)]
 pub struct KnownHosts {
     entries: Vec<Entry>,
+    /// Entries by the literal names their host field lists (lowercased): a fleet's file
+    /// holds one line per device, and each probe looks up one host, so a lookup must not
+    /// scan every line (that made a run quadratic in the fleet size).
+    by_name: HashMap<Vec<u8>, Vec<usize>>,
+    /// Entries that must be tried against every host: hashed names and patterns.
+    scanned: Vec<usize>,
     warnings: Vec<Warning>,
     /// Parts of files that were not read (a file over the size limit). What they hold is
     /// unknown, so no verdict may rest on their absence: see [`HostKeyVerdict::Unreadable`].
@@ -170,12 +180,28 @@ impl KnownHosts {
         &self.unread
     }
 
+    fn push(&mut self, entry: Entry) {
+        let index = self.entries.len();
+        match entry.host_field.literal_names() {
+            Some(names) => {
+                for name in names {
+                    let slot = self.by_name.entry(name).or_default();
+                    if slot.last() != Some(&index) {
+                        slot.push(index);
+                    }
+                }
+            }
+            None => self.scanned.push(index),
+        }
+        self.entries.push(entry);
+    }
+
     fn add_file(&mut self, file: &Path, bytes: &[u8]) {
         let (mut listed, mut unlisted) = (0usize, 0usize);
         for raw_line in line::split_lines(bytes) {
             let problem = match parse_entry(file, raw_line.number, &raw_line) {
                 Ok(Some(entry)) => {
-                    self.entries.push(entry);
+                    self.push(entry);
                     continue;
                 }
                 Ok(None) => continue,
@@ -206,8 +232,20 @@ impl KnownHosts {
     /// `[name]:port` patterns match, as in OpenSSH.
     pub fn lookup(&self, hostnames: &[&str], port: u16) -> Vec<&Entry> {
         let names = lookup_names(hostnames, port);
-        self.entries
+        // Candidates from the index and the entries that need a full match, in file order;
+        // every candidate is still matched as ssh matches it.
+        let mut candidates: Vec<usize> = names
             .iter()
+            .filter_map(|n| self.by_name.get(n.as_bytes()))
+            .flatten()
+            .chain(&self.scanned)
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.entries[i])
             .filter(|e| names.iter().any(|n| e.host_field.matches(n.as_bytes())))
             .collect()
     }
@@ -258,4 +296,14 @@ fn parse_entry(
             .to_string(),
         host_field,
     }))
+}
+
+/// For the fuzz target: parses a host field and matches a host against it, hashed or not.
+#[doc(hidden)]
+pub fn fuzz_host_field(field: &[u8], host: &[u8]) {
+    if let Ok(parsed) = HostField::parse(field) {
+        let _ = parsed.matches(host);
+        let _ = parsed.literal_names();
+    }
+    let _ = hostpat::match_pattern_list(host, field);
 }

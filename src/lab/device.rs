@@ -127,7 +127,14 @@ async fn hold_silently(mut stream: TcpStream, until: Instant) {
     drain_until(&mut stream, until).await;
 }
 
-async fn serve_ssh(stream: TcpStream, ctx: Arc<DeviceContext>, shutdown: ShutdownSignal) {
+async fn serve_ssh(stream: TcpStream, ctx: Arc<DeviceContext>, mut shutdown: ShutdownSignal) {
+    if !ctx.spec.banner_delay.is_zero() {
+        // Silent, without reading: the client's own identification stays in the socket.
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(ctx.spec.banner_delay) => {}
+        }
+    }
     let mut stream = CancelOnShutdown::new(stream, shutdown);
     for line in &ctx.spec.pre_banner_lines {
         let text = format!("{line}\r\n");

@@ -114,6 +114,9 @@ pub struct DeviceSpec {
     /// Text lines sent before the SSH identification line (RFC 4253 allows them; some boxes
     /// print a notice there). Lines must not start with `SSH-`.
     pub pre_banner_lines: Vec<String>,
+    /// Wait this long on every connection before saying anything: a slow device (a loaded
+    /// VM, a server doing a reverse DNS lookup first) that a short stage timeout never sees.
+    pub banner_delay: Duration,
 }
 
 impl DeviceSpec {
@@ -144,6 +147,7 @@ impl DeviceSpec {
             output_packet_bytes: None,
             software: style.default_software().to_owned(),
             pre_banner_lines: Vec::new(),
+            banner_delay: Duration::ZERO,
         }
     }
 
@@ -189,6 +193,7 @@ impl fmt::Debug for DeviceSpec {
             .field("output_packet_bytes", &self.output_packet_bytes)
             .field("software", &self.software)
             .field("pre_banner_lines", &self.pre_banner_lines)
+            .field("banner_delay", &self.banner_delay)
             .finish()
     }
 }

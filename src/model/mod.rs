@@ -11,7 +11,7 @@ pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
 pub use shell_command::{ShellCommand, quote};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
-pub use watch::seconds;
+pub use watch::{SlowBanner, running_stage, seconds};
 
 use serde::{Deserialize, Serialize};
 
@@ -291,6 +291,22 @@ pub struct HostKeyEvidence {
     pub shared_with: Vec<String>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub shared_count: usize,
+    /// Every host key the server announced after authentication (OpenSSH's
+    /// `hostkeys-00@openssh.com`), the negotiated one included; empty when it announced none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub announced: Vec<AnnouncedKey>,
+}
+
+/// A host key the server announced on an authenticated connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncedKey {
+    /// The key type, e.g. `ssh-rsa` (one key for all its signature algorithms).
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub openssh: String,
+    /// The server signed for it on this connection (`hostkeys-prove-00@openssh.com`), or it
+    /// is the key the key exchange itself verified. Only proven keys are evidence.
+    pub proven: bool,
 }
 
 impl HostKeyEvidence {
@@ -505,12 +521,17 @@ pub enum Command {
 /// One probe of a device in watch mode, as its history keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
-    /// When the attempt began, in milliseconds since the watch started.
+    /// When the attempt began, in milliseconds since the watch began (the clock of
+    /// `Milestones`); a fix's verifying probe counts from when the fix took the device.
     pub at_ms: u64,
     /// The last stage that passed.
     pub reached: Option<Stage>,
     pub failure: Option<Failure>,
     pub elapsed_ms: f64,
+    /// How long the banner stage ran (until the identification line came, or until it gave
+    /// up); None when it did not run. Tells a device slower than the stage timeout apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner_ms: Option<f64>,
 }
 
 impl Attempt {
@@ -520,15 +541,19 @@ impl Attempt {
     }
 }
 
-/// When a watched device first got somewhere, in milliseconds since the watch started.
+/// When a watched device first got somewhere. Every time here and in `Attempt::at_ms` is on
+/// one clock, milliseconds since the watch began, so a first time never comes after an
+/// attempt that already got there.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Milestones {
-    /// When watching this device began (the watch start, a reload that added or changed it,
-    /// or a re-probe by hand); `time_to_ready_ms` counts from here.
+    /// When watching this device began: the watch's start, or the reload that added, changed
+    /// or brought it back. Re-probes by hand and fixes go on counting from here;
+    /// `time_to_ready_ms` counts from here.
     pub started_at_ms: u64,
     pub tcp_open_at_ms: Option<u64>,
     pub banner_at_ms: Option<u64>,
     pub auth_ok_at_ms: Option<u64>,
+    /// When it became ready; None again once an attempt finds it not ready.
     pub ready_at_ms: Option<u64>,
 }
 

@@ -14,8 +14,9 @@ use std::fmt;
 pub enum Policy {
     /// Something may change by itself (an image booting, a busy device): try again later.
     Retry,
-    /// Trying again would repeat what failed (a rejected secret, an untrusted key): stop until
-    /// the user acts. Says why; the watch adds how to resume.
+    /// Trying again would repeat what failed (a rejected secret, an untrusted key) or cannot
+    /// change it (the client's algorithms, the kinds of credential configured): stop until the
+    /// user acts. Says why and what to change; the watch adds how to resume.
     Stop(&'static str),
     /// The configuration leaves nothing more to reach: with an automatic target the device
     /// is ready once `ready_at` passed; a target beyond it stops, saying `why` (`{target}`
@@ -36,6 +37,10 @@ pub struct ReasonInfo {
     /// For people: what it means and what to do, in one or two short lines.
     pub sentence: &'static str,
 }
+
+/// Why credentials of a kind the server does not take stop the watch: the server's methods
+/// and the device's credentials are both fixed, so only the user's change makes them meet.
+const CREDENTIAL_KIND: &str = "the server accepts none of the kinds of credential configured and retrying cannot change that; configure a credential of a kind it accepts (a key if it offers only publickey)";
 
 macro_rules! catalogue {
     ($( $variant:ident { $($field:ident : $value:expr),* $(,)? } ),* $(,)?) => {
@@ -193,28 +198,28 @@ catalogue! {
     NoCommonKex {
         stage: Some(Stage::Kex),
         name: "no_common_kex",
-        policy: Retry,
+        policy: Stop("your client enables none of the device's key exchanges and retrying cannot change that; change the algorithms your client offers (a, or sshtriage fix algorithms)"),
         withholds_credentials: false,
         sentence: "Your client enables none of the device's key exchanges: add one where it reads them (a, or the command below).",
     },
     NoCommonHostKey {
         stage: Some(Stage::Kex),
         name: "no_common_host_key",
-        policy: Retry,
+        policy: Stop("your client enables none of the device's host key types and retrying cannot change that; change the algorithms your client offers (a, or sshtriage fix algorithms)"),
         withholds_credentials: false,
         sentence: "Your client accepts none of the device's host key types: add one where it reads them (a, or the command below).",
     },
     NoCommonCipher {
         stage: Some(Stage::Kex),
         name: "no_common_cipher",
-        policy: Retry,
+        policy: Stop("your client enables none of the device's ciphers and retrying cannot change that; change the algorithms your client offers (a, or sshtriage fix algorithms)"),
         withholds_credentials: false,
         sentence: "Your client enables none of the device's ciphers: add one where it reads them (a, or the command below).",
     },
     NoCommonMac {
         stage: Some(Stage::Kex),
         name: "no_common_mac",
-        policy: Retry,
+        policy: Stop("your client enables none of the device's MACs and retrying cannot change that; change the algorithms your client offers (a, or sshtriage fix algorithms)"),
         withholds_credentials: false,
         sentence: "Your client enables none of the device's MACs: add one where it reads them (a, or the command below).",
     },
@@ -312,7 +317,7 @@ catalogue! {
     NoUsableMethod {
         stage: Some(Stage::AuthMethods),
         name: "no_usable_method",
-        policy: Retry,
+        policy: Stop(CREDENTIAL_KIND),
         withholds_credentials: false,
         sentence: "None of this device's credentials is a kind the server accepts; configure what it asks for (a key if it offers only publickey).",
     },
@@ -361,7 +366,7 @@ catalogue! {
     AuthNoUsableMethod {
         stage: Some(Stage::Auth),
         name: "no_usable_method",
-        policy: Retry,
+        policy: Stop(CREDENTIAL_KIND),
         withholds_credentials: false,
         sentence: "None of this device's credentials is a kind the server accepts; configure what it asks for (a key if it offers only publickey).",
     },

@@ -76,19 +76,57 @@ pub struct StageFacts {
     pub column: &'static str,
     /// One letter, for the attempt strip: `h`.
     pub letter: &'static str,
+    /// What a probe in this stage waits for, as a running attempt is described: `banner:
+    /// waiting for the identification line, 17 s`.
+    pub waiting_for: &'static str,
 }
 
 /// Every stage's facts, in pipeline order (`Stage as usize` indexes it).
 pub const STAGE_FACTS: [StageFacts; 9] = [
-    facts(Stage::Dns, "dns", "dns", "dns", "d"),
-    facts(Stage::Tcp, "tcp", "tcp", "tcp", "t"),
-    facts(Stage::Banner, "banner", "banner", "ban", "b"),
-    facts(Stage::Kex, "kex", "kex", "kex", "k"),
-    facts(Stage::HostKey, "host_key", "host key", "hky", "h"),
-    facts(Stage::AuthMethods, "auth_methods", "methods", "mth", "m"),
-    facts(Stage::Auth, "auth", "auth", "aut", "a"),
-    facts(Stage::Prompt, "prompt", "prompt", "prm", "p"),
-    facts(Stage::Enable, "enable", "enable", "ena", "e"),
+    facts(Stage::Dns, "dns", "dns", "dns", "d", "resolving the name"),
+    facts(Stage::Tcp, "tcp", "tcp", "tcp", "t", "connecting"),
+    facts(
+        Stage::Banner,
+        "banner",
+        "banner",
+        "ban",
+        "b",
+        "waiting for the identification line",
+    ),
+    facts(Stage::Kex, "kex", "kex", "kex", "k", "exchanging keys"),
+    facts(
+        Stage::HostKey,
+        "host_key",
+        "host key",
+        "hky",
+        "h",
+        "checking the host key",
+    ),
+    facts(
+        Stage::AuthMethods,
+        "auth_methods",
+        "methods",
+        "mth",
+        "m",
+        "asking which auth methods the server takes",
+    ),
+    facts(Stage::Auth, "auth", "auth", "aut", "a", "authenticating"),
+    facts(
+        Stage::Prompt,
+        "prompt",
+        "prompt",
+        "prm",
+        "p",
+        "waiting for the prompt",
+    ),
+    facts(
+        Stage::Enable,
+        "enable",
+        "enable",
+        "ena",
+        "e",
+        "waiting for privileged mode",
+    ),
 ];
 
 const fn facts(
@@ -97,6 +135,7 @@ const fn facts(
     title: &'static str,
     column: &'static str,
     letter: &'static str,
+    waiting_for: &'static str,
 ) -> StageFacts {
     StageFacts {
         stage,
@@ -104,6 +143,7 @@ const fn facts(
         title,
         column,
         letter,
+        waiting_for,
     }
 }
 

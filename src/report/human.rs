@@ -155,16 +155,25 @@ pub fn summary(reports: &[DeviceReport]) -> String {
         failed.len()
     );
     for (stage, names) in by_stage {
+        // The rows above name every device; the summary names the first few.
+        let shown = names.len().min(SUMMARY_NAMES);
+        let mut list = names[..shown].join(", ");
+        if names.len() > shown {
+            let _ = write!(list, " and {} more", names.len() - shown);
+        }
         let _ = writeln!(
             out,
             "  fail at {:<12} {:>3}  {}",
             stage.name(),
             names.len(),
-            printable(&names.join(", "))
+            printable(&list)
         );
     }
     out
 }
+
+/// Devices named per stage in the summary.
+const SUMMARY_NAMES: usize = 8;
 
 fn address(r: &DeviceReport) -> String {
     let host = r.address.as_deref().unwrap_or(&r.host);
@@ -221,5 +230,31 @@ mod tests {
         assert!(out.contains("␛[2J"), "{out}");
         // One device line, a blank line and the summary: the message made no line of its own.
         assert!(!out.lines().any(|l| l.starts_with("FAKE")), "{out}");
+    }
+
+    #[test]
+    fn the_summary_names_a_few_devices_per_stage_and_counts_the_rest() {
+        let reports: Vec<DeviceReport> = (0..300)
+            .map(|i| DeviceReport {
+                name: format!("d{i}"),
+                host: "127.0.0.1".into(),
+                port: 22,
+                failure: Some(Failure {
+                    stage: Stage::Tcp,
+                    reason: Reason::TcpRefused,
+                    message: "refused".into(),
+                }),
+                ..Default::default()
+            })
+            .collect();
+        let text = summary(&reports);
+        let line = text
+            .lines()
+            .find(|l| l.contains("fail at tcp"))
+            .expect("a tcp line");
+        assert!(
+            line.ends_with("d0, d1, d2, d3, d4, d5, d6, d7 and 292 more"),
+            "{line}"
+        );
     }
 }

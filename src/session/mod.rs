@@ -63,7 +63,8 @@ pub async fn serve(
     let events = remember_reports(events, latest.clone());
     // One fix at a time: two edits of the same file must not race.
     let fixing = Arc::new(tokio::sync::Mutex::new(()));
-    let mut pending: HashMap<(usize, FixKind), PreparedFix> = HashMap::new();
+    // Plans waiting for confirmation; a host-key proposal is filled in by its own task.
+    let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
     let watcher = crate::watch::spawn(devices.to_vec(), shared.clone(), options, events.clone());
     // The devices by index as the scheduler has them: a reload may add and remove devices,
     // an applied fix changes one.
@@ -91,19 +92,50 @@ pub async fn serve(
                     continue;
                 };
                 let report = latest.lock().ok().and_then(|l| l.get(&device).cloned());
+                if kind == FixKind::HostKey {
+                    // It connects to the device (one key exchange per other key type): as a
+                    // lease, never beside a probe; the dialog waits for its answer.
+                    let (shared, events, pending, fixing, scheduler, fix_context) = (
+                        shared.clone(),
+                        events.clone(),
+                        pending.clone(),
+                        fixing.clone(),
+                        watcher.sender(),
+                        fix_context.clone(),
+                    );
+                    tokio::spawn(async move {
+                        let _one_fix = fixing.lock().await;
+                        let lease = Lease::take(&scheduler, device).await;
+                        lease.connection_token().await;
+                        let (proposal, prepared) = fixes::propose_host_key(
+                            &target,
+                            report.as_ref(),
+                            &fix_context,
+                            &shared,
+                        )
+                        .await;
+                        drop(lease);
+                        remember(&pending, device, kind, prepared);
+                        let _ = events.send(Event::FixProposed {
+                            device,
+                            proposal: Box::new(proposal),
+                        });
+                    });
+                    continue;
+                }
                 let (proposal, prepared) =
                     fixes::propose(kind, &target, report.as_ref(), &fix_context, &shared.local);
-                match prepared {
-                    Some(p) => pending.insert((device, kind), p),
-                    None => pending.remove(&(device, kind)),
-                };
+                remember(&pending, device, kind, prepared);
                 let _ = events.send(Event::FixProposed {
                     device,
                     proposal: Box::new(proposal),
                 });
             }
             Command::ApplyFix { device, kind } => {
-                let prepared = pending.remove(&(device, kind));
+                let prepared = pending
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.remove(&(device, kind)));
                 let Some((prepared, target)) = prepared.zip(device_at(&roster, device)) else {
                     let _ = events.send(Event::FixFinished {
                         device,
@@ -145,6 +177,18 @@ pub async fn serve(
 
 /// Each device's last finished report, for fix proposals.
 type Latest = Arc<Mutex<HashMap<usize, DeviceReport>>>;
+
+/// Proposed plans by device and kind, until confirmed or proposed again.
+type Pending = Arc<Mutex<HashMap<(usize, FixKind), PreparedFix>>>;
+
+fn remember(pending: &Pending, device: usize, kind: FixKind, prepared: Option<PreparedFix>) {
+    // A poisoned lock only means a panicking writer; the map is still whole.
+    let mut pending = pending.lock().unwrap_or_else(|p| p.into_inner());
+    match prepared {
+        Some(p) => pending.insert((device, kind), p),
+        None => pending.remove(&(device, kind)),
+    };
+}
 
 // A poisoned lock only means a panicking writer; the list is still whole.
 fn read(roster: &Roster) -> std::sync::RwLockReadGuard<'_, Vec<Option<Device>>> {

@@ -116,8 +116,6 @@ pub struct App {
     pub(crate) last_key_action: Option<KeyAction>,
     /// How often the table model was rebuilt (tests check it is cached between frames).
     pub(crate) model_builds: usize,
-    /// Watch mode on (the dashboard's `w` switches it).
-    pub(super) watching: bool,
     /// The header's line for the fleet's last reload, made terminal-safe once.
     notice: Option<Notice>,
 }
@@ -165,7 +163,6 @@ impl App {
             },
             last_key_action: None,
             model_builds: 0,
-            watching: false,
             notice: None,
         }
     }
@@ -177,12 +174,15 @@ impl App {
 
     /// Starts with watch mode on (`--watch`).
     pub fn with_watching(mut self, on: bool) -> Self {
-        self.watching = on;
+        self.ui.options.watching = on;
+        self.dirty = true;
         self
     }
 
+    /// Watch mode on (the dashboard's `w` switches it): a table option, since it decides
+    /// what the rows say and how the header counts them.
     pub fn watching(&self) -> bool {
-        self.watching
+        self.ui.options.watching
     }
 
     pub fn set_theme(&mut self, theme: Theme) {

@@ -36,11 +36,14 @@ pub enum StageMark {
     NotRun,
 }
 
-/// A device's standing, for counts and groups.
+/// A device's standing, for counts and groups: what its row says (see `DeviceRow::standing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Condition {
     Failing(Stage),
     Running,
+    /// Watch mode: tried, and waiting for its next attempt ("waiting 7 s").
+    Waiting,
+    /// Not probed yet.
     Pending,
     Ready,
 }
@@ -168,6 +171,42 @@ impl DeviceRow {
             Some(prompt) => format!("ready at {reached}, prompt {}", text::clean(prompt.trim())),
             None => format!("ready at {reached}"),
         }
+    }
+
+    /// The watch status the row shows: in watch mode, once the watch said anything.
+    fn shown_watch(&self, watching: bool) -> Option<&WatchStatus> {
+        self.watch
+            .as_ref()
+            .filter(|s| watching && s.state != WatchState::Removed)
+    }
+
+    /// The device's standing as its row tells it: in watch mode the watch's state (a device
+    /// "waiting 7 s" for its next attempt is waiting, a stopped one fails where it stopped),
+    /// else the probe's outcome. The header's counts, the groups and the sort read this, so
+    /// they cannot contradict the rows.
+    pub fn standing(&self, watching: bool) -> Condition {
+        let Some(status) = self.shown_watch(watching) else {
+            return self.outcome();
+        };
+        match &status.state {
+            WatchState::Ready => Condition::Ready,
+            WatchState::Stopped { stage, .. } => Condition::Failing(*stage),
+            WatchState::Probing => Condition::Running,
+            WatchState::Waiting { .. } | WatchState::Paused if status.attempts.is_empty() => {
+                Condition::Pending
+            }
+            WatchState::Waiting { .. } | WatchState::Paused => Condition::Waiting,
+            WatchState::Removed => self.outcome(),
+        }
+    }
+
+    /// The row's "why": the watch's in watch mode (see `watch_why`), else the probe's.
+    pub fn shown_why(&self, watching: bool) -> (WhyKind, String) {
+        match self.shown_watch(watching) {
+            Some(_) => self.watch_why(),
+            None => None,
+        }
+        .unwrap_or_else(|| self.why())
     }
 
     /// The row's "why" in watch mode: the attempt strip and where the watch stands, e.g.

@@ -205,6 +205,7 @@ fn matching_key() -> HostKeyEvidence {
         openssh: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ".into(),
         shared_with: Vec::new(),
         shared_count: 0,
+        announced: Vec::new(),
     }
 }
 
@@ -323,6 +324,7 @@ pub fn unknown_key_srl() -> DeviceReport {
             openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
             shared_with: Vec::new(),
             shared_count: 0,
+            announced: Vec::new(),
         }),
         auth_methods: Some(strings(&["publickey", "password", "keyboard-interactive"])),
         prompt: Some("A:srl-spine1#".into()),
@@ -481,6 +483,7 @@ pub fn changed_host_key() -> DeviceReport {
             openssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA".into(),
             shared_with: Vec::new(),
             shared_count: 0,
+            announced: Vec::new(),
         }),
         transcript: vec![
             line(2.9, Direction::Received, "SSH-2.0-OpenSSH_8.6"),
@@ -886,6 +889,7 @@ fn attempt(at_ms: u64, reached: Option<Stage>, failure: Option<(Stage, &str, &st
             message: message.into(),
         }),
         elapsed_ms: 1_000.0,
+        banner_ms: None,
     }
 }
 

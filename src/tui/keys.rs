@@ -250,8 +250,8 @@ static DASHBOARD: &[Binding] = &[
     bind(
         &[Char('w')],
         A::ToggleWatch,
-        None,
-        "watch mode: probe until ready",
+        Some("watch"),
+        "watch mode on/off: probe until ready",
     ),
     bind(
         &[Char('a')],

@@ -43,6 +43,9 @@ pub struct TableOptions {
     pub failing_only: bool,
     pub grouped: bool,
     pub sort: SortKey,
+    /// Watch mode (`w`): rows say, and the counts and groups take, where each device's
+    /// watch stands.
+    pub watching: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +63,8 @@ pub struct Counts {
     pub failing: usize,
     pub failing_at: [usize; 9],
     pub running: usize,
-    pub pending: usize,
+    /// Not probed yet, or (watch mode) waiting for the next attempt.
+    pub waiting: usize,
     /// Devices that pass the filter.
     pub shown: usize,
 }
@@ -103,7 +107,8 @@ pub enum Clients {
 
 impl TableModel {
     pub fn build(rows: &[DeviceRow], options: &TableOptions) -> Self {
-        let counts_all = count(rows);
+        let watching = options.watching;
+        let counts_all = count(rows, watching);
         let needle = options.filter.trim().to_lowercase();
         let mut shown: Vec<usize> = (0..rows.len())
             .filter(|&i| {
@@ -113,13 +118,15 @@ impl TableModel {
                     && (needle.is_empty() || row.extra.search_text.contains(&needle))
             })
             .collect();
-        shown.sort_by(|&a, &b| compare(&rows[a], &rows[b], options.sort).then(a.cmp(&b)));
+        shown.sort_by(|&a, &b| compare(&rows[a], &rows[b], options.sort, watching).then(a.cmp(&b)));
 
         let mut lines = Vec::with_capacity(shown.len() + 12);
         if options.grouped {
             // Stable partition by outcome keeps the chosen sort inside each group.
-            let mut keyed: Vec<(Condition, usize)> =
-                shown.iter().map(|&i| (rows[i].outcome(), i)).collect();
+            let mut keyed: Vec<(Condition, usize)> = shown
+                .iter()
+                .map(|&i| (rows[i].standing(watching), i))
+                .collect();
             keyed.sort_by_key(|(outcome, _)| *outcome);
             let mut start = 0;
             while start < keyed.len() {
@@ -207,17 +214,17 @@ impl TableModel {
     }
 }
 
-fn count(rows: &[DeviceRow]) -> Counts {
+fn count(rows: &[DeviceRow], watching: bool) -> Counts {
     let mut counts = Counts::default();
     for row in rows.iter().filter(|r| !r.is_removed()) {
         counts.total += 1;
-        match row.outcome() {
+        match row.standing(watching) {
             Condition::Failing(stage) => {
                 counts.failing += 1;
                 counts.failing_at[stage.index()] += 1;
             }
             Condition::Running => counts.running += 1,
-            Condition::Pending => counts.pending += 1,
+            Condition::Waiting | Condition::Pending => counts.waiting += 1,
             Condition::Ready => {
                 counts.ready += 1;
                 if row.first_warning().is_some() {
@@ -229,14 +236,15 @@ fn count(rows: &[DeviceRow]) -> Counts {
     counts
 }
 
-fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey) -> Ordering {
+fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey, watching: bool) -> Ordering {
     let by_name = || a.extra.sort_name.cmp(&b.extra.sort_name);
+    let rank = |r: &DeviceRow| progress_rank(r, watching);
     match key {
         SortKey::Name => by_name(),
-        SortKey::StageReached => progress_rank(a).cmp(&progress_rank(b)).then_with(by_name),
+        SortKey::StageReached => rank(a).cmp(&rank(b)).then_with(by_name),
         SortKey::Time => {
             // Not yet probed goes last; a running device counts with its time so far.
-            let time = |r: &DeviceRow| match r.outcome() {
+            let time = |r: &DeviceRow| match r.standing(watching) {
                 Condition::Pending => None,
                 _ => Some(r.report.elapsed_ms),
             };
@@ -252,7 +260,7 @@ fn compare(a: &DeviceRow, b: &DeviceRow, key: SortKey) -> Ordering {
 }
 
 /// Devices that never started sort after every probed one.
-fn progress_rank(row: &DeviceRow) -> (bool, usize) {
-    let pending = row.outcome() == Condition::Pending;
+fn progress_rank(row: &DeviceRow, watching: bool) -> (bool, usize) {
+    let pending = row.standing(watching) == Condition::Pending;
     (pending, row.report.reached.map_or(0, |s| s.index() + 1))
 }

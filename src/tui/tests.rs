@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 
 use super::app::{Action, App, Pane, Screen};
-use super::device::Condition;
+use super::device::{Condition, WhyKind};
 use super::fixtures::{self, finished_app, index_of, pending_app};
 use super::keys::Component;
 use super::table_model::{SortKey, TableLine};
@@ -286,7 +286,7 @@ fn counts_follow_the_events() {
     let mut app = pending_app();
     let counts = app.model().counts.clone();
     assert_eq!(
-        (counts.total, counts.pending, counts.ready, counts.failing),
+        (counts.total, counts.waiting, counts.ready, counts.failing),
         (9, 9, 0, 0)
     );
 
@@ -296,7 +296,7 @@ fn counts_follow_the_events() {
     assert_eq!(counts.failing, 2);
     assert_eq!(counts.failing_at[Stage::Kex.index()], 1);
     assert_eq!(counts.failing_at[Stage::Tcp.index()], 1);
-    assert_eq!(counts.pending, 3);
+    assert_eq!(counts.waiting, 3);
 
     let mut app = finished_app();
     let counts = app.model().counts.clone();
@@ -306,7 +306,7 @@ fn counts_follow_the_events() {
         "srl-spine1 passed with an unknown host key"
     );
     assert_eq!(counts.failing, 7);
-    assert_eq!(counts.running + counts.pending, 0);
+    assert_eq!(counts.running + counts.waiting, 0);
     assert_eq!(
         counts.failing_by_stage(),
         vec![
@@ -1056,6 +1056,93 @@ fn watch_events_reach_their_row_and_unknown_devices_are_ignored() {
         status: fixtures::slow_boot_watch(),
     })));
     assert_eq!(app.rows().len(), before);
+}
+
+/// The header counts what the rows say: a device whose row says "waiting 7 s" for its next
+/// attempt is counted as waiting, a stopped one as failing, a ready one as ready; groups
+/// follow. Watch mode off, the rows and the counts are the probe's again.
+#[test]
+fn in_watch_mode_the_header_counts_what_the_rows_say() {
+    let mut app = fixtures::watching_app();
+    let screen = render_to_string(&mut app, 120, 40);
+    let header = screen.lines().next().unwrap_or_default();
+    let slow = index_of("vmx-boot");
+    let (_, why) = app.rows()[slow].shown_why(true);
+    assert!(why.contains("waiting 7 s"), "{why}");
+    assert_eq!(app.rows()[slow].standing(true), Condition::Waiting);
+    assert!(
+        header.contains("9 devices: 2 ready (1 with warnings), 6 failing, 0 probing, 1 waiting"),
+        "{header}"
+    );
+    let counts = app.model().counts.clone();
+    assert_eq!((counts.waiting, counts.failing, counts.ready), (1, 6, 2));
+    // Every row's standing agrees with the words it shows.
+    for (i, row) in app.rows().iter().enumerate() {
+        let (kind, why) = row.shown_why(true);
+        let standing = row.standing(true);
+        let agrees = match standing {
+            Condition::Waiting => why.contains("waiting ") && kind == WhyKind::Warn,
+            Condition::Ready => matches!(kind, WhyKind::Ready | WhyKind::Warn),
+            Condition::Failing(_) => kind == WhyKind::Fail,
+            Condition::Running | Condition::Pending => false,
+        };
+        assert!(agrees, "{i}: {standing:?} but the row says {kind:?} {why}");
+    }
+    // Grouped, the waiting device has its own group, not "fail at banner".
+    char_key(&mut app, 'b');
+    let groups: Vec<TableLine> = app
+        .model()
+        .lines
+        .iter()
+        .copied()
+        .filter(|l| matches!(l, TableLine::Group { .. }))
+        .collect();
+    assert!(
+        groups.contains(&TableLine::Group {
+            outcome: Condition::Waiting,
+            count: 1
+        }),
+        "{groups:?}"
+    );
+    char_key(&mut app, 'b');
+
+    // `w` off: the rows say the probe's failure again, and so does the header.
+    char_key(&mut app, 'w');
+    assert!(!app.watching());
+    let screen = render_to_string(&mut app, 120, 40);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("7 failing, 0 probing, 0 waiting"),
+        "{header}"
+    );
+    assert!(!header.contains("watching"), "{header}");
+}
+
+/// Watch mode is visible: the header says so (also at 80 columns, where the counts give up
+/// their title to make room) and the hint bar offers `w`.
+#[test]
+fn watch_mode_is_visible_in_the_header_and_the_hints() {
+    for (w, h) in SIZES {
+        let mut app = fixtures::watching_app();
+        let screen = render_to_string(&mut app, w, h);
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(header.contains("◷ watching"), "{w}x{h}: {header}");
+        assert!(header.contains("1 waiting"), "{w}x{h}: {header}");
+        let hints = screen.lines().last().unwrap_or_default();
+        assert!(hints.contains("w watch"), "{w}x{h}: {hints}");
+        let mut off = finished_app();
+        let screen = render_to_string(&mut off, w, h);
+        assert!(!screen.contains("watching"), "{w}x{h}: {screen}");
+        char_key(&mut off, 'w');
+        let screen = render_to_string(&mut off, w, h);
+        assert!(
+            screen
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .contains("◷ watching")
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! view shows ("port open but no SSH banner for 95 s").
 
 use crate::device::Device;
-use crate::model::{Attempt, DeviceReport, Failure, Milestones, Stage, WatchState, WatchStatus};
+use crate::model::{
+    Attempt, DeviceReport, Failure, Milestones, Stage, Status, WatchState, WatchStatus,
+};
 
 /// Attempts kept per device when nothing else is said.
 pub const DEFAULT_HISTORY: usize = 64;
@@ -25,15 +27,14 @@ pub fn fresh(device: &Device, until: Option<Stage>, now_ms: u64) -> WatchStatus 
     }
 }
 
-/// Starts the device's watch over (by hand or after an inventory change): milestones count
-/// from now; the attempts stay, they are history.
+/// Starts a new watch of a device the inventory changed (or brought back): a new definition
+/// is a new device to watch, so its milestones and attempts start from now. The old
+/// attempts go with the old definition: kept, they would sit before the new start and
+/// contradict the new first times. User actions (a re-probe, a fix) never restart a watch.
 pub fn restart(status: &mut WatchStatus, device: &Device, now_ms: u64) {
-    status.name = device.name.clone();
-    status.host = device.host.clone();
-    status.port = device.port;
-    status.milestones = Milestones {
-        started_at_ms: now_ms,
-        ..Milestones::default()
+    *status = WatchStatus {
+        state: status.state.clone(),
+        ..fresh(device, status.until, now_ms)
     };
 }
 
@@ -45,6 +46,10 @@ pub fn record(status: &mut WatchStatus, at_ms: u64, report: &DeviceReport, limit
         reached: report.reached,
         failure: report.failure.clone(),
         elapsed_ms: report.elapsed_ms,
+        banner_ms: report
+            .result(Stage::Banner)
+            .filter(|r| r.status != Status::Skip)
+            .map(|r| r.elapsed_ms),
     };
     let same = status
         .attempts
@@ -75,11 +80,17 @@ pub fn record(status: &mut WatchStatus, at_ms: u64, report: &DeviceReport, limit
     progressed
 }
 
-/// Marks the device ready at the end of its latest attempt.
+/// Marks the device ready at the end of its latest attempt (kept while it stays ready).
 pub fn mark_ready(status: &mut WatchStatus) {
     let end = status.attempts.last().map(Attempt::end_ms);
     status.milestones.ready_at_ms = status.milestones.ready_at_ms.or(end);
     status.state = WatchState::Ready;
+}
+
+/// The latest attempt found the device not ready: a ready device re-probed and found down is
+/// no longer "ready after …"; when it is ready again, that is counted from the watch's start.
+pub fn mark_not_ready(status: &mut WatchStatus) {
+    status.milestones.ready_at_ms = None;
 }
 
 /// Two attempts with the same signature leave the device in the same condition.

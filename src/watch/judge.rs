@@ -32,14 +32,21 @@ pub fn judge(report: &DeviceReport, until: Option<Stage>) -> Next {
             ),
         };
     };
-    // A failure past a client failure counts too: a rejected password found beyond a kex
-    // the client cannot do must not be tried again and again.
-    let stopping = report
+    // A stop found past a client failure is named first: the client failure is the row's
+    // failure already, and this one (a rejected password, an untrusted key) is what the next
+    // attempt would repeat once the client is fixed.
+    let stops: Vec<(Stage, Reason, bool)> = report
         .stages
         .iter()
         .filter(|r| r.status == Status::Fail)
-        .filter_map(|r| r.reason.map(|reason| (r.stage, reason)))
-        .find(|(_, reason)| matches!(reason.policy(), Policy::Stop(_)));
+        .filter_map(|r| r.reason.map(|reason| (r.stage, reason, r.beyond.is_some())))
+        .filter(|(_, reason, _)| matches!(reason.policy(), Policy::Stop(_)))
+        .collect();
+    let stopping = stops
+        .iter()
+        .find(|(_, _, beyond)| *beyond)
+        .or(stops.first())
+        .map(|(stage, reason, _)| (*stage, *reason));
     let (stage, reason) = stopping.unwrap_or((failure.stage, failure.reason));
     let why = match reason.policy() {
         Policy::Retry => return Next::Retry,
@@ -129,8 +136,8 @@ pub(super) mod tests {
         r
     }
 
-    /// A credential rejected past a kex the client cannot do stops the watch like any
-    /// rejected credential: retrying would lock the account.
+    /// A credential rejected past a kex the client cannot do is what the stop names: fixing
+    /// the client alone would send it again.
     #[test]
     fn a_rejection_beyond_a_client_failure_stops_the_watch() {
         let mut r = report(Some(Stage::Banner), Some((Stage::Kex, "no_common_kex")));
@@ -152,9 +159,20 @@ pub(super) mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Without the rejection, a client failure alone is retried as before.
+        // Without the rejection, the client failure alone stops it.
         let plain = report(Some(Stage::Banner), Some((Stage::Kex, "no_common_kex")));
-        assert_eq!(judge(&plain, None), Next::Retry);
+        assert!(
+            matches!(
+                judge(&plain, None),
+                Next::Stop {
+                    stage: Stage::Kex,
+                    reason: Reason::NoCommonKex,
+                    ..
+                }
+            ),
+            "{:?}",
+            judge(&plain, None)
+        );
     }
 
     #[test]
@@ -189,6 +207,75 @@ pub(super) mod tests {
             judge(&no_secret, Some(Stage::Enable)),
             Next::Stop { .. }
         ));
+    }
+
+    /// What the engineer's configuration decides cannot change by retrying: the client's
+    /// algorithms, credentials of a kind the server does not take. These stop like a rejected
+    /// password, and the why says what to change.
+    #[test]
+    fn configuration_failures_stop_and_say_what_to_change() {
+        for (stage, reason, change) in [
+            (Stage::Kex, "no_common_kex", "algorithms your client offers"),
+            (
+                Stage::Kex,
+                "no_common_host_key",
+                "algorithms your client offers",
+            ),
+            (
+                Stage::Kex,
+                "no_common_cipher",
+                "algorithms your client offers",
+            ),
+            (Stage::Kex, "no_common_mac", "algorithms your client offers"),
+            (
+                Stage::AuthMethods,
+                "no_usable_method",
+                "a credential of a kind",
+            ),
+            (Stage::Auth, "no_usable_method", "a credential of a kind"),
+        ] {
+            let before = Stage::ALL[stage.index() - 1];
+            match judge(&report(Some(before), Some((stage, reason))), None) {
+                Next::Stop {
+                    stage: s,
+                    reason: r,
+                    why,
+                } => {
+                    assert_eq!((s, r.name()), (stage, reason));
+                    assert!(why.contains(change), "{stage}/{reason}: {why}");
+                    assert!(why.contains("retrying cannot change"), "{why}");
+                    assert!(why.contains("by hand"), "{why}");
+                }
+                other => panic!("{stage}/{reason}: {other:?}"),
+            }
+        }
+    }
+
+    /// What may change by itself (a booting image, a busy device, a session limit) is
+    /// tried again.
+    #[test]
+    fn conditions_that_change_by_themselves_are_retried() {
+        for (stage, reason) in [
+            (Stage::Dns, "timeout"),
+            (Stage::Tcp, "refused"),
+            (Stage::Tcp, "timeout"),
+            (Stage::Banner, "timeout"),
+            (Stage::Banner, "closed"),
+            (Stage::Banner, "reset"),
+            (Stage::Kex, "closed"),
+            (Stage::Kex, "timeout"),
+            (Stage::AuthMethods, "timeout"),
+            (Stage::AuthMethods, "closed"),
+            (Stage::Auth, "timeout"),
+            (Stage::Auth, "closed"),
+            (Stage::Prompt, "timeout"),
+            (Stage::Prompt, "closed"),
+            (Stage::Enable, "timeout"),
+        ] {
+            let before = stage.index().checked_sub(1).map(|i| Stage::ALL[i]);
+            let r = report(before, Some((stage, reason)));
+            assert_eq!(judge(&r, None), Next::Retry, "{stage}/{reason}");
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Watch mode: probe devices that are not ready yet again and again until they are, each on
 //! its own backoff, one connection per device at a time, under a global cap on new
 //! connections per second. Never repeats a rejected credential or talks again to a host whose
-//! key changed: those devices stop until re-probed by hand or changed in the inventory.
+//! key changed, and does not retry what only the user's configuration can change (the
+//! client's algorithms, the kinds of credential): those devices stop until re-probed by hand
+//! or changed in the inventory.
 //!
 //! Views talk to the scheduler like to `engine::session`: `Event`s out (the probe events of
 //! every attempt, plus `Event::Watch` with each device's `WatchStatus`), `Command`s in.
@@ -69,8 +71,8 @@ impl Default for WatchOptions {
 /// What a view can tell a running scheduler.
 #[derive(Debug)]
 pub enum Control {
-    /// `Reprobe(i)` / `ReprobeAll`: start the device's watch over and probe it now, also when
-    /// it was ready or stopped. `SetWatching`: watch mode on or off (the dashboard's `w`);
+    /// `Reprobe(i)` / `ReprobeAll`: probe the device now, also when it was ready or stopped
+    /// (its watch goes on: milestones keep counting from its start). `SetWatching`: watch mode on or off (the dashboard's `w`);
     /// off, devices are probed only on request. Fix commands are not the scheduler's and are
     /// ignored.
     Command(Command),
@@ -154,9 +156,16 @@ pub struct WatchHandle {
     control: UnboundedSender<Control>,
     task: JoinHandle<()>,
     roster: Roster,
+    started: tokio::time::Instant,
 }
 
 impl WatchHandle {
+    /// When the watch began: every `at_ms` of its statuses counts from here, so a view that
+    /// stamps its own lines from here too shows one clock.
+    pub fn started(&self) -> tokio::time::Instant {
+        self.started
+    }
+
     /// The devices as the scheduler has them, kept current through reloads and replacements.
     pub fn roster(&self) -> Roster {
         self.roster.clone()
@@ -213,11 +222,13 @@ fn spawn_with(
     let roster: Roster = Arc::new(RwLock::new(devices.iter().cloned().map(Some).collect()));
     let scheduler =
         scheduler::Scheduler::new(devices, shared, prober, options, events, roster.clone());
+    let started = scheduler.started();
     let task = tokio::spawn(scheduler.run(controls));
     WatchHandle {
         control,
         task,
         roster,
+        started,
     }
 }
 

@@ -114,6 +114,11 @@ impl Scheduler {
         }
     }
 
+    /// The instant `at_ms` counts from.
+    pub(super) fn started(&self) -> Instant {
+        self.start
+    }
+
     /// Runs until every control sender is gone or nobody listens to the events.
     pub(super) async fn run(mut self, mut controls: UnboundedReceiver<Control>) {
         for index in 0..self.slots.len() {
@@ -274,7 +279,11 @@ impl Scheduler {
         slot.due = None;
         let now = Instant::now();
         let progressed = history::record(&mut slot.status, at_ms, &report, self.options.history);
-        match judge(&report, self.options.until) {
+        let next = judge(&report, self.options.until);
+        if next != Next::Ready {
+            history::mark_not_ready(&mut slot.status);
+        }
+        match next {
             Next::Ready => {
                 history::mark_ready(&mut slot.status);
                 slot.step = 0;
@@ -380,8 +389,12 @@ impl Scheduler {
             // Whatever changed the device already set its state.
             return;
         }
+        // A fix changes how the device is reached, not when its watch began: the milestones
+        // and the time to ready go on counting from that start.
         if let Some(device) = device {
-            history::restart(&mut slot.status, &device, at_ms.min(now_ms));
+            slot.status.name.clone_from(&device.name);
+            slot.status.host.clone_from(&device.host);
+            slot.status.port = device.port;
             slot.device = Some(device);
             slot.step = 0;
             self.publish(index);
@@ -403,20 +416,21 @@ impl Scheduler {
         }
     }
 
-    /// Starts the device's watch over and makes it due now; a running attempt is left alone.
+    /// Makes the device due now, also when it was ready or stopped; a running attempt is left
+    /// alone. The watch goes on: its start, milestones and attempts stay, so a device the user
+    /// fixed is ready after the whole wait, not after the re-probe.
     fn reprobe(&mut self, index: usize) {
         let now = Instant::now();
         let now_ms = self.ms(now);
         let Some(slot) = self.slots.get_mut(index) else {
             return;
         };
-        let Some(device) = &slot.device else {
-            return;
-        };
-        if slot.running.is_some() || !matches!(slot.lease, LeaseState::Free) {
+        if slot.device.is_none()
+            || slot.running.is_some()
+            || !matches!(slot.lease, LeaseState::Free)
+        {
             return;
         }
-        history::restart(&mut slot.status, device, now_ms);
         slot.step = 0;
         slot.due = Some(now);
         slot.status.state = WatchState::Waiting { next_at_ms: now_ms };

@@ -385,6 +385,9 @@ async fn the_inventory_file_is_followed() {
     })
     .await;
     assert_eq!(seen.status[&0].port, 2222);
+    // A changed entry is a new device to watch: its history starts over with it.
+    assert_eq!(seen.status[&0].attempts_total, 1, "{:#?}", seen.status[&0]);
+    assert_one_clock(&seen.status[&0]);
     assert_eq!(seen.status[&2].name, "c");
     // Views that act on a device (fixes) see the same list.
     let roster = |i: usize| {
@@ -506,5 +509,129 @@ async fn a_fix_that_learnt_nothing_gives_the_device_back() {
     assert_eq!(port, Some(2200));
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(script.calls("k").len(), 2, "nothing probed on its own");
+    handle.stop().await;
+}
+
+/// Every milestone and attempt is on one clock (ms since the watch began) and belongs to the
+/// device's current watch: no attempt before its start, and each first time lies within the
+/// first attempt that got there.
+fn assert_one_clock(status: &WatchStatus) {
+    let m = &status.milestones;
+    for a in &status.attempts {
+        assert!(
+            a.at_ms >= m.started_at_ms,
+            "attempt before the watch: {status:#?}"
+        );
+    }
+    for (stage, at) in [
+        (Stage::Tcp, m.tcp_open_at_ms),
+        (Stage::Banner, m.banner_at_ms),
+        (Stage::Auth, m.auth_ok_at_ms),
+    ] {
+        let first = status.attempts.iter().find(|a| a.reached >= Some(stage));
+        match (first, at) {
+            (Some(a), Some(at)) => assert!(
+                (a.at_ms..=a.end_ms()).contains(&at),
+                "{stage} first at {at} ms, but first reached by the attempt at {} ms: {status:#?}",
+                a.at_ms
+            ),
+            (None, None) => {}
+            (first, at) => panic!("{stage}: {first:?} vs {at:?}: {status:#?}"),
+        }
+    }
+    if let (Some(ready), Some(last)) = (m.ready_at_ms, status.last_attempt()) {
+        assert!(
+            ready <= last.end_ms() && ready >= m.started_at_ms,
+            "{status:#?}"
+        );
+    }
+}
+
+/// A device fixed by a user action counts its time to ready from when its watch started,
+/// not from the fix: a fix changes how it is reached, not when the watch began.
+#[tokio::test]
+async fn a_fixed_device_is_ready_after_the_whole_wait_not_after_the_fix() {
+    let mut script = Script::default();
+    script.outcomes.insert("k".into(), vec![booting()]);
+    let script = Arc::new(script);
+    let (handle, mut rx) = start(script.clone(), &["k"], 8, fast(40));
+    let mut seen = Seen::default();
+    until(&mut seen, &mut rx, "a few attempts", |s| {
+        s.status.get(&0).is_some_and(|s| s.attempts_total >= 3)
+            && matches!(s.state(0), Some(WatchState::Waiting { .. }))
+    })
+    .await;
+    let lease = Lease::take(&handle.sender(), 0).await;
+    // The fix wrote a new definition (its algorithms, say) and its probe got through.
+    let mut fixed = device("k");
+    fixed.port = 2200;
+    lease.release(Some(up()), Some(fixed));
+    until(&mut seen, &mut rx, "ready", |s| {
+        s.state(0) == Some(&WatchState::Ready)
+    })
+    .await;
+    let status = &seen.status[&0];
+    let started = status.milestones.started_at_ms;
+    assert!(started <= status.attempts[0].at_ms, "{status:#?}");
+    let ready = status.milestones.time_to_ready_ms().expect("ready");
+    let last = status.last_attempt().expect("the fix's").end_ms();
+    assert_eq!(ready, last - started, "from the watch's start: {status:#?}");
+    assert!(ready >= 100, "ready after {ready} ms: {status:#?}");
+    assert!(status.attempts_total >= 4, "{status:#?}");
+    assert!(
+        status
+            .describe()
+            .contains(&format!("{} attempts", status.attempts_total))
+    );
+    assert_one_clock(status);
+    handle.stop().await;
+}
+
+/// A stopped device re-probed by hand after the user changed something is ready after the
+/// whole wait too; a ready device found not ready again is no longer "ready after".
+#[tokio::test]
+async fn a_reprobe_by_hand_continues_the_watch() {
+    let mut script = Script::default();
+    let kex = report(Some(Stage::Banner), Some((Stage::Kex, "no_common_kex")));
+    script
+        .outcomes
+        .insert("s".into(), vec![booting(), kex, up(), booting()]);
+    let script = Arc::new(script);
+    let (handle, mut rx) = start(script.clone(), &["s"], 8, fast(20));
+    let mut seen = Seen::default();
+    until(&mut seen, &mut rx, "stopped", |s| {
+        matches!(s.state(0), Some(WatchState::Stopped { .. }))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(handle.command(Command::Reprobe(0)));
+    until(&mut seen, &mut rx, "ready", |s| {
+        s.state(0) == Some(&WatchState::Ready)
+    })
+    .await;
+    let status = seen.status[&0].clone();
+    assert_one_clock(&status);
+    assert_eq!(status.attempts_total, 3, "{status:#?}");
+    let ready = status.milestones.time_to_ready_ms().expect("ready");
+    assert!(ready >= 200, "ready after {ready} ms: {status:#?}");
+    assert_eq!(
+        status.milestones.tcp_open_at_ms,
+        status
+            .milestones
+            .tcp_open_at_ms
+            .min(Some(status.attempts[0].end_ms())),
+        "TCP first opened in the first attempt"
+    );
+
+    // Re-probed while ready, it is found booting again: no longer ready, no time to ready.
+    assert!(handle.command(Command::Reprobe(0)));
+    until(&mut seen, &mut rx, "waiting again", |s| {
+        s.status.get(&0).is_some_and(|s| s.attempts_total == 4)
+            && matches!(s.state(0), Some(WatchState::Waiting { .. }))
+    })
+    .await;
+    let status = &seen.status[&0];
+    assert_eq!(status.milestones.ready_at_ms, None, "{status:#?}");
+    assert_one_clock(status);
     handle.stop().await;
 }

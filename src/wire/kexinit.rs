@@ -6,6 +6,10 @@ use crate::model::AlgorithmLists;
 pub const MSG_DISCONNECT: u8 = 1;
 pub const MSG_IGNORE: u8 = 2;
 pub const MSG_DEBUG: u8 = 4;
+/// The smallest valid unencrypted SSH_MSG_IGNORE packet: length 12, padding 6, message 2, an
+/// empty string, six bytes of padding.
+pub const MINIMAL_IGNORE_PACKET: [u8; 16] =
+    [0, 0, 0, 12, 6, MSG_IGNORE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 pub const MSG_KEXINIT: u8 = 20;
 
 /// RFC 4253 §6.1 requires 35000-byte packets to be handled; real KEXINITs are a few KiB. Anything
@@ -133,8 +137,21 @@ impl<'a> Reader<'a> {
         Ok(text
             .split(',')
             .filter(|n| !n.is_empty())
-            .map(str::to_owned)
+            .map(clip_name)
             .collect())
+    }
+}
+
+/// Longest algorithm name RFC 4251 (section 6) allows.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// A name as offered, or, when longer than any algorithm name may be (so it matches none),
+/// its start and its length: evidence and messages stay small.
+fn clip_name(name: &str) -> String {
+    if name.len() <= MAX_NAME_LEN {
+        name.to_owned()
+    } else {
+        format!("{}…({} bytes)", &name[..MAX_NAME_LEN], name.len())
     }
 }
 

@@ -170,3 +170,81 @@ impl Drop for Sshd {
         let _ = self.child.wait();
     }
 }
+
+/// `HostKey` lines for an ECDSA (P-256) and an RSA host key made in `dir`, for `Sshd::start`'s
+/// extra config: with its own ed25519 key the server then has one key of each common type.
+pub fn more_host_keys(dir: &Path) -> String {
+    let mut lines = String::new();
+    for kind in ["ecdsa", "rsa"] {
+        let path = dir.join(format!("host_{kind}"));
+        keygen(kind, &path);
+        lines.push_str(&format!("HostKey {}\n", path.display()));
+    }
+    lines
+}
+
+/// `ssh-keygen -lf`'s SHA256 fingerprint of a public key file.
+pub fn fingerprint(public: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(public)
+        .output()
+        .expect("ssh-keygen -l");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("a fingerprint")
+        .to_owned()
+}
+
+/// The real ssh to 127.0.0.1:`port` offering only the host-key `algorithm`, trusting only
+/// `known_hosts` and strictly, with no credential it could use (an unknown user, batch
+/// mode): its exit code and standard error. Past the host key it stops at authentication.
+pub async fn ssh_with_host_key_algorithm(
+    port: u16,
+    known_hosts: &Path,
+    algorithm: &str,
+) -> (i32, String) {
+    let child = tokio::process::Command::new("ssh")
+        .args([
+            "-F",
+            "/dev/null",
+            "-p",
+            &port.to_string(),
+            "-l",
+            "sshtriage-nobody",
+        ])
+        .arg("-o")
+        .arg(format!("HostKeyAlgorithms={algorithm}"))
+        .args(["-o", "StrictHostKeyChecking=yes"])
+        .arg("-o")
+        .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
+        .args([
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "UpdateHostKeys=no",
+            "-o",
+            "ConnectTimeout=5",
+            "127.0.0.1",
+            "true",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run ssh");
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("ssh ends by itself")
+        .expect("ssh output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -23,7 +23,7 @@ pub fn default_files() -> Vec<PathBuf> {
 }
 
 impl Probe<'_> {
-    /// known_hosts for this device, read once per probe.
+    /// known_hosts for this device, parsed once per run (see `known_hosts::Cache`).
     pub fn known_hosts(&mut self) -> &KnownHosts {
         if self.known_hosts.is_none() {
             let files = if self.device.known_hosts.is_empty() {
@@ -31,7 +31,7 @@ impl Probe<'_> {
             } else {
                 self.device.known_hosts.clone()
             };
-            let kh = KnownHosts::load(&files);
+            let kh = self.shared.known_hosts.load(&files);
             for w in kh.warnings() {
                 let text = format!("known_hosts: {w} (line skipped)");
                 self.transcript(Direction::Note, &text);
@@ -39,7 +39,7 @@ impl Probe<'_> {
             self.known_hosts = Some(kh);
         }
         self.known_hosts
-            .get_or_insert_with(|| KnownHosts::load(&[]))
+            .get_or_insert_with(|| std::sync::Arc::new(KnownHosts::default()))
     }
 
     /// The names a known_hosts entry may use for this device: the name typed and the address.
@@ -97,6 +97,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         openssh: key.to_openssh().unwrap_or_default(),
         shared_with: Vec::new(),
         shared_count: 0,
+        announced: Vec::new(),
     });
     let place = |e: &KnownHostsEntry| format!("{}:{}", e.file, e.line);
     match verdict {

@@ -18,8 +18,60 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 
-/// Packets a server may send before its KEXINIT (IGNORE, DEBUG) that we read past.
-const MAX_PACKETS_BEFORE_KEXINIT: usize = 8;
+/// IGNORE and DEBUG packets read past before a KEXINIT (OpenSSH reads any number; each
+/// costs us 16 bytes of replay).
+const MAX_PACKETS_BEFORE_KEXINIT: usize = 100_000;
+/// Characters of server text quoted in a message.
+const MAX_QUOTED: usize = 200;
+
+/// What the server sent before the key exchange completed, for a timeout to say.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    pub ignored: usize,
+    pub ignored_bytes: usize,
+    pub kexinit: bool,
+    pub kexinit_bytes: usize,
+}
+
+impl Seen {
+    /// " after N IGNORE or DEBUG packets", or nothing.
+    fn after(&self) -> String {
+        match self.ignored {
+            0 => String::new(),
+            n => format!(
+                " after {n} IGNORE or DEBUG packet{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    }
+
+    /// Why the stage timed out, by what arrived.
+    pub fn timed_out(&self, limit: &str) -> String {
+        if self.kexinit {
+            return format!(
+                "the server's KEXINIT arrived, but the key exchange did not complete within {limit}"
+            );
+        }
+        match self.ignored {
+            0 => format!(
+                "the server sent its identification line and then no packet within {limit}: no KEXINIT"
+            ),
+            n => format!(
+                "the server sent {n} IGNORE or DEBUG packet{} and then nothing within {limit}: no KEXINIT",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// `812 bytes`, `1.2 KiB`.
+fn size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(mut stream) = p.stream.take() else {
@@ -32,34 +84,62 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             Ok(packet) => packet,
             Err(outcome) => return outcome,
         };
-        raw_packets.extend_from_slice(&packet.raw);
         match packet.payload.first().copied() {
-            Some(MSG_KEXINIT) => break packet.payload,
+            Some(MSG_KEXINIT) => {
+                raw_packets.extend_from_slice(&packet.raw);
+                p.kex_seen.kexinit = true;
+                p.kex_seen.kexinit_bytes = packet.raw.len();
+                break packet.payload;
+            }
             Some(MSG_DISCONNECT) => {
                 let why = kexinit::disconnect_reason(&packet.payload).unwrap_or_default();
                 return Outcome::fail(
                     Reason::KexClosed,
-                    format!("the server disconnected before key exchange: {why}"),
+                    format!(
+                        "the server disconnected before key exchange: {}",
+                        crate::wire::ident::clip(&why, MAX_QUOTED)
+                    ),
                 );
             }
-            Some(MSG_IGNORE | MSG_DEBUG) if raw_packets.len() < 64 * 1024 => {
-                if raw_packets.len() > MAX_PACKETS_BEFORE_KEXINIT * kexinit::MAX_PACKET_LEN as usize
-                {
-                    return Outcome::fail(Reason::KexBadPacket, "too many packets before KEXINIT");
+            Some(MSG_IGNORE | MSG_DEBUG) => {
+                if p.kex_seen.ignored >= MAX_PACKETS_BEFORE_KEXINIT {
+                    return Outcome::fail(
+                        Reason::KexBadPacket,
+                        format!(
+                            "the server sent {} IGNORE or DEBUG packets ({}) and no KEXINIT: \
+                             stopped reading",
+                            p.kex_seen.ignored,
+                            size(p.kex_seen.ignored_bytes)
+                        ),
+                    );
                 }
-                continue;
+                p.kex_seen.ignored += 1;
+                p.kex_seen.ignored_bytes += packet.raw.len();
+                // The probe replays what it read to russh, which counts packets for the
+                // sequence numbers; a minimal IGNORE counts the same and bounds the memory.
+                raw_packets.extend_from_slice(&kexinit::MINIMAL_IGNORE_PACKET);
             }
             other => {
                 return Outcome::fail(
                     Reason::KexBadPacket,
                     format!(
-                        "expected KEXINIT (message 20) as the first packet, got message {}",
+                        "expected KEXINIT (message 20){}, got message {}",
+                        p.kex_seen.after(),
                         other.unwrap_or(0)
                     ),
                 );
             }
         }
     };
+    if p.kex_seen.ignored > 0 {
+        let text = format!(
+            "the server sent {} IGNORE or DEBUG packet{} ({}) before its KEXINIT",
+            p.kex_seen.ignored,
+            if p.kex_seen.ignored == 1 { "" } else { "s" },
+            size(p.kex_seen.ignored_bytes)
+        );
+        p.transcript(crate::model::Direction::Note, &text);
+    }
     let server = match kexinit::parse(&payload) {
         Ok(k) => k.lists,
         Err(e) => {
@@ -161,7 +241,21 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                     mac_s2c: Some(mac_name(&names.cipher, &names.mac_s2c)),
                 });
             }
-            client_outcome(&verdict, &clients.primary).with_commands(fix)
+            client_outcome(&verdict, &clients.primary, fix)
+        }
+        Err(russh::Error::SshEncoding(e)) if verdict.failure.is_none() => {
+            // We read the KEXINIT ourselves; russh could not: the probe's limit.
+            Outcome::warn(
+                Reason::KexProbeLimit,
+                format!(
+                    "{} negotiates ({}), but sshtriage's probe (russh) cannot read this server's \
+                     {} KEXINIT ({e}): the stages after kex were not run",
+                    verdict::who(&clients.primary),
+                    chosen(&verdict.negotiated),
+                    size(p.kex_seen.kexinit_bytes)
+                ),
+            )
+            .with_flow(Flow::Halt)
         }
         Err(e) => {
             let probe = russh_failure(&e);
@@ -181,16 +275,19 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     }
 }
 
-/// The verdict of the engineer's client once the probe got through: a failure that lets the
-/// later stages run beyond it, a warning naming the other clients that would fail, or ok.
-fn client_outcome(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) -> Outcome {
-    if let Some((gap, sentence)) = &verdict.failure {
-        return Outcome::fail(no_common(gap.category), sentence.clone()).with_flow(Flow::Beyond);
-    }
-    // Commands are for failures only.
-    Outcome {
-        commands: Vec::new(),
-        ..client_success(verdict, primary)
+/// The verdict of the engineer's client once the probe got through: a failure (with the
+/// commands that fix it) that lets the later stages run beyond it, a warning naming the other
+/// clients that would fail, or ok.
+fn client_outcome(
+    verdict: &verdict::KexVerdict,
+    primary: &resolve::Resolved,
+    fix: Vec<ShellCommand>,
+) -> Outcome {
+    match &verdict.failure {
+        Some((gap, sentence)) => Outcome::fail(no_common(gap.category), sentence.clone())
+            .with_flow(Flow::Beyond)
+            .with_commands(fix),
+        None => client_success(verdict, primary),
     }
 }
 
@@ -211,8 +308,8 @@ fn client_success(verdict: &verdict::KexVerdict, primary: &resolve::Resolved) ->
 }
 
 /// `sshtriage fix algorithms …` for this device: it writes what the engineer's client needs
-/// where that client reads it and proves it, or says what does instead. Kept only on a
-/// failure (`Outcome::with_commands` on an ok outcome would be noise; see `client_outcome`).
+/// where that client reads it and proves it, or says what does instead. Attached to failures
+/// only.
 fn fix_commands(p: &Probe<'_>) -> Vec<ShellCommand> {
     let Some(mut command) = p.device.command(&["fix", "algorithms"]) else {
         return Vec::new();

@@ -63,7 +63,7 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
         }
         Stage::Kex => Outcome::fail(
             Reason::timeout(stage),
-            format!("the key exchange did not complete within {limit}"),
+            p.kex_seen.timed_out(&limit.to_string()),
         ),
         Stage::HostKey => Outcome::fail(
             Reason::timeout(stage),

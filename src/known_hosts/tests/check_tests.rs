@@ -220,3 +220,63 @@ fn host_key_algorithms_are_reordered_like_ssh() {
         defaults.to_vec()
     );
 }
+
+/// The name index only narrows a lookup: it finds exactly what matching every line finds,
+/// for literal names in any case, lists, ports, patterns, negations and hashed names.
+#[test]
+fn the_name_index_finds_what_a_full_scan_finds() {
+    let hashed = {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("kh");
+        std::fs::write(&file, format!("h1.lab {}\n", key_text("ed2"))).expect("write");
+        let status = std::process::Command::new("ssh-keygen")
+            .arg("-H")
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .expect("ssh-keygen -H");
+        assert!(status.status.success());
+        std::fs::read_to_string(&file).expect("hashed")
+    };
+    let text = format!(
+        "R1.Lab,10.0.0.1 {ed1}\n[r1.lab]:2222 {ed2}\nr*.lab,!r9.lab {p256}\n\
+         [10.0.0.?]:* {rsa}\n@revoked * {ed3}\n{hashed}r2.lab,R2.LAB {ed1}\n",
+        ed1 = key_text("ed1"),
+        ed2 = key_text("ed2"),
+        ed3 = key_text("ed3"),
+        p256 = key_text("p256"),
+        rsa = key_text("rsa"),
+    );
+    let kh = parse(&text);
+    for names in [
+        vec!["r1.lab"],
+        vec!["R1.LAB", "10.0.0.1"],
+        vec!["r9.lab"],
+        vec!["r2.lab"],
+        vec!["h1.lab"],
+        vec!["10.0.0.7"],
+        vec!["nothing"],
+    ] {
+        for port in [22, 2222, 830] {
+            let lookup_names: Vec<String> = names
+                .iter()
+                .map(|n| super::super::lookup_name(n, port))
+                .collect();
+            let scanned: Vec<usize> = kh
+                .entries()
+                .iter()
+                .filter(|e| lookup_names.iter().any(|n| e.matches_name(n)))
+                .map(|e| e.line)
+                .collect();
+            let indexed: Vec<usize> = kh.lookup(&names, port).iter().map(|e| e.line).collect();
+            assert_eq!(indexed, scanned, "{names:?} port {port}");
+        }
+    }
+    assert_eq!(
+        kh.lookup(&["R1.LAB"], 22)
+            .iter()
+            .map(|e| e.line)
+            .collect::<Vec<_>>(),
+        [1, 3, 5]
+    );
+}

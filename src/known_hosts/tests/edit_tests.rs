@@ -9,7 +9,7 @@ use super::super::atomic::{REAL_STEPS, Steps};
 use super::super::edit::{accept_with, prune_with};
 use super::super::hostpat::hash_host_name;
 use super::super::{
-    EditError, HostKeyVerdict, KnownHosts, Target, accept, file_hashes_names, prune,
+    EditError, HostKeyVerdict, KnownHosts, Target, accept, accept_all, file_hashes_names, prune,
 };
 use super::{key, key_text, ssh_keygen, write};
 
@@ -275,6 +275,37 @@ fn accept_appends_plain_or_hashed_lines_that_lookups_find() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("found: line 3"), "{stdout}");
     }
+}
+
+/// Several keys of one host go in one write: the backup is the original, each hashed line
+/// has its own salt, and every key matches afterwards.
+#[test]
+fn accept_all_writes_every_key_at_once() {
+    let original = format!("r1 {}\n", key_text("ed1"));
+    let (dir, path) = setup(&original);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
+    let keys = [key("ed2"), key("p256"), key("rsa")];
+    let added = accept_all(&path, "r2", 2222, &keys, true).expect("accept_all");
+    assert_eq!(added.iter().map(|a| a.line).collect::<Vec<_>>(), [2, 3, 4]);
+    let backup = dir.path().join("known_hosts.old");
+    assert!(
+        added
+            .iter()
+            .all(|a| a.backup.as_deref() == Some(backup.as_path()))
+    );
+    assert_eq!(read(&backup), original);
+    let salts: Vec<&str> = added
+        .iter()
+        .map(|a| a.text.split('|').nth(2).expect("a salt"))
+        .collect();
+    assert!(salts[0] != salts[1] && salts[1] != salts[2], "{salts:?}");
+    let kh = KnownHosts::load(std::slice::from_ref(&path));
+    for key in &keys {
+        assert_eq!(kh.check(&["r2"], 2222, key).verdict, HostKeyVerdict::Match);
+    }
+    let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the mode is kept");
+    assert!(accept_all(&path, "r2", 2222, &[], false).is_err());
 }
 
 #[test]

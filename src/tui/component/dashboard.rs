@@ -14,7 +14,7 @@ pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
         A::Reprobe => return super::reprobe(app.ui.selected),
         A::ReprobeAll => return Action::ReprobeAll,
         A::ToggleWatch => {
-            app.watching = !app.watching;
+            app.set_options(|o| o.watching = !o.watching);
             return Action::ToggleWatch;
         }
         A::FixAlgorithms => return fix_dialog::open(app, app.ui.selected, FixKind::Algorithms),

@@ -9,7 +9,7 @@
 //! │ ── ✗ fail at kex · 2 devices ────────────────────────────────────────────── │ group (b)
 //! │ ▶ r2        10.0.0.2:22       ✓   ✓   ✓   ✗   -   -   -   -   -  kex: … 31ms │ rows
 //! │ ▶ r2 · kex: no common kex (server offers only diffie-hellman-group14-sha1)   │ selected, in full
-//! │ Enter open  r re-probe  / filter  s sort  f failing  b group  ? help  q quit │ hint bar
+//! │ Enter open r re-probe w watch / filter s sort f failing b group ? help q quit │ hint bar
 //! └──────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
@@ -355,8 +355,7 @@ fn device_row<'a>(
     }
 
     // The attempt strip belongs to watch mode; otherwise the row says why, as always.
-    let watch_why = if watching { row.watch_why() } else { None };
-    let (kind, why) = watch_why.unwrap_or_else(|| row.why());
+    let (kind, why) = row.shown_why(watching);
     cells.push(Cell::from(Span::styled(
         text::fit(&why, columns.why),
         glyphs::why_style(kind, theme),

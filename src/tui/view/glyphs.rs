@@ -89,6 +89,14 @@ pub fn outcome_label(outcome: Condition, count: usize) -> String {
             },
             String::new(),
         ),
+        Condition::Waiting => (
+            if one {
+                "is waiting to be tried again"
+            } else {
+                "are waiting to be tried again"
+            },
+            String::new(),
+        ),
         Condition::Pending => (
             if one { "is waiting" } else { "are waiting" },
             String::new(),
@@ -102,6 +110,7 @@ pub fn outcome_glyph(outcome: Condition, tick: u64) -> &'static str {
     match outcome {
         Condition::Failing(_) => "✗",
         Condition::Running => spinner(tick),
+        Condition::Waiting => "◷",
         Condition::Pending => "·",
         Condition::Ready => "✓",
     }
@@ -111,6 +120,7 @@ pub fn outcome_style(outcome: Condition, theme: &Theme) -> Style {
     match outcome {
         Condition::Failing(_) => theme.fail,
         Condition::Running => theme.running,
+        Condition::Waiting => theme.warn,
         Condition::Pending => theme.pending,
         Condition::Ready => theme.ok,
     }

@@ -4,6 +4,8 @@
 //! sshtriage · 9 devices: 2 ready, 7 failing, 0 probing, 0 waiting  client: openssh-9.2 · sort: name
 //! ✗ 2 fail at banner, 1 at tcp, 1 at kex, 1 at host key, +2 more   grouped by stage
 //! ```
+//! In watch mode the first line's right side starts with `◷ watching`, and the counts are
+//! the watch's: a device waiting for its next attempt counts as waiting, as its row says.
 //! Both lines shorten to fit: the counts drop their decorations, the failing list ends in
 //! "+N more" rather than mid-word. While the inventory is followed, what its last reload
 //! said leads the second line's right side ("inventory reloaded: 1 added, …"), cut to at most
@@ -40,7 +42,16 @@ pub fn render(
         Clients::One(id) => format!("client: {} · ", text::clean(id)),
         Clients::Unknown | Clients::Several => String::new(),
     };
-    let right = Line::styled(format!("{client}sort: {}", options.sort.label()), theme.dim);
+    let mut right = Line::default();
+    if options.watching {
+        // Watch mode changes what every row means: say so where the counts are.
+        right.push_span(Span::styled("◷ watching", theme.warn));
+        right.push_span(Span::styled(" · ", theme.dim));
+    }
+    right.push_span(Span::styled(
+        format!("{client}sort: {}", options.sort.label()),
+        theme.dim,
+    ));
     let room = left_room(first.width, &right);
     render_split(frame, first, counts_line(counts, room, theme), right);
 
@@ -137,7 +148,7 @@ fn counts_variant<'a>(c: &Counts, with_title: bool, ready: String, theme: &Theme
         Span::raw(" failing, "),
         number(c.running, theme.running),
         Span::raw(" probing, "),
-        number(c.pending, theme.dim),
+        number(c.waiting, theme.dim),
         Span::raw(" waiting"),
     ]);
     Line::from(spans)
