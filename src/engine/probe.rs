@@ -49,6 +49,9 @@ pub struct Probe<'a> {
     pub authenticated: bool,
     /// The platform profile the prompt stage settled on.
     pub profile_name: Option<String>,
+    /// Some when auto-detection settled on the generic profile for want of evidence: the
+    /// platform profiles the prompt fits alike (see `profile::Detection::undecided`).
+    pub undecided: Option<Vec<crate::profile::Fit>>,
     /// Holds a channel slot on the jump host for as long as the probe runs.
     pub jump_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
@@ -85,6 +88,7 @@ impl<'a> Probe<'a> {
             known_hosts: None,
             authenticated: false,
             profile_name: None,
+            undecided: None,
             jump_permit: None,
         }
     }

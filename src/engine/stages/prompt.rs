@@ -112,7 +112,8 @@ fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) 
         }
         None => {
             let d = profile::auto_detect(&p.shared.profiles, software, output)?;
-            (d.profile.clone(), d.prompt, format!("auto: {}", d.reason))
+            p.undecided = d.undecided;
+            (d.profile, d.prompt, format!("auto: {}", d.reason))
         }
     };
     // Multi-line prompts (SR Linux, SR OS) show their context line first; the prompt proper
