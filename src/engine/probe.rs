@@ -33,6 +33,9 @@ pub struct Probe<'a> {
     pub addresses: Vec<SocketAddr>,
     /// The byte stream to the device: a TCP socket, or a channel through a jump host.
     pub stream: Option<Box<dyn Transport>>,
+    /// The connection was reset right after the TCP handshake, before `tcp` had the socket;
+    /// the banner stage reports it.
+    pub connect_reset: Option<std::io::Error>,
     /// The server's identification line as received, without CR LF.
     pub server_ident: Vec<u8>,
     /// Bytes received after the identification line and not yet consumed.
@@ -78,6 +81,7 @@ impl<'a> Probe<'a> {
             events,
             addresses: Vec::new(),
             stream: None,
+            connect_reset: None,
             server_ident: Vec::new(),
             received: Vec::new(),
             kexinit_packet: Vec::new(),
