@@ -129,3 +129,72 @@ async fn text_lines_before_the_banner_are_recorded_and_pass() {
     );
     assert_eq!(banner.software, "Cisco-1.25");
 }
+
+/// Tcp passed and the banner stage failed with `reset`, whatever the timing.
+fn assert_reset_after_connect(report: &sshtriage::model::DeviceReport) {
+    let tcp = report.result(Stage::Tcp).expect("a tcp result");
+    assert_eq!(
+        tcp.status,
+        Status::Ok,
+        "{}: the handshake completed, so tcp passed: {}",
+        report.name,
+        tcp.detail
+    );
+    assert_failure(report, Stage::Banner, "reset");
+    assert_eq!(report.reached, Some(Stage::Tcp));
+}
+
+/// A peer that accepts and then resets (SO_LINGER 0) is a banner-stage reset, alone and when
+/// 14 devices are probed at once. Under load the reset often arrives before the connect is
+/// even polled (the socket then reports ECONNRESET from connect), and was read as a TCP
+/// failure (issue 13, item 4). The peer runs on its own thread, as a separate server would,
+/// and the probes on a multi-threaded runtime, as in the binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_after_the_handshake_is_a_banner_reset_alone_and_in_a_batch() {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let peer_thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("peer runtime");
+        runtime.block_on(async {
+            let peer = lab::spawn_misbehaving(Misbehaviour::Reset, "127.0.0.1:0".parse().unwrap())
+                .await
+                .expect("spawn peer");
+            addr_tx.send(peer.addr).expect("send the address");
+            // Until the test is done (or gone), bounded.
+            let _ = tokio::time::timeout(Duration::from_secs(120), stop_rx).await;
+            peer.shutdown().await;
+        });
+    });
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the peer starts");
+    assert_reset_after_connect(&probe_one(&device_at(addr, "5s")).await);
+
+    let mut inventory = String::from("[defaults]\ntimeout = \"5s\"\n");
+    for i in 0..14 {
+        inventory.push_str(&format!(
+            "[[device]]\nname = \"reset{i}\"\nhost = \"{}\"\nport = {}\n",
+            addr.ip(),
+            addr.port()
+        ));
+    }
+    let batch = devices(&inventory);
+    let shared = std::sync::Arc::new(sshtriage::engine::Shared::new(
+        sshtriage::engine::Settings::default(),
+    ));
+    let reports = tokio::time::timeout(
+        Duration::from_secs(60),
+        sshtriage::engine::run_all(&batch, shared, None),
+    )
+    .await
+    .expect("the batch ends by itself");
+    let _ = stop_tx.send(());
+    peer_thread.join().expect("the peer thread ends");
+    assert_eq!(reports.len(), 14);
+    for report in &reports {
+        assert_reset_after_connect(report);
+    }
+}

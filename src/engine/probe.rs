@@ -33,6 +33,9 @@ pub struct Probe<'a> {
     pub addresses: Vec<SocketAddr>,
     /// The byte stream to the device: a TCP socket, or a channel through a jump host.
     pub stream: Option<Box<dyn Transport>>,
+    /// The connection was reset right after the TCP handshake, before `tcp` had the socket;
+    /// the banner stage reports it.
+    pub connect_reset: Option<std::io::Error>,
     /// The server's identification line as received, without CR LF.
     pub server_ident: Vec<u8>,
     /// Bytes received after the identification line and not yet consumed.
@@ -51,6 +54,9 @@ pub struct Probe<'a> {
     pub authenticated: bool,
     /// The platform profile the prompt stage settled on.
     pub profile_name: Option<String>,
+    /// Some when auto-detection settled on the generic profile for want of evidence: the
+    /// platform profiles the prompt fits alike (see `profile::Detection::undecided`).
+    pub undecided: Option<Vec<crate::profile::Fit>>,
     /// Holds a channel slot on the jump host for as long as the probe runs.
     pub jump_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
@@ -77,6 +83,7 @@ impl<'a> Probe<'a> {
             events,
             addresses: Vec::new(),
             stream: None,
+            connect_reset: None,
             server_ident: Vec::new(),
             received: Vec::new(),
             kexinit_packet: Vec::new(),
@@ -88,6 +95,7 @@ impl<'a> Probe<'a> {
             known_hosts: None,
             authenticated: false,
             profile_name: None,
+            undecided: None,
             jump_permit: None,
         }
     }

@@ -196,12 +196,22 @@ impl Handler for DeviceHandler {
         if self.spec().refuse_shell || self.shells.contains_key(&channel) {
             return session.channel_failure(channel);
         }
+        let shell = CliShell::new(self.spec());
+        let early = self.spec().greeting_before_shell_reply;
+        let greeting =
+            (!self.spec().silent_shell).then(|| shell.greeting(self.spec().motd.as_deref()));
+        if early && let Some(greeting) = &greeting {
+            self.send_output(channel, greeting.clone(), session)?;
+        }
         session.channel_success(channel)?;
         bump(&self.ctx.counters.shells);
-        let shell = CliShell::new(self.spec());
-        if !self.spec().silent_shell {
-            let greeting = shell.greeting(self.spec().motd.as_deref());
-            self.send_output(channel, greeting, session)?;
+        if let Some(greeting) = greeting {
+            if !early {
+                self.send_output(channel, greeting, session)?;
+            }
+            if self.spec().close_after_greeting {
+                return Self::close_channel(channel, session);
+            }
             self.shells.insert(channel, shell);
         }
         Ok(())

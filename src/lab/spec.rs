@@ -106,6 +106,12 @@ pub struct DeviceSpec {
     pub echo_enable_secret: bool,
     /// The shell opens but never prints anything (prompt timeout tests).
     pub silent_shell: bool,
+    /// Print the MOTD and first prompt before confirming the shell request, as some IOS-like
+    /// devices do: the client reads them while it waits for the confirmation.
+    pub greeting_before_shell_reply: bool,
+    /// End the shell right after its greeting (EOF and close), as a device whose exec dies
+    /// at once; the prompt it printed is all a client gets.
+    pub close_after_greeting: bool,
     /// Send shell output in SSH packets of at most this many bytes (1: a byte per packet),
     /// as some devices do; for redaction tests. None: one packet per reply.
     pub output_packet_bytes: Option<usize>,
@@ -144,6 +150,8 @@ impl DeviceSpec {
             refuse_shell: false,
             echo_enable_secret: false,
             silent_shell: false,
+            greeting_before_shell_reply: false,
+            close_after_greeting: false,
             output_packet_bytes: None,
             software: style.default_software().to_owned(),
             pre_banner_lines: Vec::new(),
@@ -190,6 +198,11 @@ impl fmt::Debug for DeviceSpec {
             .field("refuse_shell", &self.refuse_shell)
             .field("echo_enable_secret", &self.echo_enable_secret)
             .field("silent_shell", &self.silent_shell)
+            .field(
+                "greeting_before_shell_reply",
+                &self.greeting_before_shell_reply,
+            )
+            .field("close_after_greeting", &self.close_after_greeting)
             .field("output_packet_bytes", &self.output_packet_bytes)
             .field("software", &self.software)
             .field("pre_banner_lines", &self.pre_banner_lines)

@@ -454,6 +454,13 @@ catalogue! {
         withholds_credentials: false,
         sentence: "The profile needs an enable step but no enable secret is configured for this device.",
     },
+    AmbiguousProfile {
+        stage: Some(Stage::Enable),
+        name: "ambiguous_profile",
+        policy: Unconfigured { ready_at: Stage::Prompt, why: "the prompt fits platforms that enter enable mode differently, so {target} was not tried; set profile = \"…\" for this device as the detail says" },
+        withholds_credentials: false,
+        sentence: "An enable secret is set, but the prompt fits platforms that enter enable differently (or none); set the profile the detail names.",
+    },
     EnableRejected {
         stage: Some(Stage::Enable),
         name: "rejected",

@@ -27,6 +27,18 @@ pub struct Detection {
     /// Why, in words: "SSH software 'Cisco-1.25' contains 'Cisco-1.'; prompt 'r1>' has the
     /// cisco_ios shape".
     pub reason: String,
+    /// Some when the generic profile was chosen for want of evidence: the platform profiles
+    /// tied for the best evidence (those that fit the prompt alike or, with no evidence at all,
+    /// every one that fits it), best first; possibly none. The enable stage asks whether they
+    /// agree.
+    pub undecided: Option<Vec<Fit>>,
+}
+
+/// A platform profile that recognises a prompt, and how it reads the prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fit {
+    pub profile: String,
+    pub prompt: PromptMatch,
 }
 
 /// One profile that recognised the final prompt, with its evidence.
@@ -45,13 +57,13 @@ struct Candidate<'a> {
 /// the generic one, sees a prompt.
 pub fn auto_detect(profiles: &Profiles, banner_software: &str, output: &str) -> Option<Detection> {
     let text = clean_tail(output);
-    let mut candidates: Vec<Candidate<'_>> = profiles
+    let mut fitting: Vec<Candidate<'_>> = profiles
         .iter()
         .filter(|p| !p.name.eq_ignore_ascii_case(GENERIC))
         .filter_map(|profile| {
             let prompt = match_prompt(profile, &text)?;
             let (score, reasons) = score(profile, banner_software, &text, &prompt);
-            (score > 0).then_some(Candidate {
+            Some(Candidate {
                 profile,
                 prompt,
                 score,
@@ -60,10 +72,21 @@ pub fn auto_detect(profiles: &Profiles, banner_software: &str, output: &str) -> 
         })
         .collect();
     // Best first; among equals, higher priority first (the sort is stable, so name order last).
-    candidates.sort_by_key(|c| std::cmp::Reverse((c.score, c.profile.detect.priority)));
+    fitting.sort_by_key(|c| std::cmp::Reverse((c.score, c.profile.detect.priority)));
 
-    let mut ranked = candidates.into_iter();
-    let generic = || fallback(profiles, &text);
+    let best_score = fitting.first().map_or(0, |c| c.score);
+    let tied: Vec<Fit> = fitting
+        .iter()
+        .take_while(|c| c.score == best_score)
+        .map(Candidate::fit)
+        .collect();
+    let generic = || {
+        fallback(profiles, &text).map(|d| Detection {
+            undecided: Some(tied.clone()),
+            ..d
+        })
+    };
+    let mut ranked = fitting.into_iter().filter(|c| c.score > 0);
     let Some(best) = ranked.next() else {
         return generic();
     };
@@ -106,6 +129,14 @@ impl Candidate<'_> {
             profile: self.profile.name.clone(),
             prompt: self.prompt,
             reason: self.reasons.join("; ") + &suffix,
+            undecided: None,
+        }
+    }
+
+    fn fit(&self) -> Fit {
+        Fit {
+            profile: self.profile.name.clone(),
+            prompt: self.prompt.clone(),
         }
     }
 }
@@ -121,6 +152,7 @@ fn fallback(profiles: &Profiles, text: &str) -> Option<Detection> {
         profile: generic.name.clone(),
         prompt,
         reason,
+        undecided: None,
     })
 }
 

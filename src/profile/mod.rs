@@ -4,6 +4,7 @@
 //! Profiles are TOML data (`profiles/platforms/*.toml`) embedded in the binary; a user directory
 //! can replace one (same `name`) or add new ones. Everything else here is pure text logic.
 
+mod agree;
 mod detect;
 mod error;
 mod load;
@@ -14,7 +15,8 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use detect::{Detection, auto_detect};
+pub use agree::{Agreement, agree};
+pub use detect::{Detection, Fit, auto_detect};
 pub use error::ProfileError;
 pub use prompt::{EnableReply, PromptMatch, classify_enable_reply, find_error, find_prompt};
 pub use text::normalize;

@@ -8,6 +8,9 @@ use std::io::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
+    if let Some(reset) = p.connect_reset.take() {
+        return io_failure(&reset, "while waiting for the server's identification");
+    }
     let Some(mut stream) = p.stream.take() else {
         return Outcome::fail(Reason::BannerClosed, "no connection to read from");
     };

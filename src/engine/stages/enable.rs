@@ -5,16 +5,33 @@ use super::super::{Outcome, Probe};
 use super::prompt::{chosen_profile, last_lines};
 use crate::model::Direction;
 use crate::model::Reason;
-use crate::profile::{self, EnableReply};
+use crate::profile::{self, Agreement, EnableReply, Fit, Profile};
 use std::time::Duration;
 
 pub async fn run(p: &mut Probe<'_>) -> Outcome {
-    let Some(profile) = chosen_profile(p) else {
+    let Some(chosen) = chosen_profile(p) else {
         return Outcome::skip(Reason::NotApplicable, "no platform profile was chosen");
     };
+    let chosen = chosen.clone();
+    let profile = match p.undecided.clone() {
+        None => chosen,
+        Some(fits) => match undecided(p, &chosen, &fits) {
+            Ok(profile) => profile,
+            Err(outcome) => return outcome,
+        },
+    };
     let name = profile.name.clone();
+    // A configured secret that goes unused is said so: a skip must not hide it.
+    let unused = if p.device.enable_secret.is_some() {
+        "; the configured enable secret is not used"
+    } else {
+        ""
+    };
     let Some(spec) = profile.enable.clone() else {
-        return Outcome::skip(Reason::NotApplicable, format!("{name} has no enable step"));
+        return Outcome::skip(
+            Reason::NotApplicable,
+            format!("{name} has no enable step{unused}"),
+        );
     };
     match p.report.privileged {
         Some(true) => {
@@ -29,7 +46,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         None => {
             return Outcome::skip(
                 Reason::NotApplicable,
-                format!("{name} has no privilege levels"),
+                format!("{name} has no privilege levels{unused}"),
             );
         }
         Some(false) => {}
@@ -38,7 +55,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         return outcome;
     }
     let start = mark(p);
-    match wait_reply(p, &name, start).await {
+    match wait_reply(p, &profile, start).await {
         Err(outcome) => outcome,
         Ok(EnableReply::Privileged(m)) => privileged(p, &m.prompt, "enable needed no password"),
         Ok(EnableReply::PasswordPrompt) => {
@@ -54,7 +71,7 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
             if let Err(outcome) = send_secret(p, &format!("{}\r", secret.expose())).await {
                 return outcome;
             }
-            match wait_reply(p, &name, after_secret).await {
+            match wait_reply(p, &profile, after_secret).await {
                 Err(outcome) => outcome,
                 Ok(EnableReply::Privileged(m)) => {
                     privileged(p, &m.prompt, "enable secret accepted")
@@ -132,7 +149,7 @@ async fn send_secret(p: &mut Probe<'_>, text: &str) -> Result<(), Outcome> {
 /// Reads until the output since `mark` says something definite.
 async fn wait_reply(
     p: &mut Probe<'_>,
-    profile_name: &str,
+    profile: &Profile,
     mark: usize,
 ) -> Result<EnableReply, Outcome> {
     loop {
@@ -155,9 +172,6 @@ async fn wait_reply(
             .as_ref()
             .map(|s| s.text_since(mark))
             .unwrap_or_default();
-        let Some(profile) = p.shared.profiles.get(profile_name) else {
-            return Err(Outcome::fail(Reason::EnableFailed, "profile vanished"));
-        };
         match profile::classify_enable_reply(profile, &since) {
             EnableReply::Pending => continue,
             reply => return Ok(reply),
@@ -171,4 +185,101 @@ pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
         last_lines(p)
     );
     Outcome::fail(Reason::EnableTimeout, p.redactor.redact(&detail))
+}
+
+/// The profile to enter enable mode with when auto-detection could not choose a platform
+/// (`chosen` is then the generic one): without an enable secret nothing is tried, as before;
+/// with one, the candidates' enable step if they all agree on it, else `ambiguous_profile`
+/// naming the `profile = "…"` lines that settle it.
+fn undecided(p: &mut Probe<'_>, chosen: &Profile, fits: &[Fit]) -> Result<Profile, Outcome> {
+    let prompt = p.report.prompt.clone().unwrap_or_default();
+    let fit = match fits {
+        [] => format!(
+            "the prompt `{prompt}` fits no platform profile but {}",
+            chosen.name
+        ),
+        [one] => format!(
+            "the prompt `{prompt}` fits {}, though nothing else points to it",
+            one.profile
+        ),
+        _ => format!("the prompt `{prompt}` fits {} alike", names(fits)),
+    };
+    if p.device.enable_secret.is_none() {
+        return Err(Outcome::skip(
+            Reason::NotApplicable,
+            format!("{fit}; no enable secret is configured, so enable was not tried"),
+        ));
+    }
+    let why = match profile::agree(&p.shared.profiles, fits) {
+        Agreement::Enable(profile) => {
+            p.transcript(
+                Direction::Note,
+                &format!(
+                    "{fit}; they enter enable mode the same way, so their enable step is tried"
+                ),
+            );
+            // Every candidate reads the prompt as unprivileged.
+            p.report.privileged = Some(false);
+            return Ok(*profile);
+        }
+        Agreement::Privileged => {
+            return Err(Outcome::ok_because(
+                Reason::AlreadyPrivileged,
+                format!(
+                    "already at a privileged prompt `{prompt}` ({fit}; each reads it as privileged)"
+                ),
+            ));
+        }
+        Agreement::NoEnable => {
+            return Err(Outcome::skip(
+                Reason::NotApplicable,
+                format!(
+                    "{fit}, and none has an enable step; the configured enable secret is not used"
+                ),
+            ));
+        }
+        Agreement::Disagree(_) if fits.is_empty() => {
+            "so whether and how it enters enable mode is not known".to_owned()
+        }
+        Agreement::Disagree(why) => format!("they differ: {why}"),
+    };
+    let line = |name: &str| format!("`profile = \"{name}\"`");
+    let settle = match fits {
+        [] => {
+            let mut known = p.shared.profiles.names();
+            known.retain(|n| *n != chosen.name);
+            format!(
+                "add `profile = \"NAME\"` with NAME one of {} (`{}` if it has no enable mode)",
+                known.join(", "),
+                chosen.name
+            )
+        }
+        [one] => format!("add {}", line(&one.profile)),
+        _ => {
+            let lines: Vec<String> = fits.iter().map(|f| line(&f.profile)).collect();
+            format!("add one of {}", lines.join(", "))
+        }
+    };
+    let place = match &p.device.origin {
+        crate::device::Origin::File { .. } => {
+            format!("to its entry ({})", p.device.origin)
+        }
+        crate::device::Origin::CommandLine => "to a [[device]] entry for it".to_owned(),
+    };
+    Err(Outcome::fail(
+        Reason::AmbiguousProfile,
+        format!(
+            "{fit}; {why}. An enable secret is configured but enable was not tried: to say which platform this is, {settle} {place}"
+        ),
+    ))
+}
+
+/// "cisco_ios, arista_eos and acme_os".
+fn names(fits: &[Fit]) -> String {
+    let names: Vec<&str> = fits.iter().map(|f| f.profile.as_str()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }

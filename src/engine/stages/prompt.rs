@@ -23,11 +23,12 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let Some(session) = p.session.as_ref() else {
         return Outcome::fail(Reason::PromptClosed, "no SSH session");
     };
-    let shell = match Shell::open(session).await {
-        Ok(shell) => shell,
+    let (shell, early) = match Shell::open(session).await {
+        Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
     p.shell = Some(shell);
+    p.log_shell_output(&early);
     let chosen = match p.device.profile.as_str() {
         "auto" => None,
         name => match p.shared.profiles.get(name) {
@@ -51,11 +52,33 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         .unwrap_or_default();
     let mut nudges = 0;
     let mut quiet_for = Duration::ZERO;
-    // The output changes only when a chunk arrives: look for the prompt then (and once at
-    // the start), not on every quiet 250 ms tick.
+    // The output changes only when a chunk arrives: look for the prompt then, at once (and
+    // first in what came with the shell), not on every quiet 250 ms tick.
     let mut fresh = true;
     loop {
+        if std::mem::take(&mut fresh) {
+            let output = p
+                .shell
+                .as_ref()
+                .map(|s| s.text_since(0))
+                .unwrap_or_default();
+            if let Some(outcome) = found(p, chosen.as_deref(), &software, &output) {
+                return outcome;
+            }
+        }
         let wait = NUDGE_AFTER[nudges.min(NUDGE_AFTER.len() - 1)];
+        if quiet_for >= wait {
+            quiet_for = Duration::ZERO;
+            nudges += 1;
+            p.transcript(Direction::Sent, "⏎");
+            let sent = match p.shell.as_mut() {
+                Some(shell) => shell.send("\r").await.is_ok(),
+                None => false,
+            };
+            if !sent {
+                return Outcome::fail(Reason::PromptClosed, "the device closed the shell");
+            }
+        }
         let chunk = match p.shell.as_mut() {
             Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
             None => return Outcome::fail(Reason::PromptClosed, "no shell"),
@@ -77,28 +100,6 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 );
             }
         }
-        if std::mem::take(&mut fresh) {
-            let output = p
-                .shell
-                .as_ref()
-                .map(|s| s.text_since(0))
-                .unwrap_or_default();
-            if let Some(outcome) = found(p, chosen.as_deref(), &software, &output) {
-                return outcome;
-            }
-        }
-        if quiet_for >= wait {
-            quiet_for = Duration::ZERO;
-            nudges += 1;
-            p.transcript(Direction::Sent, "⏎");
-            let sent = match p.shell.as_mut() {
-                Some(shell) => shell.send("\r").await.is_ok(),
-                None => false,
-            };
-            if !sent {
-                return Outcome::fail(Reason::PromptClosed, "the device closed the shell");
-            }
-        }
     }
 }
 
@@ -112,7 +113,8 @@ fn found(p: &mut Probe<'_>, chosen: Option<&str>, software: &str, output: &str) 
         }
         None => {
             let d = profile::auto_detect(&p.shared.profiles, software, output)?;
-            (d.profile.clone(), d.prompt, format!("auto: {}", d.reason))
+            p.undecided = d.undecided;
+            (d.profile, d.prompt, format!("auto: {}", d.reason))
         }
     };
     // Multi-line prompts (SR Linux, SR OS) show their context line first; the prompt proper

@@ -26,7 +26,9 @@ pub struct Closed;
 
 impl Shell {
     /// Session channel, PTY (`vt100`, wide, so devices do not wrap long lines) and shell.
-    pub async fn open(session: &Handle<Client>) -> Result<Shell, Outcome> {
+    /// Some devices print their MOTD and first prompt before they confirm the requests: that
+    /// output is kept for matching and returned too, so the caller logs it like any other.
+    pub async fn open(session: &Handle<Client>) -> Result<(Shell, Vec<u8>), Outcome> {
         let channel = session.channel_open_session().await.map_err(|e| {
             Outcome::fail(
                 Reason::ShellRefused,
@@ -56,7 +58,8 @@ impl Shell {
                 "the server refused an interactive shell (exec-only or NETCONF-only access?)",
             ));
         }
-        Ok(shell)
+        let early = shell.output.clone();
+        Ok((shell, early))
     }
 
     /// Waits for the reply to a request, keeping any data that arrives meanwhile.

@@ -33,6 +33,18 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
                 p.report.address = Some(addr.ip().to_string());
                 return Outcome::ok(format!("connected to {addr} in {rtt:.1} ms"));
             }
+            // ECONNRESET, unlike ECONNREFUSED, means the handshake completed and the peer
+            // reset the connection after it; under load the reset arrives before the
+            // connect is even polled. The connection was made: the banner stage reports
+            // the reset, as it does when it reads one itself.
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+                let rtt = started.elapsed().as_secs_f64() * 1000.0;
+                p.report.address = Some(addr.ip().to_string());
+                p.connect_reset = Some(e);
+                return Outcome::ok(format!(
+                    "connected to {addr} in {rtt:.1} ms; the server reset the connection right after"
+                ));
+            }
             Err(e) => {
                 p.report.address = Some(addr.ip().to_string());
                 last = Some(match e.kind() {
