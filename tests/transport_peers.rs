@@ -198,3 +198,24 @@ async fn a_reset_after_the_handshake_is_a_banner_reset_alone_and_in_a_batch() {
         assert_reset_after_connect(report);
     }
 }
+
+/// RFC 4253 allows any lines before the identification and OpenSSH reads past escape
+/// sequences and other control bytes there (it refuses only NUL and a lone CR): so does the
+/// probe, keeping the lines as evidence, cleaned when shown.
+#[tokio::test]
+async fn control_bytes_in_lines_before_the_banner_are_text_not_binary() {
+    let key = lab::generate_ed25519_host_key().unwrap();
+    let mut spec = DeviceSpec::new("r1", PromptStyle::Ios, key);
+    spec.pre_banner_lines = vec![
+        "\u{1b}[1;31mAuthorized access only\u{1b}[0m".into(),
+        "bell \u{7} and \u{9b}2J CSI".into(),
+    ];
+    let dev = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let report = probe_one(&device_at(dev.addr, "5s")).await;
+    assert_ok_through(&report, Stage::Kex);
+    let banner = report.banner.as_ref().unwrap();
+    assert_eq!(banner.pre_banner.len(), 2, "{:?}", banner.pre_banner);
+    assert!(banner.pre_banner[0].contains("Authorized access only"));
+}

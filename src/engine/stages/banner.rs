@@ -152,13 +152,15 @@ fn identified(p: &mut Probe<'_>, line: &[u8]) -> Outcome {
     }
 }
 
-/// Binary data or an HTTP answer is not worth waiting on.
+/// What OpenSSH refuses in a line before the identification (`kex_exchange_identification`:
+/// a NUL, or a CR not followed by LF), or an HTTP answer, is not worth waiting on. Other bytes
+/// (escape sequences, other controls, text that is not UTF-8) are legal there: RFC 4253 allows
+/// any lines before the identification, and ssh connects; they are kept, and cleaned before
+/// they are shown.
 fn not_text(line: &[u8], whole: &[u8]) -> Option<Outcome> {
-    let binary = line
-        .iter()
-        .any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\r')) || *b == 0x7f);
-    let text = String::from_utf8_lossy(line);
-    if binary || std::str::from_utf8(line).is_err() || text.starts_with("HTTP/") {
+    let body = trim_cr(line);
+    let refused = body.contains(&0) || body.contains(&b'\r');
+    if refused || line.starts_with(b"HTTP/") {
         return Some(Outcome::fail(
             Reason::BannerNotSsh,
             ident::describe_non_ssh(whole),
