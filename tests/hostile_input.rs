@@ -34,18 +34,10 @@ async fn device_banners_with_c1_and_esc_reach_no_view_raw() {
     );
     spec.auth_banner = Some(format!("{hostile}\n"));
     spec.motd = Some(format!("motd {hostile}"));
+    // Text before the identification line, as RFC 4253 allows it (controls included).
+    spec.pre_banner_lines = vec!["notice \u{1b}[2J\u{9b}31m\u{1b}]0;pwned\u{7}".to_owned()];
     spec.start_privileged = true;
     let device = lab::spawn_device(spec, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    // Text with controls before the identification line: the banner stage quotes it.
-    let mut noisy = DeviceSpec::new(
-        "r2",
-        PromptStyle::Ios,
-        lab::generate_ed25519_host_key().unwrap(),
-    );
-    noisy.pre_banner_lines = vec!["notice \u{1b}[2J\u{1b}]0;pwned\u{7}".to_owned()];
-    let noisy = lab::spawn_device(noisy, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -54,40 +46,36 @@ async fn device_banners_with_c1_and_esc_reach_no_view_raw() {
         &inventory,
         format!(
             "[[device]]\nname = \"r1\"\nhost = \"127.0.0.1\"\nport = {}\nusername = \"admin\"\n\
-             password = \"admin\"\nknown_hosts = [\"/dev/null\"]\ntimeout = \"5s\"\n\
-             [[device]]\nname = \"r2\"\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"5s\"\n",
-            device.addr.port(),
-            noisy.addr.port()
+             password = \"admin\"\nknown_hosts = [\"/dev/null\"]\ntimeout = \"5s\"\n",
+            device.addr.port()
         ),
     )
     .unwrap();
     let inv = inventory.to_str().unwrap();
 
     let json = support::sshtriage(&["check", inv, "--json"]).await;
-    assert_eq!(json.code, 1, "r2 fails at banner: {}", json.text());
+    assert_eq!(json.code, 0, "{}", json.text());
     assert_no_controls("check --json", &json.stdout);
     assert_no_controls("check --json stderr", &json.stderr);
-    // The banner is there, escaped: decoding gives the device's characters back.
+    // Each text is there, escaped: decoding gives the device's characters back.
     assert!(json.stdout.contains("\\u009b2J"), "{}", json.stdout);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let banner = doc["devices"][0]["auth_banner"].as_str().unwrap();
+    let report = &doc["devices"][0];
+    assert_eq!(report["failure"], serde_json::Value::Null, "{report:#}");
+    let banner = report["auth_banner"].as_str().unwrap();
     assert!(
         banner.contains('\u{9b}') && banner.contains('\u{1b}'),
         "{banner:?}"
     );
-    assert_eq!(doc["devices"][0]["failure"], serde_json::Value::Null);
-    // The banner stage quotes the text (or, when the ESC came in the first read, calls it
-    // binary and shows bytes in hex): either way no control reaches the output.
-    assert_eq!(doc["devices"][1]["failure"]["reason"], "not_ssh");
+    let pre = report["banner"]["pre_banner"].to_string();
+    // (The wire keeps the ASCII of these lines; U+009B reaches the views through the
+    // pre-auth banner and the MOTD above.)
+    assert!(pre.contains("\\u001b[2J"), "{pre}");
 
     let human = support::sshtriage(&["check", inv]).await;
-    assert_eq!(human.code, 1, "{}", human.text());
+    assert_eq!(human.code, 0, "{}", human.text());
     assert_no_controls("check", &human.text());
-    assert!(
-        human.stdout.contains("FAIL banner/not_ssh"),
-        "{}",
-        human.stdout
-    );
+    assert!(human.stdout.contains("r1"), "{}", human.stdout);
 }
 
 #[tokio::test]
