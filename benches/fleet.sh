@@ -5,6 +5,7 @@
 #   benches/fleet.sh [N]            # N devices, default 100
 #   RUNS=5 PORT=2299 CONCURRENCY=256 benches/fleet.sh 500
 #   KEYSCAN=0 benches/fleet.sh 1000      # sshtriage only (ssh-keyscan takes minutes at large N)
+#   BUILD=0 …                            # use the release binaries already built
 #   (run from the crate root or anywhere; honours CARGO_TARGET_DIR)
 #
 # Reports the median wall time of RUNS runs (default 3) of
@@ -44,8 +45,10 @@ HAVE_TIME=0
 HAVE_JQ=0
 command -v jq >/dev/null && HAVE_JQ=1
 
-echo "building release binaries…" >&2
-timeout 1200 cargo build --release --examples --bins --quiet
+if [[ ${BUILD:-1} != 0 ]]; then
+    echo "building release binaries…" >&2
+    timeout 1200 cargo build --release --examples --bins --quiet
+fi
 
 SSHTRIAGE=$TARGET_DIR/release/sshtriage
 FLEET_BIN=$TARGET_DIR/release/examples/bench_fleet
@@ -109,7 +112,7 @@ median_wall() {
     for _ in $(seq "$RUNS"); do
         start=$(now_ns)
         rc=0
-        timeout 240 "$@" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+        timeout ${RUN_LIMIT:-240} "$@" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
         end=$(now_ns)
         if ((rc != 0 && rc != 1)); then
             echo "command failed (exit $rc): $*" >&2
@@ -123,8 +126,9 @@ median_wall() {
 
 peak_rss_kb() {
     if ((HAVE_TIME)); then
-        timeout 240 /usr/bin/time -v "$@" >/dev/null 2>"$WORK/time.err" || true
+        timeout ${RUN_LIMIT:-240} /usr/bin/time -v "$@" >/dev/null 2>"$WORK/time.err" || true
         awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$WORK/time.err"
+        awk -F: '/User time|System time/ {s += $2} END {printf "%.2f\n", s}' "$WORK/time.err" >"$WORK/cpu"
     else
         echo "n/a"
     fi
@@ -168,7 +172,8 @@ printf '%-44s %8s s   (%s key lines)\n' "ssh-keyscan (default types)" "$t_scan" 
 printf '%-44s %8s s   (%s key lines)\n' "ssh-keyscan -t ed25519" "$t_scan_one" "$scanned_one"
 echo "sshtriage / ssh-keyscan (default types):  $(ratio "$t_check" "$t_scan")"
 echo "sshtriage / ssh-keyscan -t ed25519:       $(ratio "$t_check" "$t_scan_one")"
-echo "sshtriage peak RSS:                       ${rss} KiB"
+echo "sshtriage peak RSS:                       ${rss} KiB ($((rss * 1000 / N)) KiB per 1,000 devices)"
+[[ -f $WORK/cpu ]] && echo "sshtriage CPU time (user+sys, one run):   $(cat "$WORK/cpu") s"
 json_bytes=$(wc -c <"$WORK/check.json")
 echo "sshtriage JSON output:                    $json_bytes bytes ($((json_bytes / N)) per device)"
 echo "fleet counters (cumulative): start        $before"

@@ -267,7 +267,18 @@ fn print_reports(
         reports.iter_mut().for_each(|r| local.annotate(r));
     }
     if json {
-        println!("{}", report::json::render(reports, local.as_ref()));
+        // Streamed: through the one cleaner's JSON escaping, never held whole in memory.
+        let stdout = std::io::stdout().lock();
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+        let written = report::json::write(reports, local.as_ref(), &mut out)
+            .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+            .and_then(|()| std::io::Write::flush(&mut out));
+        if let Err(e) = written {
+            // A closed pipe (`| head`) is not worth a panic.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                errln!("sshtriage: cannot write the JSON: {e}");
+            }
+        }
     } else {
         print!(
             "{}",

@@ -9,4 +9,5 @@ mod text;
 pub use compatibility::compatibility_lines;
 pub use text::{
     json_line, json_pretty, printable, printable_char, printable_flat, printable_lines,
+    write_json_pretty,
 };

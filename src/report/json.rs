@@ -23,14 +23,30 @@ struct Local<'a> {
 }
 
 pub fn render(reports: &[DeviceReport], local: Option<&LocalClients>) -> String {
-    let doc = Document {
+    let mut out = Vec::new();
+    // Writing to memory fails only if serializing does, which json_pretty reports the same way.
+    match write(reports, local, &mut out) {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(_) => crate::present::json_pretty(&document(reports, local)),
+    }
+}
+
+/// Writes the document to `out` as it is serialized (a fleet's JSON is never held whole).
+pub fn write(
+    reports: &[DeviceReport],
+    local: Option<&LocalClients>,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    crate::present::write_json_pretty(&document(reports, local), out)
+}
+
+fn document<'a>(reports: &'a [DeviceReport], local: Option<&'a LocalClients>) -> Document<'a> {
+    Document {
         version: SCHEMA_VERSION,
         local_clients: local.map(|clients| Local {
             clients,
             profiles: clients.profiles(),
         }),
         devices: reports,
-    };
-    // Through the one cleaner's JSON: C1 controls in a banner are escaped like C0 ones.
-    crate::present::json_pretty(&doc)
+    }
 }
