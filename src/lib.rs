@@ -13,9 +13,9 @@ pub mod demo;
 pub mod device;
 pub mod engine;
 pub mod fix;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod fleet;
 pub mod known_hosts;
 pub mod lab;
 pub mod model;

@@ -3,10 +3,12 @@
 mod fix;
 mod inventory;
 mod known_hosts;
+mod parse;
 mod targets;
 mod wait;
 mod watching;
 
+pub use parse::parse_from;
 pub use targets::Targets;
 pub use watching::{ReloadArgs, WatchArgs};
 
@@ -80,9 +82,39 @@ pub struct CheckArgs {
     pub targets: Targets,
     #[command(flatten)]
     pub run: RunArgs,
-    /// Print the results as one JSON document.
-    #[arg(long, env = "SSHTRIAGE_JSON")]
+    /// How to print the results: table, json, markdown (for a ticket) or csv (for a
+    /// spreadsheet).
+    #[arg(
+        long,
+        env = "SSHTRIAGE_OUTPUT",
+        value_name = "FORMAT",
+        value_parser = output_parser()
+    )]
+    pub output: Option<report::Output>,
+    /// Print the results as one JSON document: the same as --output json.
+    #[arg(long, env = "SSHTRIAGE_JSON", overrides_with = "output")]
     pub json: bool,
+    /// Print only the devices that failed (the summary still counts every device).
+    #[arg(short, long, env = "SSHTRIAGE_QUIET")]
+    pub quiet: bool,
+}
+
+impl CheckArgs {
+    /// The format asked for: `--output`, else `--json`, else the table. Where both are given
+    /// from different places, `parse` keeps the one given closest to the command line.
+    pub fn format(&self) -> report::Output {
+        match (self.output, self.json) {
+            (Some(output), _) => output,
+            (None, true) => report::Output::Json,
+            (None, false) => report::Output::Table,
+        }
+    }
+}
+
+fn output_parser() -> impl clap::builder::TypedValueParser<Value = report::Output> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(report::Output::ALL.map(|o| o.name()))
+        .map(|name| name.parse::<report::Output>().unwrap_or_default())
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -225,7 +257,11 @@ pub async fn check(args: CheckArgs) -> i32 {
     };
     let local = setup.shared.local.clone();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
-    print_reports(&mut reports, Some(local), args.json);
+    let options = report::Options {
+        quiet: args.quiet,
+        ..report::Options::default()
+    };
+    print_reports(&mut reports, Some(local), args.format(), &options);
     report::exit_code(&reports)
 }
 
@@ -233,15 +269,16 @@ pub async fn check(args: CheckArgs) -> i32 {
 fn print_reports(
     reports: &mut [crate::model::DeviceReport],
     local: Option<LocalClients>,
-    json: bool,
+    output: report::Output,
+    options: &report::Options,
 ) {
     if let Some(local) = &local {
         reports.iter_mut().for_each(|r| local.annotate(r));
     }
-    if json {
-        println!("{}", report::json::render(reports, local.as_ref()));
-    } else {
-        print!("{}", report::human::render(reports));
+    let text = report::render(output, reports, local.as_ref(), options);
+    match output {
+        report::Output::Json => println!("{text}"),
+        _ => print!("{text}"),
     }
 }
 
@@ -345,7 +382,16 @@ async fn demo(args: DemoArgs) -> i32 {
     };
     if args.check || args.json {
         let mut reports = engine::run_all(&devices, shared, None).await;
-        print_reports(&mut reports, Some(local), args.json);
+        let output = match args.json {
+            true => report::Output::Json,
+            false => report::Output::Table,
+        };
+        print_reports(
+            &mut reports,
+            Some(local),
+            output,
+            &report::Options::default(),
+        );
         drop(fleet);
         return report::exit_code(&reports);
     }

@@ -1,51 +1,57 @@
 //! Human output of `check`: one line per device in inventory order, then a summary by the stage
 //! where devices stopped.
 
-use crate::model::{DeviceReport, Stage, Status};
+use super::Options;
+use super::facts::{address, beyond, client, commands, duration, reached, verdict};
+use crate::model::{DeviceReport, Stage};
 use crate::present::printable;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// Every device of a run, then the summary.
 pub fn render(reports: &[DeviceReport]) -> String {
-    let name_width = reports
+    let rows: Vec<&DeviceReport> = reports.iter().collect();
+    render_rows(&rows, reports, &Options::default())
+}
+
+/// One line per device of `rows` (all of a run, or its failing ones under `--quiet`), then the
+/// summary of the whole run (`all`).
+pub fn render_rows(rows: &[&DeviceReport], all: &[DeviceReport], _options: &Options) -> String {
+    let name_width = rows
         .iter()
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(4)
         .clamp(4, 28);
-    let addr_width = reports
+    let addr_width = rows
         .iter()
         .map(|r| address(r).len())
         .max()
         .unwrap_or(4)
         .clamp(4, 32);
-    let client_width = reports
+    let client_width = rows
         .iter()
         .map(|r| client(r).len())
         .max()
         .unwrap_or(6)
         .clamp(6, 16);
-    let mut out = format!(
-        "{:<name_width$}  {:<addr_width$}  {:<client_width$}  {:<12}  result\n",
-        "device", "address", "client", "reached"
-    );
-    for r in reports {
-        let reached = r.reached.map(Stage::name).unwrap_or("-");
-        let verdict = match &r.failure {
-            Some(f) => format!("FAIL {}/{}: {}", f.stage, f.reason, f.message),
-            None => match warnings(r) {
-                w if w.is_empty() => "ok".to_owned(),
-                w => format!("ok, warn {}", w.join("; ")),
-            },
-        };
+    let mut out = String::new();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<name_width$}  {:<addr_width$}  {:<client_width$}  {:<12}  result",
+            "device", "address", "client", "reached"
+        );
+    }
+    for r in rows {
         let _ = writeln!(
             out,
             "{:<name_width$}  {:<addr_width$}  {:<client_width$}  {:<12}  {}  ({})",
             clip(&r.name, name_width),
             clip(&address(r), addr_width),
             clip(&client(r), client_width),
-            reached,
-            printable(&verdict),
+            reached(r),
+            printable(&verdict(r)),
             duration(r.elapsed_ms)
         );
         for command in commands(r) {
@@ -70,74 +76,14 @@ pub fn render(reports: &[DeviceReport]) -> String {
             );
         }
     }
-    out.push_str(&summary(reports));
+    let summary = summary(all);
+    // Under --quiet with nothing failing, the summary is all there is.
+    out.push_str(if rows.is_empty() {
+        summary.trim_start_matches('\n')
+    } else {
+        &summary
+    });
     out
-}
-
-/// The client profile the verdicts are about, `-` before the key exchange was reached.
-fn client(r: &DeviceReport) -> String {
-    r.client
-        .as_ref()
-        .map_or_else(|| "-".to_owned(), |c| c.id.clone())
-}
-
-/// The commands that act on the device's failure and warnings, in the order to run them.
-fn commands(r: &DeviceReport) -> Vec<String> {
-    r.stages
-        .iter()
-        .filter(|s| s.beyond.is_none() && matches!(s.status, Status::Fail | Status::Warn))
-        .flat_map(|s| s.commands.iter().map(|c| c.to_string()))
-        .collect()
-}
-
-/// What the stages past a client failure found: what happens once it is fixed.
-fn beyond(r: &DeviceReport) -> Vec<String> {
-    let ran: Vec<&crate::model::StageResult> = r
-        .stages
-        .iter()
-        .filter(|s| s.beyond.is_some() && s.status != Status::Skip)
-        .collect();
-    let problems: Vec<String> = ran
-        .iter()
-        .filter(|s| matches!(s.status, Status::Fail | Status::Warn))
-        .map(|s| {
-            let fixed = s.beyond.map_or("", Stage::name);
-            let status = if s.status == Status::Fail {
-                "FAIL"
-            } else {
-                "warn"
-            };
-            format!(
-                "once {fixed} is fixed: {status} {}/{}: {}",
-                s.stage,
-                s.reason.map_or("-", |r| r.name()),
-                s.detail
-            )
-        })
-        .collect();
-    match (ran.last(), problems.is_empty()) {
-        (Some(last), true) => vec![format!(
-            "once {} is fixed: the rest passes (through {})",
-            last.beyond.map_or("", Stage::name),
-            last.stage
-        )],
-        _ => problems,
-    }
-}
-
-fn warnings(r: &DeviceReport) -> Vec<String> {
-    r.stages
-        .iter()
-        .filter(|s| s.status == Status::Warn && s.beyond.is_none())
-        .map(|s| {
-            format!(
-                "{}/{}: {}",
-                s.stage,
-                s.reason.map_or("warn", |r| r.name()),
-                s.detail
-            )
-        })
-        .collect()
 }
 
 pub fn summary(reports: &[DeviceReport]) -> String {
@@ -175,35 +121,9 @@ pub fn summary(reports: &[DeviceReport]) -> String {
 /// Devices named per stage in the summary.
 const SUMMARY_NAMES: usize = 8;
 
-fn address(r: &DeviceReport) -> String {
-    let host = r.address.as_deref().unwrap_or(&r.host);
-    let at = if host.contains(':') {
-        format!("[{host}]:{}", r.port)
-    } else {
-        format!("{host}:{}", r.port)
-    };
-    match &r.via {
-        Some(jump) => format!("{at} via {jump}"),
-        None => at,
-    }
-}
-
 /// Names and addresses come from files and DNS: cleaned, then clipped.
 fn clip(text: &str, max: usize) -> String {
     crate::wire::ident::clip(&printable(text), max)
-}
-
-/// Rounded for reading: `0.4ms`, `12ms`, `1.2s`, `20s`.
-pub fn duration(ms: f64) -> String {
-    if ms < 1.0 {
-        format!("{ms:.1}ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0}ms")
-    } else if ms < 10_000.0 {
-        format!("{:.1}s", ms / 1000.0)
-    } else {
-        format!("{:.0}s", ms / 1000.0)
-    }
 }
 
 #[cfg(test)]

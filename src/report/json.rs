@@ -11,7 +11,7 @@ struct Document<'a> {
     version: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     local_clients: Option<Local<'a>>,
-    devices: &'a [DeviceReport],
+    devices: &'a [&'a DeviceReport],
 }
 
 /// The SSH clients on this machine and the client profiles that stand for them.
@@ -23,6 +23,12 @@ struct Local<'a> {
 }
 
 pub fn render(reports: &[DeviceReport], local: Option<&LocalClients>) -> String {
+    let rows: Vec<&DeviceReport> = reports.iter().collect();
+    render_rows(&rows, local)
+}
+
+/// The document for these devices (all of a run, or its failing ones under `--quiet`).
+pub fn render_rows(reports: &[&DeviceReport], local: Option<&LocalClients>) -> String {
     let doc = Document {
         version: SCHEMA_VERSION,
         local_clients: local.map(|clients| Local {
