@@ -106,3 +106,44 @@ async fn a_users_own_profile_names_devices_from_ansible() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("broken.toml"), "{}", out.stderr);
 }
+
+/// `check --host 127.0.0.1:PORT` (a closed port) with one environment variable set.
+async fn check_with_env(var: &str, value: &str) -> Run {
+    let port = support::sshd::free_port();
+    let host = format!("127.0.0.1:{port}");
+    let mut cmd = sshtriage_command(&["check", "--host", &host, "--timeout", "2s"]);
+    cmd.env(var, value);
+    finish(cmd).await
+}
+
+#[tokio::test]
+async fn boolean_environment_variables_take_1_0_yes_no_on_off() {
+    for value in ["1", "true", "YES", "on"] {
+        let out = check_with_env("SSHTRIAGE_JSON", value).await;
+        assert_eq!(out.code, 1, "{value}: {}", out.text());
+        assert!(out.stdout.starts_with('{'), "{value}: {}", out.stdout);
+    }
+    for value in ["0", "false", "no", "Off", ""] {
+        let out = check_with_env("SSHTRIAGE_JSON", value).await;
+        assert_eq!(out.code, 1, "{value}: {}", out.text());
+        assert!(out.stdout.starts_with("device "), "{value}: {}", out.stdout);
+    }
+    let out = check_with_env("SSHTRIAGE_JSON", "maybe").await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr.contains("'maybe'") && out.stderr.contains("yes/no"),
+        "{}",
+        out.stderr
+    );
+    // Never silently true: the override of the host key check is said loudly, or refused.
+    let out = check_with_env("SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", "yes").await;
+    assert!(
+        out.stderr.contains("WARNING: --trust-changed-host-keys"),
+        "{}",
+        out.stderr
+    );
+    let out = check_with_env("SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", "sure").await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    let out = check_with_env("SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", "0").await;
+    assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
+}

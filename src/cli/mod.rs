@@ -92,10 +92,10 @@ pub struct CheckArgs {
     )]
     pub output: Option<report::Output>,
     /// Print the results as one JSON document: the same as --output json.
-    #[arg(long, env = "SSHTRIAGE_JSON", overrides_with = "output")]
+    #[arg(long, env = "SSHTRIAGE_JSON", overrides_with = "output", value_parser = boolish())]
     pub json: bool,
     /// Print only the devices that failed (the summary still counts every device).
-    #[arg(short, long, env = "SSHTRIAGE_QUIET")]
+    #[arg(short, long, env = "SSHTRIAGE_QUIET", value_parser = boolish())]
     pub quiet: bool,
 }
 
@@ -108,6 +108,53 @@ impl CheckArgs {
             (None, true) => report::Output::Json,
             (None, false) => report::Output::Table,
         }
+    }
+}
+
+/// Every boolean flag that reads an environment variable takes 1/0, true/false, yes/no and
+/// on/off there, in any case (clap's `BoolishValueParser`); empty is unset; anything else is
+/// a usage error, never silently true.
+fn boolish() -> EnvBool {
+    EnvBool
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct EnvBool;
+
+impl clap::builder::TypedValueParser for EnvBool {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<bool, clap::Error> {
+        if value.is_empty() {
+            return Ok(false);
+        }
+        clap::builder::BoolishValueParser::new()
+            .parse_ref(cmd, arg, value)
+            .map_err(|_| {
+                let arg = arg.map_or_else(|| "...".to_owned(), ToString::to_string);
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "invalid value '{}' for '{arg}': write 1/0, true/false, yes/no or on/off\n",
+                        value.to_string_lossy()
+                    ),
+                )
+                .with_cmd(cmd)
+            })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        clap::builder::TypedValueParser::possible_values(&clap::builder::BoolishValueParser::new())
+            .map(|values| {
+                Box::new(values.collect::<Vec<_>>().into_iter()) as Box<dyn Iterator<Item = _>>
+            })
     }
 }
 
@@ -126,10 +173,10 @@ pub struct RunArgs {
     #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
-    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
+    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", value_parser = boolish())]
     pub trust_changed_host_keys: bool,
     /// Dashboard: start in watch mode, probing devices that are not ready until they are.
-    #[arg(long, env = "SSHTRIAGE_WATCH")]
+    #[arg(long, env = "SSHTRIAGE_WATCH", value_parser = boolish())]
     pub watch: bool,
     /// The Python that runs your Ansible or Netmiko: its Paramiko and Netmiko versions mark
     /// which compatibility rows are this machine's.

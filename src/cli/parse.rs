@@ -75,4 +75,46 @@ mod tests {
         let err = parse_from(["sshtriage", "check", "--output", "yaml"]).expect_err("yaml");
         assert!(err.to_string().contains("markdown"), "{err}");
     }
+
+    /// Every command's boolean flags that read an environment variable, at every depth.
+    fn env_flags(command: &clap::Command, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let is_flag = matches!(arg.get_action(), clap::ArgAction::SetTrue);
+            if let (true, Some(env)) = (is_flag, arg.get_env()) {
+                let accepts: Vec<String> = arg
+                    .get_value_parser()
+                    .possible_values()
+                    .map(|values| values.map(|v| v.get_name().to_owned()).collect())
+                    .unwrap_or_default();
+                for word in ["1", "0", "yes", "no", "on", "off", "true", "false"] {
+                    assert!(
+                        accepts.iter().any(|a| a == word),
+                        "{} ({}) does not take {word}",
+                        env.to_string_lossy(),
+                        command.get_name()
+                    );
+                }
+                out.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in command.get_subcommands() {
+            env_flags(sub, out);
+        }
+    }
+
+    #[test]
+    fn boolean_environment_variables_take_1_0_yes_no_on_off() {
+        let mut flags = Vec::new();
+        env_flags(&Cli::command(), &mut flags);
+        for env in [
+            "SSHTRIAGE_JSON",
+            "SSHTRIAGE_QUIET",
+            "SSHTRIAGE_NO_SSH_CONFIG",
+            "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS",
+            "SSHTRIAGE_WATCH",
+            "SSHTRIAGE_NO_RELOAD",
+        ] {
+            assert!(flags.iter().any(|f| f == env), "{env} not seen: {flags:?}");
+        }
+    }
 }

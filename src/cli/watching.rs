@@ -29,7 +29,7 @@ pub struct WatchArgs {
 #[derive(Args, Debug, Clone)]
 pub struct ReloadArgs {
     /// Do not reload the inventory files when they change.
-    #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
+    #[arg(long, env = "SSHTRIAGE_NO_RELOAD", value_parser = super::boolish())]
     pub no_reload: bool,
 }
 
