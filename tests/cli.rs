@@ -147,3 +147,37 @@ async fn boolean_environment_variables_take_1_0_yes_no_on_off() {
     let out = check_with_env("SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", "0").await;
     assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_bad_duration_says_what_one_looks_like() {
+    let out = check_with_env("SSHTRIAGE_TIMEOUT", "abc").await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr
+            .contains("`abc` is not a duration: write 5s, 500ms or 1m"),
+        "{}",
+        out.stderr
+    );
+    let out = sshtriage(&["wait", "--host", "127.0.0.1:1", "--timeout", "10"]).await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr.contains("`10` is not a duration"),
+        "{}",
+        out.stderr
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("lab.toml");
+    std::fs::write(
+        &inv,
+        "[[device]]\nhost = \"127.0.0.1\"\ntimeout = \"soon\"\n",
+    )
+    .unwrap();
+    let out = sshtriage(&["check", inv.to_str().unwrap()]).await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr
+            .contains("lab.toml:3: timeout: `soon` is not a duration"),
+        "{}",
+        out.stderr
+    );
+}

@@ -23,7 +23,7 @@ pub struct WaitArgs {
     #[command(flatten)]
     pub targets: Targets,
     /// Give up after this long overall, e.g. 10m, 90s.
-    #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = crate::device::parse_duration)]
     pub timeout: Duration,
     /// One JSON event per line instead of text.
     #[arg(long, env = "SSHTRIAGE_JSON", value_parser = super::boolish())]

@@ -72,7 +72,7 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
 }
 
 fn positive_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    let d = crate::device::parse_duration(text).map_err(|e| e.to_string())?;
     if d < Duration::from_millis(10) {
         return Err("must be at least 10ms".into());
     }

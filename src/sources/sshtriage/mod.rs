@@ -10,7 +10,7 @@ use super::paths::expand_path;
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
 use crate::device::{
     AlgorithmSetting, Credentials, DEFAULT_TIMEOUT, Device, DeviceClient, HostKeyPolicy, KeySource,
-    Origin, SettingVia, ValueSource, parse_client, parse_timeout,
+    Origin, SettingVia, TimeoutError, ValueSource, parse_client, parse_timeout,
 };
 use crate::secret::Secret;
 use raw::{RawAlgorithms, RawDevice, RawInventory};
@@ -199,11 +199,11 @@ fn resolve(
     };
     let timeout = match &raw.timeout {
         Some(t) => parse_timeout(t.get_ref()).map_err(|e| {
-            at.error(
-                t.span().start,
-                "timeout",
-                &format!("`{}`: {e} (try \"10s\")", t.get_ref()),
-            )
+            let message = match e {
+                TimeoutError::Syntax(syntax) => syntax.to_string(),
+                TimeoutError::OutOfRange => format!("`{}`: {e}", t.get_ref()),
+            };
+            at.error(t.span().start, "timeout", &message)
         })?,
         None => DEFAULT_TIMEOUT,
     };
