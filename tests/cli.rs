@@ -181,3 +181,52 @@ async fn a_bad_duration_says_what_one_looks_like() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn a_mistyped_subcommand_or_a_missing_file_says_so() {
+    let out = sshtriage(&["chek", "lab.toml"]).await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr.contains("error: unrecognized subcommand 'chek'")
+            && out.stderr.contains("tip: did you mean 'check'?"),
+        "{}",
+        out.stderr
+    );
+    // A file that is not there is named, without a `:0:` line.
+    let out = sshtriage(&["check", "no-such-lab.toml"]).await;
+    assert_eq!(out.code, 2, "{}", out.text());
+    assert!(
+        out.stderr.contains("no-such-lab.toml: no such file") && !out.stderr.contains(":0:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn ports_out_of_range_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, at) in [
+        (
+            "[[device]]\nhost = \"127.0.0.1\"\nport = 0\n",
+            "lab.toml:3: port: `0`",
+        ),
+        (
+            "[[device]]\nhost = \"127.0.0.1\"\n\nport = 65536\n",
+            "lab.toml:4: port: `65536`",
+        ),
+        (
+            "[defaults]\nport = -22\n[[device]]\nhost = \"127.0.0.1\"\n",
+            "lab.toml:2: port: `-22`",
+        ),
+    ] {
+        let inv = dir.path().join("lab.toml");
+        std::fs::write(&inv, text).unwrap();
+        let out = sshtriage(&["check", inv.to_str().unwrap()]).await;
+        assert_eq!(out.code, 2, "{text}: {}", out.text());
+        assert!(
+            out.stderr.contains(at) && out.stderr.contains("from 1 to 65535"),
+            "{text}: {}",
+            out.stderr
+        );
+    }
+}

@@ -14,8 +14,13 @@ where
     T: Into<OsString> + Clone,
 {
     let mut command = Cli::command();
-    let mut matches = command.try_get_matches_from_mut(args)?;
-    let mut cli = Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))?;
+    let matches = command.try_get_matches_from_mut(args)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+    if cli.command.is_none() && matches.value_source("sources") == Some(ValueSource::CommandLine) {
+        if let Some(word) = cli.targets.sources.first().and_then(|p| p.to_str()) {
+            mistyped_subcommand(&mut command, word)?;
+        }
+    }
     if let (Some(Command::Check(args)), Some(("check", sub))) =
         (&mut cli.command, matches.subcommand())
     {
@@ -24,6 +29,54 @@ where
         args.json = output == Output::Json;
     }
     Ok(cli)
+}
+
+/// `sshtriage chek lab.toml` reads `chek` as an inventory: when no such file exists and a
+/// subcommand is spelled almost so (at most two edits, fewer than the word's length), it is a
+/// usage error that says which.
+fn mistyped_subcommand(command: &mut clap::Command, word: &str) -> Result<(), clap::Error> {
+    if word == "-" || std::path::Path::new(word).exists() {
+        return Ok(());
+    }
+    let closest = command
+        .get_subcommands()
+        .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_all_aliases()))
+        .map(|name| (edit_distance(word, name), name.to_owned()))
+        .filter(|(d, _)| *d <= 2 && *d < word.chars().count())
+        .min_by_key(|(d, _)| *d);
+    match closest {
+        None => Ok(()),
+        Some((_, name)) => Err(clap::Error::raw(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!("unrecognized subcommand '{word}'\n\n  tip: did you mean '{name}'?"),
+        )
+        .format(command)),
+    }
+}
+
+/// Edits (insert, delete, replace, swap two neighbours) from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// How close to the command line a value was given: the command line beats the
@@ -59,6 +112,30 @@ mod tests {
             Some(Command::Check(args)) => args.format(),
             other => panic!("not check: {other:?}"),
         }
+    }
+
+    #[test]
+    fn edits_are_counted_as_people_mistype() {
+        assert_eq!(edit_distance("chek", "check"), 1);
+        assert_eq!(edit_distance("wiat", "wait"), 1);
+        assert_eq!(edit_distance("invnetroy", "inventory"), 2);
+        assert_eq!(edit_distance("lab.toml", "check"), 8);
+    }
+
+    #[test]
+    fn a_mistyped_subcommand_is_a_usage_error_with_a_tip() {
+        let err = parse_from(["sshtriage", "chek", "x.toml"]).expect_err("chek");
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        let text = err.to_string();
+        assert!(
+            text.contains("error: unrecognized subcommand 'chek'"),
+            "{text}"
+        );
+        assert!(text.contains("tip: did you mean 'check'?"), "{text}");
+        assert_eq!(err.exit_code(), 2);
+        // Not a typo: an inventory that does not exist is left to the sources to report.
+        assert!(parse_from(["sshtriage", "no-such-lab.toml"]).is_ok());
+        assert!(parse_from(["sshtriage", "x"]).is_ok());
     }
 
     #[test]

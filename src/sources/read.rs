@@ -21,10 +21,20 @@ pub(crate) fn located(
     }
 }
 
+/// Why a file could not be opened, in words: `no such file`, `permission denied`.
+pub(crate) fn open_failed(path: &Path, error: &std::io::Error) -> SourceError {
+    let message = match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => format!("cannot read: {error}"),
+    };
+    located(path, 0, "", message)
+}
+
 /// The file's text: at most `MAX_FILE_BYTES`, UTF-8, no NUL bytes, without a BOM.
 pub(crate) fn read_text(path: &Path) -> Result<String, SourceError> {
     let fail = |message: String| located(path, 0, "", message);
-    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| open_failed(path, &e))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

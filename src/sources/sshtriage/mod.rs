@@ -29,12 +29,7 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn load(path: &Path) -> Result<Inventory, SourceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SourceError {
-            file: path.to_owned(),
-            line: 0,
-            key: String::new(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = super::read::read_text(path)?;
         Inventory::parse(path, &text)
     }
 
@@ -197,6 +192,22 @@ fn resolve(
             });
         }
     };
+    let port = match &raw.port {
+        Some(p) => u16::try_from(*p.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                at.error(
+                    p.span().start,
+                    "port",
+                    &format!(
+                        "`{}` is not a port: write a number from 1 to 65535",
+                        p.get_ref()
+                    ),
+                )
+            })?,
+        None => 22,
+    };
     let timeout = match &raw.timeout {
         Some(t) => parse_timeout(t.get_ref()).map_err(|e| {
             let message = match e {
@@ -241,7 +252,7 @@ fn resolve(
     Ok(Device {
         name,
         host: host.get_ref().clone(),
-        port: raw.port.unwrap_or(22),
+        port,
         username: raw.username.clone(),
         credentials: Credentials {
             password,
