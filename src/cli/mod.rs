@@ -1,5 +1,6 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
+mod docs;
 mod fix;
 mod inventory;
 mod known_hosts;
@@ -46,7 +47,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Probe every device headless and print one line each (or JSON); exit 1 if any failed.
+    /// Probe every device headless and print one line each (or JSON, Markdown, CSV); exit 1
+    /// if any failed.
     Check(CheckArgs),
     /// Start a simulated fleet on loopback and open the dashboard on it.
     Demo(DemoArgs),
@@ -60,6 +62,10 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Probe devices again and again until each is ready (or the time is up); for pipelines.
     Wait(wait::WaitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff): `sshtriage man > sshtriage.1`, `sshtriage man check`.
+    Man(docs::ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -337,6 +343,8 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
         Some(Command::Wait(args)) => wait::run(args).await,
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
         None => dashboard(cli.targets, cli.run, cli.watch, cli.reload).await,
     }
 }
