@@ -9,8 +9,11 @@ use crate::known_hosts::{KnownHosts, Target};
 use crate::profile::Profiles;
 use crate::sources::Format;
 
+/// One fuzz target: arbitrary bytes in, nothing out.
+pub type FuzzTarget = fn(&[u8]);
+
 /// Every target, by the name of its fuzz target and corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("ident", ident),
     ("packet", packet),
     ("known_hosts", known_hosts),

@@ -1,8 +1,8 @@
 //! `sshtriage completions SHELL` and `sshtriage man`: generated from the same clap definition
 //! that parses the command line, so they cannot drift from it. Both print to standard output.
 
-use super::{Cli, EXIT_OK, EXIT_USAGE};
-use clap::{Args, CommandFactory};
+use super::{EXIT_OK, EXIT_USAGE, command};
+use clap::Args;
 use std::io::Write;
 
 #[derive(Args, Debug)]
@@ -15,7 +15,7 @@ pub struct CompletionsArgs {
 /// Prints the completion script for `args.shell`.
 pub fn completions(args: &CompletionsArgs) -> i32 {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "sshtriage", &mut out);
+    clap_complete::generate(args.shell, &mut command(), "sshtriage", &mut out);
     print(&out)
 }
 
@@ -30,7 +30,7 @@ pub struct ManArgs {
 /// Prints a manual page (roff): sshtriage(1), or the page a subcommand's name is in the list
 /// of (sshtriage-check(1)), each with its options and their environment variables.
 pub fn man(args: &ManArgs) -> i32 {
-    let mut page = Cli::command();
+    let mut page = command();
     page.build();
     for name in &args.command {
         match page.find_subcommand(name) {

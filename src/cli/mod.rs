@@ -1,5 +1,6 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
+mod config;
 mod docs;
 mod fix;
 mod inventory;
@@ -9,7 +10,8 @@ mod targets;
 mod wait;
 mod watching;
 
-pub use parse::parse_from;
+pub use config::{Config, PRECEDENCE};
+pub use parse::{command, parse_from};
 pub use targets::Targets;
 pub use watching::{ReloadArgs, WatchArgs};
 
@@ -35,6 +37,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Read defaults for the options from this TOML file instead of
+    /// $XDG_CONFIG_HOME/sshtriage/config.toml (else ~/.config/sshtriage/config.toml).
+    #[arg(long, global = true, env = "SSHTRIAGE_CONFIG", value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub targets: Targets,
     #[command(flatten)]
@@ -98,7 +104,7 @@ pub struct CheckArgs {
     )]
     pub output: Option<report::Output>,
     /// Print the results as one JSON document: the same as --output json.
-    #[arg(long, env = "SSHTRIAGE_JSON", overrides_with = "output", value_parser = boolish())]
+    #[arg(long, env = "SSHTRIAGE_JSON", value_parser = boolish())]
     pub json: bool,
     /// Print only the devices that failed (the summary still counts every device).
     #[arg(short, long, env = "SSHTRIAGE_QUIET", value_parser = boolish())]

@@ -1,34 +1,84 @@
 //! From the process's arguments to a `Cli`: clap parses, then what clap cannot say alone is
 //! settled here, where the source of each value (command line, environment, default) is known.
 
-use super::{Cli, Command};
+use super::{Cli, Command, Config};
 use crate::report::Output;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
 
-/// Parses `args` (the program name first) as the command line of `sshtriage`.
+/// The command line's definition, with where defaults come from said under every command.
+pub fn command() -> clap::Command {
+    fn explained(command: clap::Command) -> clap::Command {
+        command
+            .after_help(super::PRECEDENCE)
+            .mut_subcommands(explained)
+    }
+    explained(Cli::command())
+}
+
+/// Parses `args` (the program name first) as the command line of `sshtriage`, with the
+/// defaults of the config file the arguments or the environment name (or the user's).
 pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let mut command = Cli::command();
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let config = Config::find(&args)
+        .map_err(|e| clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{e}\n")))?;
+    let mut command = config.apply(command());
     let matches = command.try_get_matches_from_mut(args)?;
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
-    if cli.command.is_none() && matches.value_source("sources") == Some(ValueSource::CommandLine) {
-        if let Some(word) = cli.targets.sources.first().and_then(|p| p.to_str()) {
-            mistyped_subcommand(&mut command, word)?;
-        }
-    }
-    if let (Some(Command::Check(args)), Some(("check", sub))) =
-        (&mut cli.command, matches.subcommand())
+    if cli.command.is_none()
+        && matches.value_source("sources") == Some(ValueSource::CommandLine)
+        && let Some(word) = cli.targets.sources.first().and_then(|p| p.to_str())
     {
-        let output = check_output(sub, args.output, args.json);
+        mistyped_subcommand(&mut command, word)?;
+    }
+    // Where two flags say opposite things from different places, the closer one wins.
+    let leaf = leaf(&matches);
+    if let Some(Command::Check(args)) = &mut cli.command {
+        let output = check_output(leaf, args.output, args.json);
         args.output = Some(output);
         args.json = output == Output::Json;
     }
+    if let Some(targets) = targets(&mut cli)
+        && targets.no_ssh_config
+        && targets.ssh_config.is_some()
+        && rank(leaf, "ssh_config") > rank(leaf, "no_ssh_config")
+    {
+        targets.no_ssh_config = false;
+    }
     Ok(cli)
+}
+
+/// The matches of the subcommand that was run (the flags are its own).
+fn leaf(matches: &ArgMatches) -> &ArgMatches {
+    match matches.subcommand() {
+        Some((_, sub)) => leaf(sub),
+        None => matches,
+    }
+}
+
+/// What the command that runs selects devices with.
+fn targets(cli: &mut Cli) -> Option<&mut super::Targets> {
+    use super::fix::FixCommand;
+    use super::known_hosts::KnownHostsCommand;
+    match &mut cli.command {
+        None => Some(&mut cli.targets),
+        Some(Command::Check(args)) => Some(&mut args.targets),
+        Some(Command::Wait(args)) => Some(&mut args.targets),
+        Some(Command::Inventory(args)) => Some(&mut args.targets),
+        Some(Command::Fix(FixCommand::Algorithms(args))) => Some(&mut args.targets),
+        Some(Command::KnownHosts(KnownHostsCommand::Accept(args))) => Some(&mut args.targets),
+        Some(
+            Command::KnownHosts(KnownHostsCommand::Prune(_))
+            | Command::Demo(_)
+            | Command::Completions(_)
+            | Command::Man(_),
+        ) => None,
+    }
 }
 
 /// `sshtriage chek lab.toml` reads `chek` as an inventory: when no such file exists and a
@@ -61,8 +111,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -80,13 +130,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// How close to the command line a value was given: the command line beats the
-/// environment, which beats a default.
-fn rank(matches: &ArgMatches, id: &str) -> u8 {
+/// environment, which beats a default (the config file's or the built-in one); on the
+/// command line, a later flag beats an earlier one.
+fn rank(matches: &ArgMatches, id: &str) -> (u8, usize) {
     match matches.value_source(id) {
-        Some(ValueSource::CommandLine) => 3,
-        Some(ValueSource::EnvVariable) => 2,
-        Some(ValueSource::DefaultValue) => 1,
-        _ => 0,
+        Some(ValueSource::CommandLine) => (3, matches.index_of(id).unwrap_or(0)),
+        Some(ValueSource::EnvVariable) => (2, 0),
+        Some(ValueSource::DefaultValue) => (1, 0),
+        _ => (0, 0),
     }
 }
 
