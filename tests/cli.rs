@@ -230,3 +230,87 @@ async fn ports_out_of_range_are_refused_with_their_line() {
         );
     }
 }
+
+/// `sshtriage ARGS` on a terminal `columns` wide (util-linux `script` gives it a pty), with
+/// the extra environment `env`; None when `script` is not installed.
+fn on_a_terminal(columns: u16, env: &[(&str, &str)], args: &[&str]) -> Option<String> {
+    let found = std::process::Command::new("sh")
+        .args(["-c", "command -v script"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("SKIP on_a_terminal: util-linux script is not installed");
+        return None;
+    }
+    let words: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_sshtriage"))
+        .chain(args.iter().copied())
+        .map(|w| format!("'{w}'"))
+        .collect();
+    let line = format!("stty cols {columns} rows 40; exec {}", words.join(" "));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("SSHTRIAGE_NO_SSH_CONFIG", "true")
+        .env("XDG_CONFIG_HOME", "/nonexistent/sshtriage-tests")
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("SSHTRIAGE_JSON")
+        .env_remove("SSHTRIAGE_OUTPUT")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("script");
+    Some(String::from_utf8_lossy(&out.stdout).replace('\r', ""))
+}
+
+fn without_colour(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after.find('m').map_or(after.len(), |e| e + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn on_a_terminal_check_wraps_and_colours_and_in_a_pipe_it_does_not() {
+    let host = format!("127.0.0.1:{}", support::sshd::free_port());
+    let args = ["check", "--host", host.as_str(), "--timeout", "2s"];
+    let Some(tty) = on_a_terminal(60, &[], &args) else {
+        return;
+    };
+    assert!(tty.contains("\u{1b}[1;31mFAIL\u{1b}[0m"), "{tty:?}");
+    let plain = without_colour(&tty);
+    assert!(plain.contains("FAIL tcp/refused"), "{plain}");
+    for line in plain.lines() {
+        assert!(
+            line.chars().count() <= 60,
+            "wider than 60: {line:?}\n{plain}"
+        );
+    }
+    // The message went on over several lines, cut at words.
+    assert!(plain.lines().count() >= 6, "{plain}");
+    assert!(plain.split_whitespace().any(|w| w == "booting)"), "{plain}");
+
+    let Some(no_color) = on_a_terminal(60, &[("NO_COLOR", "1")], &args) else {
+        return;
+    };
+    assert!(!no_color.contains('\u{1b}'), "{no_color:?}");
+
+    // A pipe: no escape at all, one line per device, whatever NO_COLOR says.
+    let out = sshtriage(&args).await;
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+    let row = out.stdout.lines().nth(1).expect("the device line");
+    assert!(row.starts_with(&format!("{host}  -  ")), "{}", out.stdout);
+    assert!(row.ends_with("ms)"), "{}", out.stdout);
+    // Named by its address, the device shows it once: no address column.
+    assert!(
+        !out.stdout.lines().next().unwrap_or("").contains("address"),
+        "{}",
+        out.stdout
+    );
+}

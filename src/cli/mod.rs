@@ -316,12 +316,25 @@ pub async fn check(args: CheckArgs) -> i32 {
     };
     let local = setup.shared.local.clone();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
-    let options = report::Options {
-        quiet: args.quiet,
-        ..report::Options::default()
-    };
+    let options = stdout_options(args.quiet);
     print_reports(&mut reports, Some(local), args.format(), &options);
     report::exit_code(&reports)
+}
+
+/// How the table fits standard output: wrapped and coloured on a terminal only.
+fn stdout_options(quiet: bool) -> report::Options {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let columns = terminal
+        .then(|| crossterm::terminal::size().ok().map(|(w, _)| w))
+        .flatten();
+    report::Options::for_stdout(
+        quiet,
+        terminal,
+        columns,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
 }
 
 /// `check`'s output, with the compatibility rows of this machine's clients marked.
@@ -447,12 +460,7 @@ async fn demo(args: DemoArgs) -> i32 {
             true => report::Output::Json,
             false => report::Output::Table,
         };
-        print_reports(
-            &mut reports,
-            Some(local),
-            output,
-            &report::Options::default(),
-        );
+        print_reports(&mut reports, Some(local), output, &stdout_options(false));
         drop(fleet);
         return report::exit_code(&reports);
     }

@@ -6,5 +6,5 @@
 mod compatibility;
 mod text;
 
-pub use compatibility::compatibility_lines;
+pub use compatibility::{CompatibilityGroup, compatibility_groups, compatibility_lines};
 pub use text::{printable, printable_char};

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod human;
 pub mod json;
 pub mod markdown;
+mod wrap;
 
 use crate::algorithms::local::LocalClients;
 use crate::model::DeviceReport;
@@ -74,6 +75,27 @@ pub struct Options {
     pub colour: bool,
 }
 
+impl Options {
+    /// For standard output: on a terminal, wrapped to its `columns` (narrower than 20 is
+    /// taken as unknown) and coloured unless `NO_COLOR` is set and not empty (no-color.org)
+    /// or `TERM` is `dumb`; elsewhere (a pipe, a file) neither, so every item stays one line.
+    pub fn for_stdout(
+        quiet: bool,
+        terminal: bool,
+        columns: Option<u16>,
+        no_color: Option<&std::ffi::OsStr>,
+        term: Option<&std::ffi::OsStr>,
+    ) -> Options {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        let dumb = term.is_some_and(|t| t == "dumb");
+        Options {
+            quiet,
+            width: columns.map(usize::from).filter(|w| terminal && *w >= 20),
+            colour: terminal && !no_color && !dumb,
+        }
+    }
+}
+
 /// `check`'s output in `output`, the compatibility rows of this machine's clients (`local`)
 /// marked beforehand by the caller.
 pub fn render(
@@ -106,6 +128,22 @@ pub fn exit_code(reports: &[DeviceReport]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_and_colour_only_on_a_terminal() {
+        use std::ffi::OsStr;
+        let tty = Options::for_stdout(false, true, Some(60), None, Some(OsStr::new("xterm")));
+        assert_eq!((tty.width, tty.colour), (Some(60), true));
+        let pipe = Options::for_stdout(false, false, Some(60), None, None);
+        assert_eq!((pipe.width, pipe.colour), (None, false));
+        let no_color = Options::for_stdout(false, true, Some(60), Some(OsStr::new("1")), None);
+        assert_eq!((no_color.width, no_color.colour), (Some(60), false));
+        // NO_COLOR set but empty does not count (no-color.org).
+        let empty = Options::for_stdout(false, true, None, Some(OsStr::new("")), None);
+        assert_eq!((empty.width, empty.colour), (None, true));
+        let dumb = Options::for_stdout(false, true, Some(10), None, Some(OsStr::new("dumb")));
+        assert_eq!((dumb.width, dumb.colour), (None, false));
+    }
 
     #[test]
     fn output_names_parse_back() {
