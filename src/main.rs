@@ -1,7 +1,5 @@
-use clap::Parser;
-
 fn main() {
-    let cli = match sshtriage::cli::Cli::try_parse() {
+    let cli = match sshtriage::cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {

@@ -368,7 +368,7 @@ async fn the_rows_of_this_machines_clients_are_marked() {
         .find(|l| l.contains("Paramiko 3.5 "))
         .expect("a Paramiko 3.5 row");
     assert!(row.contains("[this machine: Paramiko 3.5"), "{row}");
-    assert!(row.ends_with("] connects"), "{row}");
+    assert!(row.ends_with(": connects"), "{row}");
 
     // Paramiko 5 here: its row, which says it cannot, is the one marked.
     let (doc, _) = check_with_python(port, &py5);

@@ -12,13 +12,18 @@ macro_rules! errln {
     ($($arg:tt)*) => { eprintln!("{}", $crate::present::printable_lines(&format!($($arg)*))) };
 }
 
+mod config;
+mod docs;
 mod fix;
 mod inventory;
 mod known_hosts;
+mod parse;
 mod targets;
 mod wait;
 mod watching;
 
+pub use config::{Config, PRECEDENCE};
+pub use parse::{command, parse_from};
 pub use targets::Targets;
 pub use watching::{ReloadArgs, WatchArgs};
 
@@ -44,6 +49,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Read defaults for the options from this TOML file instead of
+    /// $XDG_CONFIG_HOME/sshtriage/config.toml (else ~/.config/sshtriage/config.toml).
+    #[arg(long, global = true, env = "SSHTRIAGE_CONFIG", value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub targets: Targets,
     #[command(flatten)]
@@ -56,7 +65,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Probe every device headless and print one line each (or JSON); exit 1 if any failed.
+    /// Probe every device headless and print one line each (or JSON, Markdown, CSV); exit 1
+    /// if any failed.
     Check(CheckArgs),
     /// Start a simulated fleet on loopback and open the dashboard on it.
     Demo(DemoArgs),
@@ -70,6 +80,10 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Probe devices again and again until each is ready (or the time is up); for pipelines.
     Wait(wait::WaitArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff): `sshtriage man > sshtriage.1`, `sshtriage man check`.
+    Man(docs::ManArgs),
 }
 
 #[derive(Args, Debug)]
@@ -92,9 +106,86 @@ pub struct CheckArgs {
     pub targets: Targets,
     #[command(flatten)]
     pub run: RunArgs,
-    /// Print the results as one JSON document.
-    #[arg(long, env = "SSHTRIAGE_JSON")]
+    /// How to print the results: table, json, markdown (for a ticket) or csv (for a
+    /// spreadsheet).
+    #[arg(
+        long,
+        env = "SSHTRIAGE_OUTPUT",
+        value_name = "FORMAT",
+        value_parser = output_parser()
+    )]
+    pub output: Option<report::Output>,
+    /// Print the results as one JSON document: the same as --output json.
+    #[arg(long, env = "SSHTRIAGE_JSON", value_parser = boolish())]
     pub json: bool,
+    /// Print only the devices that failed (the summary still counts every device).
+    #[arg(short, long, env = "SSHTRIAGE_QUIET", value_parser = boolish())]
+    pub quiet: bool,
+}
+
+impl CheckArgs {
+    /// The format asked for: `--output`, else `--json`, else the table. Where both are given
+    /// from different places, `parse` keeps the one given closest to the command line.
+    pub fn format(&self) -> report::Output {
+        match (self.output, self.json) {
+            (Some(output), _) => output,
+            (None, true) => report::Output::Json,
+            (None, false) => report::Output::Table,
+        }
+    }
+}
+
+/// Every boolean flag that reads an environment variable takes 1/0, true/false, yes/no and
+/// on/off there, in any case (clap's `BoolishValueParser`); empty is unset; anything else is
+/// a usage error, never silently true.
+fn boolish() -> EnvBool {
+    EnvBool
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct EnvBool;
+
+impl clap::builder::TypedValueParser for EnvBool {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<bool, clap::Error> {
+        if value.is_empty() {
+            return Ok(false);
+        }
+        clap::builder::BoolishValueParser::new()
+            .parse_ref(cmd, arg, value)
+            .map_err(|_| {
+                let arg = arg.map_or_else(|| "...".to_owned(), ToString::to_string);
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "invalid value '{}' for '{arg}': write 1/0, true/false, yes/no or on/off\n",
+                        value.to_string_lossy()
+                    ),
+                )
+                .with_cmd(cmd)
+            })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        clap::builder::TypedValueParser::possible_values(&clap::builder::BoolishValueParser::new())
+            .map(|values| {
+                Box::new(values.collect::<Vec<_>>().into_iter()) as Box<dyn Iterator<Item = _>>
+            })
+    }
+}
+
+fn output_parser() -> impl clap::builder::TypedValueParser<Value = report::Output> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(report::Output::ALL.map(|o| o.name()))
+        .map(|name| name.parse::<report::Output>().unwrap_or_default())
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -106,10 +197,10 @@ pub struct RunArgs {
     #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_parser = crate::device::parse_timeout)]
     pub timeout: Option<Duration>,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
-    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
+    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", value_parser = boolish())]
     pub trust_changed_host_keys: bool,
     /// Dashboard: start in watch mode, probing devices that are not ready until they are.
-    #[arg(long, env = "SSHTRIAGE_WATCH")]
+    #[arg(long, env = "SSHTRIAGE_WATCH", value_parser = boolish())]
     pub watch: bool,
     /// The Python that runs your Ansible or Netmiko: its Paramiko and Netmiko versions mark
     /// which compatibility rows are this machine's.
@@ -253,37 +344,60 @@ pub async fn check(args: CheckArgs) -> i32 {
     };
     let local = setup.shared.local.clone();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
-    print_reports(&mut reports, Some(local), args.json);
+    let options = stdout_options(args.quiet);
+    print_reports(&mut reports, Some(local), args.format(), &options);
     report::exit_code(&reports)
+}
+
+/// How the table fits standard output: wrapped and coloured on a terminal only.
+fn stdout_options(quiet: bool) -> report::Options {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let columns = terminal
+        .then(|| crossterm::terminal::size().ok().map(|(w, _)| w))
+        .flatten();
+    report::Options::for_stdout(
+        quiet,
+        terminal,
+        columns,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
 }
 
 /// `check`'s output, with the compatibility rows of this machine's clients marked.
 fn print_reports(
     reports: &mut [crate::model::DeviceReport],
     local: Option<LocalClients>,
-    json: bool,
+    output: report::Output,
+    options: &report::Options,
 ) {
     if let Some(local) = &local {
         reports.iter_mut().for_each(|r| local.annotate(r));
     }
-    if json {
-        // Streamed: through the one cleaner's JSON escaping, never held whole in memory.
-        let stdout = std::io::stdout().lock();
-        let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
-        let written = report::json::write(reports, local.as_ref(), &mut out)
-            .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
-            .and_then(|()| std::io::Write::flush(&mut out));
-        if let Err(e) = written {
-            // A closed pipe (`| head`) is not worth a panic.
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                errln!("sshtriage: cannot write the JSON: {e}");
+    match output {
+        report::Output::Json => {
+            // Streamed: through the one cleaner's JSON escaping, never held whole in memory.
+            let rows: Vec<&crate::model::DeviceReport> = reports
+                .iter()
+                .filter(|r| !options.quiet || !r.passed())
+                .collect();
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+            let written = report::json::write_rows(&rows, local.as_ref(), &mut out)
+                .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+                .and_then(|()| std::io::Write::flush(&mut out));
+            if let Err(e) = written {
+                // A closed pipe (`| head`) is not worth a panic.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    errln!("sshtriage: cannot write the JSON: {e}");
+                }
             }
         }
-    } else {
-        print!(
+        _ => print!(
             "{}",
-            crate::present::printable_lines(&report::human::render(reports))
-        );
+            report::render(output, reports, local.as_ref(), options)
+        ),
     }
 }
 
@@ -295,6 +409,8 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
         Some(Command::Wait(args)) => wait::run(args).await,
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
         None => dashboard(cli.targets, cli.run, cli.watch, cli.reload).await,
     }
 }
@@ -387,7 +503,11 @@ async fn demo(args: DemoArgs) -> i32 {
     };
     if args.check || args.json {
         let mut reports = engine::run_all(&devices, shared, None).await;
-        print_reports(&mut reports, Some(local), args.json);
+        let output = match args.json {
+            true => report::Output::Json,
+            false => report::Output::Table,
+        };
+        print_reports(&mut reports, Some(local), output, &stdout_options(false));
         drop(fleet);
         return report::exit_code(&reports);
     }

@@ -25,7 +25,7 @@ pub struct Targets {
     #[arg(long, value_name = "NET")]
     pub cidr: Vec<String>,
     /// Do not apply ~/.ssh/config to the devices.
-    #[arg(long, env = "SSHTRIAGE_NO_SSH_CONFIG")]
+    #[arg(long, env = "SSHTRIAGE_NO_SSH_CONFIG", value_parser = super::boolish())]
     pub no_ssh_config: bool,
     /// The ssh_config to apply instead of ~/.ssh/config and /etc/ssh/ssh_config, as ssh -F.
     #[arg(long, env = "SSHTRIAGE_SSH_CONFIG", value_name = "FILE")]

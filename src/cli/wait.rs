@@ -25,10 +25,10 @@ pub struct WaitArgs {
     #[command(flatten)]
     pub targets: Targets,
     /// Give up after this long overall, e.g. 10m, 90s.
-    #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "SSHTRIAGE_WAIT_TIMEOUT", default_value = "10m", value_parser = crate::device::parse_duration)]
     pub timeout: Duration,
     /// One JSON event per line instead of text.
-    #[arg(long, env = "SSHTRIAGE_JSON")]
+    #[arg(long, env = "SSHTRIAGE_JSON", value_parser = super::boolish())]
     pub json: bool,
     /// Per-stage timeout of each attempt (overrides the inventory), e.g. 5s.
     #[arg(long, env = "SSHTRIAGE_TIMEOUT", value_name = "DUR", value_parser = crate::device::parse_timeout)]
@@ -41,7 +41,7 @@ pub struct WaitArgs {
     #[arg(long, env = "SSHTRIAGE_CONCURRENCY", default_value_t = engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
-    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS")]
+    #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", value_parser = super::boolish())]
     pub trust_changed_host_keys: bool,
 }
 

@@ -29,7 +29,7 @@ pub struct WatchArgs {
 #[derive(Args, Debug, Clone)]
 pub struct ReloadArgs {
     /// Do not reload the inventory files when they change.
-    #[arg(long, env = "SSHTRIAGE_NO_RELOAD")]
+    #[arg(long, env = "SSHTRIAGE_NO_RELOAD", value_parser = super::boolish())]
     pub no_reload: bool,
 }
 
@@ -64,22 +64,22 @@ impl WatchArgs {
     }
 }
 
-fn parse_stage(text: &str) -> Result<Stage, String> {
+pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
     Stage::from_name(text).ok_or_else(|| {
         let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
         format!("unknown stage `{text}`: one of {}", names.join(", "))
     })
 }
 
-fn positive_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+pub(super) fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = crate::device::parse_duration(text).map_err(|e| e.to_string())?;
     if d < Duration::from_millis(10) {
         return Err("must be at least 10ms".into());
     }
     Ok(d)
 }
 
-fn positive_rate(text: &str) -> Result<f64, String> {
+pub(super) fn positive_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
         _ => Err(format!("`{text}` is not a positive number")),

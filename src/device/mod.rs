@@ -33,15 +33,26 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// Why a timeout was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TimeoutError {
-    #[error("{0}")]
-    Syntax(#[from] humantime::DurationError),
+    #[error(transparent)]
+    Syntax(#[from] DurationSyntax),
     #[error("must be more than 0 and at most 24h")]
     OutOfRange,
 }
 
+/// Text that is not a duration; says what one looks like (humantime's own message, "expected
+/// number at 0", speaks of its parser, not of what to write).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a duration: write 5s, 500ms or 1m")]
+pub struct DurationSyntax(pub String);
+
+/// A duration as people write it: `5s`, `500ms`, `1m30s`, `2h`.
+pub fn parse_duration(text: &str) -> Result<Duration, DurationSyntax> {
+    humantime::parse_duration(text.trim()).map_err(|_| DurationSyntax(text.to_owned()))
+}
+
 /// A per-stage timeout from a file or the command line, checked against `MAX_TIMEOUT`.
 pub fn parse_timeout(text: &str) -> Result<Duration, TimeoutError> {
-    let d = humantime::parse_duration(text.trim())?;
+    let d = parse_duration(text)?;
     if d.is_zero() || d > MAX_TIMEOUT {
         return Err(TimeoutError::OutOfRange);
     }
@@ -204,5 +215,23 @@ impl Device {
         let mut out = self.credentials.secrets();
         out.extend(self.enable_secret.iter());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_duration_says_what_one_looks_like() {
+        assert_eq!(parse_timeout("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration(" 1m30s "), Ok(Duration::from_secs(90)));
+        for bad in ["abc", "5", "5x", ""] {
+            assert_eq!(
+                parse_timeout(bad).map_err(|e| e.to_string()),
+                Err(format!("`{bad}` is not a duration: write 5s, 500ms or 1m"))
+            );
+        }
+        assert_eq!(parse_timeout("0s"), Err(TimeoutError::OutOfRange));
     }
 }

@@ -6,7 +6,7 @@
 mod compatibility;
 mod text;
 
-pub use compatibility::compatibility_lines;
+pub use compatibility::{CompatibilityGroup, compatibility_groups, compatibility_lines};
 pub use text::{
     json_line, json_pretty, printable, printable_char, printable_flat, printable_lines,
     write_json_pretty,

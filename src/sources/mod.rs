@@ -32,6 +32,7 @@ pub use overrides::{Overrides, apply_overrides};
 pub use paths::expand_path;
 pub use provenance::{Field, Provenance, ValueSource};
 pub use read::MAX_FILE_BYTES;
+pub(crate) use read::read_text;
 
 use crate::device::{ClientRequest, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Origin};
 use crate::profile::Profiles;

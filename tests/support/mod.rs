@@ -81,14 +81,15 @@ impl Run {
 
 /// The binary under test, isolated from the developer's setup: no inherited `SSHTRIAGE_*`
 /// settings and no `~/.ssh/config` (a `Host *` ProxyJump there would send probes off the
-/// machine; tests that pass `--ssh-config` remove `SSHTRIAGE_NO_SSH_CONFIG` again). Standard
-/// input is closed, the working directory is the temp dir, and the process dies with the
-/// test.
+/// machine; tests that pass `--ssh-config` remove `SSHTRIAGE_NO_SSH_CONFIG` again) and no
+/// config file (`XDG_CONFIG_HOME` points where none is). Standard input is closed, the working
+/// directory is the temp dir, and the process dies with the test.
 pub fn sshtriage_command(args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshtriage"));
     cmd.args(args)
         .current_dir(std::env::temp_dir())
         .env("SSHTRIAGE_NO_SSH_CONFIG", "true")
+        .env("XDG_CONFIG_HOME", "/nonexistent/sshtriage-tests")
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     for var in [
@@ -98,6 +99,10 @@ pub fn sshtriage_command(args: &[&str]) -> tokio::process::Command {
         "SSHTRIAGE_KNOWN_HOSTS",
         "SSHTRIAGE_SSH_CONFIG",
         "SSHTRIAGE_PYTHON",
+        "SSHTRIAGE_CONFIG",
+        "SSHTRIAGE_OUTPUT",
+        "SSHTRIAGE_QUIET",
+        "SSHTRIAGE_CLIENT",
     ] {
         cmd.env_remove(var);
     }

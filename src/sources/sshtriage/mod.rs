@@ -10,7 +10,7 @@ use super::paths::expand_path;
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
 use crate::device::{
     AlgorithmSetting, Credentials, DEFAULT_TIMEOUT, Device, DeviceClient, HostKeyPolicy, KeySource,
-    Origin, SettingVia, ValueSource, parse_client, parse_timeout,
+    Origin, SettingVia, TimeoutError, ValueSource, parse_client, parse_timeout,
 };
 use crate::secret::Secret;
 use raw::{RawAlgorithms, RawDevice, RawInventory};
@@ -191,13 +191,29 @@ fn resolve(
             });
         }
     };
+    let port = match &raw.port {
+        Some(p) => u16::try_from(*p.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                at.error(
+                    p.span().start,
+                    "port",
+                    &format!(
+                        "`{}` is not a port: write a number from 1 to 65535",
+                        p.get_ref()
+                    ),
+                )
+            })?,
+        None => 22,
+    };
     let timeout = match &raw.timeout {
         Some(t) => parse_timeout(t.get_ref()).map_err(|e| {
-            at.error(
-                t.span().start,
-                "timeout",
-                &format!("`{}`: {e} (try \"10s\")", t.get_ref()),
-            )
+            let message = match e {
+                TimeoutError::Syntax(syntax) => syntax.to_string(),
+                TimeoutError::OutOfRange => format!("`{}`: {e}", t.get_ref()),
+            };
+            at.error(t.span().start, "timeout", &message)
         })?,
         None => DEFAULT_TIMEOUT,
     };
@@ -235,7 +251,7 @@ fn resolve(
     Ok(Device {
         name,
         host: host.get_ref().clone(),
-        port: raw.port.unwrap_or(22),
+        port,
         username: raw.username.clone(),
         credentials: Credentials {
             password,

@@ -19,7 +19,8 @@ pub(super) struct RawInventory {
 pub(super) struct RawDevice {
     pub name: Option<Spanned<String>>,
     pub host: Option<Spanned<String>>,
-    pub port: Option<u16>,
+    /// Checked to be 1–65535 when resolved, so the error can name its line.
+    pub port: Option<Spanned<i64>>,
     pub username: Option<String>,
     pub password: Option<Spanned<String>>,
     pub password_env: Option<Spanned<String>>,
@@ -122,7 +123,7 @@ impl RawDevice {
         RawDevice {
             name: self.name,
             host: self.host,
-            port: self.port.or(d.port),
+            port: self.port.or_else(|| d.port.clone()),
             username: self.username.or_else(|| d.username.clone()),
             password,
             password_env,
