@@ -239,19 +239,29 @@ fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), Sour
 
 pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
     let data = dir.join("topology-data.json");
-    if data.is_file() {
-        return load_topology_data(&data, &read_text(&data)?);
-    }
     let inventory = dir.join("ansible-inventory.yml");
-    if inventory.is_file() {
-        return lab_ansible_inventory(dir, &inventory, profiles);
+    let nornir = dir.join("nornir-simple-inventory.yml");
+    let mut loaded = if data.is_file() {
+        load_topology_data(&data, &read_text(&data)?)?
+    } else if inventory.is_file() {
+        lab_ansible_inventory(dir, &inventory, profiles)?
+    } else if nornir.is_file() {
+        return super::nornir::load(&nornir, profiles);
+    } else {
+        return Err(located(
+            dir,
+            0,
+            "",
+            "no topology-data.json, ansible-inventory.yml or nornir-simple-inventory.yml: not a \
+             deployed Containerlab lab directory",
+        ));
+    };
+    // The credentials Containerlab configured (the topology's own, not only the kind's
+    // defaults) are in its Nornir inventory.
+    if nornir.is_file() {
+        super::nornir::lab_credentials(&nornir, &mut loaded)?;
     }
-    Err(located(
-        dir,
-        0,
-        "",
-        "no topology-data.json or ansible-inventory.yml: not a deployed Containerlab lab directory",
-    ))
+    Ok(loaded)
 }
 
 /// The address to use from a node's `mgmt-ipv4-address` / `mgmt-ipv6-address`, or a published
