@@ -346,7 +346,7 @@ mod tests {
             let (t, source) = r.seconds(a.get("conn_timeout")).unwrap();
             assert_eq!(t, Duration::from_millis(2500));
             assert_eq!(source.to_string(), "f.yml:5");
-            assert_eq!(r.flag(a.get("use_keys")).unwrap().0, true);
+            assert!(r.flag(a.get("use_keys")).unwrap().0);
         }
         let notes = notes.render();
         assert_eq!(notes.len(), 4, "{notes:#?}");

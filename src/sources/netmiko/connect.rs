@@ -369,7 +369,8 @@ fn host_keys(args: &Args, device: &mut Device, prov: &mut Provenance, r: &mut Re
     if let Some((true, source)) = strict {
         device.host_key_policy = HostKeyPolicy::Strict;
         prov.set(Field::HostKeyPolicy, source.clone());
-        if !system && !(alt && alt_file.is_some()) {
+        let loads_some = system || (alt && alt_file.is_some());
+        if !loads_some {
             let message = format!(
                 "{source}: ssh_strict is on but neither system_host_keys nor alt_host_keys \
                  loads a known host: Netmiko rejects every host key"

@@ -221,7 +221,7 @@ fn build(
         };
         match built {
             Ok((device, prov)) => loaded.push(&host.path, device, prov)?,
-            Err(e) => failed.add(format!("{e}; not checked"), &host.name),
+            Err(e) => failed.add(format!("{e}; skipped"), &host.name),
         }
     }
     loaded.warnings.extend(failed.render());
