@@ -146,9 +146,9 @@ impl Reader<'_> {
     }
 
     /// Usable scalar text: not a list or mapping, not a template, not an environment
-    /// reference. `hint` is the sshtriage.toml key that supplies the value instead; `secret`
-    /// keeps the text out of every message.
-    fn usable(&mut self, arg: &Arg, hint: &str, secret: bool) -> Option<String> {
+    /// reference. `secret_key` is the sshtriage.toml key that supplies a secret instead
+    /// (`password_env`); a secret's text is never part of a message.
+    fn usable(&mut self, arg: &Arg, secret_key: Option<&str>) -> Option<String> {
         let text = match &arg.node.kind {
             _ if arg.node.is_null() => return None,
             Kind::Scalar { text, .. } => text.clone(),
@@ -159,27 +159,32 @@ impl Reader<'_> {
             }
         };
         let tool = self.tool;
-        let instead = |env: &str| format!("set {hint} = \"{env}\" in an sshtriage.toml [defaults]");
+        let instead = |env: &str| match secret_key {
+            Some(key) => format!(": set {key} = \"{env}\" in an sshtriage.toml [defaults]"),
+            None => String::new(),
+        };
         if let Some(env) = env_reference(&text) {
             let what = format!(
-                "names environment variable {env}, which {tool} does not expand; not used: {}",
+                "names environment variable {env}, which {tool} does not expand; not used{}",
                 instead(env)
             );
             self.note(arg, what);
             return None;
         }
         if text.contains("{{") || text.contains("{%") {
-            let what = match super::ansible::env_lookup(&text) {
-                Some(env) => format!(
+            let what = match (super::ansible::env_lookup(&text), secret_key) {
+                (Some(env), _) => format!(
                     "reads environment variable {env} through Jinja, which {tool} does not \
-                     evaluate; not used: {}",
+                     evaluate; not used{}",
                     instead(&env)
                 ),
-                None if secret => format!(
-                    "is Jinja, which {tool} does not evaluate; not used (supply it with {hint} \
+                (None, Some(key)) => format!(
+                    "is Jinja, which {tool} does not evaluate; not used (supply it with {key} \
                      in an sshtriage.toml [defaults])"
                 ),
-                None => format!("`{text}` is Jinja, which {tool} does not evaluate; not used"),
+                (None, None) => {
+                    format!("`{text}` is Jinja, which {tool} does not evaluate; not used")
+                }
             };
             self.note(arg, what);
             return None;
@@ -189,23 +194,22 @@ impl Reader<'_> {
 
     pub fn text(&mut self, arg: Option<&Arg>) -> Option<(String, ValueSource)> {
         let arg = arg?;
-        let hint = arg.key.rsplit('.').next().unwrap_or("").to_owned();
-        let text = self.usable(arg, &hint, false)?;
+        let text = self.usable(arg, None)?;
         (!text.is_empty()).then(|| (text, arg.source.clone()))
     }
 
-    /// A password, secret or passphrase; `hint` names the sshtriage.toml key that supplies it
+    /// A password, secret or passphrase; `key` names the sshtriage.toml key that supplies it
     /// otherwise (`password_env`).
-    pub fn secret(&mut self, arg: Option<&Arg>, hint: &str) -> Option<(Secret, ValueSource)> {
+    pub fn secret(&mut self, arg: Option<&Arg>, key: &str) -> Option<(Secret, ValueSource)> {
         let arg = arg?;
-        let text = self.usable(arg, hint, true)?;
+        let text = self.usable(arg, Some(key))?;
         (!text.is_empty()).then(|| (Secret::new(text), arg.source.clone()))
     }
 
     /// Python truthiness of the spellings YAML and JSON give booleans.
     pub fn flag(&mut self, arg: Option<&Arg>) -> Option<(bool, ValueSource)> {
         let arg = arg?;
-        let value = match arg.node.as_str()?.to_ascii_lowercase().as_str() {
+        let value = match self.usable(arg, None)?.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => true,
             "false" | "no" | "off" | "0" | "" => false,
             other => {
@@ -220,7 +224,7 @@ impl Reader<'_> {
     /// A number of seconds (integer or not), more than 0 and at most 24 hours.
     pub fn seconds(&mut self, arg: Option<&Arg>) -> Option<(Duration, ValueSource)> {
         let arg = arg?;
-        let text = self.usable(arg, "timeout", false)?;
+        let text = self.usable(arg, None)?;
         match text.trim().parse::<f64>() {
             Ok(s) if s > 0.0 && s <= MAX_TIMEOUT.as_secs_f64() => {
                 Some((Duration::from_secs_f64(s), arg.source.clone()))
@@ -236,7 +240,7 @@ impl Reader<'_> {
     /// A TCP port; anything else is an error for the device (the tool fails on it too).
     pub fn port(&mut self, arg: Option<&Arg>) -> Result<Option<(u16, ValueSource)>, SourceError> {
         let Some(arg) = arg else { return Ok(None) };
-        let Some(text) = self.usable(arg, "port", false) else {
+        let Some(text) = self.usable(arg, None) else {
             return Ok(None);
         };
         match text.trim().parse::<u16>() {
@@ -364,7 +368,11 @@ mod tests {
             notes[1]
         );
         assert!(notes[2].contains("is a list"), "{}", notes[2]);
-        assert!(notes[3].contains("OPS_USER"), "{}", notes[3]);
+        assert!(
+            notes[3].contains("OPS_USER") && notes[3].ends_with("not used [r1, r2]"),
+            "no sshtriage.toml key takes a user from the environment: {}",
+            notes[3]
+        );
     }
 
     #[test]

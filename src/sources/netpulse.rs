@@ -230,6 +230,16 @@ impl Build<'_> {
                     "not a connection argument of NetPulse's paramiko driver",
                 )?;
                 host_key_policy(args, &mut device, &mut prov, &mut r);
+                // NetPulse's paramiko driver is for Linux servers, unless device_type says.
+                let named = r
+                    .text(args.get("device_type"))
+                    .and_then(|(t, s)| self.ctx.profiles.get(&t).map(|p| (p.name.clone(), s)));
+                let (profile, source) = named.unwrap_or_else(|| {
+                    let why = "NetPulse paramiko driver (Linux servers)";
+                    ("linux".to_owned(), ValueSource::BuiltIn(why.into()))
+                });
+                device.profile = profile;
+                prov.set(Field::Profile, source);
                 if let Some(jump) = jump(path, args, &device, &mut r)? {
                     device.jump = Some(jump.name.clone());
                     prov.set(Field::Jump, jump.at.clone());

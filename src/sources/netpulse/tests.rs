@@ -74,6 +74,11 @@ fn a_paramiko_request_with_a_jump_host_and_sudo() {
     assert_eq!(d.host_key_policy, HostKeyPolicy::Strict);
     assert_eq!(d.enable_secret.as_ref().unwrap().expose(), "sudo-pw");
     assert_eq!(d.jump.as_deref(), Some("jump@192.168.1.100:2022"));
+    assert_eq!(d.profile, "linux");
+    assert!(
+        prov.get(Field::Profile).unwrap().is_builtin(),
+        "a default, not the file's"
+    );
     assert_eq!(
         (client(d), d.client.used_by),
         (Some(ClientKind::Paramiko), Some(UsedBy::NetPulse))

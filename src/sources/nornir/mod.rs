@@ -337,6 +337,15 @@ impl<'a> Host<'a, '_> {
                     args.set("ssh_config_file", ssh.clone());
                 }
                 args.update(&extras);
+                if platform.is_none() && explicit {
+                    return Err(error_at(
+                        &at,
+                        &format!("{}.platform", host.name),
+                        "nornir_netmiko passes no device_type without a platform, and \
+                         ConnectHandler fails (KeyError)"
+                            .into(),
+                    ));
+                }
                 let strictness = if explicit {
                     Strictness::ConnectHandler
                 } else {

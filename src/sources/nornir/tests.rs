@@ -302,6 +302,16 @@ fn the_default_plugin_is_lenient_about_platform_names_netmiko_lacks() {
         &loaded,
         &["hosts.yaml:3: srl1.platform: `nokia_srlinux` is not a Netmiko device_type"],
     );
+    let (_d, loaded) = inventory(
+        "r9:\n  hostname: 127.0.0.9\n  connection_options:\n    netmiko: {extras: {secret: x}}\n",
+        None,
+        None,
+    );
+    assert!(loaded.devices.is_empty());
+    warned(
+        &loaded,
+        &["hosts.yaml:1: r9.platform: nornir_netmiko passes no device_type"],
+    );
 }
 
 #[test]
