@@ -13,60 +13,25 @@
 //! Containerlab writes a `nornir-simple-inventory.yml` into each lab directory; its
 //! credentials complete the lab's devices (see `clab`).
 
+mod files;
 mod inventory;
+mod scrapli;
 
 use super::args::{Arg, Args, Ctx, Notes, Reader, error_at, set_client};
 use super::netmiko::{self, Strictness};
-use super::read::{located, read_text};
-use super::timeouts::PhaseTimeouts;
+use super::read::located;
 use super::yaml::{self, Node};
-use super::{
-    Field, Loaded, Provenance, SourceError, ValueSource, expand_path, napalm, new_device, paramiko,
-};
-use crate::device::{ClientKind, Device, HostKeyPolicy, KeySource, Origin, UsedBy};
+use super::{Field, Loaded, Provenance, SourceError, ValueSource, napalm, new_device, paramiko};
+use crate::device::{ClientKind, Device, Origin, UsedBy};
 use crate::profile::Profiles;
+pub(super) use files::is_config;
+use files::{Files, beside, config_files, document};
 use inventory::{ConnectionOptions, Element, Inventory, Resolved};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Connection plugins sshtriage follows, in the order it picks one when a host has options
 /// for several.
 const PLUGINS: [&str; 4] = ["netmiko", "scrapli", "napalm", "paramiko"];
-
-/// nornir_scrapli's `PLATFORM_MAP`: NAPALM names as scrapli platforms.
-const SCRAPLI_PLATFORMS: &[(&str, &str)] = &[
-    ("ios", "cisco_iosxe"),
-    ("nxos", "cisco_nxos"),
-    ("iosxr", "cisco_iosxr"),
-    ("eos", "arista_eos"),
-    ("junos", "juniper_junos"),
-];
-
-/// The files of one SimpleInventory and what its config adds.
-struct Files {
-    hosts: PathBuf,
-    groups: Option<PathBuf>,
-    defaults: Option<PathBuf>,
-    /// The config's `ssh.config_file`, which the plugins pass to their client.
-    ssh_config_file: Option<Arg>,
-}
-
-fn document(path: &Path) -> Result<Option<Node>, SourceError> {
-    yaml::parse(path, &read_text(path)?)
-}
-
-/// `dir/stem.yaml`, else `dir/stem.yml`, when one exists.
-fn beside(dir: &Path, stem: &str) -> Option<PathBuf> {
-    ["yaml", "yml"]
-        .iter()
-        .map(|ext| dir.join(format!("{stem}.{ext}")))
-        .find(|p| p.is_file())
-}
-
-/// A Nornir `config.yaml` rather than a hosts file.
-pub(super) fn is_config(doc: &Node) -> bool {
-    doc.get("inventory")
-        .is_some_and(|i| i.get("plugin").is_some() || i.get("options").is_some())
-}
 
 pub(super) fn load(path: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
     let doc = document(path)?;
@@ -127,68 +92,6 @@ pub(super) fn parse_text(
         "",
     );
     build(inv, errors, Path::new("."), profiles, None, notes)
-}
-
-/// The inventory files a Nornir config names (relative to the config, as a script run beside
-/// it sees them), with Nornir's defaults.
-fn config_files(path: &Path, doc: &Node, notes: &mut Notes) -> Result<Files, SourceError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let inventory = doc.get("inventory");
-    let at = |node: &Node| ValueSource::file(path, node.line);
-    if let Some(plugin) = inventory.and_then(|i| i.get("plugin"))
-        && let Some(name) = plugin.as_str()
-        && !matches!(
-            name,
-            "SimpleInventory" | "nornir.plugins.inventory.simple.SimpleInventory"
-        )
-    {
-        return Err(error_at(
-            &at(plugin),
-            "inventory.plugin",
-            format!("`{name}`: sshtriage reads Nornir's SimpleInventory files only"),
-        ));
-    }
-    if let Some(t) = inventory.and_then(|i| i.get("transform_function"))
-        && !t.is_null()
-    {
-        notes.add(
-            format!(
-                "{}: inventory.transform_function: it changes hosts in Python, which sshtriage \
-                 does not run; the files are read as written",
-                at(t)
-            ),
-            "",
-        );
-    }
-    let options = inventory.and_then(|i| i.get("options"));
-    let file = |key: &str, default: &str| -> PathBuf {
-        let named = options
-            .and_then(|o| o.get(key))
-            .and_then(Node::as_str)
-            .unwrap_or(default);
-        expand_path(dir, named)
-    };
-    let existing = |p: PathBuf| p.is_file().then_some(p);
-    let ssh_config_file = doc
-        .get("ssh")
-        .and_then(|s| s.get("config_file"))
-        .filter(|c| c.as_str().is_some())
-        .map(|c| Arg {
-            key: "ssh.config_file".into(),
-            node: Node::quoted(
-                &expand_path(dir, c.as_str().unwrap_or_default())
-                    .display()
-                    .to_string(),
-                c.line,
-            ),
-            source: at(c),
-        });
-    Ok(Files {
-        hosts: file("host_file", "hosts.yaml"),
-        groups: existing(file("group_file", "groups.yaml")),
-        defaults: existing(file("defaults_file", "defaults.yaml")),
-        ssh_config_file,
-    })
 }
 
 fn build(
@@ -399,10 +302,10 @@ impl<'a> Host<'a, '_> {
                     ));
                 }
                 address(&args, "host", &mut device, &mut prov, &mut r);
-                scrapli(&args, client_at, &mut device, &mut prov, &mut r, self.ctx)?;
+                scrapli::apply(&args, client_at, &mut device, &mut prov, &mut r, self.ctx)?;
                 self.profile(
                     platform.as_ref(),
-                    SCRAPLI_PLATFORMS,
+                    scrapli::PLATFORMS,
                     &mut device,
                     &mut prov,
                     &mut r,
@@ -515,104 +418,6 @@ fn address(args: &Args, key: &str, device: &mut Device, prov: &mut Provenance, r
         device.host = host.trim().to_owned();
         prov.set(Field::Host, source);
     }
-}
-
-/// nornir_scrapli's parameters after `extras`: scrapli's `auth_*` names, `auth_strict_key`
-/// (on by default: an unknown host key fails), `transport` (the system's ssh unless it says
-/// paramiko) and its timeouts.
-fn scrapli(
-    args: &Args,
-    client_at: ValueSource,
-    device: &mut Device,
-    prov: &mut Provenance,
-    r: &mut Reader,
-    ctx: &Ctx,
-) -> Result<(), SourceError> {
-    if let Some((port, source)) = r.port(args.get("port"))? {
-        device.port = port;
-        prov.set(Field::Port, source);
-    }
-    if let Some((user, source)) = r.text(args.get("auth_username")) {
-        device.username = Some(user);
-        prov.set(Field::Username, source);
-    }
-    let secrets = [
-        ("auth_password", "password_env", Field::Password),
-        ("auth_secondary", "enable_secret_env", Field::EnableSecret),
-        (
-            "auth_private_key_passphrase",
-            "passphrase_env",
-            Field::Passphrase,
-        ),
-    ];
-    for (key, hint, field) in secrets {
-        if let Some((secret, source)) = r.secret(args.get(key), hint) {
-            match field {
-                Field::Password => device.credentials.password = Some(secret),
-                Field::EnableSecret => device.enable_secret = Some(secret),
-                _ => device.credentials.passphrase = Some(secret),
-            }
-            prov.set(field, source);
-        }
-    }
-    if let Some((file, source)) = r.text(args.get("auth_private_key")) {
-        device.credentials.key = Some(KeySource::File(expand_path(ctx.base_dir, &file)));
-        prov.set(Field::Key, source);
-    }
-    match r.flag(args.get("auth_strict_key")) {
-        Some((false, source)) => {
-            device.host_key_policy = HostKeyPolicy::Warn;
-            prov.set(Field::HostKeyPolicy, source);
-        }
-        Some((true, source)) => {
-            device.host_key_policy = HostKeyPolicy::Strict;
-            prov.set(Field::HostKeyPolicy, source);
-        }
-        None => {
-            device.host_key_policy = HostKeyPolicy::Strict;
-            prov.set(
-                Field::HostKeyPolicy,
-                ValueSource::BuiltIn("scrapli default (auth_strict_key true)".into()),
-            );
-        }
-    }
-    if let Some((file, source)) = r.text(args.get("ssh_known_hosts_file")) {
-        device.known_hosts = vec![expand_path(ctx.base_dir, &file)];
-        prov.set(Field::KnownHosts, source);
-    }
-    let transport = r.text(args.get("transport"));
-    let kind = match transport.as_ref().map(|(t, _)| t.as_str()) {
-        None | Some("system") => Some(ClientKind::Scrapli),
-        Some("paramiko") => Some(ClientKind::Paramiko),
-        Some(other) => {
-            let (_, source) = transport.as_ref().expect("matched Some");
-            let what = if other.contains("telnet") {
-                "is telnet, which sshtriage does not check; it checks SSH instead".to_owned()
-            } else {
-                format!("`{other}` is an SSH library sshtriage has no client profile for")
-            };
-            r.notes
-                .add(format!("{source}: transport: {what}"), &device.name);
-            None
-        }
-    };
-    if let Some(kind) = kind {
-        let at = transport.map_or(client_at, |(_, s)| s);
-        set_client(device, prov, kind, UsedBy::Nornir, at);
-    }
-    let mut timeouts = PhaseTimeouts::default();
-    PhaseTimeouts::set(
-        &mut timeouts.connect,
-        "timeout_socket",
-        r.seconds(args.get("timeout_socket")),
-    );
-    PhaseTimeouts::set(
-        &mut timeouts.banner,
-        "timeout_transport",
-        r.seconds(args.get("timeout_transport")),
-    );
-    timeouts.apply(device, prov, r.notes);
-    Ok(())
 }
 
 /// Credentials Containerlab wrote into a lab's `nornir-simple-inventory.yml`, laid over the

@@ -1,6 +1,7 @@
 use super::*;
 use crate::algorithms::allowlist::Category;
-use crate::device::{ClientRequest, SettingVia};
+use crate::device::{ClientRequest, HostKeyPolicy, KeySource, SettingVia};
+use std::path::PathBuf;
 use std::time::Duration;
 
 fn fixtures() -> PathBuf {
