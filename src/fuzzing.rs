@@ -122,6 +122,9 @@ pub fn inventory(data: &[u8]) {
         Some(Format::AnsibleYaml),
         Some(Format::AnsibleIni),
         Some(Format::AddressList),
+        Some(Format::Nornir),
+        Some(Format::NetPulse),
+        Some(Format::Netmiko),
     ] {
         let _ = crate::sources::load_text(name, data.to_vec(), format, &profiles);
     }

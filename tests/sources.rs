@@ -248,9 +248,104 @@ fn formats_are_detected() {
         ("ansible/yaml/inventory.yml", Format::AnsibleYaml),
         ("ansible/ini/hosts", Format::AnsibleIni),
         ("lists/addresses.txt", Format::AddressList),
+        ("nornir/hosts.yaml", Format::Nornir),
+        ("nornir/project/config.yaml", Format::Nornir),
+        ("nornir/project/inventory/hosts.yml", Format::Nornir),
+        (
+            "clab/clab-creds/nornir-simple-inventory.yml",
+            Format::Nornir,
+        ),
+        ("clab/nornir-only/clab-nlab", Format::ClabLabDir),
+        ("netpulse/request.json", Format::NetPulse),
+        ("netpulse/requests.json", Format::NetPulse),
+        ("netpulse/bulk.json", Format::NetPulse),
+        ("netmiko/devices.yml", Format::Netmiko),
+        ("netmiko/devices.json", Format::Netmiko),
     ] {
         assert_eq!(detect(&fixtures().join(rel)).unwrap(), format, "{rel}");
     }
+}
+
+/// Containerlab's `nornir-simple-inventory.yml` carries the credentials it configured (the
+/// topology's own, not only the kind's): they replace the kind defaults; a lab directory
+/// with only that file loads it as a Nornir inventory.
+#[test]
+fn clab_lab_directory_credentials_from_its_nornir_inventory() {
+    let loaded = load_fixture("clab/clab-creds");
+    let (srl, prov) = device(&loaded, "srl1");
+    assert_eq!(srl.host, "172.20.21.2");
+    assert_eq!(
+        (srl.username.as_deref(), password(srl)),
+        (Some("ops"), Some("topology-set-pw"))
+    );
+    assert_eq!(
+        from(prov, Field::Password),
+        "clab/clab-creds/nornir-simple-inventory.yml:9"
+    );
+    assert_eq!(
+        from(prov, Field::Profile),
+        "clab/clab-creds/topology-data.json:8",
+        "the kind still gives the profile"
+    );
+    let (ceos, prov) = device(&loaded, "ceos1");
+    assert_eq!(
+        (ceos.username.as_deref(), password(ceos)),
+        (Some("admin"), Some("admin"))
+    );
+    assert_eq!(
+        from(prov, Field::Username),
+        "clab/clab-creds/nornir-simple-inventory.yml:3"
+    );
+
+    let only = load_fixture("clab/nornir-only/clab-nlab");
+    let (srl, prov) = device(&only, "srl1");
+    assert_eq!(
+        (srl.host.as_str(), srl.profile.as_str(), password(srl)),
+        ("172.20.22.2", "nokia_srl", Some("NokiaSrl1!"))
+    );
+    assert_eq!(
+        from(prov, Field::Host),
+        "clab/nornir-only/clab-nlab/nornir-simple-inventory.yml:6"
+    );
+}
+
+/// The new sources through `load` and `--format`: each file read as its own format, and
+/// forced formats that do not fit fail with the file named.
+#[test]
+fn python_tool_sources_load_and_can_be_forced() {
+    let nornir = load_fixture("nornir/hosts.yaml");
+    assert!(names(&nornir).contains(&"core-r1"));
+    let netpulse = load_fixture("netpulse/bulk.json");
+    assert_eq!(names(&netpulse), ["10.3.0.1", "10.3.0.2", "10.3.0.3"]);
+    let netmiko = load(
+        &fixtures().join("netmiko/devices.json"),
+        Some(Format::Netmiko),
+        &Profiles::embedded(),
+    )
+    .unwrap();
+    assert_eq!(names(&netmiko), ["wan-r1", "wan-r2"]);
+    for name in ["nornir", "netpulse", "netmiko"] {
+        assert_eq!(name.parse::<Format>().unwrap().name(), name);
+    }
+    let err = load(
+        &fixtures().join("lists/addresses.txt"),
+        Some(Format::NetPulse),
+        &Profiles::embedded(),
+    )
+    .unwrap_err();
+    assert!(err.file.ends_with("addresses.txt"), "{err}");
+    // Standard input: the hosts file alone.
+    let bytes = std::fs::read(fixtures().join("nornir/hosts.yaml")).unwrap();
+    let piped = load_text(Path::new("<stdin>"), bytes, None, &Profiles::embedded()).unwrap();
+    let (r1, _) = device(&piped, "core-r1");
+    assert_eq!(
+        r1.profile, "auto",
+        "no groups.yaml is read from standard input"
+    );
+    assert!(warned(
+        &piped,
+        &["<stdin>", "groups and defaults are not read"]
+    ));
 }
 
 #[test]

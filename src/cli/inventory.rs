@@ -2,7 +2,7 @@
 //! from. Credentials are shown by kind only, never their values.
 
 use super::{EXIT_OK, EXIT_USAGE, Targets};
-use crate::device::{Device, KeySource};
+use crate::device::{ClientRequest, Device, KeySource};
 use crate::sources::{Field, Provenance};
 use clap::Args;
 use serde_json::{Value, json};
@@ -58,32 +58,52 @@ pub fn run(args: InventoryArgs) -> i32 {
     EXIT_OK
 }
 
-/// Credential kinds configured, in words; never values.
-fn credential_kinds(d: &Device) -> Vec<&'static str> {
+/// Credential kinds configured, in words, each with the field that says where it came from;
+/// never values.
+fn credentials(d: &Device) -> Vec<(&'static str, Field)> {
     let c = &d.credentials;
     let mut out = Vec::new();
     if c.password.is_some() {
-        out.push("password");
+        out.push(("password", Field::Password));
     }
     match &c.key {
-        Some(KeySource::File(_)) if c.more_key_files.is_empty() => out.push("key file"),
-        Some(KeySource::File(_)) => out.push("key files"),
-        Some(KeySource::Inline(_)) => out.push("inline key"),
+        Some(KeySource::File(_)) if c.more_key_files.is_empty() => {
+            out.push(("key file", Field::Key))
+        }
+        Some(KeySource::File(_)) => out.push(("key files", Field::Key)),
+        Some(KeySource::Inline(_)) => out.push(("inline key", Field::Key)),
         None => {}
     }
     if c.passphrase.is_some() {
-        out.push("key passphrase");
+        out.push(("key passphrase", Field::Passphrase));
     }
     if c.agent {
-        out.push("ssh-agent");
+        out.push(("ssh-agent", Field::Agent));
     }
     if c.look_for_keys {
-        out.push("~/.ssh identities");
+        out.push(("~/.ssh identities", Field::LookForKeys));
     }
     if d.enable_secret.is_some() {
-        out.push("enable secret");
+        out.push(("enable secret", Field::EnableSecret));
     }
     out
+}
+
+fn credential_kinds(d: &Device) -> Vec<&'static str> {
+    credentials(d).into_iter().map(|(kind, _)| kind).collect()
+}
+
+/// The client the device's source names (`netmiko`, `paramiko-3.5`), if it names one.
+fn client(d: &Device) -> Option<String> {
+    match &d.client.request {
+        ClientRequest::Fixed {
+            kind,
+            version: Some(v),
+        } => Some(format!("{kind}-{v}")),
+        ClientRequest::Fixed { kind, .. } => Some(kind.to_string()),
+        ClientRequest::NetworkCliAuto => Some("network_cli auto (libssh or paramiko)".into()),
+        ClientRequest::Unspecified => None,
+    }
 }
 
 fn describe(d: &Device, p: &Provenance) -> Value {
@@ -110,6 +130,8 @@ fn describe(d: &Device, p: &Provenance) -> Value {
         "known_hosts": d.known_hosts.iter().map(|k| k.display().to_string()).collect::<Vec<_>>(),
         "host_key_policy": d.host_key_policy,
         "timeout_ms": d.timeout.as_millis() as u64,
+        "client": client(d),
+        "used_by": d.client.used_by,
         "sources": sources,
     })
 }
@@ -130,7 +152,13 @@ fn text(devices: &[(Device, Provenance)]) -> String {
         let user = d.username.as_deref().unwrap_or("(local user)");
         let _ = writeln!(out, "  user         {user}{}", from(Field::Username));
         let _ = writeln!(out, "  profile      {}{}", d.profile, from(Field::Profile));
-        let kinds = credential_kinds(d);
+        let kinds: Vec<String> = credentials(d)
+            .into_iter()
+            .map(|(kind, field)| match p.get(field) {
+                Some(source) => format!("{kind} ({source})"),
+                None => kind.to_owned(),
+            })
+            .collect();
         let kinds = if kinds.is_empty() {
             "none".to_owned()
         } else {
@@ -160,6 +188,25 @@ fn text(devices: &[(Device, Provenance)]) -> String {
         }
         if let Some(jump) = &d.jump {
             let _ = writeln!(out, "  via          {jump}{}", from(Field::Jump));
+        }
+        if let Some(client) = client(d) {
+            let by = d
+                .client
+                .used_by
+                .map(|u| format!(", used by {}", u.phrase()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  client       {client}{by}{}", from(Field::Client));
+        }
+        if p.get(Field::Timeout).is_some() {
+            let timeout = humantime::format_duration(d.timeout);
+            let _ = writeln!(out, "  timeout      {timeout}{}", from(Field::Timeout));
+        }
+        if p.get(Field::HostKeyPolicy).is_some() {
+            let policy = serde_json::to_value(d.host_key_policy)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  host keys    {policy}{}", from(Field::HostKeyPolicy));
         }
     }
     let _ = writeln!(out, "\n{} device(s)", devices.len());

@@ -83,6 +83,13 @@ pub enum UsedBy {
     AnsibleParamiko,
     /// ssh_config `Host` names and `--host` devices: `ssh NAME`.
     Ssh,
+    /// Netmiko `ConnectHandler` definitions run by the engineer's scripts.
+    Netmiko,
+    /// A Nornir inventory's connection plugin (nornir_netmiko, nornir_paramiko, …).
+    Nornir,
+    /// A NetPulse request's driver.
+    #[serde(rename = "netpulse")]
+    NetPulse,
 }
 
 impl UsedBy {
@@ -93,6 +100,9 @@ impl UsedBy {
             UsedBy::AnsibleSsh => "your Ansible ssh connection",
             UsedBy::AnsibleParamiko => "your Ansible paramiko connection",
             UsedBy::Ssh => "ssh",
+            UsedBy::Netmiko => "your Netmiko scripts",
+            UsedBy::Nornir => "your Nornir tasks",
+            UsedBy::NetPulse => "your NetPulse workers",
         }
     }
 }

@@ -240,19 +240,29 @@ fn add_node(path: &Path, node: ClabNode, loaded: &mut Loaded) -> Result<(), Sour
 pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, SourceError> {
     // Present in any form is read: a directory or FIFO there is named, not passed over.
     let data = dir.join("topology-data.json");
-    if data.exists() {
-        return load_topology_data(&data, &read_text(&data)?);
-    }
     let inventory = dir.join("ansible-inventory.yml");
-    if inventory.exists() {
-        return lab_ansible_inventory(dir, &inventory, profiles);
+    let nornir = dir.join("nornir-simple-inventory.yml");
+    let mut loaded = if data.exists() {
+        load_topology_data(&data, &read_text(&data)?)?
+    } else if inventory.exists() {
+        lab_ansible_inventory(dir, &inventory, profiles)?
+    } else if nornir.exists() {
+        return super::nornir::load(&nornir, profiles);
+    } else {
+        return Err(located(
+            dir,
+            0,
+            "",
+            "no topology-data.json, ansible-inventory.yml or nornir-simple-inventory.yml: not a \
+             deployed Containerlab lab directory",
+        ));
+    };
+    // The credentials Containerlab configured (the topology's own, not only the kind's
+    // defaults) are in its Nornir inventory.
+    if nornir.is_file() {
+        super::nornir::lab_credentials(&nornir, &mut loaded)?;
     }
-    Err(located(
-        dir,
-        0,
-        "",
-        "no topology-data.json or ansible-inventory.yml: not a deployed Containerlab lab directory",
-    ))
+    Ok(loaded)
 }
 
 /// The address to use from a node's `mgmt-ipv4-address` / `mgmt-ipv6-address`, or a published

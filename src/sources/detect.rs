@@ -23,10 +23,17 @@ pub enum Format {
     AnsibleIni,
     /// One `[user@]host[:port]` per line.
     AddressList,
+    /// A Nornir SimpleInventory `hosts.yaml` (with `groups.yaml` and `defaults.yaml` beside
+    /// it), or a Nornir `config.yaml` naming them.
+    Nornir,
+    /// NetPulse request JSON: one request, a list, or a bulk request with `devices`.
+    NetPulse,
+    /// Netmiko `ConnectHandler` definitions: a list, or name → arguments.
+    Netmiko,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 11] = [
         Format::Sshtriage,
         Format::ClabTopology,
         Format::ClabLabDir,
@@ -35,6 +42,9 @@ impl Format {
         Format::AnsibleYaml,
         Format::AnsibleIni,
         Format::AddressList,
+        Format::Nornir,
+        Format::NetPulse,
+        Format::Netmiko,
     ];
 
     /// The `--format` name.
@@ -48,6 +58,9 @@ impl Format {
             Format::AnsibleYaml => "ansible-yaml",
             Format::AnsibleIni => "ansible-ini",
             Format::AddressList => "list",
+            Format::Nornir => "nornir",
+            Format::NetPulse => "netpulse",
+            Format::Netmiko => "netmiko",
         }
     }
 
@@ -61,6 +74,9 @@ impl Format {
             Format::AnsibleYaml => "Ansible YAML inventory",
             Format::AnsibleIni => "Ansible INI inventory",
             Format::AddressList => "address list",
+            Format::Nornir => "Nornir SimpleInventory",
+            Format::NetPulse => "NetPulse request JSON",
+            Format::Netmiko => "Netmiko ConnectHandler definitions",
         }
     }
 }
@@ -90,6 +106,7 @@ impl FromStr for Format {
             "yaml" | "ansible-yml" => Some(Format::AnsibleYaml),
             "ini" => Some(Format::AnsibleIni),
             "hosts" | "addresses" => Some(Format::AddressList),
+            "nornir-simple" | "simpleinventory" => Some(Format::Nornir),
             _ => None,
         };
         alias
@@ -117,9 +134,13 @@ fn undetectable(path: &Path, why: &str) -> SourceError {
 pub fn detect(path: &Path) -> Result<Format, SourceError> {
     if path.is_dir() {
         // Present in any form: reading it then says what it is (a directory, a FIFO).
-        if ["topology-data.json", "ansible-inventory.yml"]
-            .iter()
-            .any(|f| path.join(f).exists())
+        if [
+            "topology-data.json",
+            "ansible-inventory.yml",
+            "nornir-simple-inventory.yml",
+        ]
+        .iter()
+        .any(|f| path.join(f).exists())
         {
             return Ok(Format::ClabLabDir);
         }
@@ -127,8 +148,9 @@ pub fn detect(path: &Path) -> Result<Format, SourceError> {
             path,
             0,
             "",
-            "a directory without topology-data.json or ansible-inventory.yml: give a \
-             Containerlab lab directory (clab-<lab>/) or an inventory file",
+            "a directory without topology-data.json, ansible-inventory.yml or \
+             nornir-simple-inventory.yml: give a Containerlab lab directory (clab-<lab>/) or an \
+             inventory file",
         ));
     }
     let file_name = path
@@ -181,6 +203,11 @@ pub fn detect_text(name: &Path, text: &str) -> Result<Format, SourceError> {
         if group_like {
             return Ok(Format::AnsibleYaml);
         }
+    }
+    if let Ok(Some(doc)) = yaml::parse(name, text)
+        && let Some(format) = python_tool(&doc)
+    {
+        return Ok(format);
     }
     let lines: Vec<&str> = text
         .lines()
@@ -250,6 +277,9 @@ fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {
     if doc.get("nodes").is_some() && (doc.get("clab").is_some() || doc.get("type").is_some()) {
         return Ok(Format::ClabTopologyData);
     }
+    if let Some(format) = python_tool(&doc) {
+        return Ok(format);
+    }
     let mut values = doc.entries().peekable();
     let lab_lists = values.peek().is_some()
         && values.all(|(_, v)| v.is_seq() && v.items().iter().all(|c| c.get("lab_name").is_some()));
@@ -258,8 +288,53 @@ fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {
     }
     Err(undetectable(
         name,
-        "JSON, but neither `clab inspect --format json` output nor topology-data.json",
+        "JSON, but none of `clab inspect --format json` output, topology-data.json, a NetPulse \
+         request or Netmiko definitions",
     ))
+}
+
+/// Keys a Nornir host (`hostname`, …) has and an Ansible group or Netmiko definition lacks.
+const NORNIR_KEYS: [&str; 5] = [
+    "hostname",
+    "groups",
+    "platform",
+    "connection_options",
+    "data",
+];
+
+/// Nornir, NetPulse and Netmiko files, by the keys their tools read: NetPulse's
+/// `connection_args`, Netmiko's `device_type`, Nornir's `inventory` section (a config.yaml)
+/// or hosts that carry Nornir's keys.
+fn python_tool(doc: &yaml::Node) -> Option<Format> {
+    if doc.is_seq() {
+        let items = doc.items();
+        if items.iter().any(|i| i.get("connection_args").is_some()) {
+            return Some(Format::NetPulse);
+        }
+        if items.iter().any(|i| i.get("device_type").is_some()) {
+            return Some(Format::Netmiko);
+        }
+        return None;
+    }
+    if doc.get("connection_args").is_some() {
+        return Some(Format::NetPulse);
+    }
+    if doc.get("device_type").is_some() {
+        return Some(Format::Netmiko);
+    }
+    if super::nornir::is_config(doc) {
+        return Some(Format::Nornir);
+    }
+    let values: Vec<&yaml::Node> = doc.entries().map(|(_, v)| v).collect();
+    if values.iter().any(|v| v.get("device_type").is_some()) {
+        return Some(Format::Netmiko);
+    }
+    let hosts = !values.is_empty()
+        && values.iter().all(|v| v.is_map() || v.is_null())
+        && values
+            .iter()
+            .any(|v| NORNIR_KEYS.iter().any(|k| v.get(k).is_some()));
+    hosts.then_some(Format::Nornir)
 }
 
 #[cfg(test)]
@@ -296,6 +371,39 @@ mod tests {
         assert_eq!(
             of("{\"name\":\"x\",\"type\":\"clab\",\"nodes\":{}}"),
             Format::ClabTopologyData
+        );
+        assert_eq!(
+            of("r1:\n  hostname: 10.0.0.1\n  groups: [core]\nr2:\n"),
+            Format::Nornir
+        );
+        assert_eq!(
+            of("inventory:\n  plugin: SimpleInventory\n  options: {host_file: h.yaml}\n"),
+            Format::Nornir
+        );
+        assert_eq!(
+            of("- device_type: cisco_ios\n  host: r1\n"),
+            Format::Netmiko
+        );
+        assert_eq!(
+            of("[{\"device_type\": \"linux\", \"host\": \"h\"}]"),
+            Format::Netmiko
+        );
+        assert_eq!(
+            of("{\"r1\": {\"device_type\": \"linux\", \"host\": \"h\"}}"),
+            Format::Netmiko
+        );
+        assert_eq!(
+            of("{\"driver\": \"paramiko\", \"connection_args\": {\"host\": \"h\"}}"),
+            Format::NetPulse
+        );
+        assert_eq!(
+            of("[{\"driver\": \"netmiko\", \"connection_args\": {}}]"),
+            Format::NetPulse
+        );
+        // Ansible groups are still Ansible, however their hosts look.
+        assert_eq!(
+            of("routers:\n  hosts:\n    r1:\n      hostname: x\n"),
+            Format::AnsibleYaml
         );
     }
 

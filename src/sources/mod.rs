@@ -1,13 +1,15 @@
 //! Device lists from the files engineers already have: Containerlab labs (topology, lab
 //! directory, `clab inspect` output), Ansible inventories (YAML and INI, with group_vars and
-//! host_vars), plain address lists and CIDR ranges; plus `~/.ssh/config` semantics applied to
-//! any device. Every value a loader sets is recorded in a `Provenance` (file:line, or which
+//! host_vars), Nornir SimpleInventory files, NetPulse requests, Netmiko `ConnectHandler`
+//! definitions, plain address lists and CIDR ranges; plus `~/.ssh/config` semantics applied
+//! to any device. Every value a loader sets is recorded in a `Provenance` (file:line, or which
 //! built-in default), so reports can say where a setting came from and overrides know what
 //! the user chose.
 //!
 //! Nothing here touches the network.
 
 pub mod ansible;
+mod args;
 mod assemble;
 mod clab;
 mod detect;
@@ -15,12 +17,18 @@ mod error;
 mod jumps;
 mod kinds;
 mod list;
+mod napalm;
+mod netmiko;
+mod netpulse;
+mod nornir;
 mod overrides;
+mod paramiko;
 mod paths;
 mod provenance;
 mod read;
 pub mod ssh_config;
 pub mod sshtriage;
+mod timeouts;
 pub(crate) mod yaml;
 
 pub use assemble::{AssembleError, DEFAULT_INVENTORY, Selection, SshConfigChoice, assemble};
@@ -95,6 +103,9 @@ pub fn load(
         Format::ClabInspect => clab::load_inspect(path, &read::read_text(path)?),
         Format::AnsibleYaml | Format::AnsibleIni => ansible::load(path, format, profiles),
         Format::AddressList => list::load(path, &read::read_text(path)?),
+        Format::Nornir => nornir::load(path, profiles),
+        Format::NetPulse => netpulse::load(path, &read::read_text(path)?, profiles),
+        Format::Netmiko => netmiko::load(path, &read::read_text(path)?, profiles),
     }
 }
 
@@ -127,6 +138,9 @@ pub fn load_text(
             ansible::parse_text(name, &text, format, profiles)
         }
         Format::AddressList => list::load(name, &text),
+        Format::Nornir => nornir::parse_text(name, &text, profiles),
+        Format::NetPulse => netpulse::load(name, &text, profiles),
+        Format::Netmiko => netmiko::load(name, &text, profiles),
     }
 }
 

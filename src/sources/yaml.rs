@@ -52,6 +52,19 @@ impl Node {
         }
     }
 
+    /// A quoted scalar made by a reader (a value one tool derives from another's, such as the
+    /// Netmiko `device_type` nornir_netmiko passes for a platform).
+    pub fn quoted(text: &str, line: usize) -> Node {
+        Node::new(
+            Kind::Scalar {
+                text: text.to_owned(),
+                plain: false,
+            },
+            line,
+            None,
+        )
+    }
+
     /// YAML's null: an empty plain scalar, `~` or `null`.
     pub fn is_null(&self) -> bool {
         matches!(&self.kind, Kind::Scalar { text, plain: true }

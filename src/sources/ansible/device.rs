@@ -111,7 +111,7 @@ fn hint(var: &str) -> &'static str {
 
 /// The variable name in `{{ lookup('env', 'NAME') }}`, the usual way to keep a password out of
 /// an inventory.
-fn env_lookup(template: &str) -> Option<String> {
+pub(in crate::sources) fn env_lookup(template: &str) -> Option<String> {
     static ENV_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r#"^\s*\{\{\s*lookup\(\s*['"](?:ansible\.builtin\.)?env['"]\s*,\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\)\s*\}\}\s*$"#,

@@ -12,6 +12,7 @@ mod ini;
 mod vars_files;
 mod yaml_inv;
 
+pub(in crate::sources) use device::env_lookup;
 pub(crate) use ini::shell_word_spans;
 
 use super::read::{located, read_text};
