@@ -1,14 +1,19 @@
-//! `--json`: one document, `{"version": 1, "devices": [...]}`, documented in the README.
+//! `--json`: one document, `{"version": 1, "started_at": …, "devices": [...]}`, documented in
+//! the README and `schema/run.schema.json`; `crate::run` reads it back.
 
 use crate::algorithms::local::LocalClients;
 use crate::model::DeviceReport;
+use crate::run::RunInfo;
 use serde::Serialize;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = crate::run::SCHEMA_VERSION;
 
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
+    /// When, by which sshtriage and from what the run was taken.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     local_clients: Option<Local<'a>>,
     devices: &'a [DeviceReport],
@@ -22,9 +27,14 @@ struct Local<'a> {
     profiles: Vec<&'static str>,
 }
 
-pub fn render(reports: &[DeviceReport], local: Option<&LocalClients>) -> String {
+pub fn render(
+    reports: &[DeviceReport],
+    local: Option<&LocalClients>,
+    run: Option<&RunInfo>,
+) -> String {
     let doc = Document {
         version: SCHEMA_VERSION,
+        run,
         local_clients: local.map(|clients| Local {
             clients,
             profiles: clients.profiles(),
