@@ -1,9 +1,11 @@
 //! Command line: every flag also reads an environment variable; CLI beats file beats default.
 
+mod diff;
 mod fix;
 mod inventory;
 mod known_hosts;
 mod targets;
+mod view;
 mod wait;
 mod watching;
 
@@ -58,6 +60,11 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Probe devices again and again until each is ready (or the time is up); for pipelines.
     Wait(wait::WaitArgs),
+    /// Open a saved run (`check --json` output, or the dashboard's `S`) in the dashboard,
+    /// read-only: nothing is probed or changed.
+    View(view::ViewArgs),
+    /// What changed between two saved runs; exit 1 when something got worse.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -224,8 +231,10 @@ pub async fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let local = setup.shared.local.clone();
+    let started = crate::run::Timestamp::now();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
-    print_reports(&mut reports, Some(local), args.json);
+    let run = crate::run::RunInfo::until_now(started, args.targets.run_inputs("check"));
+    print_reports(&mut reports, Some(local), args.json, &run);
     report::exit_code(&reports)
 }
 
@@ -234,12 +243,16 @@ fn print_reports(
     reports: &mut [crate::model::DeviceReport],
     local: Option<LocalClients>,
     json: bool,
+    run: &crate::run::RunInfo,
 ) {
     if let Some(local) = &local {
         reports.iter_mut().for_each(|r| local.annotate(r));
     }
     if json {
-        println!("{}", report::json::render(reports, local.as_ref()));
+        println!(
+            "{}",
+            report::json::render(reports, local.as_ref(), Some(run))
+        );
     } else {
         print!("{}", report::human::render(reports));
     }
@@ -253,6 +266,8 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::KnownHosts(command)) => known_hosts::run(command).await,
         Some(Command::Inventory(args)) => inventory::run(args),
         Some(Command::Wait(args)) => wait::run(args).await,
+        Some(Command::View(args)) => view::run(args).await,
+        Some(Command::Diff(args)) => diff::run(args),
         None => dashboard(cli.targets, cli.run, cli.watch, cli.reload).await,
     }
 }
@@ -272,7 +287,8 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: Rel
         reload: reload.reload(&targets, &run, &setup.shared.local),
         ..watch.options(run.watch)
     };
-    match open_dashboard(setup.devices, setup.shared, options).await {
+    let inputs = targets.run_inputs("dashboard");
+    match open_dashboard(setup.devices, setup.shared, options, inputs).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("sshtriage: terminal error: {e}");
@@ -289,6 +305,7 @@ pub async fn open_dashboard(
     devices: Vec<Device>,
     shared: Arc<Shared>,
     options: crate::watch::WatchOptions,
+    inputs: crate::run::RunInputs,
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -303,7 +320,8 @@ pub async fn open_dashboard(
         .collect();
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
-        .with_watching(options.watching);
+        .with_watching(options.watching)
+        .with_run_inputs(inputs);
     let session =
         crate::session::start(devices, shared, options, crate::fix::FixContext::from_env());
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
@@ -343,15 +361,18 @@ async fn demo(args: DemoArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    let inputs = crate::run::RunInputs::new("demo", &[], &[], &[]);
     if args.check || args.json {
+        let started = crate::run::Timestamp::now();
         let mut reports = engine::run_all(&devices, shared, None).await;
-        print_reports(&mut reports, Some(local), args.json);
+        let run = crate::run::RunInfo::until_now(started, inputs);
+        print_reports(&mut reports, Some(local), args.json, &run);
         drop(fleet);
         return report::exit_code(&reports);
     }
     // The demo's inventory does not change: there is nothing to follow.
     let options = args.watch.options(args.run.watch);
-    let result = open_dashboard(devices, shared, options).await;
+    let result = open_dashboard(devices, shared, options, inputs).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,
