@@ -433,6 +433,8 @@ fn headline(d: &RunDiff) -> String {
             counted = true;
         }
         match failures {
+            // A changed key failing the host key check is one piece of news, not two.
+            Some((_, Some(new))) if has(Worse::HostKeyChanged) && new.stage == Stage::HostKey => {}
             Some((_, Some(new))) if has(Worse::NewFailure) => {
                 *newly_fail.entry(new.stage).or_default() += 1;
                 counted = true;

@@ -350,12 +350,25 @@ fn the_headline_counts_worst_news_first() {
             Stage::Auth,
         ));
     }
+    // A changed key that known_hosts now refuses is said once, as a changed key.
+    old.push(ready("refused", 60));
+    let mut refused = failing(ready("refused", 60), Reason::HostKeyChanged, Stage::HostKey);
+    refused.host_key = Some(key("ssh-ed25519", "SHA256:rebuilt"));
+    new.push(refused);
     let d = diff(&old, &new);
     assert_eq!(
         d.headline,
-        "7 devices changed host key, 2 newly fail at auth"
+        "8 devices changed host key, 2 newly fail at auth"
     );
     assert!(d.worse);
+    assert_eq!(
+        d.changed[9].worse,
+        [
+            Worse::EarlierStage,
+            Worse::NewFailure,
+            Worse::HostKeyChanged
+        ]
+    );
 }
 
 #[test]
