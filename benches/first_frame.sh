@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Time to first frame of `sshtriage demo` (issue 4): start it in a detached 120x40 tmux
-# session, poll the pane every 10 ms until the dashboard's header (a line containing
-# "sshtriage") appears, report the median of RUNS (default 5) starts.
+# Time to first frame of `sshtriage demo` (issue 4) and of `sshtriage view` on a saved run
+# of 1,000 devices (issue 16): start each in a detached 120x40 tmux session, poll the pane
+# every 10 ms until the dashboard's header (a line containing "sshtriage") appears, report
+# the median of RUNS (default 5) starts. The saved run is the demo's `check --json`
+# repeated to 1,000 devices (examples/replicate_run.rs).
 #
 #   benches/first_frame.sh
 #   RUNS=9 benches/first_frame.sh
@@ -84,3 +86,9 @@ tmux -L "$SOCKET" new-session -d -s keep -x 120 -y 40 "exec sleep 600"
 echo "== time to first frame, 120x40 tmux, $RUNS runs =="
 measure baseline "printf 'sshtriage\\n'; sleep 5"
 measure demo "exec $BIN demo"
+
+# A saved run of 1,000 devices: the demo fleet's thirteen stories, repeated.
+timeout 120 "$BIN" demo --check --json >"$WORK/demo.json" || [[ $? == 1 ]]
+timeout 60 "$TARGET_DIR/release/examples/replicate_run" "$WORK/demo.json" 1000 >"$WORK/run-1000.json"
+echo "saved run: 1000 devices, $(($(stat -c %s "$WORK/run-1000.json") / 1024)) KiB"
+measure view "exec $BIN view $WORK/run-1000.json"

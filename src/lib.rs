@@ -23,6 +23,7 @@ pub mod model;
 pub mod present;
 pub mod profile;
 pub mod report;
+pub mod run;
 pub mod secret;
 pub mod session;
 pub mod sources;

@@ -147,7 +147,7 @@ async fn every_story_ends_where_it_should() {
     }
 
     // No secret in any result.
-    let json = sshtriage::report::json::render(&reports, None);
+    let json = sshtriage::report::json::render(&reports, None, None);
     let human = sshtriage::report::human::render(&reports);
     for device in &fleet.devices {
         for secret in device.secrets() {

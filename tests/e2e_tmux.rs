@@ -338,3 +338,154 @@ fn the_dashboard_follows_the_inventory_file_while_it_runs() {
     assert_eq!(core1.counters.snapshot().auth_success, 1, "probed once");
     assert_eq!(edge2.counters.snapshot().auth_success, 1, "probed once");
 }
+
+/// A run of the demo fleet as `check --json` saves it, in `dir`.
+fn saved_demo_run(dir: &std::path::Path) -> std::path::PathBuf {
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let out = Command::new("timeout")
+        .args(["60", bin, "demo", "--check", "--json", "--timeout", "3s"])
+        .env_remove("SSHTRIAGE_TIMEOUT")
+        .output()
+        .expect("sshtriage demo --check --json");
+    assert_eq!(out.status.code(), Some(1), "the demo has failing stories");
+    let path = dir.join("demo-run.json");
+    std::fs::write(&path, &out.stdout).expect("save the run");
+    path
+}
+
+/// The selected row's name, from the line under the table ("▶ name · why"); None while
+/// the screen shows none (a capture mid-redraw).
+fn selected(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("▶ "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .map(str::to_string)
+}
+
+#[test]
+fn view_opens_a_saved_run_read_only_and_gives_the_terminal_back() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = saved_demo_run(dir.path());
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c '\"{bin}\" view \"{}\"; echo EXITED-$?; sleep 30'",
+        run.display()
+    );
+    let tmux = Tmux::start("view", 120, 40, &command);
+    let screen = tmux.wait_for("the saved run", SCREEN_LIMIT, |s| {
+        s.contains("13 devices") && s.contains("read-only")
+    });
+    let third = screen.lines().nth(2).unwrap_or_default();
+    assert!(
+        third.contains("demo-run.json · taken ") && third.contains(" UTC in "),
+        "the header says when: {screen}"
+    );
+    assert!(
+        third.contains("from the demo fleet"),
+        "and from what: {screen}"
+    );
+    assert!(
+        screen.contains(", 0 probing, 0 waiting"),
+        "nothing probes: {screen}"
+    );
+    assert!(
+        row(&screen, "rebuilt-r4").contains("host key: REMOTE HOST IDENTIFICATION HAS CHAN"),
+        "{screen}"
+    );
+    let bar = screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    assert!(
+        bar.contains("Enter open") && !bar.contains("re-probe") && !bar.contains("S save"),
+        "{bar}"
+    );
+
+    // Move down twice: the selection follows.
+    let first = selected(&screen).expect("a device is selected");
+    tmux.keys(&["j"]);
+    tmux.keys(&["j"]);
+    let moved = tmux.wait_for("the selection to move", SCREEN_LIMIT, |s| {
+        selected(s).is_some_and(|name| name != first)
+    });
+    let name = selected(&moved).expect("a device is selected");
+    tmux.keys(&["Enter"]);
+    let drill = tmux.wait_for("the drill-down", SCREEN_LIMIT, |s| {
+        s.contains("Diagnosis") && s.contains("Transcript")
+    });
+    assert!(
+        drill.lines().next().unwrap_or_default().contains(&name),
+        "{drill}"
+    );
+    tmux.keys(&["r"]);
+    tmux.wait_for("r to say read-only", SCREEN_LIMIT, |s| {
+        s.contains("read-only: a saved run") && s.contains("Diagnosis")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the dashboard again", SCREEN_LIMIT, |s| {
+        !s.contains("Diagnosis") && selected(s).as_ref() == Some(&name)
+    });
+
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor shown again");
+}
+
+#[test]
+fn the_dashboard_saves_its_run_where_it_says() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c 'cd \"{}\" && \"{bin}\" demo --timeout 3s; echo EXITED-$?; sleep 30'",
+        dir.path().display()
+    );
+    let tmux = Tmux::start("save", 120, 40, &command);
+    tmux.wait_for("the probes to finish", RESULTS_LIMIT, settled);
+    tmux.keys(&["S"]);
+    let dialog = tmux.wait_for("the save dialog", SCREEN_LIMIT, |s| {
+        s.contains("Save run · 13 devices") && s.contains("File › sshtriage-run-")
+    });
+    assert!(dialog.contains("Enter save"), "{dialog}");
+    tmux.keys(&["Enter"]);
+    let saved = tmux.wait_for("the save", SCREEN_LIMIT, |s| s.contains("Saved 13 devices"));
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(files.len(), 1, "one file, no temporary left: {files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("sshtriage-run-") && name.ends_with(".json"),
+        "{name}"
+    );
+    let flat: String = saved.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&name), "the dialog says where: {saved}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&files[0]).expect("read the run")).expect("JSON");
+    assert_eq!(doc["devices"].as_array().map(Vec::len), Some(13));
+    assert_eq!(doc["inputs"]["command"], "demo");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the dialog to close", SCREEN_LIMIT, |s| {
+        !s.contains("Save run")
+    });
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+}

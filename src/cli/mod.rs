@@ -13,12 +13,14 @@ macro_rules! errln {
 }
 
 mod config;
+mod diff;
 mod docs;
 mod fix;
 mod inventory;
 mod known_hosts;
 mod parse;
 mod targets;
+mod view;
 mod wait;
 mod watching;
 
@@ -84,6 +86,11 @@ pub enum Command {
     Completions(docs::CompletionsArgs),
     /// Print the manual page (roff): `sshtriage man > sshtriage.1`, `sshtriage man check`.
     Man(docs::ManArgs),
+    /// Open a saved run (`check --json` output, or the dashboard's `S`) in the dashboard,
+    /// read-only: nothing is probed or changed.
+    View(view::ViewArgs),
+    /// What changed between two saved runs; exit 1 when something got worse.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -343,9 +350,11 @@ pub async fn check(args: CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let local = setup.shared.local.clone();
+    let started = crate::run::Timestamp::now();
     let mut reports = engine::run_all(&setup.devices, setup.shared, None).await;
+    let run = crate::run::RunInfo::until_now(started, args.targets.run_inputs("check"));
     let options = stdout_options(args.quiet);
-    print_reports(&mut reports, Some(local), args.format(), &options);
+    print_reports(&mut reports, Some(local), args.format(), &options, &run);
     report::exit_code(&reports)
 }
 
@@ -371,6 +380,7 @@ fn print_reports(
     local: Option<LocalClients>,
     output: report::Output,
     options: &report::Options,
+    run: &crate::run::RunInfo,
 ) {
     if let Some(local) = &local {
         reports.iter_mut().for_each(|r| local.annotate(r));
@@ -384,7 +394,7 @@ fn print_reports(
                 .collect();
             let stdout = std::io::stdout().lock();
             let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
-            let written = report::json::write_rows(&rows, local.as_ref(), &mut out)
+            let written = report::json::write_rows(&rows, local.as_ref(), Some(run), &mut out)
                 .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
                 .and_then(|()| std::io::Write::flush(&mut out));
             if let Err(e) = written {
@@ -411,6 +421,8 @@ pub async fn main(cli: Cli) -> i32 {
         Some(Command::Wait(args)) => wait::run(args).await,
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
+        Some(Command::View(args)) => view::run(args).await,
+        Some(Command::Diff(args)) => diff::run(args),
         None => dashboard(cli.targets, cli.run, cli.watch, cli.reload).await,
     }
 }
@@ -430,7 +442,8 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: Rel
         reload: reload.reload(&targets, &run, &setup.shared.local),
         ..watch.options(run.watch)
     };
-    match open_dashboard(setup.devices, setup.shared, options).await {
+    let inputs = targets.run_inputs("dashboard");
+    match open_dashboard(setup.devices, setup.shared, options, inputs).await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             errln!("sshtriage: terminal error: {e}");
@@ -447,6 +460,7 @@ pub async fn open_dashboard(
     devices: Vec<Device>,
     shared: Arc<Shared>,
     options: crate::watch::WatchOptions,
+    inputs: crate::run::RunInputs,
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -461,7 +475,8 @@ pub async fn open_dashboard(
         .collect();
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
-        .with_watching(options.watching);
+        .with_watching(options.watching)
+        .with_run_inputs(inputs);
     let session =
         crate::session::start(devices, shared, options, crate::fix::FixContext::from_env());
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
@@ -501,19 +516,28 @@ async fn demo(args: DemoArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    let inputs = crate::run::RunInputs::new("demo", &[], &[], &[]);
     if args.check || args.json {
+        let started = crate::run::Timestamp::now();
         let mut reports = engine::run_all(&devices, shared, None).await;
+        let run = crate::run::RunInfo::until_now(started, inputs);
         let output = match args.json {
             true => report::Output::Json,
             false => report::Output::Table,
         };
-        print_reports(&mut reports, Some(local), output, &stdout_options(false));
+        print_reports(
+            &mut reports,
+            Some(local),
+            output,
+            &stdout_options(false),
+            &run,
+        );
         drop(fleet);
         return report::exit_code(&reports);
     }
     // The demo's inventory does not change: there is nothing to follow.
     let options = args.watch.options(args.run.watch);
-    let result = open_dashboard(devices, shared, options).await;
+    let result = open_dashboard(devices, shared, options, inputs).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

@@ -76,7 +76,9 @@ fn targets(cli: &mut Cli) -> Option<&mut super::Targets> {
             Command::KnownHosts(KnownHostsCommand::Prune(_))
             | Command::Demo(_)
             | Command::Completions(_)
-            | Command::Man(_),
+            | Command::Man(_)
+            | Command::View(_)
+            | Command::Diff(_),
         ) => None,
     }
 }

@@ -46,6 +46,11 @@ fn parse_format(text: &str) -> Result<Format, crate::sources::UnknownFormat> {
 }
 
 impl Targets {
+    /// What a saved run records of these arguments (`crate::run::RunInputs`).
+    pub fn run_inputs(&self, command: &str) -> crate::run::RunInputs {
+        crate::run::RunInputs::new(command, &self.sources, &self.hosts, &self.cidr)
+    }
+
     /// The selection these arguments make, with a per-stage timeout over every device.
     pub fn selection(&self, timeout: Option<Duration>) -> Selection {
         let ssh_config = match (&self.ssh_config, self.no_ssh_config) {

@@ -263,6 +263,11 @@ impl<X> Fleet<X> {
             .filter(|s| s.state != WatchState::Removed)
     }
 
+    /// This machine's SSH clients, once identified.
+    pub fn local(&self) -> Option<&LocalClients> {
+        self.local.as_ref()
+    }
+
     pub fn last_reload(&self) -> Option<&Reload> {
         self.last_reload.as_ref()
     }

@@ -1,14 +1,19 @@
-//! `--json`: one document, `{"version": 1, "devices": [...]}`, documented in the README.
+//! `--json`: one document, `{"version": 1, "started_at": …, "devices": [...]}`, documented in
+//! the README and `schema/run.schema.json`; `crate::run` reads it back.
 
 use crate::algorithms::local::LocalClients;
 use crate::model::DeviceReport;
+use crate::run::RunInfo;
 use serde::Serialize;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = crate::run::SCHEMA_VERSION;
 
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
+    /// When, by which sshtriage and from what the run was taken.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     local_clients: Option<Local<'a>>,
     devices: &'a [&'a DeviceReport],
@@ -22,18 +27,26 @@ struct Local<'a> {
     profiles: Vec<&'static str>,
 }
 
-pub fn render(reports: &[DeviceReport], local: Option<&LocalClients>) -> String {
+pub fn render(
+    reports: &[DeviceReport],
+    local: Option<&LocalClients>,
+    run: Option<&RunInfo>,
+) -> String {
     let rows: Vec<&DeviceReport> = reports.iter().collect();
-    render_rows(&rows, local)
+    render_rows(&rows, local, run)
 }
 
 /// The document for these devices (all of a run, or its failing ones under `--quiet`).
-pub fn render_rows(reports: &[&DeviceReport], local: Option<&LocalClients>) -> String {
+pub fn render_rows(
+    reports: &[&DeviceReport],
+    local: Option<&LocalClients>,
+    run: Option<&RunInfo>,
+) -> String {
     let mut out = Vec::new();
     // Writing to memory fails only if serializing does, which json_pretty reports the same way.
-    match write_rows(reports, local, &mut out) {
+    match write_rows(reports, local, run, &mut out) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
-        Err(_) => crate::present::json_pretty(&document(reports, local)),
+        Err(_) => crate::present::json_pretty(&document(reports, local, run)),
     }
 }
 
@@ -42,14 +55,20 @@ pub fn render_rows(reports: &[&DeviceReport], local: Option<&LocalClients>) -> S
 pub fn write_rows(
     reports: &[&DeviceReport],
     local: Option<&LocalClients>,
+    run: Option<&RunInfo>,
     out: impl std::io::Write,
 ) -> std::io::Result<()> {
-    crate::present::write_json_pretty(&document(reports, local), out)
+    crate::present::write_json_pretty(&document(reports, local, run), out)
 }
 
-fn document<'a>(reports: &'a [&'a DeviceReport], local: Option<&'a LocalClients>) -> Document<'a> {
+fn document<'a>(
+    reports: &'a [&'a DeviceReport],
+    local: Option<&'a LocalClients>,
+    run: Option<&'a RunInfo>,
+) -> Document<'a> {
     Document {
         version: SCHEMA_VERSION,
+        run,
         local_clients: local.map(|clients| Local {
             clients,
             profiles: clients.profiles(),

@@ -110,7 +110,7 @@ pub fn render(
         .collect();
     match output {
         Output::Table => human::render_rows(&rows, reports, options),
-        Output::Json => json::render_rows(&rows, local),
+        Output::Json => json::render_rows(&rows, local, None),
         Output::Markdown => markdown::render(&rows, reports),
         Output::Csv => csv::render(&rows),
     }

@@ -8,6 +8,7 @@ use super::clock::Clock;
 use super::component::fix_dialog;
 use super::device::{DeviceRow, RowExtra};
 use super::keys::KeyAction;
+use super::run_file::Origin;
 use super::table_model::{TableLine, TableModel, TableOptions};
 use super::text;
 use super::theme::Theme;
@@ -34,6 +35,19 @@ pub enum Action {
         device: usize,
         kind: FixKind,
     },
+    /// Save the run to this file; the runner writes it with [`App::save_run`].
+    SaveRun(std::path::PathBuf),
+}
+
+/// The save dialog (`S`), from the file name being typed to what the save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveDialog {
+    /// The file name being typed (prefilled with the default).
+    Editing(String),
+    /// Written: where (absolute, terminal-safe) and how many devices.
+    Saved { path: String, devices: usize },
+    /// Not written: why (terminal-safe), and the name to edit again.
+    Failed { error: String, name: String },
 }
 
 /// A fix's confirmation dialog, from the key that opens it until the user closes it.
@@ -93,6 +107,7 @@ pub struct UiState {
     pub transcript_scroll: usize,
     pub evidence_scroll: usize,
     pub dialog: Option<FixDialog>,
+    pub save: Option<SaveDialog>,
 }
 
 /// Sizes seen at the last draw, so paging moves by what the user sees.
@@ -117,7 +132,9 @@ pub struct App {
     /// How often the table model was rebuilt (tests check it is cached between frames).
     pub(crate) model_builds: usize,
     /// The header's line for the fleet's last reload, made terminal-safe once.
-    notice: Option<Notice>,
+    pub(crate) notice: Option<Notice>,
+    /// A live run (what a save records of it) or a saved one, read-only.
+    pub(crate) origin: Origin,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -153,6 +170,7 @@ impl App {
                 transcript_scroll: 0,
                 evidence_scroll: 0,
                 dialog: None,
+                save: None,
             },
             model: TableModel::default(),
             dirty: true,
@@ -164,6 +182,7 @@ impl App {
             last_key_action: None,
             model_builds: 0,
             notice: None,
+            origin: Origin::live(),
         }
     }
 
@@ -200,6 +219,10 @@ impl App {
     /// Every device, by index, removed ones included (hidden).
     pub(crate) fn rows(&self) -> &[DeviceRow] {
         self.fleet.devices()
+    }
+
+    pub(crate) fn fleet(&self) -> &Fleet<RowExtra> {
+        &self.fleet
     }
 
     pub fn report(&self, device: usize) -> Option<&DeviceReport> {

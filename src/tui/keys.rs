@@ -108,6 +108,23 @@ pub enum KeyAction {
     Confirm,
     /// Close a dialog without doing anything more.
     Cancel,
+    /// Save the run as shown to a JSON file (`sshtriage view` opens it again).
+    SaveRun,
+}
+
+impl KeyAction {
+    /// Probes, changes a file or saves: what a saved run, read-only, does not do.
+    pub fn acts(self) -> bool {
+        matches!(
+            self,
+            KeyAction::Reprobe
+                | KeyAction::ReprobeAll
+                | KeyAction::ToggleWatch
+                | KeyAction::FixAlgorithms
+                | KeyAction::FixHostKey
+                | KeyAction::SaveRun
+        )
+    }
 }
 
 /// One line of a key table.
@@ -143,15 +160,18 @@ pub enum Component {
     FilterInput,
     /// A fix's confirmation dialog.
     Dialog,
+    /// The file name a run is saved to.
+    SaveInput,
     Help,
 }
 
 impl Component {
-    pub const ALL: [Component; 5] = [
+    pub const ALL: [Component; 6] = [
         Component::Dashboard,
         Component::Drilldown,
         Component::FilterInput,
         Component::Dialog,
+        Component::SaveInput,
         Component::Help,
     ];
 
@@ -161,6 +181,7 @@ impl Component {
             Component::Drilldown => DRILLDOWN,
             Component::FilterInput => FILTER_INPUT,
             Component::Dialog => DIALOG,
+            Component::SaveInput => SAVE_INPUT,
             Component::Help => HELP,
         }
     }
@@ -171,6 +192,7 @@ impl Component {
             Component::Drilldown => "Device details",
             Component::FilterInput => "Filter",
             Component::Dialog => "Fix",
+            Component::SaveInput => "Save run",
             Component::Help => "Help",
         }
     }
@@ -264,6 +286,12 @@ static DASHBOARD: &[Binding] = &[
         A::FixHostKey,
         None,
         "fix a changed host key in known_hosts",
+    ),
+    bind(
+        &[Char('S')],
+        A::SaveRun,
+        Some("save"),
+        "save this run to a JSON file (sshtriage view opens it)",
     ),
     bind(
         &[Char('/')],
@@ -425,6 +453,36 @@ static DIALOG: &[Binding] = &[
         "close without changing anything",
     ),
     bind(&[Ctrl('c')], A::Quit, None, "quit"),
+];
+
+// The text keys are the filter's: both edit one line of text.
+static SAVE_INPUT: &[Binding] = &[
+    bind(
+        &[Code(KeyCode::Enter)],
+        A::Confirm,
+        Some("save"),
+        "save the run to this file (never replaces one)",
+    ),
+    bind(
+        &[Code(KeyCode::Esc)],
+        A::Cancel,
+        Some("cancel"),
+        "close without saving",
+    ),
+    bind(
+        &[Code(KeyCode::Backspace)],
+        A::FilterBackspace,
+        Some("delete"),
+        "delete the last character",
+    ),
+    bind(
+        &[Ctrl('u')],
+        A::FilterClearText,
+        None,
+        "delete all the text",
+    ),
+    bind(&[Ctrl('c')], A::Quit, None, "quit"),
+    bind(&[Key::AnyChar], A::FilterType, None, "type the file name"),
 ];
 
 static HELP: &[Binding] = &[

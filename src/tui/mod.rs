@@ -12,6 +12,7 @@ mod component;
 mod device;
 mod diagnosis;
 mod keys;
+mod run_file;
 mod runner;
 mod table_model;
 mod text;
@@ -21,15 +22,18 @@ mod view;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod run_tests;
+#[cfg(test)]
 mod tests;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-pub use app::{Action, App, DialogState, FixDialog, Pane, Screen, UiState};
+pub use app::{Action, App, DialogState, FixDialog, Pane, SaveDialog, Screen, UiState};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keys::{Binding, Component, Key, KeyAction};
+pub use run_file::{Origin, SavedRun};
 pub use runner::run;
 pub use table_model::{Counts, SortKey, TableOptions};
 pub use theme::Theme;

@@ -80,6 +80,7 @@ pub async fn run(
                         Action::ApplyFix { device, kind } => {
                             let _ = commands.send(Command::ApplyFix { device, kind });
                         }
+                        Action::SaveRun(path) => app.save_run(&path),
                     }
                 }
                 Some(Ok(TermEvent::Resize(..))) => {

@@ -15,11 +15,11 @@ use crate::model::{DeviceReport, Event, FixKind, Stage};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-fn press(app: &mut App, code: KeyCode) -> Action {
+pub(super) fn press(app: &mut App, code: KeyCode) -> Action {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn char_key(app: &mut App, c: char) -> Action {
+pub(super) fn char_key(app: &mut App, c: char) -> Action {
     let modifiers = if c.is_ascii_uppercase() {
         KeyModifiers::SHIFT
     } else {
@@ -28,7 +28,7 @@ fn char_key(app: &mut App, c: char) -> Action {
     app.handle_key(KeyEvent::new(KeyCode::Char(c), modifiers))
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         char_key(app, c);
     }
@@ -46,7 +46,7 @@ fn select(app: &mut App, name: &str) {
     panic!("{name} is not reachable in the table");
 }
 
-fn snapshot_both_sizes(name: &str, make: impl Fn() -> App) {
+pub(super) fn snapshot_both_sizes(name: &str, make: impl Fn() -> App) {
     for (w, h) in SIZES {
         let mut app = make();
         let screen = render_to_string(&mut app, w, h);
@@ -573,6 +573,9 @@ fn app_in(component: Component) -> App {
         }
         Component::Dialog => {
             char_key(&mut app, 'a');
+        }
+        Component::SaveInput => {
+            char_key(&mut app, 'S');
         }
         Component::Help => {
             char_key(&mut app, '?');

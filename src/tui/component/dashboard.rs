@@ -1,7 +1,7 @@
 //! The dashboard's keys: move the selection, open a device, re-probe, filter, sort, group,
 //! watch mode, and the fixes for the selected device.
 
-use super::{drilldown, filter_input, fix_dialog, help};
+use super::{drilldown, filter_input, fix_dialog, help, save_dialog};
 use crate::model::FixKind;
 use crate::tui::app::{Action, App};
 use crate::tui::keys::KeyAction;
@@ -20,6 +20,7 @@ pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
         A::FixAlgorithms => return fix_dialog::open(app, app.ui.selected, FixKind::Algorithms),
         A::FixHostKey => return fix_dialog::open(app, app.ui.selected, FixKind::HostKey),
         A::ToggleHelp => help::toggle(app),
+        A::SaveRun => save_dialog::open(app),
         A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => {
             move_selection(app, action)
         }

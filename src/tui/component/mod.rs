@@ -7,6 +7,7 @@ pub(crate) mod drilldown;
 pub(crate) mod filter_input;
 pub(crate) mod fix_dialog;
 pub(crate) mod help;
+pub(crate) mod save_dialog;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -20,6 +21,8 @@ impl App {
             Component::Help
         } else if self.ui.dialog.is_some() {
             Component::Dialog
+        } else if self.ui.save.is_some() {
+            Component::SaveInput
         } else if self.ui.editing_filter {
             Component::FilterInput
         } else {
@@ -41,11 +44,16 @@ impl App {
         };
         self.refresh();
         self.last_key_action = Some(binding.action);
+        if self.read_only() && binding.action.acts() {
+            self.refuse_read_only();
+            return Action::None;
+        }
         match component {
             Component::Dashboard => dashboard::perform(self, binding.action),
             Component::Drilldown => drilldown::perform(self, binding.action),
             Component::FilterInput => filter_input::perform(self, binding.action, &key),
             Component::Dialog => fix_dialog::perform(self, binding.action),
+            Component::SaveInput => save_dialog::perform(self, binding.action, &key),
             Component::Help => help::perform(self, binding.action),
         }
     }
@@ -56,12 +64,17 @@ impl App {
         self.can_in(self.component(), action)
     }
 
-    /// Whether `component`'s `action` applies now (a fix key only on a device that needs it).
+    /// Whether `component`'s `action` applies now (a fix key only on a device that needs it;
+    /// nothing that probes, fixes or saves on a saved run).
     pub fn can_in(&self, component: Component, action: KeyAction) -> bool {
+        if self.read_only() && action.acts() {
+            return false;
+        }
         match component {
             Component::Dashboard => dashboard::can(self, action),
             Component::Drilldown => drilldown::can(self, action),
             Component::Dialog => fix_dialog::can(self, action),
+            Component::SaveInput => save_dialog::can(self, action),
             Component::FilterInput | Component::Help => true,
         }
     }

@@ -4,6 +4,7 @@
 //! ┌──────────────────────────────────────────────────────────────────────────────┐
 //! │ sshtriage · 9 devices: 1 ready, 7 failing, 1 probing, 0 waiting  sort: name  │ header
 //! │ ✗ 2 fail at banner, 1 at kex, 1 at host key             failing only         │
+//! │ ◆ run.json · taken 2025-06-01 12:00:03 UTC · from lab.toml        read-only  │ saved runs only
 //! │ filter: ios  (/ edit · Esc clear)                    3 of 9 devices match     │ only when filtering
 //! │   device    address          dns tcp ban kex hky mth aut prm ena why    time │ column titles
 //! │ ── ✗ fail at kex · 2 devices ────────────────────────────────────────────── │ group (b)
@@ -22,7 +23,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{filter_input, glyphs, header, hint_bar, selection_line};
+use super::{filter_input, glyphs, header, hint_bar, saved_run, selection_line};
 use crate::model::Stage;
 use crate::tui::app::App;
 use crate::tui::device::DeviceRow;
@@ -144,8 +145,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     } else {
         0
     };
+    // A saved run (`sshtriage view`) says which, when and from what on a third line.
+    let saved_line = u16::from(app.saved_run().is_some());
     let [header_area, filter_area, middle_area, hint_area] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(2 + saved_line),
         Constraint::Length(u16::from(filtering)),
         Constraint::Min(0),
         Constraint::Length(1),
@@ -186,6 +189,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         app.notice(),
         &app.theme,
     );
+    if let Some(saved) = app.saved_run() {
+        let line = Rect {
+            y: header_area.y + 2,
+            height: saved_line.min(header_area.height.saturating_sub(2)),
+            ..header_area
+        };
+        saved_run::render(frame, line, saved, &app.theme);
+    }
     if filtering {
         filter_input::render(
             frame,

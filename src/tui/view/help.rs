@@ -24,12 +24,14 @@ use crate::tui::theme::Theme;
 
 const LEGEND_LABEL: usize = 9;
 
-/// `under` is the component whose keys are explained (the one the overlay covers).
-pub fn render(frame: &mut Frame, area: Rect, under: Component, theme: &Theme) {
+/// `under` is the component whose keys are explained (the one the overlay covers); on a
+/// saved run (`read_only`) the keys that would probe, fix or save are left out, and a line
+/// says why.
+pub fn render(frame: &mut Frame, area: Rect, under: Component, read_only: bool, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(76);
     let inner_width = width.saturating_sub(4) as usize;
     let max_rows = area.height.saturating_sub(4) as usize;
-    let lines = content(under, inner_width, max_rows, theme);
+    let lines = content(under, read_only, inner_width, max_rows, theme);
     let height = text::cells(lines.len())
         .saturating_add(2)
         .min(area.height.saturating_sub(2));
@@ -59,9 +61,26 @@ pub fn render(frame: &mut Frame, area: Rect, under: Component, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-fn content(under: Component, width: usize, max_rows: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let legend = legend(under, width, theme);
-    let bindings = under.bindings();
+fn content(
+    under: Component,
+    read_only: bool,
+    width: usize,
+    max_rows: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut legend = legend(under, width, theme);
+    let bindings: Vec<&Binding> = under
+        .bindings()
+        .iter()
+        .filter(|b| !(read_only && b.action.acts()))
+        .collect();
+    if read_only {
+        let words = "a saved run: nothing is probed, fixed or saved";
+        legend.push(Line::from(vec![
+            Span::styled(text::pad("Read-only", LEGEND_LABEL), theme.heading),
+            Span::raw(text::fit(words, width.saturating_sub(LEGEND_LABEL))),
+        ]));
+    }
     let key_width = bindings
         .iter()
         .map(|b| text::width(&b.keys_label()))
@@ -80,7 +99,7 @@ fn content(under: Component, width: usize, max_rows: usize, theme: &Theme) -> Ve
         let column = width.saturating_sub(2) / 2;
         (0..half)
             .map(|i| {
-                let mut spans = binding_spans(&bindings[i], key_width, column, theme);
+                let mut spans = binding_spans(bindings[i], key_width, column, theme);
                 if let Some(right) = bindings.get(i + half) {
                     let used: usize = spans.iter().map(Span::width).sum();
                     spans.push(Span::raw(" ".repeat(column + 2 - used.min(column))));

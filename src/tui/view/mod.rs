@@ -9,6 +9,8 @@ pub mod glyphs;
 pub mod header;
 pub mod help;
 pub mod hint_bar;
+pub mod save_dialog;
+pub mod saved_run;
 pub mod selection_line;
 
 use ratatui::Frame;
@@ -24,15 +26,19 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Screen::Dashboard => dashboard::render(frame, area, app),
         Screen::Drilldown(device) => drilldown::render(frame, area, app, device),
     }
+    if app.ui.save.is_some() {
+        save_dialog::render(frame, area, app);
+    }
     if app.ui.dialog.is_some() {
         fix_dialog::render(frame, area, app);
     }
     if app.ui.help {
-        let under = match (&app.ui.dialog, app.ui.screen) {
-            (Some(_), _) => Component::Dialog,
-            (None, Screen::Dashboard) => Component::Dashboard,
-            (None, Screen::Drilldown(_)) => Component::Drilldown,
+        let under = match (&app.ui.dialog, &app.ui.save, app.ui.screen) {
+            (Some(_), _, _) => Component::Dialog,
+            (None, Some(_), _) => Component::SaveInput,
+            (None, None, Screen::Dashboard) => Component::Dashboard,
+            (None, None, Screen::Drilldown(_)) => Component::Drilldown,
         };
-        help::render(frame, area, under, &app.theme);
+        help::render(frame, area, under, app.read_only(), &app.theme);
     }
 }

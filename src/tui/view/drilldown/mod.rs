@@ -69,6 +69,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
         Paragraph::new(title_line(row, now, tick, &theme)),
         title_area,
     );
+    if app.read_only() {
+        // What a key that would probe or fix says here, where the header is not shown.
+        let words = match app.notice() {
+            Some(crate::tui::app::Notice::Problem(m)) => m.as_str(),
+            _ => "read-only",
+        };
+        let width = text::cells(text::width(words)).min(title_area.width);
+        let right = Rect {
+            x: title_area.x + title_area.width - width,
+            width,
+            ..title_area
+        };
+        frame.render_widget(Paragraph::new(Span::styled(words, theme.warn)), right);
+    }
 
     let diagnosis = diagnosis_pane::lines(row, body.width.saturating_sub(4) as usize, tick, &theme);
     // The stage list needs 11 rows; the diagnosis gets up to 8, so the commands it prints
