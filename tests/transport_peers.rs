@@ -198,3 +198,26 @@ async fn a_reset_after_the_handshake_is_a_banner_reset_alone_and_in_a_batch() {
         assert_reset_after_connect(report);
     }
 }
+
+/// A phase's own timeout bounds its stage, and the message names the setting and where it was
+/// written (issue 15 item 3): Paramiko's banner_timeout as `[device.timeouts] banner`.
+#[tokio::test]
+async fn a_banner_timeout_of_its_own_ends_the_banner_stage_and_is_named() {
+    let peer = lab::spawn_misbehaving(Misbehaviour::Tarpit, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("spawn peer");
+    let device = devices(&format!(
+        "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"30s\"\n\n\
+         [device.timeouts]\nbanner = \"2s\"\n",
+        peer.addr.ip(),
+        peer.addr.port()
+    ))
+    .remove(0);
+    let report = probe_one(&device).await;
+    assert_failure(&report, Stage::Banner, "timeout");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(
+        message.contains("no SSH banner within 2s (timeouts.banner, test.toml:8)"),
+        "{message}"
+    );
+}

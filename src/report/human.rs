@@ -57,6 +57,14 @@ pub fn render(reports: &[DeviceReport]) -> String {
         for line in crate::present::compatibility_lines(r) {
             let _ = writeln!(out, "{:name_width$}  {line}", "");
         }
+        if let Some(transfer) = &r.transfer {
+            let _ = writeln!(
+                out,
+                "{:name_width$}  transfer: {}",
+                "",
+                printable(&transfer.summary())
+            );
+        }
         if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
             let _ = writeln!(
                 out,
@@ -126,7 +134,8 @@ fn beyond(r: &DeviceReport) -> Vec<String> {
 }
 
 fn warnings(r: &DeviceReport) -> Vec<String> {
-    r.stages
+    let mut out: Vec<String> = r
+        .stages
         .iter()
         .filter(|s| s.status == Status::Warn && s.beyond.is_none())
         .map(|s| {
@@ -137,7 +146,14 @@ fn warnings(r: &DeviceReport) -> Vec<String> {
                 s.detail
             )
         })
-        .collect()
+        .collect();
+    if r.transfer
+        .as_ref()
+        .is_some_and(|t| t.status == Status::Warn)
+    {
+        out.push("transfer: neither SFTP nor SCP is available".to_owned());
+    }
+    out
 }
 
 pub fn summary(reports: &[DeviceReport]) -> String {

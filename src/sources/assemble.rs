@@ -182,7 +182,7 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
         loaded
             .devices
             .iter_mut()
-            .for_each(|(d, _)| d.timeout = timeout);
+            .for_each(|(d, _)| d.set_every_timeout(timeout, "--timeout"));
     }
     Ok(loaded)
 }

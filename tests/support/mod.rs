@@ -98,6 +98,7 @@ pub fn sshtriage_command(args: &[&str]) -> tokio::process::Command {
         "SSHTRIAGE_KNOWN_HOSTS",
         "SSHTRIAGE_SSH_CONFIG",
         "SSHTRIAGE_PYTHON",
+        "SSHTRIAGE_TRANSFER",
     ] {
         cmd.env_remove(var);
     }

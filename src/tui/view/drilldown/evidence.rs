@@ -65,6 +65,12 @@ static SECTIONS: &[Section] = &[
         details: true,
         body: session,
     },
+    Section {
+        title: "File transfer",
+        stages: &[],
+        details: false,
+        body: transfer,
+    },
 ];
 
 pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -314,6 +320,38 @@ fn session(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'stat
             "not privileged"
         };
         out.extend(labeled("mode", words, width, theme.dim, Style::new()));
+    }
+    out
+}
+
+/// SFTP and SCP, when the transfer check ran: each available or what the server said, and
+/// the platform's way to turn transfer on when neither works.
+fn transfer(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(t) = &report.transfer else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, check) in [("sftp", &t.sftp), ("scp", &t.scp)] {
+        let (status, words) = if check.available {
+            (Status::Ok, format!("available: {}", check.detail))
+        } else {
+            (Status::Warn, format!("not available: {}", check.detail))
+        };
+        let label = format!("{} {name}", glyphs::status_glyph(status));
+        let style = glyphs::status_style(status, theme);
+        out.extend(labeled(&label, &words, width, style, Style::new()));
+    }
+    if t.status == Status::Warn {
+        out.extend(labeled(
+            "warning",
+            "neither SFTP nor SCP is available: file copies (Ansible net_put/net_get, Netmiko file_transfer, scp) will fail",
+            width,
+            theme.warn,
+            Style::new(),
+        ));
+    }
+    if let Some(hint) = &t.hint {
+        out.extend(labeled("to enable", hint, width, theme.dim, Style::new()));
     }
     out
 }
