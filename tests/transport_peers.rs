@@ -200,14 +200,16 @@ async fn a_reset_after_the_handshake_is_a_banner_reset_alone_and_in_a_batch() {
 }
 
 /// A phase's own timeout bounds its stage, and the message names the setting and where it was
-/// written (issue 15 item 3): Paramiko's banner_timeout as `[device.timeouts] banner`.
+/// written (issue 15 item 3): Paramiko's banner_timeout as `[device.timeouts] banner`. The
+/// overall timeout is an hour: were the banner's own not in force, the probe would outlast
+/// `probe_one`'s bound and the test would fail there.
 #[tokio::test]
 async fn a_banner_timeout_of_its_own_ends_the_banner_stage_and_is_named() {
     let peer = lab::spawn_misbehaving(Misbehaviour::Tarpit, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("spawn peer");
     let device = devices(&format!(
-        "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"30s\"\n\n\
+        "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"1h\"\n\n\
          [device.timeouts]\nbanner = \"2s\"\n",
         peer.addr.ip(),
         peer.addr.port()
