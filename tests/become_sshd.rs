@@ -223,6 +223,35 @@ async fn a_linux_host_without_become_is_not_escalated() {
     );
 }
 
+/// An enable secret alone is a network device's (a fleet's `[defaults]` share it): on a
+/// Linux host it does not start sudo, and the stage says it is not used.
+#[tokio::test]
+async fn an_enable_secret_alone_does_not_start_sudo() {
+    let Some((sshd, a)) = sshd_and_accounts("an_enable_secret_alone_does_not_start_sudo") else {
+        return;
+    };
+    unsafe {
+        std::env::set_var("SSHTRIAGE_TEST_BECOME_ENABLE", &a.password);
+    }
+    let d = device(
+        &sshd,
+        &a.sudoer,
+        "SSHTRIAGE_TEST_BECOME_ENABLE",
+        "enable_secret_env = \"SSHTRIAGE_TEST_BECOME_ENABLE\"",
+    );
+    let report = probe_one(&d).await;
+    let (status, reason, detail) = enable(&report);
+    assert_eq!(
+        (status, reason),
+        (Status::Skip, Some("not_applicable")),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("the configured enable secret is not used"),
+        "{detail}"
+    );
+}
+
 /// Ansible's keys, read from an inventory: `ansible_become`, `ansible_become_method: sudo`
 /// and `ansible_become_password` escalate through the same stage, and `check` says so.
 #[tokio::test]

@@ -10,13 +10,18 @@ pub struct Escalation {
     /// `become_method`, `ansible_become_method`; None lets the platform profile choose
     /// (its `[sudo]` step on Linux, its `[enable]` step on network OSes).
     pub method: Option<BecomeMethod>,
+    /// The secret was given as a become (sudo) password by name (`become_password`, a
+    /// driver's `sudo_password`), not as an enable secret: it asks for escalation by itself.
+    /// Ansible's `ansible_become_password` does not: inventories share it with the network
+    /// devices' enable, so `ansible_become` says whether a Linux host escalates.
+    pub become_password: bool,
 }
 
 impl Escalation {
     /// Whether escalation is wanted where it is optional (a Linux host's sudo): asked for, or
-    /// a secret configured for it, unless turned off.
+    /// a become password configured, unless turned off.
     pub fn wanted(&self, has_secret: bool) -> bool {
-        self.wanted.unwrap_or(has_secret)
+        self.wanted.unwrap_or(has_secret && self.become_password)
     }
 }
 
@@ -81,9 +86,12 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_asks_for_escalation_unless_it_is_turned_off() {
+    fn a_become_password_asks_for_escalation_unless_it_is_turned_off() {
         let mut e = Escalation::default();
         assert!(!e.wanted(false));
+        // An enable secret alone is a network device's: it does not ask for sudo.
+        assert!(!e.wanted(true));
+        e.become_password = true;
         assert!(e.wanted(true));
         e.wanted = Some(false);
         assert!(!e.wanted(true));

@@ -20,6 +20,8 @@ pub struct Overrides {
     pub key: Option<KeySource>,
     pub passphrase: Option<Secret>,
     pub enable_secret: Option<Secret>,
+    /// `enable_secret` was written as `become_password` (see `Escalation::become_password`).
+    pub enable_secret_is_become_password: bool,
     /// `become = true|false`.
     pub escalate: Option<bool>,
     pub become_method: Option<BecomeMethod>,
@@ -47,6 +49,7 @@ impl Overrides {
             key: None,
             passphrase: None,
             enable_secret: None,
+            enable_secret_is_become_password: false,
             escalate: None,
             become_method: None,
             agent: None,
@@ -107,6 +110,7 @@ fn apply_one(d: &mut Device, prov: &mut Provenance, o: &Overrides) {
         && take(Field::EnableSecret, prov)
     {
         d.enable_secret = Some(v.clone());
+        d.escalation.become_password = o.enable_secret_is_become_password;
     }
     if let Some(v) = o.escalate
         && take(Field::Become, prov)

@@ -34,15 +34,25 @@ enum Reply {
     Prompt,
     /// sudo ended with this status.
     Exited(u32),
+    /// The shell is back at its prompt without sudo's status: sudo could not run, or the
+    /// shell has no `$?` (fish, csh).
+    Returned,
     Pending,
 }
 
-fn classify(since: &str) -> Reply {
+/// Reads the output since the command (or the secret) was sent. The shell's prompt counts
+/// only after the first line, the echo of what was sent, is whole: a half-echoed command can
+/// end in `$` too.
+fn classify(profile: &Profile, since: &str) -> Reply {
     if let Some(status) = EXIT.captures(since).and_then(|c| c[1].parse::<u32>().ok()) {
         return Reply::Exited(status);
     }
     if since.trim_end().ends_with(MARKER) {
         return Reply::Prompt;
+    }
+    let after_echo = since.split_once('\n').map_or("", |(_, rest)| rest);
+    if crate::profile::find_prompt(profile, after_echo).is_some() {
+        return Reply::Returned;
     }
     Reply::Pending
 }
@@ -52,10 +62,14 @@ pub async fn run(p: &mut Probe<'_>, profile: &Profile, spec: &SudoSpec) -> Outco
     let name = &profile.name;
     let has_secret = p.device.enable_secret.is_some();
     if !p.device.escalation.wanted(has_secret) {
-        let why = if has_secret {
-            "become is turned off; the configured become password is not used"
-        } else {
-            "no privilege escalation is configured (become = true, or a become password)"
+        let why = match (p.device.escalation.wanted, has_secret) {
+            (Some(false), true) => "become is turned off; the configured secret is not used",
+            (_, true) => {
+                "escalation is not asked for (become = true, ansible_become: true); the configured enable secret is not used"
+            }
+            (_, false) => {
+                "no privilege escalation is configured (become = true, or a become password)"
+            }
         };
         return Outcome::skip(
             Reason::NotApplicable,
@@ -69,7 +83,7 @@ pub async fn run(p: &mut Probe<'_>, profile: &Profile, spec: &SudoSpec) -> Outco
     }
     let start = mark(p);
     let user = account(p);
-    match wait(p, start).await {
+    match wait(p, profile, start).await {
         Err(outcome) => outcome,
         Ok((Reply::Exited(0), _)) => {
             privileged(p);
@@ -85,7 +99,8 @@ pub async fn run(p: &mut Probe<'_>, profile: &Profile, spec: &SudoSpec) -> Outco
                 ),
             )
         }
-        Ok((Reply::Exited(status), since)) => refused(p, spec, status, &since, &user),
+        Ok((Reply::Exited(status), since)) => refused(p, spec, Some(status), &since, &user),
+        Ok((Reply::Returned, since)) => refused(p, spec, None, &since, &user),
         Ok((Reply::Prompt, _)) => {
             let Some(secret) = p.device.enable_secret.clone() else {
                 // Leave the password prompt: sudo ends on an interrupt.
@@ -101,7 +116,7 @@ pub async fn run(p: &mut Probe<'_>, profile: &Profile, spec: &SudoSpec) -> Outco
             if let Err(outcome) = send_secret(p, &format!("{}\r", secret.expose())).await {
                 return outcome;
             }
-            match wait(p, after).await {
+            match wait(p, profile, after).await {
                 Err(outcome) => outcome,
                 Ok((Reply::Exited(0), _)) => {
                     privileged(p);
@@ -121,7 +136,8 @@ pub async fn run(p: &mut Probe<'_>, profile: &Profile, spec: &SudoSpec) -> Outco
                         ),
                     )
                 }
-                Ok((Reply::Exited(status), since)) => refused(p, spec, status, &since, &user),
+                Ok((Reply::Exited(status), since)) => refused(p, spec, Some(status), &since, &user),
+                Ok((Reply::Returned, since)) => refused(p, spec, None, &since, &user),
                 Ok((Reply::Pending, _)) => unreachable_pending(),
             }
         }
@@ -139,7 +155,14 @@ fn privileged(p: &mut Probe<'_>) {
 }
 
 /// sudo ended without validating: the account's rights, the password, or no sudo at all.
-fn refused(p: &Probe<'_>, spec: &SudoSpec, status: u32, since: &str, user: &str) -> Outcome {
+/// `status` is None when the shell came back without it.
+fn refused(
+    p: &Probe<'_>,
+    spec: &SudoSpec,
+    status: Option<u32>,
+    since: &str,
+    user: &str,
+) -> Outcome {
     if let Some(line) = said(since, &spec.not_allowed) {
         return Outcome::fail(
             Reason::EnableNotAllowed,
@@ -162,13 +185,11 @@ fn refused(p: &Probe<'_>, spec: &SudoSpec, status: u32, since: &str, user: &str)
             format!("sudo could not run (is it installed?): the host answered \"{line}\""),
         );
     }
-    Outcome::fail(
-        Reason::EnableFailed,
-        format!(
-            "sudo ended with status {status} without validating{}",
-            last_lines(p)
-        ),
-    )
+    let detail = match status {
+        Some(status) => format!("sudo ended with status {status} without validating"),
+        None => "the shell came back to its prompt without sudo's exit status (a shell without `$?`, such as fish or csh?)".to_owned(),
+    };
+    Outcome::fail(Reason::EnableFailed, format!("{detail}{}", last_lines(p)))
 }
 
 /// The first line of `since` one of `patterns` matches, trimmed.
@@ -194,7 +215,11 @@ fn mark(p: &Probe<'_>) -> usize {
 
 /// Reads until sudo prompts or ends; the stage's timeout bounds it. Returns the reply and
 /// the output it was read from.
-async fn wait(p: &mut Probe<'_>, mark: usize) -> Result<(Reply, String), Outcome> {
+async fn wait(
+    p: &mut Probe<'_>,
+    profile: &Profile,
+    mark: usize,
+) -> Result<(Reply, String), Outcome> {
     loop {
         let chunk = match p.shell.as_mut() {
             Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
@@ -215,7 +240,7 @@ async fn wait(p: &mut Probe<'_>, mark: usize) -> Result<(Reply, String), Outcome
             .as_ref()
             .map(|s| s.text_since(mark))
             .unwrap_or_default();
-        match classify(&since) {
+        match classify(profile, &since) {
             Reply::Pending => continue,
             reply => return Ok((reply, since)),
         }
@@ -249,8 +274,20 @@ mod tests {
 
     #[test]
     fn the_echoed_command_is_neither_prompt_nor_exit() {
+        let profiles = crate::profile::Profiles::embedded();
+        let linux = profiles.get("linux").expect("linux");
+        let classify = |text: &str| classify(linux, text);
         let echo = format!("{SUDO_COMMAND}\r\n");
         assert!(matches!(classify(&echo), Reply::Pending));
+        // Half an echo may end in `$`: not the shell's prompt.
+        let half = &SUDO_COMMAND[..SUDO_COMMAND.find("$?").unwrap() + 1];
+        assert!(matches!(classify(half), Reply::Pending));
+        assert!(matches!(
+            classify(&format!(
+                "{echo}-bash: sudo: command not found\r\nadmin@h1:~$ "
+            )),
+            Reply::Returned
+        ));
         assert!(matches!(
             classify(&format!("{echo}{MARKER}")),
             Reply::Prompt

@@ -250,6 +250,7 @@ fn resolve(
     }
     let escalation = Escalation {
         wanted: raw.escalate.as_ref().map(|b| *b.get_ref()),
+        become_password: enable_secret.is_some() && enable_key == "become_password",
         method: raw
             .become_method
             .as_ref()

@@ -216,10 +216,16 @@ fn become_keys_and_transfer_opt_in() {
     let inv = parse(
         "[defaults]\ncheck_transfer = true\n\n[[device]]\nhost = \"h1\"\nbecome = true\n\
          become_password = \"s3cret-become\"\nbecome_method = \"sudo\"\n\n\
-         [[device]]\nhost = \"h2\"\nbecome = false\ncheck_transfer = false\n",
+         [[device]]\nhost = \"h2\"\nbecome = false\ncheck_transfer = false\n\n\
+         [[device]]\nhost = \"h3\"\nbecome_password_env = \"HOME\"\n\n\
+         [[device]]\nhost = \"h4\"\nenable_secret_env = \"HOME\"\n",
     )
     .unwrap();
     let (h1, h2) = (&inv.devices[0], &inv.devices[1]);
+    // A become password asks for sudo by itself; an enable secret alone is a router's.
+    let (h3, h4) = (&inv.devices[2], &inv.devices[3]);
+    assert!(h3.escalation.wanted(h3.enable_secret.is_some()));
+    assert!(!h4.escalation.wanted(h4.enable_secret.is_some()));
     assert_eq!(
         h1.enable_secret.as_ref().map(|s| s.expose()),
         Some("s3cret-become")
