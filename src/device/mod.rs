@@ -22,7 +22,7 @@ pub use client::{
 pub use escalation::{BecomeMethod, Escalation, parse_bool};
 pub use host_arg::{HostArg, HostArgError, parse_host_arg};
 pub use source::ValueSource;
-pub use timeouts::{Limit, Phase, StageLimit, Timeouts};
+pub use timeouts::{Limit, PARAMIKO_TIMEOUTS, Phase, StageLimit, Timeouts};
 
 /// The per-stage timeout when nothing else is said.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);

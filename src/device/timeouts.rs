@@ -57,6 +57,15 @@ impl Phase {
     }
 }
 
+/// Paramiko's and Netmiko's per-phase connect arguments, for sources that read them (Nornir's
+/// netmiko/paramiko plugins, NetPulse's `connection_args`, Netmiko's `ConnectHandler`):
+/// Netmiko's `conn_timeout` is what it passes as Paramiko's `timeout`, the TCP connect.
+pub const PARAMIKO_TIMEOUTS: &[(&str, Phase)] = &[
+    ("conn_timeout", Phase::Tcp),
+    ("banner_timeout", Phase::Banner),
+    ("auth_timeout", Phase::Auth),
+];
+
 /// A time limit and the setting that made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {

@@ -351,7 +351,55 @@ fn transfer(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'sta
         ));
     }
     if let Some(hint) = &t.hint {
-        out.extend(labeled("to enable", hint, width, theme.dim, Style::new()));
+        out.extend(labeled("turn on", hint, width, theme.dim, Style::new()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TransferCheck, TransferEvidence};
+
+    fn text(lines: &[Line<'static>]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The transfer check's evidence has its own section: each protocol with the server's
+    /// answer, the warning when neither works, the platform's hint.
+    #[test]
+    fn the_transfer_check_has_its_section() {
+        let mut report = DeviceReport::default();
+        assert!(!text(&lines(&report, 100, &Theme::monochrome())).contains("File transfer"));
+        report.transfer = Some(TransferEvidence {
+            sftp: TransferCheck {
+                available: false,
+                detail: "the server refused the sftp subsystem".into(),
+            },
+            scp: TransferCheck {
+                available: false,
+                detail: "the server refused to run `scp -f …`".into(),
+            },
+            status: Status::Warn,
+            hint: Some("IOS: `ip scp server enable`".into()),
+        });
+        let shown = text(&lines(&report, 100, &Theme::monochrome()));
+        for expected in [
+            "── File transfer",
+            "! sftp    not available: the server refused the sftp subsystem",
+            "neither SFTP nor SCP is available",
+            "turn on   IOS: `ip scp server enable`",
+        ] {
+            assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
+        }
+    }
 }
