@@ -4,6 +4,7 @@
 
 use sshtriage::algorithms::allowlist::Category;
 use sshtriage::device::{Device, HostKeyPolicy, KeySource, parse_host_arg};
+use sshtriage::model::Stage;
 use sshtriage::profile::Profiles;
 use sshtriage::sources::ssh_config::SshConfig;
 use sshtriage::sources::{
@@ -531,7 +532,15 @@ fn ansible_ini_inventory() {
         from(prov, Field::Port),
         "ansible/ini/group_vars/access.yml:2"
     );
-    assert_eq!(sw1.timeout, Duration::from_secs(5));
+    // `-o ConnectTimeout=5` in ansible_ssh_common_args bounds what OpenSSH bounds with it:
+    // the connect, the banner and the key exchange (issue 15 item 3), named with its place.
+    assert_eq!(sw1.limit(Stage::Tcp).duration, Duration::from_secs(5));
+    let banner = sw1.limit(Stage::Banner).to_string();
+    assert!(
+        banner.starts_with("5s (ConnectTimeout, ") && banner.ends_with("group_vars/access.yml:2)"),
+        "{banner}"
+    );
+    assert_eq!(sw1.timeout, Duration::from_secs(10));
     assert_eq!(sw1.profile, "arista_eos");
     let (sw2, prov) = device(&loaded, "sw2");
     assert_eq!(sw2.host, "192.0.2.32");
@@ -655,7 +664,11 @@ fn ssh_config_fills_only_what_the_inventory_left_unset() {
             .kex
             .contains(&"diffie-hellman-group14-sha1".to_string())
     );
-    assert_eq!(d.timeout, Duration::from_secs(7));
+    // ConnectTimeout bounds what OpenSSH bounds with it: connect, banner, key exchange.
+    for stage in [Stage::Tcp, Stage::Banner, Stage::Kex] {
+        assert_eq!(d.limit(stage).duration, Duration::from_secs(7), "{stage}");
+    }
+    assert_eq!(d.timeout, Duration::from_secs(10));
     assert!(
         prov.get(Field::Port)
             .unwrap()

@@ -223,3 +223,47 @@ async fn inventory_defaults_override_containerlab_kind_defaults() {
     );
     assert!(!stdout.contains("my-lab-pw"));
 }
+
+/// ansible.cfg's `[persistent_connection]` waits reach the devices that set no variable of
+/// their own: connect_timeout bounds the prompt, command_timeout the escalation; a host's
+/// `ansible_command_timeout` wins over the file. `inventory` says where each was set.
+#[tokio::test]
+async fn ansible_cfg_persistent_connection_timeouts_bound_prompt_and_enable() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ansible.cfg");
+    std::fs::write(
+        &cfg,
+        "[defaults]\nforks = 5\n\n[persistent_connection]\nconnect_timeout = 60\ncommand_timeout = 90\n",
+    )
+    .unwrap();
+    let inventory = dir.path().join("hosts.ini");
+    std::fs::write(
+        &inventory,
+        "[routers]\nr1 ansible_host=127.0.0.1\nr2 ansible_host=127.0.0.2 ansible_command_timeout=15\n",
+    )
+    .unwrap();
+    let mut cmd = support::sshtriage_command(&["inventory", inventory.to_str().unwrap(), "--json"]);
+    cmd.env("ANSIBLE_CONFIG", &cfg);
+    let run = support::finish(cmd).await;
+    assert_eq!(run.code, 0, "{}", run.text());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let timeouts = |i: usize| doc["devices"][i]["timeouts"].clone();
+    let r1 = timeouts(0);
+    assert_eq!(r1["prompt"]["ms"], 60_000, "{r1}");
+    assert_eq!(
+        r1["prompt"]["setting"],
+        "[persistent_connection] connect_timeout"
+    );
+    assert!(
+        r1["prompt"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("ansible.cfg:5"),
+        "{r1}"
+    );
+    assert_eq!(r1["enable"]["ms"], 90_000, "{r1}");
+    let r2 = timeouts(1);
+    assert_eq!(r2["enable"]["ms"], 15_000, "{r2}");
+    assert_eq!(r2["enable"]["setting"], "ansible_command_timeout");
+    assert!(r1.get("banner").is_none(), "{r1}");
+}

@@ -219,3 +219,28 @@ async fn control_bytes_in_lines_before_the_banner_are_text_not_binary() {
     assert_eq!(banner.pre_banner.len(), 2, "{:?}", banner.pre_banner);
     assert!(banner.pre_banner[0].contains("Authorized access only"));
 }
+
+/// A phase's own timeout bounds its stage, and the message names the setting and where it was
+/// written (issue 15 item 3): Paramiko's banner_timeout as `[device.timeouts] banner`. The
+/// overall timeout is an hour: were the banner's own not in force, the probe would outlast
+/// `probe_one`'s bound and the test would fail there.
+#[tokio::test]
+async fn a_banner_timeout_of_its_own_ends_the_banner_stage_and_is_named() {
+    let peer = lab::spawn_misbehaving(Misbehaviour::Tarpit, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("spawn peer");
+    let device = devices(&format!(
+        "[[device]]\nname = \"peer\"\nhost = \"{}\"\nport = {}\ntimeout = \"1h\"\n\n\
+         [device.timeouts]\nbanner = \"2s\"\n",
+        peer.addr.ip(),
+        peer.addr.port()
+    ))
+    .remove(0);
+    let report = probe_one(&device).await;
+    assert_failure(&report, Stage::Banner, "timeout");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(
+        message.contains("no SSH banner within 2s (timeouts.banner, test.toml:8)"),
+        "{message}"
+    );
+}

@@ -68,7 +68,7 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
         }
     };
     if let Some(timeout) = args.timeout {
-        device.timeout = timeout;
+        device.set_every_timeout(timeout, "--timeout");
     }
     let name = printable(&device.name);
     let local = crate::model::LocalClients::detect(args.python.clone()).await;

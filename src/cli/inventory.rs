@@ -132,8 +132,46 @@ fn describe(d: &Device, p: &Provenance) -> Value {
         "timeout_ms": d.timeout.as_millis() as u64,
         "client": client(d),
         "used_by": d.client.used_by,
+        "timeouts": timeouts_json(d),
+        "become": d.escalation.wanted,
+        "become_method": d.escalation.method.as_ref().map(|m| m.name().to_owned()),
+        "check_transfer": d.check_transfer,
         "sources": sources,
     })
+}
+
+/// Each phase's own limit: its length, the setting and where it was set.
+fn timeouts_json(d: &Device) -> Value {
+    let phases: serde_json::Map<String, Value> = d
+        .timeouts
+        .iter()
+        .map(|(phase, limit)| {
+            (
+                phase.key().to_owned(),
+                json!({
+                    "ms": limit.duration.as_millis() as u64,
+                    "setting": limit.setting,
+                    "source": limit.source.to_string(),
+                }),
+            )
+        })
+        .collect();
+    Value::Object(phases)
+}
+
+/// `10s`, then each phase with a limit of its own: `banner 2s (timeouts.banner, lab.toml:7)`.
+fn timeouts_text(d: &Device) -> String {
+    let mut parts = vec![d.limit(crate::model::Stage::Dns).to_string()];
+    for (phase, limit) in d.timeouts.iter() {
+        parts.push(format!(
+            "{} {} ({}, {})",
+            phase.key(),
+            humantime::format_duration(limit.duration),
+            limit.setting,
+            limit.source
+        ));
+    }
+    parts.join(", ")
 }
 
 fn text(devices: &[(Device, Provenance)]) -> String {
@@ -165,6 +203,27 @@ fn text(devices: &[(Device, Provenance)]) -> String {
             kinds.join(", ")
         };
         let _ = writeln!(out, "  credentials  {kinds}");
+        let _ = writeln!(out, "  timeouts     {}", timeouts_text(d));
+        if d.escalation.wanted.is_some() || d.escalation.method.is_some() {
+            let wanted = match d.escalation.wanted {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "if a secret is set",
+            };
+            let method = d
+                .escalation
+                .method
+                .as_ref()
+                .map_or("the platform's", |m| m.name());
+            let _ = writeln!(
+                out,
+                "  become       {wanted}, method {method}{}",
+                from(Field::Become)
+            );
+        }
+        if d.check_transfer {
+            let _ = writeln!(out, "  transfer     checked{}", from(Field::CheckTransfer));
+        }
         let files = d.credentials.key.iter().filter_map(|k| match k {
             KeySource::File(f) => Some(f),
             KeySource::Inline(_) => None,

@@ -274,7 +274,7 @@ async fn accept(args: AcceptArgs) -> i32 {
     };
     for d in &mut devices {
         if let Some(timeout) = args.timeout {
-            d.timeout = timeout;
+            d.set_every_timeout(timeout, "--timeout");
         }
         if let Some(file) = &args.file {
             d.known_hosts = vec![file.clone()];

@@ -206,6 +206,10 @@ pub struct RunArgs {
     /// Send credentials even to hosts whose key contradicts known_hosts, for this run only.
     #[arg(long, env = "SSHTRIAGE_TRUST_CHANGED_HOST_KEYS", value_parser = boolish())]
     pub trust_changed_host_keys: bool,
+    /// After login, check whether SFTP and SCP are available on every device (as the
+    /// inventory's `check_transfer = true`); nothing is read or written on the devices.
+    #[arg(long, env = "SSHTRIAGE_TRANSFER", value_parser = boolish())]
+    pub transfer: bool,
     /// Dashboard: start in watch mode, probing devices that are not ready until they are.
     #[arg(long, env = "SSHTRIAGE_WATCH", value_parser = boolish())]
     pub watch: bool,
@@ -250,7 +254,10 @@ pub fn load(
     let profiles = crate::profile::Profiles::for_user()?;
     let loaded = sources::assemble(&targets.selection(run.timeout), &profiles)?;
     let why_empty = loaded.why_empty();
-    let devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
+    let mut devices: Vec<Device> = loaded.devices.into_iter().map(|(d, _)| d).collect();
+    if run.transfer {
+        devices.iter_mut().for_each(|d| d.check_transfer = true);
+    }
     let shared = shared_with(run, &devices, profiles, local.clone())?;
     Ok((
         Setup {
@@ -497,7 +504,7 @@ async fn demo(args: DemoArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let devices = match args.run.timeout {
+    let mut devices = match args.run.timeout {
         // Loaded again so that printed commands carry the --timeout too.
         Some(timeout) => match crate::demo::load(&fleet.inventory(), Some(timeout)) {
             Ok(devices) => devices,
@@ -508,6 +515,9 @@ async fn demo(args: DemoArgs) -> i32 {
         },
         None => fleet.devices.clone(),
     };
+    if args.run.transfer {
+        devices.iter_mut().for_each(|d| d.check_transfer = true);
+    }
     let local = local_clients(&args.run).await;
     let shared = match shared(&args.run, &devices, local.clone()) {
         Ok(shared) => shared,

@@ -3,8 +3,10 @@
 //! algorithm offer and a jump host. Sources build these; the engine, fixes and views read them.
 
 mod client;
+mod escalation;
 mod host_arg;
 mod source;
+mod timeouts;
 
 use crate::algorithms::allowlist::{Category, ClientOffer};
 use crate::model::ShellCommand;
@@ -17,8 +19,10 @@ pub use client::{
     AlgorithmSetting, ClientKind, ClientRequest, DeviceClient, SettingVia, UnknownClient, UsedBy,
     parse_client,
 };
+pub use escalation::{BecomeMethod, Escalation, parse_bool};
 pub use host_arg::{HostArg, HostArgError, parse_host_arg};
 pub use source::ValueSource;
+pub use timeouts::{Limit, PARAMIKO_TIMEOUTS, Phase, StageLimit, Timeouts};
 
 /// The per-stage timeout when nothing else is said.
 /// Jump chains longer than this are refused (and so are loops), by the sources that build
@@ -67,13 +71,22 @@ pub struct Device {
     pub port: u16,
     pub username: Option<String>,
     pub credentials: Credentials,
+    /// The enable secret, or on Linux the become (sudo) password.
     pub enable_secret: Option<Secret>,
+    /// Whether and how the engineer's tool raises privileges after login.
+    pub escalation: Escalation,
     /// known_hosts files to check; empty means the user's and the system's defaults.
     pub known_hosts: Vec<PathBuf>,
     pub host_key_policy: HostKeyPolicy,
     /// Platform profile name or alias; `auto` detects from banner and prompt.
     pub profile: String,
+    /// The overall per-stage timeout: every stage without a limit of its own in `timeouts`.
     pub timeout: Duration,
+    /// Per-phase limits as the engineer's client has them, each with where it was set.
+    pub timeouts: Timeouts,
+    /// After authentication, check whether SFTP and SCP are available (`--transfer`,
+    /// `check_transfer = true`).
+    pub check_transfer: bool,
     /// What sshtriage's probe (russh) offers: everything it implements, strongest first,
     /// unless `[device.algorithms]` narrows it.
     pub offer: ClientOffer,
@@ -189,10 +202,13 @@ impl Device {
             username: None,
             credentials: Credentials::default(),
             enable_secret: None,
+            escalation: Escalation::default(),
             known_hosts: Vec::new(),
             host_key_policy: HostKeyPolicy::default(),
             profile: "auto".into(),
             timeout: DEFAULT_TIMEOUT,
+            timeouts: Timeouts::default(),
+            check_transfer: false,
             offer: ClientOffer::default(),
             allowlist: Vec::new(),
             client: DeviceClient::default(),
@@ -208,6 +224,34 @@ impl Device {
         (!self.selector.is_empty()).then(|| {
             ShellCommand::sshtriage(subcommand.iter().copied()).args(self.selector.iter().cloned())
         })
+    }
+
+    /// The time limit of `stage`: its phase's own, else the overall timeout.
+    pub fn limit(&self, stage: crate::model::Stage) -> StageLimit<'_> {
+        match Phase::of(stage).and_then(|phase| self.timeouts.get(phase)) {
+            Some(limit) => StageLimit {
+                duration: limit.duration,
+                set_by: Some((limit.setting.as_str(), &limit.source)),
+            },
+            None => StageLimit {
+                duration: self.timeout,
+                set_by: self
+                    .timeouts
+                    .overall
+                    .as_ref()
+                    .map(|(setting, source)| (setting.as_str(), source)),
+            },
+        }
+    }
+
+    /// Sets the overall timeout for every stage, dropping per-phase limits (`--timeout`).
+    pub fn set_every_timeout(&mut self, timeout: Duration, setting: &str) {
+        self.timeout = timeout;
+        self.timeouts.clear_phases();
+        self.timeouts.overall = Some((
+            setting.to_owned(),
+            ValueSource::BuiltIn("command line".into()),
+        ));
     }
 
     /// Every secret configured for this device.

@@ -110,7 +110,8 @@ pub async fn exchange_for(
     let mut probe = Probe::new(&scan, shared, 0, None);
     // dns, tcp, banner and kex, each bounded by the timeout; this is the backstop.
     let bound = scan
-        .timeout
+        .timeouts
+        .longest(scan.timeout)
         .min(MAX_TIMEOUT)
         .saturating_mul(4)
         .saturating_add(Duration::from_secs(1));

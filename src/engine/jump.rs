@@ -104,6 +104,7 @@ impl JumpPool {
                     d.known_hosts = referrer.known_hosts.clone();
                     d.host_key_policy = referrer.host_key_policy;
                     d.timeout = referrer.timeout;
+                    d.timeouts = referrer.timeouts.clone();
                     d.name = name.clone();
                     d
                 }

@@ -12,6 +12,7 @@ mod outcome;
 mod probe;
 pub mod shell_log;
 pub mod stages;
+pub mod transfer;
 
 pub use outcome::{Flow, Outcome};
 pub use probe::Probe;
@@ -126,6 +127,7 @@ pub async fn probe(
 ) -> DeviceReport {
     let mut probe = Probe::new(device, shared, index, events);
     walk(&mut probe, Stage::Enable).await;
+    transfer::check(&mut probe).await;
     host_keys::prove_announced(&mut probe).await;
     stages::close(&mut probe).await;
     probe.finish()
@@ -148,7 +150,8 @@ pub(crate) async fn walk(probe: &mut Probe<'_>, last: Stage) {
             stage,
         });
         let started = Instant::now();
-        let timeout = probe.device.timeout;
+        // Each stage waits its own limit, as the engineer's client does.
+        let timeout = probe.device.limit(stage).duration;
         let outcome = match tokio::time::timeout(timeout, stages::run(stage, probe)).await {
             Ok(outcome) => outcome,
             Err(_) => stages::timed_out(stage, probe),

@@ -57,6 +57,8 @@ pub struct Probe<'a> {
     /// Some when auto-detection settled on the generic profile for want of evidence: the
     /// platform profiles the prompt fits alike (see `profile::Detection::undecided`).
     pub undecided: Option<Vec<crate::profile::Fit>>,
+    /// The enable stage escalates with sudo (its timeout then says so).
+    pub sudo_started: bool,
     /// Holds a channel slot on the jump host for as long as the probe runs.
     pub jump_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
@@ -96,6 +98,7 @@ impl<'a> Probe<'a> {
             authenticated: false,
             profile_name: None,
             undecided: None,
+            sudo_started: false,
             jump_permit: None,
         }
     }

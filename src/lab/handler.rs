@@ -226,6 +226,16 @@ impl Handler for DeviceHandler {
         session.channel_failure(channel)
     }
 
+    /// No subsystems (no SFTP), refused as IOS without its servers refuses them.
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
     async fn data(
         &mut self,
         channel: ChannelId,

@@ -332,6 +332,48 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// Whether files can be copied to and from the device: the SFTP subsystem and SCP's server
+/// side, each asked for on a channel of its own after authentication. Nothing is read or
+/// written on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferEvidence {
+    pub sftp: TransferCheck,
+    pub scp: TransferCheck,
+    /// `warn` when neither is available, else `ok`.
+    pub status: Status,
+    /// What turns transfer on for this platform (`ip scp server enable`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl TransferEvidence {
+    /// One line for summaries: `sftp available; scp refused: …`.
+    pub fn summary(&self) -> String {
+        let one = |name: &str, c: &TransferCheck| {
+            if c.available {
+                format!("{name} available")
+            } else {
+                format!("{name} not available ({})", c.detail)
+            }
+        };
+        let mut text = format!("{}; {}", one("sftp", &self.sftp), one("scp", &self.scp));
+        if self.status == Status::Warn
+            && let Some(hint) = &self.hint
+        {
+            text.push_str(&format!("; {hint}"));
+        }
+        text
+    }
+}
+
+/// One transfer protocol: available or not, and what the server said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferCheck {
+    pub available: bool,
+    /// The server's answer: `SFTP version 3`, `the server refused the sftp subsystem`, …
+    pub detail: String,
+}
+
 /// Everything known about one device: the stage results so far and the evidence behind them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeviceReport {
@@ -362,6 +404,9 @@ pub struct DeviceReport {
     /// Per SSH client profile: would it connect to this server, and the fix if not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compatibility: Vec<ClientCompatibility>,
+    /// File transfer readiness, when it was checked (`--transfer`, `check_transfer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<TransferEvidence>,
     /// Redacted session transcript (what the device printed, what we sent).
     pub transcript: Vec<TranscriptLine>,
     pub elapsed_ms: f64,

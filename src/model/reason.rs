@@ -443,16 +443,16 @@ catalogue! {
     EnableBadSecret {
         stage: Some(Stage::Enable),
         name: "bad_secret",
-        policy: Stop("the enable secret was rejected and is not retried automatically; fix it"),
+        policy: Stop("the enable secret (or become password) was rejected and is not retried automatically; fix it"),
         withholds_credentials: false,
-        sentence: "The device rejected the enable secret; check enable_secret for this device.",
+        sentence: "The enable or become (sudo) password was rejected; check enable_secret.",
     },
     EnableNoSecret {
         stage: Some(Stage::Enable),
         name: "no_secret",
-        policy: Unconfigured { ready_at: Stage::Prompt, why: "the device asks for an enable password and none is configured; add enable_secret to the inventory" },
+        policy: Unconfigured { ready_at: Stage::Prompt, why: "the device asks for an enable (or sudo) password and none is configured; add enable_secret (become_password) to the inventory" },
         withholds_credentials: false,
-        sentence: "The profile needs an enable step but no enable secret is configured for this device.",
+        sentence: "Enable (or sudo) asks for a password but no enable secret or become password is configured for this device.",
     },
     AmbiguousProfile {
         stage: Some(Stage::Enable),
@@ -460,6 +460,20 @@ catalogue! {
         policy: Unconfigured { ready_at: Stage::Prompt, why: "the prompt fits platforms that enter enable mode differently, so {target} was not tried; set profile = \"…\" for this device as the detail says" },
         withholds_credentials: false,
         sentence: "An enable secret is set, but the prompt fits platforms that enter enable differently (or none); set the profile the detail names.",
+    },
+    EnableNotAllowed {
+        stage: Some(Stage::Enable),
+        name: "not_allowed",
+        policy: Stop("the account may not use sudo on this host and retrying cannot change that; give it a sudoers entry or use another account"),
+        withholds_credentials: false,
+        sentence: "This account may not use sudo on the host (not in sudoers); add a sudoers entry for it, or log in as an account that has one.",
+    },
+    SudoPasswordless {
+        stage: Some(Stage::Enable),
+        name: "passwordless",
+        policy: Retry,
+        withholds_credentials: false,
+        sentence: "sudo asked no password (NOPASSWD, or root): escalation works, and a configured become password was not checked.",
     },
     EnableRejected {
         stage: Some(Stage::Enable),
@@ -473,7 +487,7 @@ catalogue! {
         name: "timeout",
         policy: Retry,
         withholds_credentials: false,
-        sentence: "Timeout waiting for the privilege escalation prompt: the enable command or its prompt differs from the profile's.",
+        sentence: "Timeout waiting for the privilege escalation prompt: enable's prompt differs from the profile's, or sudo is slow to answer.",
     },
     EnableClosed {
         stage: Some(Stage::Enable),
@@ -494,7 +508,7 @@ catalogue! {
         name: "not_applicable",
         policy: Retry,
         withholds_credentials: false,
-        sentence: "This platform has no enable step.",
+        sentence: "This platform has no enable step, or no privilege escalation (become) is configured for it.",
     },
     NotReached {
         stage: None,

@@ -1,7 +1,7 @@
 //! Reading profile TOML: schema, validation, regex compilation, and the user directory.
 
 use super::error::{ProfileError, key_at};
-use super::{DetectHints, EnableSpec, Origin, Profile, PromptPatterns};
+use super::{DetectHints, EnableSpec, Origin, Profile, PromptPatterns, SudoSpec};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::path::Path;
@@ -27,8 +27,23 @@ struct RawProfile {
     errors: Vec<Spanned<String>>,
     prompt: Spanned<RawPrompt>,
     enable: Option<RawEnable>,
+    sudo: Option<RawSudo>,
+    transfer: Option<RawTransfer>,
     #[serde(default)]
     detect: RawDetect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSudo {
+    bad_secret: Vec<Spanned<String>>,
+    not_allowed: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransfer {
+    hint: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +109,17 @@ pub(crate) fn parse_profile(
         errors: ctx.regexes(&raw.errors, "errors", Anchor::None)?,
         prompt,
         enable,
+        sudo: match raw.sudo {
+            Some(sudo) => Some(SudoSpec {
+                bad_secret: ctx.regexes(&sudo.bad_secret, "sudo.bad_secret", Anchor::None)?,
+                not_allowed: ctx.regexes(&sudo.not_allowed, "sudo.not_allowed", Anchor::None)?,
+            }),
+            None => None,
+        },
+        transfer_hint: match &raw.transfer {
+            Some(t) => Some(ctx.single_line(&t.hint, "transfer.hint")?),
+            None => None,
+        },
         detect: ctx.detect(raw.detect)?,
         origin,
     })

@@ -37,6 +37,10 @@ pub struct Profile {
     pub prompt: PromptPatterns,
     /// `None` when the platform has no enable step (Linux, Junos, SR Linux, SR OS, XR, generic).
     pub enable: Option<EnableSpec>,
+    /// Set when the platform escalates with sudo (Linux): sudo's replies that end it.
+    pub sudo: Option<SudoSpec>,
+    /// What turns file transfer on, for the transfer check's advice (`ip scp server enable`).
+    pub transfer_hint: Option<String>,
     /// Session setup commands Ansible/Netmiko send after login (paging off, terminal width), in
     /// order. Ansible aborts the connection when one is rejected.
     pub paging_off: Vec<String>,
@@ -61,6 +65,15 @@ pub struct EnableSpec {
     pub command: String,
     /// Compiled to match only at the end of the output.
     pub password_prompt: Regex,
+}
+
+/// How sudo's answers to a validation read: each matched against one line of its reply.
+#[derive(Debug, Clone)]
+pub struct SudoSpec {
+    /// The password was wrong (`Sorry, try again.`).
+    pub bad_secret: Vec<Regex>,
+    /// The account may not use sudo at all (`… is not in the sudoers file`).
+    pub not_allowed: Vec<Regex>,
 }
 
 /// Evidence that points at this platform during auto-detection.

@@ -61,7 +61,7 @@ pub fn verdict(r: &DeviceReport) -> String {
 
 /// Stages that passed with a warning (not those past a client failure), as `stage/reason: detail`.
 pub fn warnings(r: &DeviceReport) -> Vec<String> {
-    warning_stages(r)
+    let mut out: Vec<String> = warning_stages(r)
         .map(|s| {
             format!(
                 "{}/{}: {}",
@@ -70,7 +70,15 @@ pub fn warnings(r: &DeviceReport) -> Vec<String> {
                 s.detail
             )
         })
-        .collect()
+        .collect();
+    // The opt-in transfer check is evidence, not a stage; its warning is said all the same.
+    if r.transfer
+        .as_ref()
+        .is_some_and(|t| t.status == Status::Warn)
+    {
+        out.push("transfer: neither SFTP nor SCP is available".to_owned());
+    }
+    out
 }
 
 /// The stages that warn, in pipeline order.

@@ -137,6 +137,12 @@ impl Layout {
         for group in crate::present::compatibility_groups(r) {
             self.sub_line(out, &format!("{}: {}", group.clients, group.verdict));
         }
+        if let Some(transfer) = &r.transfer {
+            self.sub_line(
+                out,
+                &format!("transfer: {}", printable(&transfer.summary())),
+            );
+        }
         if let Some(hk) = r.host_key.as_ref().filter(|hk| !hk.shared_with.is_empty()) {
             let more = match hk.shared_count.saturating_sub(hk.shared_with.len()) {
                 0 => String::new(),

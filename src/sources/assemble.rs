@@ -193,7 +193,7 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
         loaded
             .devices
             .iter_mut()
-            .for_each(|(d, _)| d.timeout = timeout);
+            .for_each(|(d, _)| d.set_every_timeout(timeout, "--timeout"));
     }
     // Once ssh_config's ProxyJump is in: a loop is refused here, where it can be located.
     super::jumps::check(&loaded.devices)?;

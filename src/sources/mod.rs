@@ -42,7 +42,7 @@ pub use provenance::{Field, Provenance, ValueSource};
 pub use read::MAX_FILE_BYTES;
 pub(crate) use read::read_text;
 
-use crate::device::{ClientRequest, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Origin};
+use crate::device::{ClientRequest, DEFAULT_TIMEOUT, Device, HostKeyPolicy, Limit, Origin, Phase};
 use crate::profile::Profiles;
 use sshtriage::Inventory;
 use std::path::Path;
@@ -186,7 +186,10 @@ fn approximate_provenance(d: &Device) -> Provenance {
             d.host_key_policy != HostKeyPolicy::default(),
         ),
         (Field::Profile, d.profile != "auto"),
+        (Field::Become, d.escalation.wanted.is_some()),
+        (Field::BecomeMethod, d.escalation.method.is_some()),
         (Field::Timeout, d.timeout != DEFAULT_TIMEOUT),
+        (Field::CheckTransfer, d.check_transfer),
         (Field::Jump, d.jump.is_some()),
         (
             Field::Client,
@@ -201,7 +204,30 @@ fn approximate_provenance(d: &Device) -> Provenance {
     for (category, _) in &d.allowlist {
         prov.set(Field::for_category(*category), source.clone());
     }
+    for (phase, limit) in d.timeouts.iter() {
+        prov.set(Field::PhaseTimeout(phase), limit.source.clone());
+    }
     prov
+}
+
+/// Sets one phase's own timeout with where it came from: for sources that map a client's
+/// per-phase settings (Paramiko's `banner_timeout`, OpenSSH's `ConnectTimeout`, …).
+pub fn set_phase_timeout(device: &mut Device, prov: &mut Provenance, phase: Phase, limit: Limit) {
+    prov.set(Field::PhaseTimeout(phase), limit.source.clone());
+    device.timeouts.set(phase, limit);
+}
+
+/// Sets the overall timeout (every stage without a limit of its own), naming its setting.
+pub fn set_overall_timeout(
+    device: &mut Device,
+    prov: &mut Provenance,
+    timeout: std::time::Duration,
+    setting: &str,
+    source: ValueSource,
+) {
+    device.timeout = timeout;
+    device.timeouts.overall = Some((setting.to_owned(), source.clone()));
+    prov.set(Field::Timeout, source);
 }
 
 /// A device with sshtriage's defaults, defined at `origin`; name and host recorded there.

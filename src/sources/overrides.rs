@@ -3,7 +3,9 @@
 //! per-kind credentials, but never a value the source file set.
 
 use super::{Field, Provenance, ValueSource};
-use crate::device::{ClientRequest, Device, HostKeyPolicy, KeySource, UsedBy};
+use crate::device::{
+    BecomeMethod, ClientRequest, Device, HostKeyPolicy, KeySource, Phase, Timeouts, UsedBy,
+};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,12 +20,20 @@ pub struct Overrides {
     pub key: Option<KeySource>,
     pub passphrase: Option<Secret>,
     pub enable_secret: Option<Secret>,
+    /// `enable_secret` was written as `become_password` (see `Escalation::become_password`).
+    pub enable_secret_is_become_password: bool,
+    /// `become = true|false`.
+    pub escalate: Option<bool>,
+    pub become_method: Option<BecomeMethod>,
     pub agent: Option<bool>,
     pub look_for_keys: Option<bool>,
     pub known_hosts: Option<Vec<PathBuf>>,
     pub host_key_policy: Option<HostKeyPolicy>,
     pub profile: Option<String>,
     pub timeout: Option<Duration>,
+    /// Per-phase limits, each with its own place (`[defaults.timeouts]`).
+    pub timeouts: Timeouts,
+    pub check_transfer: Option<bool>,
     pub jump: Option<String>,
     /// The engineer's client, with who uses it.
     pub client: Option<(ClientRequest, Option<UsedBy>)>,
@@ -39,12 +49,17 @@ impl Overrides {
             key: None,
             passphrase: None,
             enable_secret: None,
+            enable_secret_is_become_password: false,
+            escalate: None,
+            become_method: None,
             agent: None,
             look_for_keys: None,
             known_hosts: None,
             host_key_policy: None,
             profile: None,
             timeout: None,
+            timeouts: Timeouts::default(),
+            check_transfer: None,
             jump: None,
             client: None,
         }
@@ -95,6 +110,17 @@ fn apply_one(d: &mut Device, prov: &mut Provenance, o: &Overrides) {
         && take(Field::EnableSecret, prov)
     {
         d.enable_secret = Some(v.clone());
+        d.escalation.become_password = o.enable_secret_is_become_password;
+    }
+    if let Some(v) = o.escalate
+        && take(Field::Become, prov)
+    {
+        d.escalation.wanted = Some(v);
+    }
+    if let Some(v) = &o.become_method
+        && take(Field::BecomeMethod, prov)
+    {
+        d.escalation.method = Some(v.clone());
     }
     if let Some(v) = o.agent
         && take(Field::Agent, prov)
@@ -125,6 +151,20 @@ fn apply_one(d: &mut Device, prov: &mut Provenance, o: &Overrides) {
         && take(Field::Timeout, prov)
     {
         d.timeout = v;
+        d.timeouts.overall = Some(("timeout".to_owned(), o.source.clone()));
+    }
+    for phase in Phase::ALL {
+        if let Some(limit) = o.timeouts.get(phase)
+            && !prov.is_explicit(Field::PhaseTimeout(phase))
+        {
+            prov.set(Field::PhaseTimeout(phase), limit.source.clone());
+            d.timeouts.set(phase, limit.clone());
+        }
+    }
+    if let Some(v) = o.check_transfer
+        && take(Field::CheckTransfer, prov)
+    {
+        d.check_transfer = v;
     }
     if let Some(v) = &o.jump
         && take(Field::Jump, prov)

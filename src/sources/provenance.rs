@@ -3,6 +3,7 @@
 //! only built-in defaults.
 
 use crate::algorithms::allowlist::Category;
+use crate::device::Phase;
 pub use crate::device::ValueSource;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,12 +19,18 @@ pub enum Field {
     Key,
     Passphrase,
     EnableSecret,
+    /// Whether to escalate after login (`become`, `ansible_become`).
+    Become,
+    BecomeMethod,
     Agent,
     LookForKeys,
     KnownHosts,
     HostKeyPolicy,
     Profile,
     Timeout,
+    /// One phase's own timeout (`timeouts.banner`, `banner_timeout`, `ConnectTimeout`, …).
+    PhaseTimeout(Phase),
+    CheckTransfer,
     Jump,
     Client,
     Kex,
@@ -43,12 +50,23 @@ impl Field {
             Field::Key => "key_file",
             Field::Passphrase => "passphrase",
             Field::EnableSecret => "enable_secret",
+            Field::Become => "become",
+            Field::BecomeMethod => "become_method",
             Field::Agent => "agent",
             Field::LookForKeys => "look_for_keys",
             Field::KnownHosts => "known_hosts",
             Field::HostKeyPolicy => "host_key_policy",
             Field::Profile => "profile",
             Field::Timeout => "timeout",
+            Field::PhaseTimeout(phase) => match phase {
+                Phase::Tcp => "timeouts.tcp",
+                Phase::Banner => "timeouts.banner",
+                Phase::Kex => "timeouts.kex",
+                Phase::Auth => "timeouts.auth",
+                Phase::Prompt => "timeouts.prompt",
+                Phase::Enable => "timeouts.enable",
+            },
+            Field::CheckTransfer => "check_transfer",
             Field::Jump => "jump",
             Field::Client => "client",
             Field::Kex => "algorithms.kex",

@@ -82,10 +82,14 @@ pub fn same_device(a: &Device, b: &Device) -> bool {
     let plain = |d: &Device| {
         let mut d = d.clone();
         d.origin = Origin::CommandLine;
+        // Where a timeout was written moves with the device; its length is compared below.
+        d.timeouts = Default::default();
         // Debug hides secrets, so they are compared on their own below.
         format!("{d:?}")
     };
-    plain(a) == plain(b) && a.secrets() == b.secrets()
+    plain(a) == plain(b)
+        && a.secrets() == b.secrets()
+        && a.timeouts.durations() == b.timeouts.durations()
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ pub fn sshtriage_command(args: &[&str]) -> tokio::process::Command {
         "SSHTRIAGE_OUTPUT",
         "SSHTRIAGE_QUIET",
         "SSHTRIAGE_CLIENT",
+        "SSHTRIAGE_TRANSFER",
     ] {
         cmd.env_remove(var);
     }

@@ -3,6 +3,7 @@
 
 use super::super::{Outcome, Probe};
 use super::prompt::{chosen_profile, last_lines};
+use crate::device::BecomeMethod;
 use crate::model::Direction;
 use crate::model::Reason;
 use crate::profile::{self, Agreement, EnableReply, Fit, Profile};
@@ -13,6 +14,31 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         return Outcome::skip(Reason::NotApplicable, "no platform profile was chosen");
     };
     let chosen = chosen.clone();
+    // The become method picks the step; unset, the platform's own (sudo on Linux).
+    match (&p.device.escalation.method, &chosen.sudo) {
+        (Some(BecomeMethod::Other(method)), _) => {
+            return Outcome::skip(
+                Reason::NotApplicable,
+                format!(
+                    "the become method `{method}` is not checked (sshtriage checks sudo and enable)"
+                ),
+            );
+        }
+        (None | Some(BecomeMethod::Sudo), Some(spec)) => {
+            let spec = spec.clone();
+            return super::sudo::run(p, &chosen, &spec).await;
+        }
+        (Some(BecomeMethod::Sudo), None) => {
+            return Outcome::skip(
+                Reason::NotApplicable,
+                format!(
+                    "the become method is sudo, but {} has no sudo step",
+                    chosen.name
+                ),
+            );
+        }
+        (None | Some(BecomeMethod::Enable), _) => {}
+    }
     let profile = match p.undecided.clone() {
         None => chosen,
         Some(fits) => match undecided(p, &chosen, &fits) {
@@ -122,7 +148,7 @@ fn mark(p: &Probe<'_>) -> usize {
     p.shell.as_ref().map(|s| s.mark()).unwrap_or(0)
 }
 
-async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome> {
+pub(super) async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome> {
     p.transcript(Direction::Sent, shown);
     match p.shell.as_mut() {
         Some(shell) => shell
@@ -134,7 +160,7 @@ async fn send(p: &mut Probe<'_>, text: &str, shown: &str) -> Result<(), Outcome>
 }
 
 /// Sends a secret, shown as a mask; its echo, if the device gives one, is not logged.
-async fn send_secret(p: &mut Probe<'_>, text: &str) -> Result<(), Outcome> {
+pub(super) async fn send_secret(p: &mut Probe<'_>, text: &str) -> Result<(), Outcome> {
     p.transcript(Direction::Sent, crate::secret::MASK);
     p.shell_log.secret_sent();
     match p.shell.as_mut() {
@@ -180,6 +206,9 @@ async fn wait_reply(
 }
 
 pub fn timed_out(p: &mut Probe<'_>, limit: &str) -> Outcome {
+    if p.sudo_started {
+        return super::sudo::timed_out(p, limit);
+    }
     let detail = format!(
         "no privileged prompt or password prompt within {limit} after `enable`{}",
         last_lines(p)

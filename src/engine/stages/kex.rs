@@ -216,7 +216,13 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
         preferred: offer.to_preferred(),
         // Sources cap timeouts at MAX_TIMEOUT; a device built in code is capped here, or
         // russh's timer would overflow.
-        inactivity_timeout: Some(p.device.timeout.min(MAX_TIMEOUT).saturating_mul(3)),
+        inactivity_timeout: Some(
+            p.device
+                .timeouts
+                .longest(p.device.timeout)
+                .min(MAX_TIMEOUT)
+                .saturating_mul(3),
+        ),
         nodelay: true,
         ..Default::default()
     };

@@ -10,6 +10,7 @@ pub mod host_key;
 pub mod kex;
 pub mod prompt;
 pub mod shell;
+pub mod sudo;
 pub mod tcp;
 
 use super::{Outcome, Probe};
@@ -29,9 +30,10 @@ pub async fn run(stage: Stage, p: &mut Probe<'_>) -> Outcome {
     }
 }
 
-/// The outcome of a stage that ran out of time, with what it had seen so far.
+/// The outcome of a stage that ran out of time, with what it had seen so far and which
+/// timeout ended it: `2s (banner_timeout, hosts.yaml:12)`.
 pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
-    let limit = humantime::format_duration(p.device.timeout);
+    let limit = p.device.limit(stage).to_string();
     match stage {
         Stage::Dns => Outcome::fail(
             Reason::timeout(stage),
@@ -61,10 +63,7 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
                 ),
             )
         }
-        Stage::Kex => Outcome::fail(
-            Reason::timeout(stage),
-            p.kex_seen.timed_out(&limit.to_string()),
-        ),
+        Stage::Kex => Outcome::fail(Reason::timeout(stage), p.kex_seen.timed_out(&limit)),
         Stage::HostKey => Outcome::fail(
             Reason::timeout(stage),
             format!("host key check took more than {limit}"),
@@ -77,8 +76,8 @@ pub fn timed_out(stage: Stage, p: &mut Probe<'_>) -> Outcome {
             Reason::timeout(stage),
             format!("authentication got no answer within {limit}"),
         ),
-        Stage::Prompt => prompt::timed_out(p, &limit.to_string()),
-        Stage::Enable => enable::timed_out(p, &limit.to_string()),
+        Stage::Prompt => prompt::timed_out(p, &limit),
+        Stage::Enable => enable::timed_out(p, &limit),
     }
 }
 

@@ -1,27 +1,54 @@
-//! The one `ansible.cfg` setting sshtriage needs: `[ssh_connection] ssh_args`, which Ansible's
-//! ssh connection puts on ssh's command line before the host's own args. Found where Ansible
-//! looks: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`, `/etc/ansible/ansible.cfg`
-//! (the first that exists); `$ANSIBLE_SSH_ARGS` beats the file.
+//! The `ansible.cfg` settings sshtriage needs: `[ssh_connection] ssh_args`, which Ansible's
+//! ssh connection puts on ssh's command line before the host's own args, and
+//! `[persistent_connection]`'s `connect_timeout` and `command_timeout`, network_cli's waits.
+//! Found where Ansible looks: `$ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`,
+//! `/etc/ansible/ansible.cfg` (the first that exists); each setting's environment variable
+//! beats the file.
 
 use super::super::ValueSource;
 use super::super::read::read_text;
 use crate::sources::SourceError;
 use std::path::PathBuf;
 
-/// `ssh_args` and where it was set, when anything sets it.
-pub(super) fn ssh_args() -> Result<Option<(String, ValueSource)>, SourceError> {
-    if let Ok(args) = std::env::var("ANSIBLE_SSH_ARGS") {
-        return Ok(Some((
-            args,
-            ValueSource::BuiltIn("ANSIBLE_SSH_ARGS".into()),
-        )));
-    }
-    let Some(path) = config_file() else {
-        return Ok(None);
+/// What sshtriage reads of Ansible's configuration, each value with where it was set.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AnsibleCfg {
+    /// `[ssh_connection] ssh_args` (`$ANSIBLE_SSH_ARGS`).
+    pub ssh_args: Option<(String, ValueSource)>,
+    /// `[persistent_connection] connect_timeout` (`$ANSIBLE_PERSISTENT_CONNECT_TIMEOUT`):
+    /// how long network_cli waits for the connection, up to the device's prompt.
+    pub connect_timeout: Option<(String, ValueSource)>,
+    /// `[persistent_connection] command_timeout` (`$ANSIBLE_PERSISTENT_COMMAND_TIMEOUT`):
+    /// how long it waits for a command's reply, `enable` included.
+    pub command_timeout: Option<(String, ValueSource)>,
+}
+
+/// Reads the configuration file Ansible would, once; the environment beats the file.
+pub(super) fn load() -> Result<AnsibleCfg, SourceError> {
+    let text = match config_file() {
+        Some(path) => Some((read_text(&path)?, path)),
+        None => None,
     };
-    let text = read_text(&path)?;
-    Ok(find(&text, "ssh_connection", "ssh_args")
-        .map(|(value, line)| (value, ValueSource::file(&path, line))))
+    let setting = |env: &str, section: &str, key: &str| {
+        if let Ok(value) = std::env::var(env) {
+            return Some((value, ValueSource::BuiltIn(env.to_owned())));
+        }
+        let (text, path) = text.as_ref()?;
+        find(text, section, key).map(|(value, line)| (value, ValueSource::file(path, line)))
+    };
+    Ok(AnsibleCfg {
+        ssh_args: setting("ANSIBLE_SSH_ARGS", "ssh_connection", "ssh_args"),
+        connect_timeout: setting(
+            "ANSIBLE_PERSISTENT_CONNECT_TIMEOUT",
+            "persistent_connection",
+            "connect_timeout",
+        ),
+        command_timeout: setting(
+            "ANSIBLE_PERSISTENT_COMMAND_TIMEOUT",
+            "persistent_connection",
+            "command_timeout",
+        ),
+    })
 }
 
 fn config_file() -> Option<PathBuf> {

@@ -2,12 +2,12 @@
 //! variables into a `Device`.
 
 use super::super::ssh_config::{HostSettings, Tokens, settings_from_args};
-use super::super::{Field, Loaded, Provenance, ValueSource, new_device};
+use super::super::{Field, Loaded, Provenance, ValueSource, new_device, set_phase_timeout};
 use super::{Graph, GroupList, HostGroups, Replaced, Value, Var, Vars, vars_files};
 use crate::algorithms::allowlist::Category;
 use crate::device::{
-    AlgorithmSetting, ClientKind, ClientRequest, Device, DeviceClient, HostKeyPolicy, KeySource,
-    Origin, SettingVia, UsedBy,
+    AlgorithmSetting, BecomeMethod, ClientKind, ClientRequest, Device, DeviceClient, HostKeyPolicy,
+    KeySource, Limit, Origin, Phase, SettingVia, UsedBy,
 };
 use crate::profile::Profiles;
 use crate::secret::Secret;
@@ -31,6 +31,12 @@ const PASSWORD: &[&str] = &[
 ];
 const KEY: &[&str] = &["ansible_private_key_file", "ansible_ssh_private_key_file"];
 const BECOME: &[&str] = &["ansible_become_password", "ansible_become_pass"];
+const BECOME_FLAG: &[&str] = &["ansible_become"];
+const BECOME_METHOD: &[&str] = &["ansible_become_method"];
+/// network_cli's waits: for the connection up to the prompt, and for each command's reply
+/// (`enable` included); `ansible_ssh_timeout` is ssh's ConnectTimeout.
+const CONNECT_TIMEOUT: &[&str] = &["ansible_connect_timeout"];
+const COMMAND_TIMEOUT: &[&str] = &["ansible_command_timeout"];
 const HOST_KEY_CHECKING: &[&str] = &["ansible_host_key_checking", "ansible_ssh_host_key_checking"];
 const TIMEOUT: &[&str] = &["ansible_ssh_timeout"];
 /// In the order ssh sees them on its command line (the first value of an option wins).
@@ -58,8 +64,12 @@ pub(super) fn is_relevant(key: &str) -> bool {
         PASSWORD,
         KEY,
         BECOME,
+        BECOME_FLAG,
+        BECOME_METHOD,
         HOST_KEY_CHECKING,
         TIMEOUT,
+        CONNECT_TIMEOUT,
+        COMMAND_TIMEOUT,
         SSH_ARGS,
     ]
     .iter()
@@ -157,8 +167,9 @@ struct Lookup<'a> {
     vars: &'a Vars,
     host: &'a str,
     notes: &'a mut Notes,
-    /// ansible.cfg's `[ssh_connection] ssh_args`, for hosts without `ansible_ssh_args`.
-    ssh_args: Option<(String, ValueSource)>,
+    /// ansible.cfg's settings: `ssh_args` for hosts without `ansible_ssh_args`, the
+    /// persistent connection's timeouts for hosts without their variables.
+    cfg: &'a super::config::AnsibleCfg,
 }
 
 impl Lookup<'_> {
@@ -362,7 +373,7 @@ pub(super) fn build(
         held_none: Vec::new(),
     };
     let mut combiner = Combiner::new(graph, dir, None);
-    let ssh_args = super::config::ssh_args()?;
+    let cfg = super::config::load()?;
     let mut notes = Notes::default();
     let mut host_groups = Vec::new();
     for (h, host) in graph.hosts.iter().enumerate() {
@@ -376,7 +387,7 @@ pub(super) fn build(
             vars: &vars,
             host: &host.name,
             notes: &mut notes,
-            ssh_args: ssh_args.clone(),
+            cfg: &cfg,
         };
         if let Some((device, prov)) = device_from(&host.name, origin, &mut lookup, base, profiles)?
         {
@@ -536,15 +547,72 @@ fn device_from(
         device.host_key_policy = HostKeyPolicy::Warn;
         prov.set(Field::HostKeyPolicy, source);
     }
-    if let Some((timeout, source)) = vars.text(TIMEOUT, false) {
-        match timeout.trim().parse::<u64>() {
-            Ok(secs) if secs > 0 && secs <= crate::device::MAX_TIMEOUT.as_secs() => {
-                device.timeout = Duration::from_secs(secs);
-                prov.set(Field::Timeout, source);
+    if let Some((flag, source)) = vars.text(BECOME_FLAG, false) {
+        match crate::device::parse_bool(&flag) {
+            Some(wanted) => {
+                device.escalation.wanted = Some(wanted);
+                prov.set(Field::Become, source);
             }
-            _ => vars.notes.other.push(format!(
+            None => vars.notes.other.push(format!(
+                "{source}: ansible_become `{flag}` of {name} is not a boolean; ignored"
+            )),
+        }
+    }
+    if let Some((method, source)) = vars.text(BECOME_METHOD, false) {
+        device.escalation.method = Some(BecomeMethod::parse(&method));
+        prov.set(Field::BecomeMethod, source);
+    }
+    let seconds = |text: &str| {
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s > 0 && *s <= crate::device::MAX_TIMEOUT.as_secs())
+            .map(Duration::from_secs)
+    };
+    if let Some((timeout, source)) = vars.text(TIMEOUT, false) {
+        match seconds(&timeout) {
+            // ssh's ConnectTimeout: the TCP connect, the banner and the key exchange.
+            Some(limit) => {
+                for phase in [Phase::Tcp, Phase::Banner, Phase::Kex] {
+                    let limit = Limit::new(limit, "ansible_ssh_timeout", source.clone());
+                    set_phase_timeout(&mut device, &mut prov, phase, limit);
+                }
+            }
+            None => vars.notes.other.push(format!(
                 "{source}: ansible_ssh_timeout `{timeout}` of {name} is not a number of \
                  seconds; ignored"
+            )),
+        }
+    }
+    let persistent = [
+        (
+            CONNECT_TIMEOUT,
+            Phase::Prompt,
+            vars.cfg.connect_timeout.clone(),
+            "connect_timeout",
+        ),
+        (
+            COMMAND_TIMEOUT,
+            Phase::Enable,
+            vars.cfg.command_timeout.clone(),
+            "command_timeout",
+        ),
+    ];
+    for (names, phase, from_cfg, cfg_key) in persistent {
+        let (setting, found) = match vars.text(names, false) {
+            Some(found) => (names[0].to_owned(), Some(found)),
+            None => (format!("[persistent_connection] {cfg_key}"), from_cfg),
+        };
+        let Some((timeout, source)) = found else {
+            continue;
+        };
+        match seconds(&timeout) {
+            Some(limit) => {
+                let limit = Limit::new(limit, setting, source);
+                set_phase_timeout(&mut device, &mut prov, phase, limit);
+            }
+            None => vars.notes.other.push(format!(
+                "{source}: {setting} `{timeout}` of {name} is not a number of seconds; ignored"
             )),
         }
     }
@@ -552,7 +620,7 @@ fn device_from(
     for key in SSH_ARGS {
         let value = match vars.text(&[key], false) {
             // Without the variable, Ansible puts ansible.cfg's ssh_args there.
-            None if *key == "ansible_ssh_args" => vars.ssh_args.clone(),
+            None if *key == "ansible_ssh_args" => vars.cfg.ssh_args.clone(),
             value => value,
         };
         if let Some((args, source)) = value {

@@ -150,3 +150,46 @@ fn one_hosts_variables_with_their_lines_and_a_replaced_file() {
             .is_none()
     );
 }
+
+/// Ansible's become keys and network_cli's timeouts: `ansible_connect_timeout` bounds the
+/// prompt (the persistent connection waits for it), `ansible_command_timeout` the escalation
+/// (enable is a command), `ansible_ssh_timeout` is ssh's ConnectTimeout; each named in
+/// messages with its file and line.
+#[test]
+fn become_and_timeouts_map_to_the_escalation_and_the_phases() {
+    use crate::device::{BecomeMethod, Phase};
+    use crate::model::Stage;
+    let loaded = devices(
+        Format::AnsibleYaml,
+        "all:\n  hosts:\n    web1:\n      ansible_become: yes\n      ansible_become_method: \
+         ansible.builtin.sudo\n      ansible_become_pass: s3cret\n      \
+         ansible_connect_timeout: 45\n      ansible_command_timeout: 12\n      \
+         ansible_ssh_timeout: 4\n    r1:\n      ansible_become_method: enable\n      \
+         ansible_become: off\n",
+    );
+    let web1 = find(&loaded, "web1");
+    assert_eq!(web1.escalation.wanted, Some(true));
+    assert_eq!(web1.escalation.method, Some(BecomeMethod::Sudo));
+    assert_eq!(
+        web1.enable_secret.as_ref().map(|s| s.expose()),
+        Some("s3cret")
+    );
+    assert_eq!(
+        web1.limit(Stage::Prompt).to_string(),
+        "45s (ansible_connect_timeout, inv:7)"
+    );
+    assert_eq!(
+        web1.limit(Stage::Enable).to_string(),
+        "12s (ansible_command_timeout, inv:8)"
+    );
+    for stage in [Stage::Tcp, Stage::Banner, Stage::Kex] {
+        assert_eq!(
+            web1.limit(stage).to_string(),
+            "4s (ansible_ssh_timeout, inv:9)"
+        );
+    }
+    assert!(web1.timeouts.get(Phase::Auth).is_none());
+    let r1 = find(&loaded, "r1");
+    assert_eq!(r1.escalation.wanted, Some(false));
+    assert_eq!(r1.escalation.method, Some(BecomeMethod::Enable));
+}

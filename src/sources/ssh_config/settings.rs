@@ -3,7 +3,7 @@
 
 use super::super::{Field, Provenance, ValueSource};
 use crate::algorithms::allowlist::Category;
-use crate::device::{AlgorithmSetting, Device, HostKeyPolicy, KeySource, SettingVia};
+use crate::device::{AlgorithmSetting, Device, HostKeyPolicy, KeySource, Limit, Phase, SettingVia};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -346,11 +346,15 @@ impl HostSettings {
                 prov.set(Field::HostKeyPolicy, s.source.clone());
             }
         }
-        if let Some(t) = &self.connect_timeout
-            && free(Field::Timeout, prov)
-        {
-            device.timeout = t.value;
-            prov.set(Field::Timeout, t.source.clone());
+        // OpenSSH bounds the TCP connect, the identification exchange and the key exchange
+        // with ConnectTimeout (ssh_config(5)); the stages after it wait as before.
+        if let Some(t) = &self.connect_timeout {
+            for phase in [Phase::Tcp, Phase::Banner, Phase::Kex] {
+                if free(Field::PhaseTimeout(phase), prov) {
+                    let limit = Limit::new(t.value, "ConnectTimeout", t.source.clone());
+                    crate::sources::set_phase_timeout(device, prov, phase, limit);
+                }
+            }
         }
         self.apply_jump(device, prov, &mut notes);
         notes

@@ -150,3 +150,31 @@ fn text_reads_as_the_file_would() {
     let err = SshConfig::parse_str(&root, "Host r1\n  Port x\n", dir.path(), None).unwrap_err();
     assert_eq!((err.file, err.line), (root, 2));
 }
+
+/// OpenSSH's ConnectTimeout bounds the TCP connect, the identification exchange and the key
+/// exchange (ssh_config(5)): those phases get it, named, with its line; login waits as before.
+#[test]
+fn connect_timeout_bounds_tcp_banner_and_kex() {
+    use crate::device::{Device, Origin};
+    use crate::model::Stage;
+    let (_d, cfg) = config(&[("config", "Host r1\n  ConnectTimeout 4\n")]);
+    let mut device = Device::with_defaults("r1".into(), "r1".into(), Origin::CommandLine);
+    let mut prov = Provenance::default();
+    cfg.resolve("r1")
+        .apply_to(&mut device, &mut prov, crate::device::SettingVia::SshConfig);
+    for stage in [Stage::Tcp, Stage::Banner, Stage::Kex] {
+        let limit = device.limit(stage);
+        assert_eq!(limit.duration, std::time::Duration::from_secs(4), "{stage}");
+        assert!(
+            limit.to_string().starts_with("4s (ConnectTimeout, ")
+                && limit.to_string().ends_with("config:2)"),
+            "{limit}"
+        );
+    }
+    assert_eq!(
+        device.limit(Stage::Auth).to_string(),
+        "10s (the default timeout)"
+    );
+    let tcp = crate::sources::Field::PhaseTimeout(crate::device::Phase::Tcp);
+    assert!(prov.get(tcp).is_some());
+}

@@ -41,6 +41,11 @@ pub(super) fn overrides(
     o.host_key_policy = set(raw.host_key_policy.is_some()).map(|_| d.host_key_policy);
     o.profile = raw.profile.clone();
     o.timeout = set(raw.timeout.is_some()).map(|_| d.timeout);
+    o.timeouts = d.timeouts.clone();
+    o.escalate = d.escalation.wanted;
+    o.enable_secret_is_become_password = d.escalation.become_password;
+    o.become_method = d.escalation.method.clone();
+    o.check_transfer = raw.check_transfer.as_ref().map(|b| *b.get_ref());
     o.jump = raw.jump.clone();
     o.client = (raw.client.is_some()).then(|| (d.client.request.clone(), d.client.used_by));
     Ok(o)

@@ -9,8 +9,9 @@ use super::SourceError;
 use super::paths::expand_path;
 use crate::algorithms::allowlist::{self, Category, ClientOffer};
 use crate::device::{
-    AlgorithmSetting, Credentials, DEFAULT_TIMEOUT, Device, DeviceClient, HostKeyPolicy, KeySource,
-    Origin, SettingVia, TimeoutError, ValueSource, parse_client, parse_timeout,
+    AlgorithmSetting, BecomeMethod, Credentials, DEFAULT_TIMEOUT, Device, DeviceClient, Escalation,
+    HostKeyPolicy, KeySource, Limit, Origin, Phase, SettingVia, TimeoutError, Timeouts,
+    ValueSource, parse_client, parse_timeout,
 };
 use crate::secret::Secret;
 use raw::{RawAlgorithms, RawDevice, RawInventory};
@@ -91,6 +92,17 @@ impl Locator<'_> {
             + 1
     }
 
+    /// The key that starts the line holding `offset` (`become_password_env = …`).
+    fn key_on_line(&self, offset: usize) -> &str {
+        let end = offset.min(self.text.len());
+        let start = self.text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = self.text[start..].trim_start();
+        let len = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(line.len());
+        &line[..len]
+    }
+
     fn error(&self, offset: usize, key: &str, message: &str) -> SourceError {
         SourceError {
             file: self.path.to_owned(),
@@ -163,8 +175,22 @@ fn resolve(
         &raw.password_file,
         warnings,
     )?;
+    // Named as written: `become_password` is the Linux spelling of the same key.
+    let written = [
+        &raw.enable_secret,
+        &raw.enable_secret_env,
+        &raw.enable_secret_file,
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map(|v| at.key_on_line(v.span().start));
+    let enable_key = match written {
+        Some(key) if key.starts_with("become_password") => "become_password",
+        _ => "enable_secret",
+    };
     let enable_secret = secret(
-        "enable_secret",
+        enable_key,
         &raw.enable_secret,
         &raw.enable_secret_env,
         &raw.enable_secret_file,
@@ -207,15 +233,46 @@ fn resolve(
             })?,
         None => 22,
     };
-    let timeout = match &raw.timeout {
-        Some(t) => parse_timeout(t.get_ref()).map_err(|e| {
+    let duration = |t: &Spanned<String>, key: &str| {
+        parse_timeout(t.get_ref()).map_err(|e| {
             let message = match e {
                 TimeoutError::Syntax(syntax) => syntax.to_string(),
                 TimeoutError::OutOfRange => format!("`{}`: {e}", t.get_ref()),
             };
-            at.error(t.span().start, "timeout", &message)
-        })?,
+            at.error(t.span().start, key, &message)
+        })
+    };
+    let mut timeouts = Timeouts::default();
+    let timeout = match &raw.timeout {
+        Some(t) => {
+            let source = ValueSource::file(at.path, at.line(t.span().start));
+            timeouts.overall = Some(("timeout".to_owned(), source));
+            duration(t, "timeout")?
+        }
         None => DEFAULT_TIMEOUT,
+    };
+    for phase in Phase::ALL {
+        if let Some(t) = raw.timeouts.as_ref().and_then(|table| table.get(phase)) {
+            let key = format!("timeouts.{}", phase.key());
+            let source = ValueSource::file(at.path, at.line(t.span().start));
+            timeouts.set(phase, Limit::new(duration(t, &key)?, key, source));
+        }
+    }
+    let escalation = Escalation {
+        wanted: raw.escalate.as_ref().map(|b| *b.get_ref()),
+        become_password: enable_secret.is_some() && enable_key == "become_password",
+        method: raw
+            .become_method
+            .as_ref()
+            .map(|m| match BecomeMethod::parse(m.get_ref()) {
+                BecomeMethod::Other(name) => Err(at.error(
+                    m.span().start,
+                    "become_method",
+                    &format!("`{name}` is not one sshtriage checks: sudo or enable"),
+                )),
+                method => Ok(method),
+            })
+            .transpose()?,
     };
     let host_key_policy = match &raw.host_key_policy {
         Some(p) => HostKeyPolicy::parse(p.get_ref()).ok_or_else(|| {
@@ -262,6 +319,7 @@ fn resolve(
             look_for_keys: raw.look_for_keys.unwrap_or(false),
         },
         enable_secret,
+        escalation,
         known_hosts: raw
             .known_hosts
             .iter()
@@ -271,6 +329,8 @@ fn resolve(
         host_key_policy,
         profile: raw.profile.clone().unwrap_or_else(|| "auto".into()),
         timeout,
+        timeouts,
+        check_transfer: raw.check_transfer.as_ref().is_some_and(|b| *b.get_ref()),
         offer,
         allowlist,
         client,

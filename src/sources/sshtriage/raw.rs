@@ -2,6 +2,7 @@
 //! Spans are kept so every error can name its line.
 
 use crate::algorithms::allowlist::Category;
+use crate::device::Phase;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -25,9 +26,18 @@ pub(super) struct RawDevice {
     pub password: Option<Spanned<String>>,
     pub password_env: Option<Spanned<String>>,
     pub password_file: Option<Spanned<String>>,
+    /// The enable secret; on Linux the become (sudo) password, hence the alias.
+    #[serde(alias = "become_password")]
     pub enable_secret: Option<Spanned<String>>,
+    #[serde(alias = "become_password_env")]
     pub enable_secret_env: Option<Spanned<String>>,
+    #[serde(alias = "become_password_file")]
     pub enable_secret_file: Option<Spanned<String>>,
+    /// Escalate after login (Ansible's `become`); a secret alone also asks for it.
+    #[serde(rename = "become")]
+    pub escalate: Option<Spanned<bool>>,
+    /// `sudo` or `enable` (Ansible's `become_method`); unset, the platform profile decides.
+    pub become_method: Option<Spanned<String>>,
     pub key_file: Option<String>,
     pub key: Option<Spanned<String>>,
     pub key_env: Option<Spanned<String>>,
@@ -40,10 +50,51 @@ pub(super) struct RawDevice {
     pub host_key_policy: Option<Spanned<String>>,
     pub profile: Option<String>,
     pub timeout: Option<Spanned<String>>,
+    /// Per-phase limits over `timeout`: `[device.timeouts]`.
+    pub timeouts: Option<RawTimeouts>,
+    /// Check SFTP and SCP after login (`--transfer` for every device).
+    pub check_transfer: Option<Spanned<bool>>,
     pub algorithms: Option<RawAlgorithms>,
     pub jump: Option<String>,
     /// The engineer's SSH client: `openssh`, `paramiko-3.5`, `ansible-libssh`, …
     pub client: Option<Spanned<String>>,
+}
+
+/// `[device.timeouts]`: one duration per phase, e.g. `banner = "2s"`.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTimeouts {
+    pub tcp: Option<Spanned<String>>,
+    pub banner: Option<Spanned<String>>,
+    pub kex: Option<Spanned<String>>,
+    pub auth: Option<Spanned<String>>,
+    pub prompt: Option<Spanned<String>>,
+    pub enable: Option<Spanned<String>>,
+}
+
+impl RawTimeouts {
+    pub fn get(&self, phase: Phase) -> Option<&Spanned<String>> {
+        match phase {
+            Phase::Tcp => self.tcp.as_ref(),
+            Phase::Banner => self.banner.as_ref(),
+            Phase::Kex => self.kex.as_ref(),
+            Phase::Auth => self.auth.as_ref(),
+            Phase::Prompt => self.prompt.as_ref(),
+            Phase::Enable => self.enable.as_ref(),
+        }
+    }
+
+    /// These keys, falling back to `base` key by key.
+    fn over(self, base: &RawTimeouts) -> RawTimeouts {
+        RawTimeouts {
+            tcp: self.tcp.or_else(|| base.tcp.clone()),
+            banner: self.banner.or_else(|| base.banner.clone()),
+            kex: self.kex.or_else(|| base.kex.clone()),
+            auth: self.auth.or_else(|| base.auth.clone()),
+            prompt: self.prompt.or_else(|| base.prompt.clone()),
+            enable: self.enable.or_else(|| base.enable.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -120,6 +171,10 @@ impl RawDevice {
             }),
             (own, base) => own.or_else(|| base.clone()),
         };
+        let timeouts = match (self.timeouts, &d.timeouts) {
+            (Some(own), Some(base)) => Some(own.over(base)),
+            (own, base) => own.or_else(|| base.clone()),
+        };
         RawDevice {
             name: self.name,
             host: self.host,
@@ -131,6 +186,8 @@ impl RawDevice {
             enable_secret,
             enable_secret_env,
             enable_secret_file,
+            escalate: self.escalate.or_else(|| d.escalate.clone()),
+            become_method: self.become_method.or_else(|| d.become_method.clone()),
             key_file: if own_key {
                 self.key_file
             } else {
@@ -151,6 +208,8 @@ impl RawDevice {
             host_key_policy: self.host_key_policy.or_else(|| d.host_key_policy.clone()),
             profile: self.profile.or_else(|| d.profile.clone()),
             timeout: self.timeout.or_else(|| d.timeout.clone()),
+            timeouts,
+            check_transfer: self.check_transfer.or_else(|| d.check_transfer.clone()),
             algorithms,
             jump: self.jump.or_else(|| d.jump.clone()),
             client: self.client.or_else(|| d.client.clone()),

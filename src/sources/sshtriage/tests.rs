@@ -163,3 +163,84 @@ fn the_example_inventory_parses() {
     assert!(inv.devices[4].credentials.agent);
     assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
 }
+
+/// `[device.timeouts]` over `timeout`, key by key over `[defaults.timeouts]`, each limit with
+/// its setting and line; a bad duration names its key.
+#[test]
+fn per_phase_timeouts_merge_with_defaults_and_keep_their_place() {
+    use crate::device::Phase;
+    use crate::model::Stage;
+    let inv = parse(
+        r#"
+[defaults]
+timeout = "8s"
+[defaults.timeouts]
+tcp = "3s"
+banner = "20s"
+
+[[device]]
+name = "r1"
+host = "127.0.0.1"
+[device.timeouts]
+banner = "2s"
+"#,
+    )
+    .unwrap();
+    let r1 = &inv.devices[0];
+    let banner = r1.timeouts.get(Phase::Banner).expect("banner");
+    assert_eq!(banner.duration, Duration::from_secs(2));
+    assert_eq!(
+        r1.limit(Stage::Banner).to_string(),
+        "2s (timeouts.banner, lab.toml:12)"
+    );
+    assert_eq!(
+        r1.limit(Stage::Tcp).to_string(),
+        "3s (timeouts.tcp, lab.toml:5)"
+    );
+    // Stages without a limit of their own wait the overall timeout, named as such.
+    assert_eq!(
+        r1.limit(Stage::Auth).to_string(),
+        "8s (timeout, lab.toml:3)"
+    );
+    let err = parse("[[device]]\nhost = \"h\"\n[device.timeouts]\nkex = \"soon\"\n").unwrap_err();
+    assert_eq!((err.line, err.key.as_str()), (4, "timeouts.kex"), "{err}");
+    let err = parse("[[device]]\nhost = \"h\"\n[device.timeouts]\nshell = \"1s\"\n").unwrap_err();
+    assert_eq!(err.line, 4, "{err}");
+}
+
+/// `become_password` is `enable_secret` under its Linux name; `become` and `become_method`
+/// say whether and how to escalate; `check_transfer` opts in to the transfer check.
+#[test]
+fn become_keys_and_transfer_opt_in() {
+    use crate::device::BecomeMethod;
+    let inv = parse(
+        "[defaults]\ncheck_transfer = true\n\n[[device]]\nhost = \"h1\"\nbecome = true\n\
+         become_password = \"s3cret-become\"\nbecome_method = \"sudo\"\n\n\
+         [[device]]\nhost = \"h2\"\nbecome = false\ncheck_transfer = false\n\n\
+         [[device]]\nhost = \"h3\"\nbecome_password_env = \"HOME\"\n\n\
+         [[device]]\nhost = \"h4\"\nenable_secret_env = \"HOME\"\n",
+    )
+    .unwrap();
+    let (h1, h2) = (&inv.devices[0], &inv.devices[1]);
+    // A become password asks for sudo by itself; an enable secret alone is a router's.
+    let (h3, h4) = (&inv.devices[2], &inv.devices[3]);
+    assert!(h3.escalation.wanted(h3.enable_secret.is_some()));
+    assert!(!h4.escalation.wanted(h4.enable_secret.is_some()));
+    assert_eq!(
+        h1.enable_secret.as_ref().map(|s| s.expose()),
+        Some("s3cret-become")
+    );
+    assert_eq!(h1.escalation.wanted, Some(true));
+    assert_eq!(h1.escalation.method, Some(BecomeMethod::Sudo));
+    assert!(h1.check_transfer && !h2.check_transfer);
+    assert_eq!(h2.escalation.wanted, Some(false));
+    assert!(
+        inv.warnings
+            .iter()
+            .any(|w| w.contains("plaintext `become_password`")),
+        "{:?}",
+        inv.warnings
+    );
+    let err = parse("[[device]]\nhost = \"h\"\nbecome_method = \"su\"\n").unwrap_err();
+    assert_eq!((err.line, err.key.as_str()), (3, "become_method"), "{err}");
+}

@@ -65,6 +65,12 @@ static SECTIONS: &[Section] = &[
         details: true,
         body: session,
     },
+    Section {
+        title: "File transfer",
+        stages: &[],
+        details: false,
+        body: transfer,
+    },
 ];
 
 pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -316,4 +322,84 @@ fn session(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'stat
         out.extend(labeled("mode", words, width, theme.dim, Style::new()));
     }
     out
+}
+
+/// SFTP and SCP, when the transfer check ran: each available or what the server said, and
+/// the platform's way to turn transfer on when neither works.
+fn transfer(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(t) = &report.transfer else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, check) in [("sftp", &t.sftp), ("scp", &t.scp)] {
+        let (status, words) = if check.available {
+            (Status::Ok, format!("available: {}", check.detail))
+        } else {
+            (Status::Warn, format!("not available: {}", check.detail))
+        };
+        let label = format!("{} {name}", glyphs::status_glyph(status));
+        let style = glyphs::status_style(status, theme);
+        out.extend(labeled(&label, &words, width, style, Style::new()));
+    }
+    if t.status == Status::Warn {
+        out.extend(labeled(
+            "warning",
+            "neither SFTP nor SCP is available: file copies (Ansible net_put/net_get, Netmiko file_transfer, scp) will fail",
+            width,
+            theme.warn,
+            Style::new(),
+        ));
+    }
+    if let Some(hint) = &t.hint {
+        out.extend(labeled("turn on", hint, width, theme.dim, Style::new()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TransferCheck, TransferEvidence};
+
+    fn text(lines: &[Line<'static>]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The transfer check's evidence has its own section: each protocol with the server's
+    /// answer, the warning when neither works, the platform's hint.
+    #[test]
+    fn the_transfer_check_has_its_section() {
+        let mut report = DeviceReport::default();
+        assert!(!text(&lines(&report, 100, &Theme::monochrome())).contains("File transfer"));
+        report.transfer = Some(TransferEvidence {
+            sftp: TransferCheck {
+                available: false,
+                detail: "the server refused the sftp subsystem".into(),
+            },
+            scp: TransferCheck {
+                available: false,
+                detail: "the server refused to run `scp -f …`".into(),
+            },
+            status: Status::Warn,
+            hint: Some("IOS: `ip scp server enable`".into()),
+        });
+        let shown = text(&lines(&report, 100, &Theme::monochrome()));
+        for expected in [
+            "── File transfer",
+            "! sftp    not available: the server refused the sftp subsystem",
+            "neither SFTP nor SCP is available",
+            "turn on   IOS: `ip scp server enable`",
+        ] {
+            assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
+        }
+    }
 }
