@@ -92,7 +92,8 @@ async fn the_timeout_comes_from_the_closest_place_that_sets_it() {
             .to_owned();
         line.split("no SSH banner within ")
             .nth(1)
-            .and_then(|rest| rest.split(':').next())
+            .and_then(|rest| rest.split([':', '(']).next())
+            .map(str::trim)
             .unwrap_or_else(|| panic!("{line}"))
             .to_owned()
     };

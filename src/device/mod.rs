@@ -250,7 +250,7 @@ impl Device {
         self.timeouts.clear_phases();
         self.timeouts.overall = Some((
             setting.to_owned(),
-            ValueSource::BuiltIn("command line".into()),
+            ValueSource::BuiltIn("the command line, SSHTRIAGE_TIMEOUT or the config file".into()),
         ));
     }
 
