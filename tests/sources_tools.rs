@@ -238,7 +238,7 @@ async fn netpulse_requests_reach_auth_and_prompt() {
     let out = support::sshtriage(&["inventory", mine, requests, "--no-ssh-config"]).await;
     assert_eq!(out.code, 0, "{}", out.text());
     assert!(
-        out.stdout.contains("timeout      15s  (") && out.stdout.contains("requests.json:9)"),
+        out.stdout.contains("tcp 15s (timeout, ") && out.stdout.contains("requests.json:9)"),
         "{}",
         out.stdout
     );
@@ -294,9 +294,11 @@ async fn a_netmiko_list_reaches_auth_and_prompt() {
     );
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let server = device(&doc, "127.0.0.1");
-    assert_eq!(server["timeout_ms"], 12_000);
+    // conn_timeout is the limit of the TCP connect.
+    assert_eq!(server["timeouts"]["tcp"]["ms"], 12_000, "{server:#}");
+    assert_eq!(server["timeouts"]["tcp"]["setting"], "conn_timeout");
     assert!(
-        server["sources"]["timeout"]
+        server["timeouts"]["tcp"]["source"]
             .as_str()
             .unwrap()
             .ends_with("devices.yml:6"),

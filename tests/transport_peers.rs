@@ -244,3 +244,39 @@ async fn a_banner_timeout_of_its_own_ends_the_banner_stage_and_is_named() {
         "{message}"
     );
 }
+
+/// Netmiko's `banner_timeout` (issue 15 item 3) bounds the banner stage of a device from a
+/// Netmiko file, and the message names it with its file and line; the other stages keep the
+/// device's hour.
+#[tokio::test]
+async fn a_netmiko_banner_timeout_ends_the_banner_stage_and_is_named() {
+    let peer = lab::spawn_misbehaving(Misbehaviour::Tarpit, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("spawn peer");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("devices.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "- device_type: cisco_ios\n  host: 127.0.0.1\n  port: {}\n  username: admin\n  \
+             conn_timeout: 3600\n  banner_timeout: 2\n",
+            peer.addr.port()
+        ),
+    )
+    .expect("write devices.yml");
+    let loaded = sshtriage::sources::load(
+        &file,
+        Some(sshtriage::sources::Format::Netmiko),
+        &sshtriage::profile::Profiles::embedded(),
+    )
+    .expect("the Netmiko file loads");
+    let (device, _) = loaded.devices.into_iter().next().expect("one device");
+    let report = probe_one(&device).await;
+    assert_failure(&report, Stage::Banner, "timeout");
+    let message = &report.failure.as_ref().unwrap().message;
+    assert!(
+        message.contains("no SSH banner within 2s (banner_timeout, ")
+            && message.contains("devices.yml:6)"),
+        "{message}"
+    );
+}

@@ -1,11 +1,10 @@
-//! The connect, banner and auth timeouts that Paramiko-based clients keep apart, laid on the
-//! device's single per-stage timeout. Until stages have their own, the largest written is
-//! used for every stage and the separate values are named in a note; a per-phase model only
-//! has to replace `PhaseTimeouts::apply`.
+//! The connect, banner and auth timeouts that Paramiko-based clients keep apart (Paramiko
+//! `timeout`, Netmiko `conn_timeout`, `banner_timeout`, `auth_timeout`, scrapli's socket and
+//! transport timeouts), each laid on the device's limit for that phase.
 
 use super::args::Notes;
-use super::{Field, Provenance, ValueSource};
-use crate::device::Device;
+use super::{Provenance, ValueSource};
+use crate::device::{Device, Limit, Phase as DevicePhase};
 use std::time::Duration;
 
 /// One phase's timeout: the value, the key that set it, where.
@@ -38,38 +37,21 @@ impl PhaseTimeouts {
         }
     }
 
-    /// Sets the device's timeout to the largest phase written; when phases differ, a note
-    /// names them all.
-    pub fn apply(&self, device: &mut Device, prov: &mut Provenance, notes: &mut Notes) {
-        let phases: Vec<&Phase> = [&self.connect, &self.banner, &self.auth]
-            .into_iter()
-            .flatten()
-            .collect();
-        let Some(largest) = phases.iter().max_by_key(|p| p.value) else {
-            return;
-        };
-        device.timeout = largest.value;
-        prov.set(Field::Timeout, largest.source.clone());
-        if phases.iter().any(|p| p.value != largest.value) {
-            let each: Vec<String> = phases
-                .iter()
-                .map(|p| format!("{} {} ({})", p.key, secs(p.value), p.source))
-                .collect();
-            notes.add(
-                format!(
-                    "per-phase timeouts {}: sshtriage has one timeout for every stage and uses \
-                     the largest, {}",
-                    each.join(", "),
-                    secs(largest.value)
-                ),
-                &device.name,
-            );
+    /// Gives each phase written its own limit, as the client has it: the TCP connect bounds
+    /// tcp, the banner timeout the banner, the auth timeout the login stages. A timeout
+    /// message then names the setting and where it was written.
+    pub fn apply(&self, device: &mut Device, prov: &mut Provenance, _notes: &mut Notes) {
+        for (slot, phase) in [
+            (&self.connect, DevicePhase::Tcp),
+            (&self.banner, DevicePhase::Banner),
+            (&self.auth, DevicePhase::Auth),
+        ] {
+            if let Some(p) = slot {
+                let limit = Limit::new(p.value, p.key.clone(), p.source.clone());
+                super::set_phase_timeout(device, prov, phase, limit);
+            }
         }
     }
-}
-
-fn secs(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
 }
 
 #[cfg(test)]
@@ -78,7 +60,7 @@ mod tests {
     use crate::device::Origin;
 
     #[test]
-    fn the_largest_phase_is_the_timeout_and_the_others_are_named() {
+    fn each_phase_written_is_the_limit_of_its_stage() {
         let at = |line| ValueSource::file("d.yml", line);
         let mut t = PhaseTimeouts::default();
         PhaseTimeouts::set(
@@ -95,26 +77,18 @@ mod tests {
         let mut prov = Provenance::default();
         let mut notes = Notes::default();
         t.apply(&mut d, &mut prov, &mut notes);
-        assert_eq!(d.timeout, Duration::from_secs(30));
-        assert_eq!(prov.get(Field::Timeout), Some(&at(4)));
-        let notes = notes.render();
+        use crate::model::Stage;
+        assert_eq!(d.limit(Stage::Tcp).duration, Duration::from_secs(5));
+        assert_eq!(d.limit(Stage::Banner).duration, Duration::from_secs(30));
         assert_eq!(
-            notes,
-            [
-                "per-phase timeouts conn_timeout 5s (d.yml:3), banner_timeout 30s (d.yml:4): \
-              sshtriage has one timeout for every stage and uses the largest, 30s [r1]"
-            ]
+            d.limit(Stage::Banner)
+                .set_by
+                .map(|(s, at)| (s.to_owned(), at.to_string())),
+            Some(("banner_timeout".to_owned(), "d.yml:4".to_owned()))
         );
-        // One phase alone: no note.
-        let mut one = PhaseTimeouts::default();
-        PhaseTimeouts::set(
-            &mut one.connect,
-            "timeout",
-            Some((Duration::from_secs(7), at(9))),
-        );
-        let mut notes = Notes::default();
-        one.apply(&mut d, &mut prov, &mut notes);
-        assert_eq!(d.timeout, Duration::from_secs(7));
-        assert!(notes.render().is_empty());
+        // The phases not written keep the device's timeout.
+        assert_eq!(d.limit(Stage::Auth).duration, d.timeout);
+        let field = super::super::Field::PhaseTimeout(DevicePhase::Banner);
+        assert_eq!(prov.get(field), Some(&at(4)));
     }
 }

@@ -82,18 +82,21 @@ fn a_netmiko_list_gives_devices_with_provenance() {
     ] {
         assert_eq!(from(prov, field), at, "{field}");
     }
-    // One timeout per stage: the largest phase, the others named.
-    assert_eq!(ios.timeout, Duration::from_secs(20));
-    assert_eq!(from(prov, Field::Timeout), "devices.yml:10");
-    warned(
-        &loaded,
-        &[
-            "conn_timeout 8s",
-            "banner_timeout 20s",
-            "auth_timeout 12s",
-            "uses the largest, 20s",
-            "[10.1.0.1]",
-        ],
+    // Netmiko's three timeouts, each its phase's limit.
+    for (stage, secs) in [
+        (crate::model::Stage::Tcp, 8),
+        (crate::model::Stage::Banner, 20),
+        (crate::model::Stage::Auth, 12),
+    ] {
+        assert_eq!(
+            ios.limit(stage).duration,
+            Duration::from_secs(secs),
+            "{stage}"
+        );
+    }
+    assert_eq!(
+        from(prov, Field::PhaseTimeout(crate::device::Phase::Banner)),
+        "devices.yml:10"
     );
     assert_eq!(
         ios.client.request,

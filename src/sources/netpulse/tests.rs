@@ -1,5 +1,6 @@
 use super::*;
-use crate::device::ClientRequest;
+use crate::device::{ClientRequest, Phase};
+use crate::model::Stage;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -86,7 +87,9 @@ fn a_paramiko_request_with_a_jump_host_and_sudo() {
     for (field, at) in [
         (Field::Host, "request.json:4"),
         (Field::Port, "request.json:7"),
-        (Field::Timeout, "request.json:9"),
+        (Field::PhaseTimeout(Phase::Tcp), "request.json:8"),
+        (Field::PhaseTimeout(Phase::Banner), "request.json:9"),
+        (Field::PhaseTimeout(Phase::Auth), "request.json:10"),
         (Field::HostKeyPolicy, "request.json:11"),
         (Field::LookForKeys, "request.json:12"),
         (Field::Key, "request.json:13"),
@@ -96,16 +99,14 @@ fn a_paramiko_request_with_a_jump_host_and_sudo() {
     ] {
         assert_eq!(from(prov, field), at, "{field}");
     }
-    assert_eq!(d.timeout, Duration::from_secs(45));
-    warned(
-        &loaded,
-        &[
-            "timeout 20s (",
-            "banner_timeout 45s",
-            "auth_timeout 15s",
-            "uses the largest, 45s",
-        ],
-    );
+    // Paramiko's three timeouts, each its phase's limit.
+    for (stage, secs) in [(Stage::Tcp, 20), (Stage::Banner, 45), (Stage::Auth, 15)] {
+        assert_eq!(
+            d.limit(stage).duration,
+            Duration::from_secs(secs),
+            "{stage}"
+        );
+    }
     // The bastion has its own credentials: a device of its own, which the target names.
     let (jump, prov) = find(&loaded, "jump@192.168.1.100:2022");
     assert_eq!((jump.host.as_str(), jump.port), ("192.168.1.100", 2022));

@@ -109,8 +109,14 @@ fn extras_come_whole_from_the_first_level_that_has_them() {
         r1.credentials.key,
         Some(KeySource::File(fixtures().join("keys/ios_ed25519")))
     );
-    assert_eq!(r1.timeout, Duration::from_secs(30));
-    assert_eq!(from(prov, Field::Timeout), "groups.yaml:11");
+    assert_eq!(
+        r1.limit(crate::model::Stage::Banner).duration,
+        Duration::from_secs(30)
+    );
+    assert_eq!(
+        from(prov, Field::PhaseTimeout(crate::device::Phase::Banner)),
+        "groups.yaml:11"
+    );
     let kex = r1
         .client
         .setting(ClientKind::Netmiko, Category::Kex)
@@ -124,7 +130,10 @@ fn extras_come_whole_from_the_first_level_that_has_them() {
     let (r2, prov) = find(&loaded, "core-r2");
     assert_eq!(secret(&r2.enable_secret), Some("host-enable"));
     assert_eq!(
-        (r2.timeout, from(prov, Field::Timeout)),
+        (
+            r2.limit(crate::model::Stage::Tcp).duration,
+            from(prov, Field::PhaseTimeout(crate::device::Phase::Tcp))
+        ),
         (Duration::from_secs(20), "hosts.yaml:21".into())
     );
     // Through site_b from site_a.
@@ -137,7 +146,10 @@ fn extras_come_whole_from_the_first_level_that_has_them() {
     assert_eq!(r7.username.as_deref(), Some("site-c-user"));
     assert_eq!(r7.enable_secret, None);
     assert_eq!(
-        (r7.timeout, from(prov, Field::Timeout)),
+        (
+            r7.limit(crate::model::Stage::Tcp).duration,
+            from(prov, Field::PhaseTimeout(crate::device::Phase::Tcp))
+        ),
         (Duration::from_secs(5), "defaults.yaml:8".into())
     );
 }
@@ -216,8 +228,14 @@ fn a_config_names_the_files_and_scrapli_options_apply() {
         "the host's extras replace the group's whole"
     );
     assert_eq!(leaf.host_key_policy, HostKeyPolicy::Warn);
-    assert_eq!(leaf.timeout, Duration::from_secs(7));
-    assert!(from(prov, Field::Timeout).ends_with("inventory/hosts.yml:13"));
+    assert_eq!(
+        leaf.limit(crate::model::Stage::Tcp).duration,
+        Duration::from_secs(7)
+    );
+    assert!(
+        from(prov, Field::PhaseTimeout(crate::device::Phase::Tcp))
+            .ends_with("inventory/hosts.yml:13")
+    );
 }
 
 /// A temporary inventory: hosts.yaml and, when given, groups.yaml and defaults.yaml.
@@ -334,11 +352,17 @@ fn napalm_and_paramiko_options() {
         "NAPALM's ios driver runs Netmiko"
     );
     assert_eq!(secret(&r1.enable_secret), Some("en"));
-    assert_eq!(r1.timeout, Duration::from_secs(9));
+    assert_eq!(
+        r1.limit(crate::model::Stage::Tcp).duration,
+        Duration::from_secs(9)
+    );
     let (r2, _) = find(&loaded, "r2");
     assert_eq!(kind(r2), Some(ClientKind::Paramiko));
     assert_eq!(r2.credentials.more_key_files.len(), 1);
-    assert_eq!(r2.timeout, Duration::from_secs(4));
+    assert_eq!(
+        r2.limit(crate::model::Stage::Banner).duration,
+        Duration::from_secs(4)
+    );
     warned(&loaded, &["bogus: not a Paramiko connect argument", "[r2]"]);
     assert!(!loaded.warnings.iter().any(|w| w.contains("gss_kex")));
 }
