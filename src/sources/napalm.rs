@@ -107,7 +107,7 @@ pub(super) fn apply(
     }
     let mut timeouts = PhaseTimeouts::default();
     PhaseTimeouts::set(&mut timeouts.connect, "timeout", r.seconds(timeout));
-    timeouts.apply(device, prov, r.notes);
+    timeouts.apply(device, prov);
     if let Some(arg) = optional_args {
         if !arg.node.is_map() {
             let message = format!(

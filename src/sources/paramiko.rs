@@ -96,23 +96,7 @@ pub(super) fn apply(
         device.credentials.agent = on;
         prov.set(Field::Agent, source);
     }
-    let mut timeouts = PhaseTimeouts::default();
-    PhaseTimeouts::set(
-        &mut timeouts.connect,
-        "timeout",
-        r.seconds(args.get("timeout")),
-    );
-    PhaseTimeouts::set(
-        &mut timeouts.banner,
-        "banner_timeout",
-        r.seconds(args.get("banner_timeout")),
-    );
-    PhaseTimeouts::set(
-        &mut timeouts.auth,
-        "auth_timeout",
-        r.seconds(args.get("auth_timeout")),
-    );
-    timeouts.apply(device, prov, r.notes);
+    PhaseTimeouts::paramiko(args, r, "timeout").apply(device, prov);
     disabled_algorithms(args, device, prov, r);
     if let Some(arg) = args.get("sock") {
         let message = format!(

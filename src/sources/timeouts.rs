@@ -2,7 +2,7 @@
 //! `timeout`, Netmiko `conn_timeout`, `banner_timeout`, `auth_timeout`, scrapli's socket and
 //! transport timeouts), each laid on the device's limit for that phase.
 
-use super::args::Notes;
+use super::args::{Args, Reader};
 use super::{Provenance, ValueSource};
 use crate::device::{Device, Limit, Phase as DevicePhase};
 use std::time::Duration;
@@ -27,6 +27,20 @@ pub(super) struct PhaseTimeouts {
 }
 
 impl PhaseTimeouts {
+    /// Paramiko's three: the TCP connect under `connect_key` (Paramiko `timeout`, Netmiko
+    /// `conn_timeout`), then `banner_timeout` and `auth_timeout`.
+    pub fn paramiko(args: &Args, r: &mut Reader<'_>, connect_key: &str) -> PhaseTimeouts {
+        let mut timeouts = PhaseTimeouts::default();
+        for (slot, key) in [
+            (&mut timeouts.connect, connect_key),
+            (&mut timeouts.banner, "banner_timeout"),
+            (&mut timeouts.auth, "auth_timeout"),
+        ] {
+            PhaseTimeouts::set(slot, key, r.seconds(args.get(key)));
+        }
+        timeouts
+    }
+
     pub fn set(slot: &mut Option<Phase>, key: &str, value: Option<(Duration, ValueSource)>) {
         if let Some((value, source)) = value {
             *slot = Some(Phase {
@@ -40,7 +54,7 @@ impl PhaseTimeouts {
     /// Gives each phase written its own limit, as the client has it: the TCP connect bounds
     /// tcp, the banner timeout the banner, the auth timeout the login stages. A timeout
     /// message then names the setting and where it was written.
-    pub fn apply(&self, device: &mut Device, prov: &mut Provenance, _notes: &mut Notes) {
+    pub fn apply(&self, device: &mut Device, prov: &mut Provenance) {
         for (slot, phase) in [
             (&self.connect, DevicePhase::Tcp),
             (&self.banner, DevicePhase::Banner),
@@ -75,8 +89,7 @@ mod tests {
         );
         let mut d = Device::with_defaults("r1".into(), "r1".into(), Origin::CommandLine);
         let mut prov = Provenance::default();
-        let mut notes = Notes::default();
-        t.apply(&mut d, &mut prov, &mut notes);
+        t.apply(&mut d, &mut prov);
         use crate::model::Stage;
         assert_eq!(d.limit(Stage::Tcp).duration, Duration::from_secs(5));
         assert_eq!(d.limit(Stage::Banner).duration, Duration::from_secs(30));

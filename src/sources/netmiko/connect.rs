@@ -126,23 +126,7 @@ pub(in crate::sources) fn apply(
         device.credentials.agent = on;
         prov.set(Field::Agent, source);
     }
-    let mut timeouts = PhaseTimeouts::default();
-    PhaseTimeouts::set(
-        &mut timeouts.connect,
-        "conn_timeout",
-        r.seconds(args.get("conn_timeout")),
-    );
-    PhaseTimeouts::set(
-        &mut timeouts.banner,
-        "banner_timeout",
-        r.seconds(args.get("banner_timeout")),
-    );
-    PhaseTimeouts::set(
-        &mut timeouts.auth,
-        "auth_timeout",
-        r.seconds(args.get("auth_timeout")),
-    );
-    timeouts.apply(device, prov, r.notes);
+    PhaseTimeouts::paramiko(args, r, "conn_timeout").apply(device, prov);
     disabled_algorithms(args, device, prov, r);
     host_keys(args, device, prov, r, ctx);
     ssh_config_file(args, device, prov, r, ctx)?;

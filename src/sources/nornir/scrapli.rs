@@ -109,6 +109,6 @@ pub(super) fn apply(
         "timeout_transport",
         r.seconds(args.get("timeout_transport")),
     );
-    timeouts.apply(device, prov, r.notes);
+    timeouts.apply(device, prov);
     Ok(())
 }
