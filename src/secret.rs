@@ -93,6 +93,18 @@ impl Redactor {
         }
     }
 
+    /// Whether a secret may appear in this serialized JSON: as itself or as JSON escapes it.
+    pub fn appears_in_json(&self, json: &str) -> bool {
+        self.secrets.iter().any(|secret| {
+            let escaped = serde_json::to_string(secret).unwrap_or_default();
+            let inner = escaped
+                .strip_prefix('"')
+                .and_then(|e| e.strip_suffix('"'))
+                .unwrap_or(secret);
+            json.contains(secret.as_str()) || json.contains(inner)
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
@@ -152,5 +164,15 @@ mod tests {
             v.to_string(),
             r#"{"a":["pw ********"],"b":{"c":"********"}}"#
         );
+    }
+
+    #[test]
+    fn a_secret_is_found_in_json_however_json_escapes_it() {
+        let r = Redactor::new(&[Secret::new("pa\"ss\\w0rd")]);
+        let json = serde_json::to_string(&serde_json::json!({"t": "x pa\"ss\\w0rd y"})).unwrap();
+        assert!(r.appears_in_json(&json), "{json}");
+        assert!(!r.appears_in_json(r#"{"t":"nothing here"}"#));
+        let plain = Redactor::new(&[Secret::new("hunter2")]);
+        assert!(plain.appears_in_json(r#"{"t":"hunter2"}"#));
     }
 }

@@ -840,7 +840,7 @@ mod tests {
                 commands: Vec::new(),
             }],
             algorithms: Some(AlgorithmEvidence {
-                server,
+                server: server.into(),
                 ..Default::default()
             }),
             ..Default::default()

@@ -50,7 +50,7 @@ impl Standing {
 
 /// What is known of one algorithm: its standing and a sourced note (`assets/algorithms.toml`);
 /// reports carry the notes of what a server offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlgorithmNote {
     pub name: String,

@@ -2,18 +2,21 @@
 //! probe engine streams while it works. Nothing here knows about the network or the terminal.
 
 mod algorithm;
+mod interned;
 mod reason;
 mod shell_command;
 mod stage;
 mod watch;
 
 pub use algorithm::{AlgorithmKind, AlgorithmNote, Standing};
+pub use interned::Interner;
 pub use reason::{Policy, Reason, ReasonInfo, ReasonName};
 pub use shell_command::{ShellCommand, quote};
 pub use stage::{STAGE_FACTS, Stage, StageFacts};
 pub use watch::{SlowBanner, running_stage, seconds};
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How a stage ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -128,7 +131,7 @@ pub struct BannerEvidence {
 }
 
 /// Algorithm name-lists of one side, by category.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AlgorithmLists {
     pub kex: Vec<String>,
     pub host_key: Vec<String>,
@@ -163,20 +166,39 @@ pub struct Negotiated {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlgorithmEvidence {
-    pub server: AlgorithmLists,
+    pub server: Arc<AlgorithmLists>,
     /// What the engineer's client offers this device, with their own settings applied.
-    pub client: AlgorithmLists,
+    pub client: Arc<AlgorithmLists>,
     /// What that client would pick (RFC 4253); None where it finds nothing in common.
     pub negotiated: Negotiated,
     /// What sshtriage's probe (russh) offered: everything it implements, strongest first.
     #[serde(default)]
-    pub probe: AlgorithmLists,
+    pub probe: Arc<AlgorithmLists>,
     /// What the probe's key exchange used, when it completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_negotiated: Option<Negotiated>,
     /// What is known of each algorithm the server offers (status and a sourced note).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<AlgorithmNote>,
+    #[serde(default, skip_serializing_if = "no_notes")]
+    pub notes: Arc<Vec<AlgorithmNote>>,
+}
+
+/// Lists and notes repeat across a fleet's devices: reports share one copy of each distinct
+/// value (see [`Interner`]).
+pub static SHARED_LISTS: Interner<AlgorithmLists> = Interner::new();
+pub static SHARED_NOTES: Interner<Vec<AlgorithmNote>> = Interner::new();
+
+impl AlgorithmEvidence {
+    /// Replaces the lists and notes by their shared copies (after deserializing).
+    pub fn share(&mut self) {
+        for lists in [&mut self.server, &mut self.client, &mut self.probe] {
+            *lists = SHARED_LISTS.share(std::mem::take(Arc::make_mut(lists)));
+        }
+        self.notes = SHARED_NOTES.share(std::mem::take(Arc::make_mut(&mut self.notes)));
+    }
+}
+
+fn no_notes(notes: &Arc<Vec<AlgorithmNote>>) -> bool {
+    notes.is_empty()
 }
 
 /// The client a device's verdicts are about, and why it is that one.

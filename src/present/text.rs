@@ -47,8 +47,7 @@ impl<W: std::io::Write> EscapeControls<W> {
             Err(e) => e.valid_up_to(),
         };
         let text = String::from_utf8_lossy(&self.pending[..valid]);
-        self.inner
-            .write_all(escape_json_controls(&text).as_bytes())?;
+        write_escaped(&mut self.inner, &text)?;
         self.pending.drain(..valid);
         Ok(())
     }
@@ -61,8 +60,14 @@ impl<W: std::io::Write> EscapeControls<W> {
 
 impl<W: std::io::Write> std::io::Write for EscapeControls<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        self.pass(false)?;
+        // serde_json writes in small pieces, most of them plain ASCII: those go straight
+        // through (a fleet's document is millions of pieces).
+        if self.pending.is_empty() && buf.iter().all(|b| b.is_ascii() && *b != 0x7f) {
+            self.inner.write_all(buf)?;
+        } else {
+            self.pending.extend_from_slice(buf);
+            self.pass(false)?;
+        }
         Ok(buf.len())
     }
 
@@ -86,19 +91,27 @@ pub fn json_line<T: Serialize + ?Sized>(value: &T) -> String {
 /// strings serde_json writes only ASCII punctuation, digits, letters and whitespace, so every
 /// such character is inside a string, where the escape means the same character.
 fn escape_json_controls(json: &str) -> String {
-    let needs = |c: char| c == '\u{7f}' || (!c.is_ascii() && printable_char(c) != c);
-    if !json.chars().any(needs) {
-        return json.to_owned();
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if needs(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            out.push(c);
+    let mut out = Vec::with_capacity(json.len());
+    // Writing to a Vec cannot fail.
+    let _ = write_escaped(&mut out, json);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn needs_escape(c: char) -> bool {
+    c == '\u{7f}' || (!c.is_ascii() && printable_char(c) != c)
+}
+
+/// `json` to `out`, each character [`escape_json_controls`] rewrites as `\uXXXX`.
+fn write_escaped(out: &mut impl std::io::Write, json: &str) -> std::io::Result<()> {
+    let mut start = 0;
+    for (at, c) in json.char_indices() {
+        if needs_escape(c) {
+            out.write_all(&json.as_bytes()[start..at])?;
+            write!(out, "\\u{:04x}", u32::from(c))?;
+            start = at + c.len_utf8();
         }
     }
-    out
+    out.write_all(&json.as_bytes()[start..])
 }
 
 #[cfg(test)]

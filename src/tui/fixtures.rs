@@ -144,8 +144,8 @@ fn modern_server() -> AlgorithmLists {
 
 fn modern_algorithms() -> AlgorithmEvidence {
     AlgorithmEvidence {
-        server: modern_server(),
-        client: client_lists(),
+        server: modern_server().into(),
+        client: client_lists().into(),
         negotiated: Negotiated {
             kex: Some("curve25519-sha256".into()),
             host_key: Some("rsa-sha2-512".into()),
@@ -154,7 +154,7 @@ fn modern_algorithms() -> AlgorithmEvidence {
             mac_c2s: Some("hmac-sha2-512-etm@openssh.com".into()),
             mac_s2c: Some("hmac-sha2-512-etm@openssh.com".into()),
         },
-        notes: Vec::new(),
+        notes: Default::default(),
         ..Default::default()
     }
 }
@@ -386,9 +386,9 @@ pub fn legacy_kex() -> DeviceReport {
         }),
         compatibility: crate::algorithms::evidence::compatibility(&server),
         algorithms: Some(AlgorithmEvidence {
-            notes: crate::algorithms::evidence::notes_for(&server),
-            server,
-            client: client_lists(),
+            notes: crate::algorithms::evidence::notes_for(&server).into(),
+            server: server.into(),
+            client: client_lists().into(),
             negotiated: Negotiated::default(),
             ..Default::default()
         }),

@@ -9,7 +9,7 @@ use crate::algorithms::allowlist::Category;
 use crate::algorithms::negotiate;
 use crate::algorithms::{resolve, verdict};
 use crate::device::MAX_TIMEOUT;
-use crate::model::{AlgorithmEvidence, Negotiated};
+use crate::model::{AlgorithmEvidence, Negotiated, SHARED_LISTS, SHARED_NOTES};
 use crate::model::{DEFAULT_PYTHON, Reason, ShellCommand};
 use crate::wire::kexinit::{self, MSG_DEBUG, MSG_DISCONNECT, MSG_IGNORE, MSG_KEXINIT};
 use crate::wire::tap::Replay;
@@ -167,12 +167,12 @@ pub async fn run(p: &mut Probe<'_>) -> Outcome {
     let verdict = verdict::kex_verdict(&clients, &p.device.client, &known, &server);
     p.report.client = Some(verdict.client.clone());
     p.report.algorithms = Some(AlgorithmEvidence {
-        server: server.clone(),
-        client: verdict.lists.clone(),
+        server: SHARED_LISTS.share(server.clone()),
+        client: SHARED_LISTS.share(verdict.lists.clone()),
         negotiated: verdict.negotiated.clone(),
-        probe: probe.clone(),
+        probe: SHARED_LISTS.share(probe.clone()),
         probe_negotiated: None,
-        notes: crate::algorithms::evidence::notes_for(&server),
+        notes: SHARED_NOTES.share(crate::algorithms::evidence::notes_for(&server)),
     });
     p.report.compatibility = verdict.compatibility.clone();
     let fix = fix_commands(p);

@@ -240,7 +240,8 @@ mod tests {
                 server: AlgorithmLists {
                     host_key: offered.iter().map(|s| s.to_string()).collect(),
                     ..Default::default()
-                },
+                }
+                .into(),
                 probe_negotiated: Some(Negotiated {
                     host_key: Some("ssh-ed25519".into()),
                     ..Default::default()

@@ -33,8 +33,8 @@ fn ready(name: &str, last_octet: u8) -> DeviceReport {
             pre_banner: Vec::new(),
         }),
         algorithms: Some(AlgorithmEvidence {
-            server: server.clone(),
-            client: server,
+            server: server.clone().into(),
+            client: server.into(),
             negotiated: Negotiated {
                 kex: Some("curve25519-sha256".into()),
                 host_key: Some("ssh-ed25519".into()),
@@ -220,7 +220,8 @@ fn banner_software_algorithms_methods_profile_and_client_are_listed_not_worse() 
         b.software = "Cisco-2.0".into();
     }
     if let Some(a) = &mut new.algorithms {
-        a.server.kex = vec!["curve25519-sha256".into(), "mlkem768x25519-sha256".into()];
+        std::sync::Arc::make_mut(&mut a.server).kex =
+            vec!["curve25519-sha256".into(), "mlkem768x25519-sha256".into()];
         a.negotiated.kex = Some("mlkem768x25519-sha256".into());
     }
     new.auth_methods = Some(vec!["publickey".into()]);
