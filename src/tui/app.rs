@@ -88,6 +88,8 @@ pub enum Screen {
 pub enum Pane {
     Transcript,
     Evidence,
+    /// Only when the diagnosis is longer than its pane (`Viewport::diagnosis_scrolls`).
+    Diagnosis,
 }
 
 /// Everything the keys change. Plain data, so tests can compare it before and after a key.
@@ -106,6 +108,7 @@ pub struct UiState {
     pub focus: Pane,
     pub transcript_scroll: usize,
     pub evidence_scroll: usize,
+    pub diagnosis_scroll: usize,
     pub dialog: Option<FixDialog>,
     pub save: Option<SaveDialog>,
 }
@@ -116,6 +119,9 @@ pub(crate) struct Viewport {
     pub table_rows: usize,
     pub transcript_rows: usize,
     pub evidence_rows: usize,
+    pub diagnosis_rows: usize,
+    /// The diagnosis did not fit its pane at the last draw: Tab reaches it to scroll it.
+    pub diagnosis_scrolls: bool,
 }
 
 pub struct App {
@@ -169,6 +175,7 @@ impl App {
                 focus: Pane::Transcript,
                 transcript_scroll: 0,
                 evidence_scroll: 0,
+                diagnosis_scroll: 0,
                 dialog: None,
                 save: None,
             },
@@ -178,6 +185,8 @@ impl App {
                 table_rows: 10,
                 transcript_rows: 5,
                 evidence_rows: 5,
+                diagnosis_rows: 5,
+                diagnosis_scrolls: false,
             },
             last_key_action: None,
             model_builds: 0,

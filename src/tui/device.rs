@@ -174,7 +174,7 @@ impl DeviceRow {
     }
 
     /// The watch status the row shows: in watch mode, once the watch said anything.
-    fn shown_watch(&self, watching: bool) -> Option<&WatchStatus> {
+    pub(crate) fn shown_watch(&self, watching: bool) -> Option<&WatchStatus> {
         self.watch
             .as_ref()
             .filter(|s| watching && s.state != WatchState::Removed)

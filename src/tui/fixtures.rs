@@ -1117,3 +1117,91 @@ pub fn mixed_clients_app() -> App {
     }
     app
 }
+
+/// An App holding `reports`, each probed to the end, in this order.
+pub fn app_of(reports: Vec<DeviceReport>) -> App {
+    let rows = reports
+        .iter()
+        .map(|r| pending(&r.name, &r.host, r.port))
+        .collect();
+    let mut app = App::new(rows, Box::new(ManualClock::at_ms(0)));
+    for (device, report) in reports.into_iter().enumerate() {
+        app.apply(Event::Started { device });
+        app.apply(Event::Finished {
+            device,
+            report: Box::new(report),
+        });
+    }
+    app
+}
+
+/// An auth failure whose message (as `engine::stages::auth` writes it) names every key and
+/// method tried: longer than the diagnosis pane at 80×24.
+pub fn long_reason() -> DeviceReport {
+    let message = "authentication failed for netops: the server rejected publickey \
+        /home/netops/.ssh/id_ed25519 (ssh-ed25519 SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe), \
+        publickey /home/netops/.ssh/id_rsa (ssh-rsa SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE), \
+        password, keyboard-interactive; methods that can continue: publickey,password,keyboard-interactive";
+    let mut report = wrong_password();
+    report.name = "eos-leaf7".into();
+    report.failure = Some(Failure {
+        stage: Stage::Auth,
+        reason: Reason::AuthRejected,
+        message: message.into(),
+    });
+    if let Some(auth) = report.stages.iter_mut().find(|r| r.stage == Stage::Auth) {
+        auth.detail = message.into();
+    }
+    report
+}
+
+/// An OpenSSH server first seen under accept-new that announced its three host keys after
+/// login; its proof of the two the key exchange did not verify failed.
+pub fn announced_keys() -> DeviceReport {
+    let mut report = unknown_key_srl();
+    report.name = "deb-jump".into();
+    if let Some(hk) = report.host_key.as_mut() {
+        let key = |algorithm: &str, fingerprint: &str, proven| crate::model::AnnouncedKey {
+            algorithm: algorithm.into(),
+            fingerprint: fingerprint.into(),
+            openssh: format!("{algorithm} AAAA"),
+            proven,
+        };
+        hk.announced = vec![
+            key("ssh-ed25519", &hk.fingerprint, true),
+            key(
+                "ecdsa-sha2-nistp256",
+                "SHA256:Mn8Bv6Cx4Za2Sd0Fg9Hj7Kl5Qw3Er1Ty8Ui6Op4As2D",
+                false,
+            ),
+            key(
+                "ssh-rsa",
+                "SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE",
+                false,
+            ),
+        ];
+    }
+    report
+}
+
+/// The slow image watched for minutes: attempts whose times, stages and durations differ in
+/// width ("5 s" and "2 min 10 s", "0.4ms" and "10s").
+pub fn late_boot_watch() -> WatchStatus {
+    let refused = (Stage::Tcp, "refused", "connection refused");
+    let no_banner = (Stage::Banner, "timeout", "port open but no SSH banner");
+    let mut attempts = vec![
+        attempt(5_000, Some(Stage::Dns), Some(refused)),
+        attempt(65_000, Some(Stage::Tcp), Some(no_banner)),
+        attempt(130_000, Some(Stage::Tcp), Some(no_banner)),
+        attempt(251_000, Some(Stage::Enable), None),
+    ];
+    for (attempt, ms) in attempts.iter_mut().zip([0.4, 10_000.0, 10_001.0, 1_240.0]) {
+        attempt.elapsed_ms = ms;
+    }
+    let mut status = watch_status(&slow_boot(), WatchState::Ready, attempts);
+    status.milestones.tcp_open_at_ms = Some(65_000);
+    status.milestones.banner_at_ms = Some(251_000);
+    status.milestones.auth_ok_at_ms = Some(251_500);
+    status.milestones.ready_at_ms = Some(252_000);
+    status
+}

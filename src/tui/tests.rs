@@ -1287,3 +1287,509 @@ fn snapshot_drilldown_past_a_client_failure() {
     let screen = render_to_string(&mut app, 120, 40);
     assert!(screen.contains("OpenSSH 9.2p1"), "{screen}");
 }
+
+// ---- the drill-down (issue 16) -----------------------------------------------------------
+
+/// The rows inside the bordered pane titled `title` (the text between its side borders,
+/// trailing spaces trimmed) and its bottom border, where the scroll position shows.
+fn pane(screen: &str, title: &str) -> (Vec<String>, String) {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let text: String = line.iter().collect();
+        let Some(byte) = [format!("┌ {title} "), format!("┌ ▸ {title} ")]
+            .iter()
+            .find_map(|t| text.find(t.as_str()))
+        else {
+            continue;
+        };
+        let left = text[..byte].chars().count();
+        let Some(right) = (left + 1..line.len()).find(|&c| line[c] == '┐') else {
+            continue;
+        };
+        let mut rows = Vec::new();
+        for l in &lines[i + 1..] {
+            if l.get(left) == Some(&'└') {
+                let bottom: String = l[left..=right.min(l.len() - 1)].iter().collect();
+                return (rows, bottom);
+            }
+            let inner: String = l
+                .get(left + 1..right.min(l.len()))
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            rows.push(inner.trim_end().to_string());
+        }
+    }
+    panic!("no pane titled {title:?} in\n{screen}");
+}
+
+/// The evidence rows of the drill-down on screen, each without its one cell of padding.
+fn evidence_rows(screen: &str) -> Vec<String> {
+    let (rows, _) = pane(screen, "Evidence");
+    rows.iter()
+        .map(|r| r.strip_prefix(' ').unwrap_or(r).to_string())
+        .collect()
+}
+
+/// `app` with its evidence pane scrolled until its first row starts with `start`, or as far
+/// as it goes with that row in view.
+fn scrolled_to(mut app: App, start: &str, w: u16, h: u16) -> App {
+    press(&mut app, KeyCode::Tab);
+    for _ in 0..300 {
+        let screen = render_to_string(&mut app, w, h);
+        let rows = evidence_rows(&screen);
+        let before = app.ui().evidence_scroll;
+        if rows.first().is_some_and(|r| r.starts_with(start)) {
+            return app;
+        }
+        char_key(&mut app, 'j');
+        render_to_string(&mut app, w, h);
+        if app.ui().evidence_scroll == before && rows.iter().any(|r| r.starts_with(start)) {
+            return app;
+        }
+    }
+    panic!("no evidence row starting {start:?}");
+}
+
+fn snapshot_sizes(name: &str, make: impl Fn(u16, u16) -> App) {
+    for (w, h) in SIZES {
+        let mut app = make(w, h);
+        let screen = render_to_string(&mut app, w, h);
+        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+}
+
+/// The drill-down opens on the failing stage's section (watch mode's history after it) and
+/// on the transcript's end, where the device said "% Access denied"; the keys scroll from
+/// there.
+#[test]
+fn the_drilldown_opens_on_the_failing_stage_and_the_transcript_end() {
+    for (w, h) in SIZES {
+        let mut app = drilled("ios-r4");
+        let screen = render_to_string(&mut app, w, h);
+        let evidence = evidence_rows(&screen);
+        assert!(evidence[0].starts_with("── Enable"), "{screen}");
+        assert!(evidence[1].starts_with("mode") && evidence[1].ends_with("not privileged"));
+        let (transcript, bottom) = pane(&screen, "Transcript");
+        assert!(
+            transcript.iter().any(|r| r.ends_with("← % Access denied")),
+            "{screen}"
+        );
+        let last = transcript.iter().rev().find(|r| !r.is_empty());
+        assert!(
+            last.is_some_and(|r| r.ends_with("still unprivileged after the enable secret")),
+            "{screen}"
+        );
+        let scroll = app.ui().transcript_scroll;
+        if (w, h) == (80, 24) {
+            assert!(bottom.contains("6–10 of 10"), "{bottom}");
+            char_key(&mut app, 'k');
+            let screen = render_to_string(&mut app, w, h);
+            assert_eq!(app.ui().transcript_scroll, scroll - 1);
+            assert!(pane(&screen, "Transcript").1.contains("5–9 of 10"));
+        }
+        press(&mut app, KeyCode::Tab);
+        char_key(&mut app, 'j');
+        let screen = render_to_string(&mut app, w, h);
+        assert!(evidence_rows(&screen)[0].starts_with("mode"), "{screen}");
+
+        // The kex failure's last words: no method in common.
+        let mut app = drilled("legacy-r2");
+        let screen = render_to_string(&mut app, w, h);
+        let (transcript, _) = pane(&screen, "Transcript");
+        assert!(
+            transcript
+                .iter()
+                .any(|r| r.contains("no key exchange method in common")),
+            "{screen}"
+        );
+
+        // In watch mode the failing stage's section still comes first, the history next.
+        let mut app = drilled_watching("vmx-boot");
+        let screen = render_to_string(&mut app, w, h);
+        let evidence = evidence_rows(&screen);
+        assert!(evidence[0].starts_with("── Banner"), "{screen}");
+        let history = evidence.iter().position(|r| r.starts_with("── History"));
+        assert!(history.is_some_and(|i| i > 0), "{screen}");
+    }
+}
+
+/// A reason longer than the pane at 80×24 is wrapped at word boundaries and scrolls (Tab
+/// reaches the pane); every word of it can be read whole. At 120×40 the pane grows to it.
+#[test]
+fn a_long_reason_wraps_whole_words_and_scrolls_at_80x24() {
+    let report = fixtures::long_reason();
+    let message = report.failure.as_ref().map(|f| f.message.clone());
+    let words: Vec<String> = message
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    for (w, h) in SIZES {
+        let mut app = fixtures::app_of(vec![report.clone()]);
+        press(&mut app, KeyCode::Enter);
+        let mut seen: Vec<String> = Vec::new();
+        let screen = render_to_string(&mut app, w, h);
+        let (rows, bottom) = pane(&screen, "Diagnosis");
+        seen.extend(rows);
+        if (w, h) == (80, 24) {
+            assert!(bottom.contains("1–4 of 7"), "{screen}");
+            // The advice stays in view below the part that scrolls.
+            assert!(seen[4].starts_with(" The server refused"), "{screen}");
+            // Evidence, then the diagnosis; j shows the rest.
+            press(&mut app, KeyCode::Tab);
+            press(&mut app, KeyCode::Tab);
+            for _ in 0..10 {
+                char_key(&mut app, 'j');
+                let screen = render_to_string(&mut app, w, h);
+                seen.extend(pane(&screen, "Diagnosis").0);
+            }
+        } else {
+            assert!(!bottom.contains(" of "), "{screen}");
+        }
+        let tokens: Vec<&str> = seen.iter().flat_map(|r| r.split_whitespace()).collect();
+        for word in &words {
+            assert!(
+                tokens.contains(&word.as_str()),
+                "{word:?} is not whole in the diagnosis at {w}x{h}: {seen:#?}"
+            );
+        }
+        assert!(!tokens.contains(&"…"), "{seen:#?}");
+    }
+    // The sentence and the commands stay in view while the headline above them scrolls.
+    let mut app = fixtures::mixed_clients_app();
+    press(&mut app, KeyCode::Enter);
+    let screen = render_to_string(&mut app, 80, 24);
+    let (rows, bottom) = pane(&screen, "Diagnosis");
+    assert!(bottom.contains("1–3 of 4"), "{screen}");
+    assert!(rows[3].starts_with(" Your client enables none"), "{screen}");
+    assert!(
+        rows.last()
+            .is_some_and(|r| r.contains("$ sshtriage fix algorithms legacy-r2")),
+        "{screen}"
+    );
+}
+
+#[test]
+fn snapshot_drilldown_long_reason() {
+    let open = || {
+        let mut app = fixtures::app_of(vec![fixtures::long_reason()]);
+        press(&mut app, KeyCode::Enter);
+        app
+    };
+    snapshot_both_sizes("drilldown_long_reason", open);
+    snapshot_sizes("drilldown_long_reason_scrolled", |w, h| {
+        let mut app = open();
+        render_to_string(&mut app, w, h);
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
+        char_key(&mut app, 'G');
+        app
+    });
+}
+
+/// A field without a value is left out: the tarpit sent no identification line, so there is
+/// no `raw` and no `parsed`, only the text it sent instead.
+#[test]
+fn no_evidence_field_is_an_empty_label() {
+    let bare = [
+        "raw",
+        "parsed",
+        "address",
+        "yours",
+        "why",
+        "reads",
+        "problem",
+        "offered",
+        "banner",
+        "profile",
+        "prompt",
+        "mode",
+        "turn on",
+        "before it",
+        "presented",
+        "verdict",
+        "on file",
+        "shared",
+        "announced",
+    ];
+    let mut reports = fixtures::fleet();
+    reports.push(fixtures::legacy_for_openssh());
+    reports.push(fixtures::announced_keys());
+    for report in reports {
+        for w in [80, 120] {
+            let mut app = fixtures::app_of(vec![report.clone()]);
+            press(&mut app, KeyCode::Enter);
+            let screen = render_to_string(&mut app, w, 400);
+            for row in evidence_rows(&screen) {
+                assert!(
+                    !bare.contains(&row.trim()),
+                    "{}: a bare label {row:?}\n{screen}",
+                    report.name
+                );
+                assert!(!row.contains("protocol · software"), "{screen}");
+            }
+        }
+    }
+}
+
+#[test]
+fn snapshot_drilldown_tarpit() {
+    snapshot_both_sizes("drilldown_tarpit", || drilled("tarpit-1"));
+}
+
+/// The watching app with the slow image's watch over minutes.
+fn late_watching() -> App {
+    let mut app = fixtures::watching_app();
+    app.apply(Event::Watch(Box::new(crate::model::WatchEvent::Device {
+        device: index_of("vmx-boot"),
+        status: fixtures::late_boot_watch(),
+    })));
+    select(&mut app, "vmx-boot");
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+/// The attempts are a table: "at" right-aligned, the stage reached, the time taken
+/// right-aligned, the outcome, each column starting in the same cell on every row whatever
+/// the widths of "5 s" and "2 min 10 s", "0.4ms" and "10s".
+#[test]
+fn watch_attempts_line_up() {
+    for w in [80, 120] {
+        let mut app = late_watching();
+        let screen = render_to_string(&mut app, w, 400);
+        let rows = evidence_rows(&screen);
+        let header = rows
+            .iter()
+            .position(|r| {
+                r.split_whitespace().collect::<Vec<_>>() == ["at", "reached", "took", "outcome"]
+            })
+            .unwrap_or_else(|| panic!("no attempts header in\n{screen}"));
+        let attempts = &rows[header + 1..header + 5];
+        let at_end = rows[header].find("at").map(|i| i + 2);
+        let took_end = rows[header].find("took").map(|i| i + 4);
+        let reached = rows[header].find("reached");
+        let outcome = rows[header].find("outcome");
+        for row in attempts {
+            let cells: Vec<char> = row.chars().collect();
+            for end in [at_end, took_end].into_iter().flatten() {
+                assert!(
+                    cells[end - 1] != ' ' && cells[end] == ' ',
+                    "{row:?} ends a column at {end}\n{screen}"
+                );
+            }
+            for start in [reached, outcome].into_iter().flatten() {
+                assert!(
+                    cells[start] != ' ' && cells[start - 1] == ' ',
+                    "{row:?} starts a column at {start}\n{screen}"
+                );
+            }
+        }
+        assert!(
+            attempts.iter().any(|r| r.contains("2 min 10 s")),
+            "{screen}"
+        );
+        assert!(attempts.iter().any(|r| r.contains("0.4ms")), "{screen}");
+    }
+}
+
+#[test]
+fn snapshot_drilldown_history_attempts() {
+    snapshot_sizes("drilldown_history_attempts", |w, h| {
+        let app = late_watching();
+        let first = if h < 30 { "attempts" } else { "── History" };
+        scrolled_to(app, first, w, h)
+    });
+}
+
+/// Watch data kept after watch mode is switched off is not shown: the drill-down is the
+/// probe's, like the row (no history, "failed at banner"); a single run never had any.
+#[test]
+fn the_history_is_shown_only_in_watch_mode() {
+    for (w, h) in SIZES {
+        let mut app = fixtures::watching_app();
+        char_key(&mut app, 'w');
+        assert!(!app.watching());
+        select(&mut app, "vmx-boot");
+        press(&mut app, KeyCode::Enter);
+        let screen = render_to_string(&mut app, w, 400);
+        assert!(!screen.contains("History"), "{screen}");
+        assert!(
+            screen
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("failed at banner after 10s"))
+        );
+        let mut app = drilled_watching("vmx-boot");
+        let screen = render_to_string(&mut app, w, 400);
+        assert!(screen.contains("── History"), "{screen}");
+        let _ = h;
+    }
+}
+
+#[test]
+fn snapshot_drilldown_watch_off() {
+    snapshot_both_sizes("drilldown_watch_off", || {
+        let mut app = fixtures::watching_app();
+        char_key(&mut app, 'w');
+        select(&mut app, "vmx-boot");
+        press(&mut app, KeyCode::Enter);
+        app
+    });
+}
+
+/// A kex failure as the engine reports it: the stages after kex skipped, each saying so.
+fn skipped_after_kex() -> DeviceReport {
+    let mut report = fixtures::legacy_kex();
+    for stage in &Stage::ALL[Stage::HostKey.index()..] {
+        report.stages.push(crate::model::StageResult {
+            stage: *stage,
+            status: crate::model::Status::Skip,
+            elapsed_ms: 0.0,
+            reason: crate::model::Reason::parse(*stage, "not_reached"),
+            detail: "not run: kex failed".into(),
+            beyond: None,
+            commands: Vec::new(),
+        });
+    }
+    report
+}
+
+/// A label is always followed by a space before its value, the longest stage label
+/// ("- host key") included.
+#[test]
+fn every_label_has_a_space_before_its_value() {
+    let mut reports = fixtures::fleet();
+    reports.extend([
+        fixtures::legacy_for_openssh(),
+        fixtures::announced_keys(),
+        skipped_after_kex(),
+    ]);
+    for report in reports {
+        for w in [80, 120] {
+            let mut app = fixtures::app_of(vec![report.clone()]);
+            press(&mut app, KeyCode::Enter);
+            let screen = render_to_string(&mut app, w, 400);
+            for row in evidence_rows(&screen) {
+                for stage in Stage::ALL {
+                    for glyph in ["✓", "!", "✗", "-", "◇", "○", "⊗"] {
+                        let label = format!("{glyph} {}", stage.title());
+                        if let Some(rest) = row.strip_prefix(&label) {
+                            assert!(
+                                rest.is_empty() || rest.starts_with(' '),
+                                "{}: {row:?}\n{screen}",
+                                report.name
+                            );
+                        }
+                    }
+                }
+            }
+            assert!(!screen.contains("host keynot"), "{screen}");
+        }
+    }
+}
+
+#[test]
+fn snapshot_drilldown_skipped_labels() {
+    snapshot_sizes("drilldown_skipped_labels", |w, h| {
+        let mut app = fixtures::app_of(vec![skipped_after_kex()]);
+        press(&mut app, KeyCode::Enter);
+        scrolled_to(app, "── Host key", w, h)
+    });
+}
+
+/// In watch mode the title says what the row says (the watch's state), not the last probe's
+/// "failed at banner".
+#[test]
+fn in_watch_mode_the_title_has_the_rows_words() {
+    for name in ["vmx-boot", "ios-r1", "nxos-sw2"] {
+        let mut app = drilled_watching(name);
+        let status = app.rows()[index_of(name)].watch.clone();
+        let (_, words) = super::device::watch_state(status.as_ref().expect("watched"));
+        let screen = render_to_string(&mut app, 120, 40);
+        let title = screen.lines().next().unwrap_or_default().to_string();
+        assert!(title.contains(&words), "{title:?} lacks {words:?}");
+        assert!(!title.contains("failed at"), "{title}");
+    }
+    let mut app = drilled_watching("vmx-boot");
+    let title = render_to_string(&mut app, 80, 24);
+    assert!(
+        title.starts_with(" ! vmx-boot  172.20.20.17:22  waiting 7 s"),
+        "{title}"
+    );
+}
+
+/// The host keys the server announced after login: each type and fingerprint, whole, the
+/// fingerprints in one column, the presented one and the unproven ones marked.
+#[test]
+fn the_announced_host_keys_are_shown() {
+    let report = fixtures::announced_keys();
+    let announced = report
+        .host_key
+        .as_ref()
+        .map(|h| h.announced.clone())
+        .unwrap_or_default();
+    for w in [80, 120] {
+        let mut app = fixtures::app_of(vec![report.clone()]);
+        press(&mut app, KeyCode::Enter);
+        let screen = render_to_string(&mut app, w, 400);
+        let rows = evidence_rows(&screen);
+        let at = rows
+            .iter()
+            .position(|r| r.starts_with("announced"))
+            .unwrap_or_else(|| panic!("no announced keys in\n{screen}"));
+        assert!(rows[at].contains("3 keys after login"), "{screen}");
+        let shown = &rows[at + 1..];
+        let mut columns = Vec::new();
+        for key in &announced {
+            let row = shown
+                .iter()
+                .position(|r| r.trim_start().starts_with(&key.algorithm))
+                .unwrap_or_else(|| panic!("{} not shown\n{screen}", key.algorithm));
+            let fp = shown[row..=row + 1]
+                .iter()
+                .find_map(|r| r.find(&key.fingerprint))
+                .unwrap_or_else(|| panic!("{} not whole\n{screen}", key.fingerprint));
+            columns.push(fp);
+            let marks = shown[row].clone();
+            assert_eq!(
+                marks.contains("= presented"),
+                key.fingerprint
+                    == report
+                        .host_key
+                        .as_ref()
+                        .map_or(String::new(), |h| h.fingerprint.clone()),
+                "{marks}"
+            );
+            assert_eq!(marks.contains("not proven"), !key.proven, "{marks}");
+        }
+        assert!(
+            columns.windows(2).all(|c| c[0] == c[1]),
+            "{columns:?}\n{screen}"
+        );
+    }
+    // The key types come from the device: cleaned like every device byte.
+    let mut hostile = report.clone();
+    if let Some(hk) = hostile.host_key.as_mut() {
+        hk.announced[1].algorithm = "ecdsa\u{1b}[2J\u{1b}]0;pwned\u{7}".into();
+    }
+    let mut app = fixtures::app_of(vec![hostile]);
+    press(&mut app, KeyCode::Enter);
+    let screen = render_to_string(&mut app, 120, 400);
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "{screen:?}"
+    );
+    assert!(screen.contains("ecdsa␛[2J"), "{screen}");
+}
+
+#[test]
+fn snapshot_drilldown_announced() {
+    snapshot_sizes("drilldown_announced", |w, h| {
+        let mut app = fixtures::app_of(vec![fixtures::announced_keys()]);
+        press(&mut app, KeyCode::Enter);
+        scrolled_to(app, "verdict", w, h)
+    });
+}

@@ -6,13 +6,19 @@ use crate::model::FixKind;
 use crate::tui::app::{Action, App, Pane, Screen};
 use crate::tui::keys::KeyAction;
 
-/// Shows `device`'s drill-down from its top, the transcript focused.
+/// Shows `device`'s drill-down where the failure shows: the evidence from its top (the
+/// failing stage's section comes first), the transcript at its end (where the device's last
+/// words are), the transcript focused.
 pub(crate) fn open(app: &mut App, device: usize) {
     app.ui.screen = Screen::Drilldown(device);
     app.ui.focus = Pane::Transcript;
-    app.ui.transcript_scroll = 0;
+    app.ui.transcript_scroll = END;
     app.ui.evidence_scroll = 0;
+    app.ui.diagnosis_scroll = 0;
 }
+
+/// A scroll past any end: the view clamps it to the real end at the next draw.
+const END: usize = usize::MAX / 2;
 
 pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
     use KeyAction as A;
@@ -27,9 +33,11 @@ pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
         A::ToggleHelp => help::toggle(app),
         A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => scroll(app, action),
         A::SwitchPane => {
+            // The diagnosis is a stop only when it has more than its pane shows.
             app.ui.focus = match app.ui.focus {
                 Pane::Transcript => Pane::Evidence,
-                Pane::Evidence => Pane::Transcript,
+                Pane::Evidence if app.viewport.diagnosis_scrolls => Pane::Diagnosis,
+                Pane::Evidence | Pane::Diagnosis => Pane::Transcript,
             }
         }
         // Not in the drill-down's table.
@@ -55,6 +63,7 @@ fn scroll(app: &mut App, action: KeyAction) {
     let (scroll, page) = match app.ui.focus {
         Pane::Transcript => (&mut app.ui.transcript_scroll, app.viewport.transcript_rows),
         Pane::Evidence => (&mut app.ui.evidence_scroll, app.viewport.evidence_rows),
+        Pane::Diagnosis => (&mut app.ui.diagnosis_scroll, app.viewport.diagnosis_rows),
     };
     let page = page.max(1);
     *scroll = match action {
@@ -63,8 +72,7 @@ fn scroll(app: &mut App, action: KeyAction) {
         A::PageUp => scroll.saturating_sub(page),
         A::PageDown => scroll.saturating_add(page),
         A::Top => 0,
-        // The view clamps to the real end at the next draw.
-        A::Bottom => usize::MAX / 2,
+        A::Bottom => END,
         _ => *scroll,
     };
 }

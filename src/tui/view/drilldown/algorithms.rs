@@ -21,6 +21,8 @@ use crate::model::{AlgorithmEvidence, AlgorithmNote, Standing};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
+/// The label column, its last cell always a space: the longest label ("✗ no overlap",
+/// "compress c→s") and one.
 const LABEL_WIDTH: usize = 13;
 const NO_OVERLAP: &str = "✗ no overlap";
 const SIDE_BY_SIDE_MIN_WIDTH: usize = 70;
@@ -112,7 +114,7 @@ pub fn lines(ev: &AlgorithmEvidence, width: usize, theme: &Theme) -> Vec<Line<'s
     if side_by_side {
         let column = (width - LABEL_WIDTH - 2) / 2;
         out.push(Line::from(vec![
-            Span::styled(text::pad("category", LABEL_WIDTH), theme.dim),
+            Span::styled(label("category"), theme.dim),
             Span::styled(text::pad("server offers", column + 2), theme.dim),
             Span::styled("we offer", theme.dim),
         ]));
@@ -126,6 +128,11 @@ pub fn lines(ev: &AlgorithmEvidence, width: usize, theme: &Theme) -> Vec<Line<'s
     }
     out.extend(note_lines(&ev.notes, width, theme));
     out
+}
+
+/// `name` in the label column, followed by at least one space.
+fn label(name: &str) -> String {
+    format!("{} ", text::pad(name, LABEL_WIDTH - 1))
 }
 
 /// The standing of an offered algorithm, when the notes know it.
@@ -202,7 +209,7 @@ fn side_by_side_rows(
     (0..height)
         .map(|i| {
             let (label, label_style) = label_lines.get(i).cloned().unwrap_or_default();
-            let mut spans = vec![Span::styled(text::pad(&label, LABEL_WIDTH), label_style)];
+            let mut spans = vec![Span::styled(self::label(&label), label_style)];
             let left = server.get(i).cloned().unwrap_or_default();
             let left_width: usize = left.iter().map(|s| s.width()).sum();
             spans.extend(left);
@@ -221,7 +228,7 @@ fn stacked_rows(
 ) -> Vec<Line<'static>> {
     let (verdict, verdict_style) = verdict(cat, theme);
     let mut out = vec![Line::from(vec![
-        Span::styled(text::pad(cat.label, LABEL_WIDTH), theme.heading),
+        Span::styled(label(cat.label), theme.heading),
         Span::styled(verdict, verdict_style),
     ])];
     let indent = 10;

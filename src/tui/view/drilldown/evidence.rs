@@ -1,5 +1,19 @@
-//! The evidence pane: one section per part of the method, the failing stage's section first.
+//! The evidence pane: one section per part of the method, the failing stage's section first
+//! (then watch mode's history, then the others in the order of the stages), so the drill-down
+//! opens on what broke. A field with no value is left out rather than shown as a bare label.
 //! Every string from the device goes through `text::clean` before it reaches the screen.
+//!
+//! ```text
+//! ── Enable ───────────────────────────            the failing stage's section
+//! mode       not privileged
+//!
+//! ── History ──────────────────────────            watch mode only
+//! …
+//! ── Connection ───────────────────────
+//! ✓ dns      172.20.20.18 is an IP address; no lookup
+//! ✓ tcp      connected to 172.20.20.18:22 in 0.4 ms
+//! address    172.20.20.18
+//! ```
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -12,7 +26,16 @@ use crate::tui::view::glyphs;
 
 /// Lines of text the device sent that are shown before "… N more".
 const TEXT_BLOCK_MAX_LINES: usize = 12;
-pub(super) const LABEL_WIDTH: usize = 10;
+
+/// The label column: the longest stage label ("✓ host key") and the space after it.
+pub(super) fn label_width() -> usize {
+    let longest = Stage::ALL
+        .iter()
+        .map(|s| text::width(s.title()))
+        .max()
+        .unwrap_or(0);
+    longest + 3
+}
 
 struct Section {
     title: &'static str,
@@ -61,9 +84,15 @@ static SECTIONS: &[Section] = &[
     },
     Section {
         title: "Session",
-        stages: &[Stage::Prompt, Stage::Enable],
+        stages: &[Stage::Prompt],
         details: true,
         body: session,
+    },
+    Section {
+        title: "Enable",
+        stages: &[Stage::Enable],
+        details: true,
+        body: enable,
     },
     Section {
         title: "File transfer",
@@ -73,19 +102,33 @@ static SECTIONS: &[Section] = &[
     },
 ];
 
-pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let first = report.failure.as_ref().map(|f| f.stage).or_else(|| {
+/// The stage the drill-down is about: the failure's, else the first warning's.
+fn focus(report: &DeviceReport) -> Option<Stage> {
+    report.failure.as_ref().map(|f| f.stage).or_else(|| {
         report
             .stages
             .iter()
             .find(|r| r.status == Status::Warn)
             .map(|r| r.stage)
-    });
+    })
+}
+
+/// The sections, the focus stage's first; `history` (watch mode's, or empty) goes right after
+/// it, or first when no stage is in focus.
+pub fn lines(
+    report: &DeviceReport,
+    history: Vec<Line<'static>>,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let first = focus(report);
     let mut order: Vec<&Section> = SECTIONS.iter().collect();
     if let Some(stage) = first {
         order.sort_by_key(|s| !s.stages.contains(&stage));
     }
-    let mut out = Vec::new();
+    // Whether the first section shown is the focus stage's (it may have nothing to show).
+    let mut leads = false;
+    let mut blocks: Vec<Vec<Line<'static>>> = Vec::new();
     for section in order {
         let mut body = if section.details {
             stage_details(report, section.stages, first, width, theme)
@@ -96,11 +139,22 @@ pub fn lines(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'st
         if body.is_empty() {
             continue;
         }
+        if blocks.is_empty() {
+            leads = first.is_some_and(|stage| section.stages.contains(&stage));
+        }
+        body.insert(0, heading(section.title, width, theme));
+        blocks.push(body);
+    }
+    if !history.is_empty() {
+        let at = usize::from(leads);
+        blocks.insert(at, history);
+    }
+    let mut out = Vec::new();
+    for block in blocks {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
-        out.push(heading(section.title, width, theme));
-        out.extend(body);
+        out.extend(block);
     }
     if out.is_empty() {
         out.push(Line::styled(
@@ -143,7 +197,8 @@ fn stage_details(
     out
 }
 
-/// `label` in a fixed-width column, `value` word-wrapped beside it with a hanging indent.
+/// `label` in the label column, `value` word-wrapped beside it with a hanging indent; nothing
+/// at all when there is no value. A label as wide as the column still gets its space.
 pub(super) fn labeled(
     label: &str,
     value: &str,
@@ -151,15 +206,20 @@ pub(super) fn labeled(
     label_style: Style,
     value_style: Style,
 ) -> Vec<Line<'static>> {
-    let value_width = width.saturating_sub(LABEL_WIDTH).max(8);
-    text::wrap(&text::clean(value), value_width)
+    let value = text::clean(value);
+    if value.trim().is_empty() {
+        return Vec::new();
+    }
+    let column = label_width().max(text::width(label) + 1);
+    let value_width = width.saturating_sub(column).max(8);
+    text::wrap(&value, value_width)
         .into_iter()
         .enumerate()
         .map(|(i, part)| {
             let head = if i == 0 {
-                text::pad(label, LABEL_WIDTH)
+                text::pad(label, column)
             } else {
-                " ".repeat(LABEL_WIDTH)
+                " ".repeat(column)
             };
             Line::from(vec![
                 Span::styled(head, label_style),
@@ -171,13 +231,14 @@ pub(super) fn labeled(
 
 /// Text the device sent, line by line, bounded, each behind a bar so it reads as quoted.
 pub(super) fn quoted(lines: &[String], width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let inner = width.saturating_sub(LABEL_WIDTH + 2);
+    let indent = label_width();
+    let inner = width.saturating_sub(indent + 2);
     let mut out: Vec<Line> = lines
         .iter()
         .take(TEXT_BLOCK_MAX_LINES)
         .map(|l| {
             Line::from(vec![
-                Span::raw(" ".repeat(LABEL_WIDTH)),
+                Span::raw(" ".repeat(indent)),
                 Span::styled("│ ", theme.border),
                 Span::styled(text::fit(&text::clean(l), inner), theme.received),
             ])
@@ -187,7 +248,7 @@ pub(super) fn quoted(lines: &[String], width: usize, theme: &Theme) -> Vec<Line<
         out.push(Line::styled(
             format!(
                 "{}… {} more lines",
-                " ".repeat(LABEL_WIDTH),
+                " ".repeat(indent),
                 lines.len() - TEXT_BLOCK_MAX_LINES
             ),
             theme.dim,
@@ -207,14 +268,19 @@ fn banner(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'stati
     let Some(b) = &report.banner else {
         return Vec::new();
     };
+    // Fields the device never sent (no identification line) are left out, not shown empty.
     let mut out = labeled("raw", &b.raw, width, theme.dim, theme.heading);
-    let mut parts = vec![
-        format!("protocol {}", b.protocol),
-        format!("software {}", b.software),
-    ];
-    if let Some(comments) = &b.comments {
-        parts.push(format!("comments {comments}"));
-    }
+    let parts: Vec<String> = [
+        ("protocol", Some(&b.protocol)),
+        ("software", Some(&b.software)),
+        ("comments", b.comments.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        let value = value.filter(|v| !v.trim().is_empty())?;
+        Some(format!("{name} {value}"))
+    })
+    .collect();
     out.extend(labeled(
         "parsed",
         &parts.join(" · "),
@@ -313,15 +379,20 @@ fn session(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'stat
             theme.heading,
         ));
     }
-    if let Some(privileged) = report.privileged {
-        let words = if privileged {
-            "privileged"
-        } else {
-            "not privileged"
-        };
-        out.extend(labeled("mode", words, width, theme.dim, Style::new()));
-    }
     out
+}
+
+/// Where the session ended up: the enable stage's outcome, whatever its sentence said.
+fn enable(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(privileged) = report.privileged else {
+        return Vec::new();
+    };
+    let words = if privileged {
+        "privileged"
+    } else {
+        "not privileged"
+    };
+    labeled("mode", words, width, theme.dim, Style::new())
 }
 
 /// SFTP and SCP, when the transfer check ran: each available or what the server said, and
@@ -333,9 +404,13 @@ fn transfer(report: &DeviceReport, width: usize, theme: &Theme) -> Vec<Line<'sta
     let mut out = Vec::new();
     for (name, check) in [("sftp", &t.sftp), ("scp", &t.scp)] {
         let (status, words) = if check.available {
-            (Status::Ok, format!("available: {}", check.detail))
+            (Status::Ok, "available")
         } else {
-            (Status::Warn, format!("not available: {}", check.detail))
+            (Status::Warn, "not available")
+        };
+        let words = match check.detail.trim() {
+            "" => words.to_string(),
+            detail => format!("{words}: {detail}"),
         };
         let label = format!("{} {name}", glyphs::status_glyph(status));
         let style = glyphs::status_style(status, theme);
@@ -379,7 +454,9 @@ mod tests {
     #[test]
     fn the_transfer_check_has_its_section() {
         let mut report = DeviceReport::default();
-        assert!(!text(&lines(&report, 100, &Theme::monochrome())).contains("File transfer"));
+        assert!(
+            !text(&lines(&report, Vec::new(), 100, &Theme::monochrome())).contains("File transfer")
+        );
         report.transfer = Some(TransferEvidence {
             sftp: TransferCheck {
                 available: false,
@@ -392,12 +469,12 @@ mod tests {
             status: Status::Warn,
             hint: Some("IOS: `ip scp server enable`".into()),
         });
-        let shown = text(&lines(&report, 100, &Theme::monochrome()));
+        let shown = text(&lines(&report, Vec::new(), 100, &Theme::monochrome()));
         for expected in [
             "── File transfer",
-            "! sftp    not available: the server refused the sftp subsystem",
+            "! sftp     not available: the server refused the sftp subsystem",
             "neither SFTP nor SCP is available",
-            "turn on   IOS: `ip scp server enable`",
+            "turn on    IOS: `ip scp server enable`",
         ] {
             assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
         }

@@ -1,10 +1,25 @@
 //! The drill-down's History section in watch mode: where the watch stands, when the device's
 //! watch started and when it first got somewhere (TCP, banner, auth, ready), and the recent
 //! attempts, newest last; every "at" on the one clock of the watch (since it began).
+//!
+//! ```text
+//! ── History ─────────────────────────────
+//! waiting 7 s · port open but no SSH banner for 95 s
+//! stuck: port open but no SSH banner for 95 s
+//! TCP first open  at 5 s
+//! banner first    —
+//! attempts: 4 (last 4)  ▁▂▂█
+//!         at  reached   took  outcome
+//!        5 s  dns      0.4ms  tcp: connection refused
+//! 2 min 10 s  tcp        10s  banner: port open but no SSH banner
+//! 4 min 11 s  enable    1.2s  ok
+//! ```
+//! The attempts' columns are as wide as their widest entry (in cells), so they line up.
 
 use ratatui::text::{Line, Span};
 
 use super::evidence::heading;
+use super::right;
 use crate::model::seconds;
 use crate::model::{Attempt, WatchState, WatchStatus};
 use crate::tui::device::{WhyKind, history_strip, watch_state};
@@ -66,10 +81,17 @@ pub fn lines(status: Option<&WatchStatus>, width: usize, theme: &Theme) -> Vec<L
             m.time_to_ready_ms().map_or("—".to_string(), seconds),
         ),
     ]);
+    let milestones: Vec<(&str, String)> = milestones.collect();
+    let label_width = milestones
+        .iter()
+        .map(|(l, _)| text::width(l))
+        .max()
+        .unwrap_or(0)
+        + 2;
     for (label, value) in milestones {
         out.push(Line::from(vec![
-            Span::styled(format!("{label:<15}"), theme.dim),
-            Span::raw(text::fit(&value, width.saturating_sub(15))),
+            Span::styled(text::pad(label, label_width), theme.dim),
+            Span::raw(text::fit(&value, width.saturating_sub(label_width))),
         ]));
     }
     let shown = status.attempts.len().min(LISTED_ATTEMPTS);
@@ -85,30 +107,63 @@ pub fn lines(status: Option<&WatchStatus>, width: usize, theme: &Theme) -> Vec<L
         theme.heading,
     ));
     let skip = status.attempts.len() - shown;
-    for attempt in &status.attempts[skip..] {
-        out.push(attempt_line(attempt, width, theme));
-    }
+    out.extend(attempt_lines(&status.attempts[skip..], width, theme));
     out
 }
 
-/// "   12 s  tcp       banner: port open but no SSH banner   1.0s"
-fn attempt_line(attempt: &Attempt, width: usize, theme: &Theme) -> Line<'static> {
-    let reached = attempt.reached.map_or("-", |s| s.title());
-    let (outcome, kind) = match &attempt.failure {
-        Some(f) => (
-            crate::tui::device::stage_says(f.stage, &f.message),
-            WhyKind::Fail,
-        ),
-        None => ("ok".to_string(), WhyKind::Ready),
+/// The attempts as a table: when, how far it got, how long it took, what happened.
+fn attempt_lines(attempts: &[Attempt], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    if attempts.is_empty() {
+        return Vec::new();
+    }
+    let rows: Vec<[String; 3]> = attempts
+        .iter()
+        .map(|a| {
+            [
+                seconds(a.at_ms),
+                a.reached.map_or("-", |s| s.title()).to_string(),
+                text::duration_ms(a.elapsed_ms),
+            ]
+        })
+        .collect();
+    let headers = ["at", "reached", "took"];
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            rows.iter()
+                .map(|r| text::width(&r[i]))
+                .chain([text::width(headers[i])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let lead = |at: &str, reached: &str, took: &str| {
+        format!(
+            "{}  {}  {}  ",
+            right(at, widths[0]),
+            text::pad(reached, widths[1]),
+            right(took, widths[2])
+        )
     };
-    let lead = format!("{:>8}  {reached:<9} ", seconds(attempt.at_ms));
-    let took = format!(" {}", text::duration_ms(attempt.elapsed_ms));
-    let room = width.saturating_sub(text::width(&lead) + text::width(&took));
-    Line::from(vec![
-        Span::styled(lead, theme.dim),
-        Span::styled(text::fit(&outcome, room), glyphs::why_style(kind, theme)),
-        Span::styled(took, theme.dim),
-    ])
+    let mut out = vec![Line::styled(
+        text::fit(&format!("{}outcome", lead("at", "reached", "took")), width),
+        theme.dim,
+    )];
+    for (attempt, [at, reached, took]) in attempts.iter().zip(rows) {
+        let (outcome, kind) = match &attempt.failure {
+            Some(f) => (
+                crate::tui::device::stage_says(f.stage, &f.message),
+                WhyKind::Fail,
+            ),
+            None => ("ok".to_string(), WhyKind::Ready),
+        };
+        let lead = lead(&at, &reached, &took);
+        let room = width.saturating_sub(text::width(&lead));
+        out.push(Line::from(vec![
+            Span::styled(lead, theme.dim),
+            Span::styled(text::fit(&outcome, room), glyphs::why_style(kind, theme)),
+        ]));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,18 +1,27 @@
-//! The presented host key beside every known_hosts entry for the host (file:line).
+//! The presented host key beside every known_hosts entry for the host (file:line), then the
+//! keys the server announced after login (OpenSSH's `hostkeys-00@openssh.com`), when it did.
 //!
 //! ```text
-//! presented ssh-ed25519  SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe
-//! verdict   ✗ changed: known_hosts holds a different key for this host
-//! on file   /home/me/.ssh/known_hosts:14  ssh-ed25519  ≠ presented
-//!           SHA256:p0Lk7Yt2Qw9Er4Ty6Ui8Op1As3Df5Gh7Jk9Lz2Xc4V
+//! presented  ssh-ed25519  SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe
+//! verdict    ✗ changed: known_hosts holds a different key for this host
+//! on file    /home/me/.ssh/known_hosts:14  ssh-ed25519  ≠ presented
+//!            SHA256:p0Lk7Yt2Qw9Er4Ty6Ui8Op1As3Df5Gh7Jk9Lz2Xc4V
+//! announced  3 keys after login, proven by the server unless marked
+//!            ssh-ed25519          = presented
+//!            SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe
+//!            ecdsa-sha2-nistp256  on file
+//!            SHA256:Mn8Bv6Cx4Za2Sd0Fg9Hj7Kl5Qw3Er1Ty8Ui6Op4As2D
+//!            ssh-rsa              ! not proven
+//!            SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE
 //! ```
+//! (each fingerprint beside its type, in one column, when every one fits the pane so).
 //! A fingerprint that does not fit goes on its own line, split rather than cut: people
 //! compare them character by character.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::evidence::{LABEL_WIDTH, labeled};
+use super::evidence::{label_width, labeled};
 use crate::model::{HostKeyEvidence, HostKeyVerdict};
 use crate::tui::text;
 use crate::tui::theme::Theme;
@@ -83,7 +92,98 @@ pub fn lines(ev: &HostKeyEvidence, width: usize, theme: &Theme) -> Vec<Line<'sta
         let shared = format!("same key as {} (cloned image?)", ev.shared_with.join(", "));
         out.extend(labeled("shared", &shared, width, theme.dim, theme.warn));
     }
+    out.extend(announced(ev, width, theme));
     out
+}
+
+/// Every key the server announced: its type padded to the longest so the fingerprints line
+/// up (beside the types when every key fits on one line, else each under its type), and how
+/// it relates to the presented key and known_hosts. An unproven key is only a claim (the
+/// server did not sign for it), so it says so.
+fn announced(ev: &HostKeyEvidence, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    if ev.announced.is_empty() {
+        return Vec::new();
+    }
+    let count = match ev.announced.len() {
+        1 => "1 key after login".to_string(),
+        n => format!("{n} keys after login"),
+    };
+    let mut out = labeled(
+        "announced",
+        &format!("{count}, proven by the server unless marked"),
+        width,
+        theme.dim,
+        Style::new(),
+    );
+    let rows: Vec<Announced> = ev
+        .announced
+        .iter()
+        .map(|key| {
+            let on_file = ev.entries.iter().any(|e| e.fingerprint == key.fingerprint);
+            let mut tail = Vec::new();
+            if key.fingerprint == ev.fingerprint {
+                tail.push(Span::styled("  = presented", theme.ok));
+            } else if on_file {
+                tail.push(Span::styled("  on file", theme.ok));
+            }
+            if !key.proven {
+                tail.push(Span::styled("  ! not proven", theme.warn));
+            }
+            Announced {
+                kind: text::clean(&key.algorithm),
+                fingerprint: text::clean(&key.fingerprint),
+                tail,
+            }
+        })
+        .collect();
+    let widest = |f: fn(&Announced) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let type_width = widest(|r| text::width(&r.kind));
+    let fp_width = widest(|r| text::width(&r.fingerprint));
+    let tail_width = widest(|r| r.tail.iter().map(Span::width).sum());
+    let indent = label_width();
+    let room = width.saturating_sub(indent);
+    let one_line = type_width + 2 + fp_width + tail_width <= room;
+    for Announced {
+        kind,
+        fingerprint,
+        tail,
+    } in rows
+    {
+        let mut first = vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(text::pad(&kind, type_width), theme.heading),
+        ];
+        if one_line {
+            first.push(Span::raw(format!(
+                "  {}",
+                text::pad(&fingerprint, fp_width)
+            )));
+            first.extend(tail);
+            out.push(Line::from(first));
+            continue;
+        }
+        first.extend(tail);
+        out.push(Line::from(first));
+        // Whole on one line under a smaller indent if that fits, as for the presented key.
+        let (indent, room) = match text::width(&fingerprint) {
+            w if w > room && w + 2 <= width => (2, width - 2),
+            _ => (indent, room.max(8)),
+        };
+        for piece in text::chunk(&fingerprint, room) {
+            out.push(Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::raw(piece),
+            ]));
+        }
+    }
+    out
+}
+
+/// One announced key as shown: its type and fingerprint (cleaned) and its marks.
+struct Announced {
+    kind: String,
+    fingerprint: String,
+    tail: Vec<Span<'static>>,
 }
 
 /// `label  head  fingerprint  tail` on one line when it fits, else head and tail first and
@@ -98,9 +198,10 @@ fn key_lines(
 ) -> Vec<Line<'static>> {
     let fingerprint = text::clean(fingerprint);
     let head_width: usize = head.iter().chain(&tail).map(Span::width).sum();
-    let label_span = Span::styled(text::pad(label, LABEL_WIDTH), theme.dim);
-    let indent = || Span::raw(" ".repeat(LABEL_WIDTH));
-    let room = width.saturating_sub(LABEL_WIDTH);
+    let column = label_width().max(text::width(label) + 1);
+    let label_span = Span::styled(text::pad(label, column), theme.dim);
+    let indent = || Span::raw(" ".repeat(column));
+    let room = width.saturating_sub(column);
     if head_width + 2 + text::width(&fingerprint) <= room {
         let mut spans = vec![label_span];
         spans.extend(head);
@@ -142,4 +243,70 @@ fn key_lines(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AnnouncedKey, KnownHostsEntry};
+
+    fn text(lines: &[Line<'static>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    fn evidence() -> HostKeyEvidence {
+        let key = |algorithm: &str, fingerprint: &str, proven| AnnouncedKey {
+            algorithm: algorithm.into(),
+            fingerprint: fingerprint.into(),
+            openssh: String::new(),
+            proven,
+        };
+        HostKeyEvidence {
+            algorithm: "ssh-ed25519".into(),
+            fingerprint: "SHA256:presented".into(),
+            verdict: HostKeyVerdict::Match,
+            entries: vec![KnownHostsEntry {
+                file: "/k".into(),
+                line: 1,
+                algorithm: "ecdsa-sha2-nistp256".into(),
+                fingerprint: "SHA256:ecdsa".into(),
+                marker: None,
+            }],
+            openssh: String::new(),
+            shared_with: Vec::new(),
+            shared_count: 0,
+            announced: vec![
+                key("ssh-ed25519", "SHA256:presented", true),
+                key("ecdsa-sha2-nistp256", "SHA256:ecdsa", true),
+                key("ssh-rsa", "SHA256:rsa", false),
+            ],
+        }
+    }
+
+    /// Wide enough, each announced key is one row: the type padded to the longest, the
+    /// fingerprints in one column, then how the key relates to the presented one and
+    /// known_hosts; an unproven one says so.
+    #[test]
+    fn announced_keys_line_up_beside_their_types() {
+        let shown = text(&lines(&evidence(), 100, &Theme::monochrome()));
+        let at = shown.iter().position(|l| l.starts_with("announced"));
+        let rows = &shown[at.expect("announced keys") + 1..];
+        assert_eq!(
+            rows,
+            [
+                "           ssh-ed25519          SHA256:presented  = presented",
+                "           ecdsa-sha2-nistp256  SHA256:ecdsa      on file",
+                "           ssh-rsa              SHA256:rsa        ! not proven",
+            ]
+        );
+        let none = HostKeyEvidence {
+            announced: Vec::new(),
+            ..evidence()
+        };
+        let shown = text(&lines(&none, 100, &Theme::monochrome()));
+        assert!(!shown.iter().any(|l| l.contains("announced")), "{shown:#?}");
+    }
 }

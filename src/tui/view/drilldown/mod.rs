@@ -1,23 +1,26 @@
 //! The drill-down of one device: what happened at each stage, why it failed, the evidence.
+//! It opens where the failure shows: the evidence on the failing stage's section, the
+//! transcript at its end.
 //!
 //! ```text
-//! ✗ legacy-r2  172.20.20.12:22  failed at kex after 31ms                      title
-//! ┌ Diagnosis ────────────────────────────────────────────────────────────┐
-//! │ ✗ kex · no_common_kex: no common kex (server offers only …)           │ what + why
-//! │ The device only offers key exchange methods your client does not …    │ one sentence
-//! │ $ sshtriage fix algorithms legacy-r2 lab.toml                         │ what to run
-//! └───────────────────────────────────────────────────────────────────────┘
-//! ┌ Stages ─────────────┐┌ Evidence ──────────────────────────────────────┐
-//! │ ✓ dns       0.1ms   ││ ── Algorithms ──                                │ failing stage's
-//! │ ✓ tcp       0.4ms   ││ kex      server offers       we offer           │ section first,
-//! │ ✗ kex         5ms … ││ ✗ none   diffie-hellman-…    curve25519-sha256… │ then the others
-//! │ - host key          ││ ── Banner ──                                    │ (Tab + j/k
-//! │ total 31ms          ││ …                                               │  scrolls it)
-//! └─────────────────────┘└────────────────────────────────────────────────┘
-//! ┌ Transcript ───────────────────────────────────────────── 1–5 of 12 ───┐
-//! │    0.3ms ← SSH-2.0-Cisco-1.25                                         │ j/k, PgUp/PgDn
-//! └───────────────────────────────────────────────────────────────────────┘
-//! Esc back  ↓ scroll  Tab pane  r re-probe  ? help  q quit                   hint bar
+//!  ✗ ios-r4  172.20.20.18:22  failed at enable after 2.4s                  title; in watch mode
+//! ┌ Diagnosis ──────────────────────────────────────────────────────────┐  the row's words
+//! │ ✗ enable secret rejected: the device answered "% Access denied"     │  what + why, wrapped
+//! │ The enable or become (sudo) password was rejected; check            │  (scrolls when long),
+//! │ enable_secret.                                                      │  then the advice,
+//! └─────────────────────────────────────────────────────────────────────┘  always in view
+//! ┌ Stages ────────────┐┌ Evidence ─────────────────────────────────────┐
+//! │ ✓ dns       <0.1ms ││ ── Enable ─────────────────────────           │  the failing stage's
+//! │ ✓ tcp        0.4ms ││ mode       not privileged                     │  section first, the
+//! │ …                  ││                                               │  watch's history next
+//! │ ✓ prompt     702ms ││ ── Connection ─────────────────────           │  (watch mode), then
+//! │ ✗ enable      1.5s ││ ✓ dns      172.20.20.18 is an IP address; …   │  the others (Tab, j/k)
+//! └────────────────────┘└─────────────────────────────────── 1–9 of 76 ─┘
+//! ┌ ▸ Transcript ───────────────────────────────────────────────────────┐
+//! │   961ms → [enable secret redacted]                                  │  opened at its end;
+//! │    2.4s ← % Access denied                                           │  j/k, PgUp/PgDn
+//! └───────────────────────────────────────────────────────── 6–10 of 10 ┘
+//!  Esc back  ↓ scroll  Tab pane  r re-probe  ? help  q quit                hint bar
 //! ```
 
 mod algorithms;
@@ -36,8 +39,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{glyphs, hint_bar};
+use crate::model::WatchStatus;
 use crate::tui::app::{App, Pane};
-use crate::tui::device::{DeviceRow, WhyKind};
+use crate::tui::device::{DeviceRow, WhyKind, watch_state};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
@@ -65,8 +69,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     let theme = app.theme.clone();
     let tick = app.tick();
     let now = app.now();
+    // Watch mode's state, when the row shows it: the title says it and the history is shown.
+    let watch = row.shown_watch(app.watching());
     frame.render_widget(
-        Paragraph::new(title_line(row, now, tick, &theme)),
+        Paragraph::new(title_line(row, watch, now, tick, &theme)),
         title_area,
     );
     if app.read_only() {
@@ -85,12 +91,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     }
 
     let diagnosis = diagnosis_pane::lines(row, body.width.saturating_sub(4) as usize, tick, &theme);
-    // The stage list needs 11 rows; the diagnosis gets up to 8, so the commands it prints
-    // show even at 80×24, where the transcript (scrollable with Tab) keeps at least 3.
+    // The stage list needs 11 rows and the transcript keeps at least 3; the diagnosis gets the
+    // rest up to half the screen (8 rows at 80×24), and scrolls beyond that.
     let diagnosis_room = body
         .height
         .saturating_sub(MIDDLE_MIN + TRANSCRIPT_SQUEEZED)
-        .clamp(3, 8);
+        .clamp(3, (body.height / 2).max(8));
     let diagnosis_height = text::cells(diagnosis.len())
         .saturating_add(2)
         .min(diagnosis_room)
@@ -124,10 +130,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
             .border_style(theme.border)
             .title(Span::styled(format!(" {title} "), theme.heading))
     };
-    frame.render_widget(
-        Paragraph::new(diagnosis)
-            .block(pane("Diagnosis").padding(ratatui::widgets::Padding::horizontal(1))),
+    let focus = app.ui.focus;
+    let (diagnosis_scroll, diagnosis_rows, diagnosis_scrolls) = diagnosis_pane::render(
+        frame,
         diagnosis_area,
+        diagnosis,
+        app.ui.diagnosis_scroll,
+        focus == Pane::Diagnosis,
+        &theme,
     );
     let stage_lines = timeline::lines(
         row,
@@ -143,13 +153,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     );
 
     let evidence_width = evidence_area.width.saturating_sub(4) as usize;
-    // Watch mode's history first: it says why the evidence is what it is right now.
-    let mut evidence_lines = history::lines(row.watch.as_ref(), evidence_width, &theme);
-    if !evidence_lines.is_empty() {
-        evidence_lines.push(Line::raw(""));
-    }
-    evidence_lines.extend(evidence::lines(&row.report, evidence_width, &theme));
-    let focus = app.ui.focus;
+    // Watch mode's history, right after the failing stage's section: it says why the evidence
+    // is what it is right now. Without watch mode (a single run, a saved one) there is none.
+    let history = history::lines(watch, evidence_width, &theme);
+    let evidence_lines = evidence::lines(&row.report, history, evidence_width, &theme);
     let (evidence_scroll, evidence_rows) = scroll_pane::render(
         frame,
         evidence_area,
@@ -170,12 +177,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     );
     app.ui.evidence_scroll = evidence_scroll;
     app.ui.transcript_scroll = transcript_scroll;
+    app.ui.diagnosis_scroll = diagnosis_scroll;
     app.viewport.evidence_rows = evidence_rows;
     app.viewport.transcript_rows = transcript_rows;
+    app.viewport.diagnosis_rows = diagnosis_rows;
+    app.viewport.diagnosis_scrolls = diagnosis_scrolls;
 }
 
-fn title_line<'a>(row: &DeviceRow, now: std::time::Duration, tick: u64, theme: &Theme) -> Line<'a> {
-    let (kind, _) = row.why();
+/// Name, address and where the device stands: the probe's outcome, or in watch mode the
+/// watch's state in the words of its dashboard row ("waiting 7 s · port open but no SSH
+/// banner for 95 s"), not the last probe's "failed at banner".
+fn title_line<'a>(
+    row: &DeviceRow,
+    watch: Option<&WatchStatus>,
+    now: std::time::Duration,
+    tick: u64,
+    theme: &Theme,
+) -> Line<'a> {
+    let (kind, status) = match watch {
+        Some(status) => watch_state(status),
+        None => (row.why().0, probe_status(row, now)),
+    };
     let (glyph, style) = match kind {
         WhyKind::Fail => ("✗", theme.fail),
         WhyKind::Warn => ("!", theme.warn),
@@ -188,8 +210,18 @@ fn title_line<'a>(row: &DeviceRow, now: std::time::Duration, tick: u64, theme: &
     if let Some(resolved) = report.address.as_deref().filter(|a| *a != report.host) {
         address.push_str(&format!(" → {resolved}"));
     }
-    let time = row.elapsed_ms(now).map(text::duration_ms);
-    let status = match (&report.failure, kind) {
+    Line::from(vec![
+        Span::styled(format!(" {glyph} "), style),
+        Span::styled(text::clean(&report.name), theme.title),
+        Span::styled(format!("  {}  ", text::clean(&address)), theme.dim),
+        Span::styled(text::clean(&status), style),
+    ])
+}
+
+/// "failed at kex after 31ms", "probing after 2.0s", "ready at enable after 1.2s".
+fn probe_status(row: &DeviceRow, now: std::time::Duration) -> String {
+    let report = &row.report;
+    let status = match (&report.failure, row.why().0) {
         (Some(f), _) => format!("failed at {}", f.stage.title()),
         (None, WhyKind::Running) => "probing".to_string(),
         (None, WhyKind::Pending) => "waiting to be probed".to_string(),
@@ -198,14 +230,17 @@ fn title_line<'a>(row: &DeviceRow, now: std::time::Duration, tick: u64, theme: &
             report.reached.map_or("nothing", |s| s.title())
         ),
     };
-    let status = match time {
+    match row.elapsed_ms(now).map(text::duration_ms) {
         Some(t) => format!("{status} after {t}"),
         None => status,
-    };
-    Line::from(vec![
-        Span::styled(format!(" {glyph} "), style),
-        Span::styled(text::clean(&report.name), theme.title),
-        Span::styled(format!("  {}  ", text::clean(&address)), theme.dim),
-        Span::styled(status, style),
-    ])
+    }
+}
+
+/// `text` right-aligned in `cells` (display width, not bytes).
+fn right(text: &str, cells: usize) -> String {
+    let fitted = text::fit(text, cells);
+    format!(
+        "{}{fitted}",
+        " ".repeat(cells.saturating_sub(text::width(&fitted)))
+    )
 }
