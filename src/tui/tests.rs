@@ -1707,3 +1707,29 @@ fn the_written_ssh_config_snippet_is_read_by_the_real_ssh() {
         assert!(!list(&without), "ssh has {name} in {option} already");
     }
 }
+
+#[test]
+fn snippet_text_reaches_neither_the_terminal_nor_the_file_as_escapes() {
+    let mut proposal = fixtures::host_key_proposal();
+    proposal.snippets[0].title = "evil\u{1b}]0;x\u{7}".into();
+    proposal.snippets[0].lines[0].text = "\u{1b}[2Jrm -rf\r\n".into();
+    let mut app = proposed("junos-r3", 'K', proposal);
+    for (w, h) in [(80, 24), (120, 40), (30, 10)] {
+        char_key(&mut app, 'G');
+        let screen = render_to_string(&mut app, w, h);
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "{screen:?}"
+        );
+    }
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("␛[2Jrm -rf"), "{screen}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = written_by_w(&mut app, dir.path(), "junos-r3");
+    assert!(
+        !file.chars().any(|c| c.is_control() && c != '\n'),
+        "{file:?}"
+    );
+    assert!(file.contains("\n# ── evil␛]0;x"), "{file}");
+    assert!(file.contains("\n␛[2Jrm -rf"), "{file}");
+}
