@@ -166,6 +166,20 @@ async fn a_legacy_device_is_fixed_from_the_dashboard() {
 
     let proposal = session.propose(0, FixKind::Algorithms).await;
     assert_eq!(proposal.blocked, None, "{proposal:?}");
+    // The copy-ready text for each client comes with it (the dialog shows it, `w` writes it).
+    let config = proposal
+        .snippets
+        .iter()
+        .find(|s| s.title.ends_with("· ~/.ssh/config"))
+        .unwrap_or_else(|| panic!("an ssh_config block: {:#?}", proposal.snippets));
+    assert_eq!(config.lines[0].text, "Host old");
+    assert!(
+        config
+            .lines
+            .iter()
+            .any(|l| l.paste && l.text == "    KexAlgorithms +diffie-hellman-group14-sha1"),
+        "{config:#?}"
+    );
     let file = inventory.display().to_string();
     let line = |line: usize, text: &str| FileLine {
         file: file.clone(),
@@ -274,9 +288,29 @@ async fn a_changed_key_device_is_repaired_from_the_dashboard() {
             .is_some_and(|b| b.contains("passes already")),
         "{blocked:?}"
     );
+    assert!(blocked.snippets.is_empty(), "{blocked:?}");
 
     let proposal = session.propose(0, FixKind::HostKey).await;
     assert_eq!(proposal.blocked, None, "{proposal:?}");
+    // The repair by hand: the commands `check` prints for the stage (here only the prune: a
+    // device not selected through `sources::assemble` has no command line to accept it by).
+    let printed: Vec<String> = first
+        .result(Stage::HostKey)
+        .expect("a host key stage")
+        .commands
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        printed.iter().any(|c| c.contains("known-hosts prune")),
+        "{printed:?}"
+    );
+    let by_hand: Vec<String> = proposal
+        .snippets
+        .iter()
+        .flat_map(|s| s.lines.iter().map(|l| l.text.clone()))
+        .collect();
+    assert_eq!(by_hand, printed);
     let file = kh.display().to_string();
     let new_line = format!("[127.0.0.1]:{port} {}", presented.openssh.trim());
     assert_eq!(

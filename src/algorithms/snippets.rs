@@ -31,6 +31,22 @@ pub enum SnippetKind {
     Statement,
 }
 
+impl SnippetKind {
+    /// Whether `line` of a snippet of this kind is text to paste (a config line, a comment in
+    /// it, a keyword argument), which must stay whole, or a sentence to read.
+    pub fn is_paste(self, line: &str) -> bool {
+        match self {
+            SnippetKind::SshConfig
+            | SnippetKind::AnsibleSsh
+            | SnippetKind::AnsibleLibssh
+            | SnippetKind::Inventory => true,
+            SnippetKind::AnsibleNetworkCli | SnippetKind::Statement => false,
+            // Sentences, except the SHA-1 advice: its comment lines and the argument.
+            SnippetKind::Netmiko => line.starts_with('#') || line == NETMIKO_SHA1_PUBKEYS,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Snippet {
     pub kind: SnippetKind,
@@ -538,6 +554,16 @@ mod tests {
         assert!(text.contains("pip install \"netmiko[par4]\""), "{text}");
         assert!(
             text.contains("Once on a Paramiko older than 5:\n# r1:"),
+            "{text}"
+        );
+        // The sentences wrap on screen; the comments and the argument are pasted whole.
+        let paste: Vec<bool> = text
+            .lines()
+            .map(|l| SnippetKind::Netmiko.is_paste(l))
+            .collect();
+        assert_eq!(
+            paste,
+            [false, false, false, true, true, true, true],
             "{text}"
         );
 

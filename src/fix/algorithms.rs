@@ -22,12 +22,15 @@ use crate::algorithms::compat::{self, client_profiles};
 use crate::algorithms::effective::{directive, effective_offer};
 use crate::algorithms::negotiate::is_kex_marker;
 use crate::algorithms::resolve::{self, Resolved};
-use crate::algorithms::snippets::{self, DeviceRef, SnippetKind};
+use crate::algorithms::snippets::{self, DeviceRef, Snippet, SnippetKind};
 use crate::device::{
     AlgorithmSetting, ClientKind, Device, Origin, SettingVia, UsedBy, ValueSource,
 };
 use crate::engine::{self, Shared};
-use crate::model::{AlgorithmLists, DeviceReport, Event, Failure, LocalClients, Stage, Status};
+use crate::model::{
+    AlgorithmLists, DeviceReport, Event, Failure, FixSnippet, LocalClients, SnippetLine, Stage,
+    Status,
+};
 use crate::sources::sshtriage::Inventory;
 
 /// What the device's key exchange needs from the engineer's client.
@@ -750,16 +753,49 @@ pub fn stage_line(report: &DeviceReport) -> String {
 }
 
 /// Copy-ready text for the other clients (OpenSSH, Ansible, Paramiko, Netmiko), one per
-/// distinct text, titled with every client it is for.
+/// distinct text, titled with every client it is for: (title, text).
 pub fn other_client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<(String, String)> {
+    client_snippets(device, server)
+        .into_iter()
+        .map(|s| (s.title, s.text))
+        .collect()
+}
+
+/// The snippets of [`other_client_snippets`] as the fix dialog shows them and writes them to
+/// a file: each line marked as text to paste (kept whole) or a sentence (wrapped).
+pub fn dialog_snippets(device: &Device, server: &AlgorithmLists) -> Vec<FixSnippet> {
+    client_snippets(device, server)
+        .into_iter()
+        .map(|s| FixSnippet {
+            lines: s
+                .text
+                .lines()
+                .map(|line| SnippetLine {
+                    text: line.to_owned(),
+                    paste: s.kind.is_paste(line),
+                })
+                .collect(),
+            title: s.title,
+        })
+        .collect()
+}
+
+/// One distinct snippet: the clients it is for (and what it is), its kind, its text.
+struct ClientSnippet {
+    title: String,
+    kind: SnippetKind,
+    text: String,
+}
+
+fn client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<ClientSnippet> {
     let device_ref = DeviceRef {
         name: &device.name,
         host: &device.host,
         port: device.port,
         user: device.username.as_deref(),
     };
-    // (clients, what the snippet is, text)
-    let mut found: Vec<(Vec<String>, Option<String>, String)> = Vec::new();
+    // (clients, the first snippet with this text)
+    let mut found: Vec<(Vec<String>, Snippet)> = Vec::new();
     for profile in client_profiles()
         .iter()
         .filter(|p| p.family != Family::Russh)
@@ -775,23 +811,26 @@ pub fn other_client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<(S
         let as_run = effective_offer(profile, kind, &device.client, &[]).profile(profile);
         let c = compat::compatibility(&as_run, server);
         for snippet in snippets::snippets_for(&device_ref, &as_run, &c, server) {
-            if let Some(same) = found.iter_mut().find(|(_, _, text)| *text == snippet.text) {
+            if let Some(same) = found.iter_mut().find(|(_, s)| s.text == snippet.text) {
                 same.0.push(profile.name.clone());
                 continue;
             }
-            let what = (snippet.kind != SnippetKind::Statement).then_some(snippet.title);
-            found.push((vec![profile.name.clone()], what, snippet.text));
+            found.push((vec![profile.name.clone()], snippet));
         }
     }
     found
         .into_iter()
-        .map(|(clients, what, text)| {
+        .map(|(clients, snippet)| {
             let clients = clients.join(", ");
-            let title = match what {
-                Some(what) => format!("{clients} · {what}"),
-                None => clients,
+            let title = match snippet.kind {
+                SnippetKind::Statement => clients,
+                _ => format!("{clients} · {}", snippet.title),
             };
-            (title, text)
+            ClientSnippet {
+                title,
+                kind: snippet.kind,
+                text: snippet.text,
+            }
         })
         .collect()
 }
@@ -1059,5 +1098,46 @@ mod tests {
         for (i, t) in texts.iter().enumerate() {
             assert!(!texts[i + 1..].contains(t), "duplicate {t}");
         }
+    }
+
+    #[test]
+    fn dialog_snippets_are_the_printed_ones_marked_for_pasting_and_hold_no_secret() {
+        let device = device(
+            "username = \"netops\"\npassword = \"pw-canary-1\"\nenable_secret = \"en-canary-2\"\npassphrase = \"pp-canary-3\"\n",
+        );
+        let server = legacy_server();
+        let printed = other_client_snippets(&device, &server);
+        let shown = dialog_snippets(&device, &server);
+        // The same snippets as `fix algorithms` prints (and the tests run), line for line.
+        assert_eq!(shown.len(), printed.len());
+        for (s, (title, text)) in shown.iter().zip(&printed) {
+            assert_eq!(&s.title, title);
+            let lines: Vec<&str> = s.lines.iter().map(|l| l.text.as_str()).collect();
+            assert_eq!(lines, text.lines().collect::<Vec<_>>(), "{title}");
+            for secret in ["pw-canary-1", "en-canary-2", "pp-canary-3"] {
+                assert!(!s.text().contains(secret), "{title}: {}", s.text());
+            }
+        }
+        let snippet = |end: &str| {
+            shown
+                .iter()
+                .find(|s| s.title.ends_with(end))
+                .unwrap_or_else(|| panic!("no snippet titled …{end}: {shown:#?}"))
+        };
+        // Config lines stay whole; sentences wrap.
+        let config = snippet("· ~/.ssh/config");
+        assert!(config.lines.iter().all(|l| l.paste), "{config:#?}");
+        assert_eq!(config.lines[0].text, "Host old");
+        assert!(
+            snippet("(ansible_connection: ssh)")
+                .lines
+                .iter()
+                .all(|l| l.paste)
+        );
+        let network_cli = snippet("Paramiko 5.0 · Ansible network_cli");
+        assert!(
+            network_cli.lines.iter().all(|l| !l.paste),
+            "{network_cli:#?}"
+        );
     }
 }

@@ -11,7 +11,8 @@ use super::host_key::{self, HostKeyRepair, Standing, plan_repair};
 use crate::device::Device;
 use crate::engine::Shared;
 use crate::model::{
-    DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, HostKeyVerdict, LocalClients,
+    DeviceReport, Event, FileLine, FixKind, FixOutcome, FixProposal, FixSnippet, HostKeyVerdict,
+    LocalClients, SnippetLine, Stage,
 };
 
 /// Where fixes write, besides a device's own inventory file.
@@ -148,17 +149,34 @@ fn blocked(kind: FixKind, summary: &str, why: String) -> (FixProposal, Option<Pr
         add: Vec::new(),
         notes: Vec::new(),
         blocked: Some(why),
+        snippets: Vec::new(),
     };
     (proposal, None)
 }
 
+/// The algorithm fix for the device's own client, with the copy-ready text for every client
+/// when the device's algorithms are the trouble: also when nothing can be written for its own
+/// client, since another may be the one to paste into.
 fn propose_algorithms(
     device: &Device,
     report: &DeviceReport,
     local: &LocalClients,
 ) -> (FixProposal, Option<PreparedFix>) {
+    let diagnosis = algorithms::diagnose(device, report, local);
+    let snippets = match (&diagnosis, &report.algorithms) {
+        (Diagnosis::Needs(_) | Diagnosis::Cannot(_), Some(evidence)) => {
+            algorithms::dialog_snippets(device, &evidence.server)
+        }
+        _ => Vec::new(),
+    };
+    let (mut proposal, prepared) = own_client_fix(device, diagnosis);
+    proposal.snippets = snippets;
+    (proposal, prepared)
+}
+
+fn own_client_fix(device: &Device, diagnosis: Diagnosis) -> (FixProposal, Option<PreparedFix>) {
     let blocked = |summary: &str, why: String| blocked(FixKind::Algorithms, summary, why);
-    let fix = match algorithms::diagnose(device, report, local) {
+    let fix = match diagnosis {
         Diagnosis::Needs(fix) => fix,
         Diagnosis::Passes(detail) => {
             return blocked(
@@ -237,6 +255,7 @@ fn propose_algorithms(
         add,
         notes,
         blocked: None,
+        snippets: Vec::new(),
     };
     (proposal, Some(PreparedFix::Algorithms(Box::new(prepared))))
 }
@@ -313,7 +332,31 @@ fn host_key_proposal(report: &DeviceReport, plan: &HostKeyRepair) -> FixProposal
         add: added,
         notes,
         blocked: None,
+        snippets: by_hand(report),
     }
+}
+
+/// The commands `check` prints for the host-key stage (prune the stale entries; accept the
+/// key, when the device has a command line to be named by): the repair from a shell, each
+/// run as printed by `tests/printed_hints.rs`.
+pub fn by_hand(report: &DeviceReport) -> Vec<FixSnippet> {
+    let commands = report
+        .result(Stage::HostKey)
+        .map(|r| r.commands.as_slice())
+        .unwrap_or_default();
+    if commands.is_empty() {
+        return Vec::new();
+    }
+    vec![FixSnippet {
+        title: "Shell · by hand, as check prints it".to_owned(),
+        lines: commands
+            .iter()
+            .map(|c| SnippetLine {
+                text: c.to_string(),
+                paste: true,
+            })
+            .collect(),
+    }]
 }
 
 /// What applying a fix did.

@@ -927,4 +927,4 @@ fn from_file(source: &ValueSource, file: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

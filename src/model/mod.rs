@@ -552,6 +552,33 @@ pub struct FixProposal {
     pub notes: Vec<String>,
     /// Why nothing can be applied; None when the user may confirm.
     pub blocked: Option<String>,
+    /// Copy-ready text for the device's clients (an ssh_config block, Ansible variables, a
+    /// Netmiko argument, the commands of the same repair by hand); empty when there is none.
+    pub snippets: Vec<FixSnippet>,
+}
+
+/// Copy-ready text for some clients, as the fix dialog shows it and writes it to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixSnippet {
+    /// The clients it is for and what it is: `OpenSSH 10.0p1 · ~/.ssh/config`.
+    pub title: String,
+    pub lines: Vec<SnippetLine>,
+}
+
+/// One line of a snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetLine {
+    pub text: String,
+    /// Text to paste (a config line, a command): shown whole, never wrapped. Otherwise a
+    /// sentence to read, wrapped like any other.
+    pub paste: bool,
+}
+
+impl FixSnippet {
+    /// The lines as they are pasted, each ending in a newline.
+    pub fn text(&self) -> String {
+        self.lines.iter().map(|l| format!("{}\n", l.text)).collect()
+    }
 }
 
 /// How a confirmed fix ended.

@@ -87,6 +87,7 @@ pub async fn serve(
                             add: Vec::new(),
                             notes: Vec::new(),
                             blocked: Some("the device was removed from the inventory".into()),
+                            snippets: Vec::new(),
                         }),
                     });
                     continue;

@@ -37,6 +37,9 @@ pub enum Action {
     },
     /// Save the run to this file; the runner writes it with [`App::save_run`].
     SaveRun(std::path::PathBuf),
+    /// Write the fix dialog's snippets to this file, or a new name beside it when it exists;
+    /// the runner writes them with [`App::write_snippets`].
+    WriteSnippets(std::path::PathBuf),
 }
 
 /// The save dialog (`S`), from the file name being typed to what the save did.
@@ -56,6 +59,10 @@ pub struct FixDialog {
     pub device: usize,
     pub kind: FixKind,
     pub state: DialogState,
+    /// Where it is scrolled to, and what the last draw learnt of its size.
+    pub view: fix_dialog::DialogView,
+    /// Where the snippets were written, or why not.
+    pub written: Option<fix_dialog::Written>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

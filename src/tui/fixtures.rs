@@ -837,6 +837,7 @@ pub fn algorithms_proposal() -> FixProposal {
             "Then the device is probed again; if it still fails the key exchange, the change is rolled back.".into(),
         ],
         blocked: None,
+    snippets: legacy_snippets(),
     }
 }
 
@@ -862,6 +863,7 @@ pub fn host_key_proposal() -> FixProposal {
             "Then the device is probed again.".into(),
         ],
         blocked: None,
+    snippets: host_key_snippets(),
     }
 }
 
@@ -1204,4 +1206,47 @@ pub fn late_boot_watch() -> WatchStatus {
     status.milestones.auth_ok_at_ms = Some(251_500);
     status.milestones.ready_at_ms = Some(252_000);
     status
+}
+
+// ---- the fix dialog's copy-ready snippets ----------------------------------------------
+
+/// What the engine side offers legacy-r2's clients to paste, made by the same function as
+/// in a live session (`fix::algorithms::dialog_snippets`) from the device and its KEXINIT.
+pub fn legacy_snippets() -> Vec<crate::model::FixSnippet> {
+    let inventory = crate::sources::sshtriage::Inventory::parse(
+        std::path::Path::new("/home/netops/lab/sshtriage.toml"),
+        "[[device]]\nname = \"legacy-r2\"\nhost = \"172.20.20.12\"\nusername = \"netops\"\n",
+    )
+    .expect("a valid inventory");
+    let report = legacy_kex();
+    let server = &report.algorithms.as_ref().expect("evidence").server;
+    crate::fix::algorithms::dialog_snippets(&inventory.devices[0], server)
+}
+
+/// junos-r3's repair by hand: the commands its host-key stage prints.
+pub fn host_key_snippets() -> Vec<crate::model::FixSnippet> {
+    crate::fix::session::by_hand(&changed_host_key())
+}
+
+/// What the engine side proposes for legacy-r2 when Netmiko is its client: nothing can be
+/// written (no Netmiko option brings back what Paramiko 5 removed), and the snippets say what
+/// each other client needs. Made by the real proposal code from the report.
+pub fn netmiko_cannot_proposal() -> FixProposal {
+    let inventory = crate::sources::sshtriage::Inventory::parse(
+        std::path::Path::new("/home/netops/lab/sshtriage.toml"),
+        "[[device]]\nname = \"legacy-r2\"\nhost = \"172.20.20.12\"\nusername = \"netops\"\nclient = \"netmiko\"\n",
+    )
+    .expect("a valid inventory");
+    let context = crate::fix::FixContext {
+        known_hosts: "/home/netops/.ssh/known_hosts".into(),
+        hash_known_hosts: None,
+    };
+    let (proposal, _) = crate::fix::session::propose(
+        FixKind::Algorithms,
+        &inventory.devices[0],
+        Some(&legacy_kex()),
+        &context,
+        &crate::model::LocalClients::default(),
+    );
+    proposal
 }

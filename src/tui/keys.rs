@@ -110,6 +110,11 @@ pub enum KeyAction {
     Cancel,
     /// Save the run as shown to a JSON file (`sshtriage view` opens it again).
     SaveRun,
+    /// Write the fix dialog's copy-ready snippets to a new file.
+    WriteSnippets,
+    /// Show more of the start, or the rest, of lines too wide to show whole.
+    ScrollLeft,
+    ScrollRight,
 }
 
 impl KeyAction {
@@ -123,6 +128,7 @@ impl KeyAction {
                 | KeyAction::FixAlgorithms
                 | KeyAction::FixHostKey
                 | KeyAction::SaveRun
+                | KeyAction::WriteSnippets
         )
     }
 }
@@ -451,6 +457,57 @@ static DIALOG: &[Binding] = &[
         A::Cancel,
         Some("close"),
         "close without changing anything",
+    ),
+    // Shown when there are snippets; scrolling when they do not fit.
+    bind(
+        &[Char('w')],
+        A::WriteSnippets,
+        Some("write"),
+        "write the snippets to a new file here",
+    ),
+    bind(&[Code(KeyCode::Up), Char('k')], A::Up, None, "scroll up"),
+    bind(
+        &[Code(KeyCode::Down), Char('j')],
+        A::Down,
+        Some("scroll"),
+        "scroll down",
+    ),
+    bind(&[Code(KeyCode::PageUp)], A::PageUp, None, "one page up"),
+    bind(
+        &[Code(KeyCode::PageDown)],
+        A::PageDown,
+        None,
+        "one page down",
+    ),
+    bind(
+        &[Char('g'), Code(KeyCode::Home)],
+        A::Top,
+        None,
+        "to the top",
+    ),
+    bind(
+        &[Char('G'), Code(KeyCode::End)],
+        A::Bottom,
+        None,
+        "to the end",
+    ),
+    bind(
+        &[Code(KeyCode::Left), Char('h')],
+        A::ScrollLeft,
+        None,
+        "long lines: back to their start",
+    ),
+    bind(
+        &[Code(KeyCode::Right), Char('l')],
+        A::ScrollRight,
+        Some("long lines"),
+        "long lines: show their rest",
+    ),
+    bind(
+        &[Char('?')],
+        A::ToggleHelp,
+        Some("help"),
+        "show or hide this help",
     ),
     bind(&[Ctrl('c')], A::Quit, None, "quit"),
 ];

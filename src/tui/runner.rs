@@ -81,6 +81,7 @@ pub async fn run(
                             let _ = commands.send(Command::ApplyFix { device, kind });
                         }
                         Action::SaveRun(path) => app.save_run(&path),
+                        Action::WriteSnippets(path) => app.write_snippets(&path),
                     }
                 }
                 Some(Ok(TermEvent::Resize(..))) => {

@@ -1793,3 +1793,449 @@ fn snapshot_drilldown_announced() {
         scrolled_to(app, "verdict", w, h)
     });
 }
+
+// ---- the fix dialog's copy-ready snippets ----------------------------------------------
+
+/// The fix dialog's body rows as on screen: between its side borders and their padding,
+/// trailing spaces trimmed (leading ones kept: they are a snippet's indentation).
+fn dialog_rows(screen: &str) -> Vec<String> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, left, right)) = lines.iter().enumerate().find_map(|(i, l)| {
+        let left = l
+            .windows(6)
+            .position(|w| w.iter().collect::<String>() == "┌ Fix ")?;
+        let right = l[left..].iter().position(|&c| c == '┐')? + left;
+        Some((i, left, right))
+    }) else {
+        return Vec::new();
+    };
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| l.get(left) == Some(&'│'))
+        .map(|l| {
+            l[left + 2..right.min(l.len()).saturating_sub(1).max(left + 2)]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// From the top, down until the dialog's first row starts with `start`.
+fn dialog_at(app: &mut App, start: &str, w: u16, h: u16) {
+    char_key(app, 'g');
+    for _ in 0..300 {
+        let screen = render_to_string(app, w, h);
+        if dialog_rows(&screen)
+            .first()
+            .is_some_and(|r| r.starts_with(start))
+        {
+            return;
+        }
+        press(app, KeyCode::Down);
+    }
+    panic!("no dialog row starts with {start:?}");
+}
+
+/// Every body row of the dialog, scrolling from the top to the end.
+fn all_dialog_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    char_key(app, 'g');
+    let mut seen = Vec::new();
+    let mut last = None;
+    for _ in 0..300 {
+        let rows = dialog_rows(&render_to_string(app, w, h));
+        seen.extend(rows.clone());
+        if last.as_ref() == Some(&rows) {
+            return seen;
+        }
+        last = Some(rows);
+        press(app, KeyCode::PageDown);
+    }
+    panic!("the dialog did not reach its end");
+}
+
+fn snapshot_sized(name: &str, make: impl Fn(u16, u16) -> App) {
+    for (w, h) in SIZES {
+        let mut app = make(w, h);
+        let screen = render_to_string(&mut app, w, h);
+        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+}
+
+#[test]
+fn snapshot_fix_dialog_snippets() {
+    snapshot_sized("fix_dialog_snippets", |w, h| {
+        let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+        dialog_at(&mut app, "Copy-ready text", w, h);
+        app
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_long_lines() {
+    snapshot_sized("fix_dialog_long_lines", |w, h| {
+        let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+        dialog_at(
+            &mut app,
+            "# host_vars/legacy-r2.yml (ansible_connection",
+            w,
+            h,
+        );
+        press(&mut app, KeyCode::Right);
+        press(&mut app, KeyCode::Right);
+        app
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_known_hosts_snippets() {
+    snapshot_sized("fix_dialog_known_hosts_snippets", |_, _| {
+        let mut app = proposed("junos-r3", 'K', fixtures::host_key_proposal());
+        char_key(&mut app, 'G');
+        app
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_written() {
+    snapshot_both_sizes("fix_dialog_written", || {
+        let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+        if let Some(dialog) = app.ui.dialog.as_mut() {
+            dialog.written = Some(crate::tui::component::fix_dialog::Written::To(
+                "/home/netops/lab/sshtriage-fix-legacy-r2-2.txt".into(),
+            ));
+        }
+        app
+    });
+}
+
+#[test]
+fn snapshot_fix_dialog_client_cannot() {
+    snapshot_both_sizes("fix_dialog_client_cannot", || {
+        proposed("legacy-r2", 'a', fixtures::netmiko_cannot_proposal())
+    });
+}
+
+#[test]
+fn a_proposal_nothing_can_be_written_for_still_offers_the_snippets() {
+    let proposal = fixtures::netmiko_cannot_proposal();
+    assert!(
+        proposal
+            .blocked
+            .as_deref()
+            .is_some_and(|b| b.contains("Netmiko")),
+        "{proposal:?}"
+    );
+    assert_eq!(proposal.snippets, fixtures::legacy_snippets());
+    let mut app = proposed("legacy-r2", 'a', proposal);
+    assert!(!app.can(super::KeyAction::Confirm));
+    assert!(app.can(super::KeyAction::WriteSnippets));
+    let rows = all_dialog_rows(&mut app, 120, 40);
+    assert!(rows.iter().any(|r| r == "Copy-ready text"), "{rows:#?}");
+    assert!(rows.iter().any(|r| r == "Host legacy-r2"), "{rows:#?}");
+}
+
+#[test]
+fn the_dialog_offers_write_and_scroll_only_where_they_apply() {
+    use super::KeyAction as A;
+    let bar = |app: &mut App, w, h| {
+        let screen = render_to_string(app, w, h);
+        screen.lines().last().unwrap_or_default().to_string()
+    };
+    // junos-r3's repair fits at 120×40: nothing to scroll, nothing too wide.
+    let mut app = proposed("junos-r3", 'K', fixtures::host_key_proposal());
+    let hints = bar(&mut app, 120, 40);
+    assert!(hints.contains("w write"), "{hints}");
+    assert!(
+        !hints.contains("scroll") && !hints.contains("long lines"),
+        "{hints}"
+    );
+    let top = dialog_rows(&render_to_string(&mut app, 120, 40));
+    assert_eq!(press(&mut app, KeyCode::Down), Action::None);
+    assert_eq!(dialog_rows(&render_to_string(&mut app, 120, 40)), top);
+    // At 80×24 it scrolls, and says where it is.
+    let hints = bar(&mut app, 80, 24);
+    assert!(hints.contains("↓ scroll"), "{hints}");
+    let screen = render_to_string(&mut app, 80, 24);
+    assert!(screen.contains("1–20 of 23"), "{screen}");
+    char_key(&mut app, 'G');
+    let rows = dialog_rows(&render_to_string(&mut app, 80, 24));
+    assert_eq!(
+        rows.last().map(String::as_str),
+        Some("sshtriage known-hosts accept junos-r3 /home/netops/lab/sshtriage.toml")
+    );
+    char_key(&mut app, 'g');
+    let rows = dialog_rows(&render_to_string(&mut app, 80, 24));
+    assert_eq!(
+        rows.first().map(String::as_str),
+        Some("The device presents a new key")
+    );
+
+    // legacy-r2's Ansible line is wider than the dialog: cut at a →, never wrapped.
+    let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+    let hints = bar(&mut app, 120, 40);
+    assert!(hints.contains("→ long lines"), "{hints}");
+    let rows = all_dialog_rows(&mut app, 120, 40);
+    let ansible = rows
+        .iter()
+        .find(|r| r.starts_with("ansible_ssh_common_args: "))
+        .expect("the Ansible line");
+    assert_eq!(crate::tui::text::width(ansible), 96, "{ansible}");
+    assert!(ansible.ends_with('→'), "{ansible}");
+    let next = &rows[rows.iter().position(|r| r == ansible).unwrap() + 1];
+    assert!(
+        next.is_empty() || next.starts_with("──"),
+        "not wrapped: {next}"
+    );
+    // → shows the rest, ← the start again.
+    dialog_at(&mut app, "ansible_ssh_common_args: ", 120, 40);
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Right);
+    }
+    let rows = dialog_rows(&render_to_string(&mut app, 120, 40));
+    let end = "-o PubkeyAcceptedAlgorithms=+ssh-rsa -o Ciphers=+aes128-cbc\"";
+    assert!(
+        rows[0].starts_with('←') && rows[0].ends_with(end),
+        "{rows:#?}"
+    );
+    char_key(&mut app, 'h');
+    char_key(&mut app, 'h');
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Left);
+    }
+    let rows = dialog_rows(&render_to_string(&mut app, 120, 40));
+    assert!(
+        rows[0].starts_with("ansible_ssh_common_args: \"-o Kex"),
+        "{rows:#?}"
+    );
+
+    // No snippets while waiting or once the fix has run: w does nothing.
+    let mut app = drilled("legacy-r2");
+    char_key(&mut app, 'a');
+    assert!(!app.can(A::WriteSnippets));
+    assert_eq!(char_key(&mut app, 'w'), Action::None);
+    app.apply(Event::FixProposed {
+        device: index_of("legacy-r2"),
+        proposal: Box::new(fixtures::algorithms_proposal()),
+    });
+    char_key(&mut app, 'y');
+    assert!(app.can(A::WriteSnippets), "still shown while applying");
+    app.apply(Event::FixFinished {
+        device: index_of("legacy-r2"),
+        outcome: Box::new(fixtures::algorithms_outcome()),
+    });
+    assert!(!app.can(A::WriteSnippets));
+    assert_eq!(char_key(&mut app, 'w'), Action::None);
+    let hints = bar(&mut app, 120, 40);
+    assert!(!hints.contains("write"), "{hints}");
+}
+
+/// `w` on legacy-r2's dialog, written into `dir`; the file's text.
+fn written_by_w(app: &mut App, dir: &std::path::Path, device: &str) -> String {
+    let Action::WriteSnippets(name) = char_key(app, 'w') else {
+        panic!("w asks for no write");
+    };
+    assert_eq!(
+        name,
+        std::path::PathBuf::from(format!("sshtriage-fix-{device}.txt"))
+    );
+    let path = dir.join(&name);
+    app.write_snippets(&path);
+    std::fs::read_to_string(&path).expect("the snippets file")
+}
+
+#[test]
+fn w_writes_exactly_the_snippets_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+    let file = written_by_w(&mut app, dir.path(), "legacy-r2");
+    let rows = all_dialog_rows(&mut app, 120, 40);
+    let (head, sections) = file.split_once("\n\n# ── ").expect("a first title");
+    assert_eq!(
+        head,
+        "# sshtriage fix · legacy algorithms · legacy-r2 (172.20.20.12:22)\n\
+         # Copy-ready text: paste the lines under the title that names your client."
+    );
+    let sections: Vec<&str> = sections.split("\n\n# ── ").collect();
+    let shown = fixtures::legacy_snippets();
+    assert_eq!(sections.len(), shown.len(), "{file}");
+    for (section, snippet) in sections.iter().zip(&shown) {
+        let (title, body) = section.split_once('\n').expect("a title line");
+        assert_eq!(title, snippet.title);
+        let lines: Vec<&str> = body.lines().collect();
+        let want: Vec<&str> = snippet.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(lines, want, "{title}");
+        // On screen: the title, and each line to paste whole, or cut at a → where the
+        // dialog ends (96 cells at 120×40).
+        let title_row = format!("── {title}");
+        assert!(
+            rows.iter()
+                .any(|r| title_row.starts_with(r.as_str()) && r.len() > 20),
+            "{title_row}: {rows:#?}"
+        );
+        for line in snippet.lines.iter().filter(|l| l.paste) {
+            let on_screen = if crate::tui::text::width(&line.text) <= 96 {
+                line.text.clone()
+            } else {
+                format!("{}→", line.text.chars().take(95).collect::<String>())
+            };
+            assert!(rows.contains(&on_screen), "{on_screen}: {rows:#?}");
+        }
+    }
+    let written = dir.path().join("sshtriage-fix-legacy-r2.txt");
+    assert_eq!(
+        app.ui().dialog.as_ref().and_then(|d| d.written.clone()),
+        Some(crate::tui::component::fix_dialog::Written::To(
+            written.display().to_string()
+        ))
+    );
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(
+        screen.contains(&format!("✓ Wrote {}", written.display())),
+        "{screen}"
+    );
+    assert_eq!(crate::atomic::testing::mode(&written), 0o644);
+    assert_eq!(
+        crate::atomic::testing::leftovers(dir.path()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn w_never_replaces_a_file_and_says_where_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = dir.path().join("sshtriage-fix-junos-r3.txt");
+    std::fs::write(&taken, "precious").unwrap();
+    let mut app = proposed("junos-r3", 'K', fixtures::host_key_proposal());
+    let expected = "# sshtriage fix · known_hosts · junos-r3 (172.20.20.13:22)\n\
+        # Copy-ready text: paste the lines under the title that names your client.\n\
+        \n\
+        # ── Shell · by hand, as check prints it\n\
+        sshtriage known-hosts prune --host 172.20.20.13\n\
+        sshtriage known-hosts accept junos-r3 /home/netops/lab/sshtriage.toml\n";
+    for n in 2..=3 {
+        char_key(&mut app, 'w');
+        app.write_snippets(&taken);
+        let next = dir.path().join(format!("sshtriage-fix-junos-r3-{n}.txt"));
+        assert_eq!(std::fs::read_to_string(&next).unwrap(), expected);
+        assert_eq!(std::fs::read_to_string(&taken).unwrap(), "precious");
+        let screen = render_to_string(&mut app, 120, 40);
+        assert!(
+            screen.contains(&format!("✓ Wrote {}", next.display())),
+            "{screen}"
+        );
+    }
+    // A directory that is not there: nothing written, and the dialog says why.
+    app.write_snippets(&dir.path().join("gone/sshtriage-fix-junos-r3.txt"));
+    let Some(crate::tui::component::fix_dialog::Written::Failed(why)) =
+        app.ui().dialog.as_ref().and_then(|d| d.written.clone())
+    else {
+        panic!("{:?}", app.ui().dialog);
+    };
+    assert!(
+        why.starts_with("cannot create a temporary file in"),
+        "{why}"
+    );
+    let screen = render_to_string(&mut app, 80, 24);
+    assert!(screen.contains("✗ Not written: cannot create"), "{screen}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "sshtriage-fix-junos-r3-2.txt",
+            "sshtriage-fix-junos-r3-3.txt",
+            "sshtriage-fix-junos-r3.txt"
+        ]
+    );
+}
+
+#[test]
+fn snippet_file_names_keep_to_safe_characters() {
+    use crate::tui::component::fix_dialog::default_file_name;
+    assert_eq!(
+        default_file_name("legacy-r2"),
+        "sshtriage-fix-legacy-r2.txt"
+    );
+    assert_eq!(
+        default_file_name("../../etc/passwd"),
+        "sshtriage-fix--..-etc-passwd.txt"
+    );
+    assert_eq!(default_file_name("..."), "sshtriage-fix-device.txt");
+    assert_eq!(
+        default_file_name("r1\n\u{1b}[2J"),
+        "sshtriage-fix-r1---2J.txt"
+    );
+    assert_eq!(
+        default_file_name(&"x".repeat(500)).len(),
+        "sshtriage-fix-.txt".len() + 64
+    );
+}
+
+/// The ssh_config block as written, title line included, is what the real `ssh -G -F FILE
+/// legacy-r2` reads: the host, port and user, and every algorithm added.
+#[test]
+fn the_written_ssh_config_snippet_is_read_by_the_real_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+    let file = written_by_w(&mut app, dir.path(), "legacy-r2");
+    let section = file
+        .split("\n\n")
+        .find(|s| {
+            s.starts_with("# ── ")
+                && s.lines()
+                    .next()
+                    .is_some_and(|t| t.ends_with("· ~/.ssh/config"))
+        })
+        .expect("an ssh_config block");
+    let ssh = crate::fix::ssh_config_edit::tests::ssh_g_text;
+    let printed = ssh(section, "legacy-r2");
+    assert_eq!(printed["hostname"], "172.20.20.12");
+    assert_eq!(printed["port"], "22");
+    assert_eq!(printed["user"], "netops");
+    let without = ssh("", "legacy-r2");
+    for (option, name) in [
+        ("kexalgorithms", "diffie-hellman-group14-sha1"),
+        ("hostkeyalgorithms", "ssh-rsa"),
+        ("pubkeyacceptedalgorithms", "ssh-rsa"),
+        ("ciphers", "aes128-cbc"),
+    ] {
+        let list = |printed: &std::collections::BTreeMap<String, String>| {
+            printed[option].split(',').any(|n| n == name)
+        };
+        assert!(list(&printed), "{option} without {name}: {section}");
+        assert!(!list(&without), "ssh has {name} in {option} already");
+    }
+}
+
+#[test]
+fn snippet_text_reaches_neither_the_terminal_nor_the_file_as_escapes() {
+    let mut proposal = fixtures::host_key_proposal();
+    proposal.snippets[0].title = "evil\u{1b}]0;x\u{7}".into();
+    proposal.snippets[0].lines[0].text = "\u{1b}[2Jrm -rf\r\n".into();
+    let mut app = proposed("junos-r3", 'K', proposal);
+    for (w, h) in [(80, 24), (120, 40), (30, 10)] {
+        char_key(&mut app, 'G');
+        let screen = render_to_string(&mut app, w, h);
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "{screen:?}"
+        );
+    }
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("␛[2Jrm -rf"), "{screen}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = written_by_w(&mut app, dir.path(), "junos-r3");
+    assert!(
+        !file.chars().any(|c| c.is_control() && c != '\n'),
+        "{file:?}"
+    );
+    assert!(file.contains("\n# ── evil␛]0;x"), "{file}");
+    assert!(file.contains("\n␛[2Jrm -rf"), "{file}");
+}

@@ -49,7 +49,7 @@ fn placements(edit: &ConfigEdit) -> Vec<Placement> {
 
 /// What `ssh -G -F config host` prints, as option → value; HOME is an empty directory so no
 /// user config is read, and a hung ssh is killed.
-fn ssh_g_text(config_text: &str, host: &str) -> BTreeMap<String, String> {
+pub(crate) fn ssh_g_text(config_text: &str, host: &str) -> BTreeMap<String, String> {
     let home = tempfile::tempdir().expect("home");
     let config = home.path().join("config-under-test");
     fs::write(&config, config_text).expect("write");

@@ -22,6 +22,8 @@ use super::keys::Component;
 pub fn draw(frame: &mut Frame, app: &mut App) {
     app.refresh();
     let area = frame.area();
+    // Laid out first: its size decides which keys the screen's hint bar offers.
+    let dialog = fix_dialog::prepare(area, app);
     match app.ui.screen {
         Screen::Dashboard => dashboard::render(frame, area, app),
         Screen::Drilldown(device) => drilldown::render(frame, area, app, device),
@@ -29,8 +31,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.ui.save.is_some() {
         save_dialog::render(frame, area, app);
     }
-    if app.ui.dialog.is_some() {
-        fix_dialog::render(frame, area, app);
+    if let Some(dialog) = dialog {
+        fix_dialog::render(frame, app, dialog);
     }
     if app.ui.help {
         let under = match (&app.ui.dialog, &app.ui.save, app.ui.screen) {
