@@ -16,6 +16,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("ident", ident),
     ("packet", packet),
+    ("auth_banner", auth_banner),
     ("known_hosts", known_hosts),
     ("host_pattern", host_pattern),
     ("ssh_config", ssh_config),
@@ -60,6 +61,45 @@ pub fn packet(data: &[u8]) {
             let _ = crate::wire::kexinit::encode(&kexinit.lists);
         }
     }
+}
+
+/// USERAUTH_BANNER messages as the server sends them (RFC 4252 §5.4: the message string and a
+/// language tag), one after another, through everything sshtriage does with them: decoded,
+/// kept within its limit, shown in a terminal and written as JSON. What is kept is bounded,
+/// what a terminal gets has no control character, and JSON reads back as what was kept.
+pub fn auth_banner(data: &[u8]) {
+    use crate::engine::client::{MAX_AUTH_BANNER, keep_auth_banner};
+    let mut kept = None;
+    let mut rest = data;
+    while let Some((message, after)) = ssh_string(rest) {
+        let Some((_language, after)) = ssh_string(after) else {
+            break;
+        };
+        rest = after;
+        // russh refuses a message that is not UTF-8, as RFC 4252 requires it to be.
+        if let Ok(text) = std::str::from_utf8(message) {
+            keep_auth_banner(&mut kept, text);
+        }
+    }
+    let Some(kept) = kept else {
+        return;
+    };
+    assert!(kept.len() <= MAX_AUTH_BANNER);
+    let moves_the_terminal = |c: char| c.is_control() || crate::terminal_text::is_bidi_control(c);
+    for line in crate::terminal_text::printable_lines(&kept).split('\n') {
+        assert!(!line.chars().any(moves_the_terminal), "{line:?}");
+    }
+    let json = crate::present::json_line(&kept);
+    assert!(!json.chars().any(moves_the_terminal), "{json:?}");
+    let back: String = serde_json::from_str(&json).expect("JSON reads back");
+    assert_eq!(back, kept);
+}
+
+/// An SSH `string` (RFC 4251 §5): a 32-bit length, then that many bytes.
+fn ssh_string(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (length, rest) = data.split_first_chunk::<4>()?;
+    let length = usize::try_from(u32::from_be_bytes(*length)).ok()?;
+    (rest.len() >= length).then(|| rest.split_at(length))
 }
 
 /// A known_hosts file: parsed, looked up, and pruned (dry run) as `ssh-keygen -R` would.

@@ -32,7 +32,19 @@ pub struct Client {
 }
 
 /// Bounds what a hostile server can make us keep.
-const MAX_AUTH_BANNER: usize = 16 * 1024;
+pub const MAX_AUTH_BANNER: usize = 16 * 1024;
+
+/// Adds one USERAUTH_BANNER message to what was kept (a server may send several): at most
+/// [`MAX_AUTH_BANNER`] bytes in all, cut at a character boundary.
+pub fn keep_auth_banner(kept: &mut Option<String>, banner: &str) {
+    let text = kept.get_or_insert_with(String::new);
+    let room = MAX_AUTH_BANNER.saturating_sub(text.len());
+    let mut end = banner.len().min(room);
+    while !banner.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.push_str(&banner[..end]);
+}
 /// A server has a handful of host keys (one per type); more is noise to drop.
 pub const MAX_ANNOUNCED_KEYS: usize = 16;
 
@@ -62,12 +74,7 @@ impl client::Handler for Client {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         let mut captured = self.captured.lock().unwrap_or_else(|e| e.into_inner());
-        let text: String = banner.chars().take(MAX_AUTH_BANNER).collect();
-        match &mut captured.auth_banner {
-            Some(existing) if existing.len() < MAX_AUTH_BANNER => existing.push_str(&text),
-            Some(_) => {}
-            None => captured.auth_banner = Some(text),
-        }
+        keep_auth_banner(&mut captured.auth_banner, banner);
         Ok(())
     }
 
@@ -103,5 +110,29 @@ impl client::Handler for Client {
             captured.announced = Some(keys.into_iter().take(MAX_ANNOUNCED_KEYS).collect());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banners_are_kept_up_to_the_limit_in_bytes_whole_characters_only() {
+        let mut kept = None;
+        keep_auth_banner(&mut kept, "Authorized access only.\n");
+        keep_auth_banner(&mut kept, "Second banner.\n");
+        assert_eq!(
+            kept.as_deref(),
+            Some("Authorized access only.\nSecond banner.\n")
+        );
+        let mut kept = None;
+        for _ in 0..3 {
+            keep_auth_banner(&mut kept, &"日".repeat(MAX_AUTH_BANNER));
+        }
+        let text = kept.expect("kept");
+        assert!(text.len() <= MAX_AUTH_BANNER, "{}", text.len());
+        assert!(text.len() > MAX_AUTH_BANNER - 4);
+        assert!(text.chars().all(|c| c == '日'));
     }
 }

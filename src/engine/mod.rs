@@ -4,7 +4,7 @@
 
 pub mod backoff;
 pub mod budget;
-mod client;
+pub(crate) mod client;
 pub mod host_keys;
 pub mod jump;
 pub mod limits;
