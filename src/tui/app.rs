@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::component::fix_dialog;
+use super::component::warnings::Warnings;
 use super::device::{DeviceRow, RowExtra};
 use super::keys::KeyAction;
 use super::run_file::Origin;
@@ -108,6 +109,8 @@ pub struct UiState {
     pub evidence_scroll: usize,
     pub dialog: Option<FixDialog>,
     pub save: Option<SaveDialog>,
+    /// The warnings pane (`W`) is open, scrolled this far.
+    pub warnings: Option<usize>,
 }
 
 /// Sizes seen at the last draw, so paging moves by what the user sees.
@@ -116,6 +119,7 @@ pub(crate) struct Viewport {
     pub table_rows: usize,
     pub transcript_rows: usize,
     pub evidence_rows: usize,
+    pub warnings_rows: usize,
 }
 
 pub struct App {
@@ -135,6 +139,8 @@ pub struct App {
     pub(crate) notice: Option<Notice>,
     /// A live run (what a save records of it) or a saved one, read-only.
     pub(crate) origin: Origin,
+    /// What loading the inventory and its last reload warned about (the `W` pane).
+    pub(crate) warnings: Warnings,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -171,6 +177,7 @@ impl App {
                 evidence_scroll: 0,
                 dialog: None,
                 save: None,
+                warnings: None,
             },
             model: TableModel::default(),
             dirty: true,
@@ -178,12 +185,25 @@ impl App {
                 table_rows: 10,
                 transcript_rows: 5,
                 evidence_rows: 5,
+                warnings_rows: 10,
             },
             last_key_action: None,
             model_builds: 0,
             notice: None,
             origin: Origin::live(),
+            warnings: Warnings::default(),
         }
+    }
+
+    /// What loading the inventory warned about, for the warnings pane (`W`).
+    pub fn with_load_warnings(mut self, warnings: &[String]) -> Self {
+        self.warnings.loaded(warnings);
+        self
+    }
+
+    /// How many load and reload warnings the pane lists.
+    pub fn warning_count(&self) -> usize {
+        self.warnings.count()
     }
 
     pub fn with_theme(mut self, theme: Theme) -> Self {
@@ -288,7 +308,12 @@ impl App {
                 }
             }
             Change::LocalClients => {}
-            Change::Reload => self.notice = self.fleet.last_reload().map(notice),
+            Change::Reload => {
+                if let Some(reload) = self.fleet.last_reload() {
+                    self.warnings.reloaded(reload);
+                }
+                self.notice = self.fleet.last_reload().map(notice);
+            }
         }
         self.dirty = true;
     }

@@ -12,6 +12,7 @@ pub mod hint_bar;
 pub mod save_dialog;
 pub mod saved_run;
 pub mod selection_line;
+pub mod warnings;
 
 use ratatui::Frame;
 
@@ -32,6 +33,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.ui.dialog.is_some() {
         fix_dialog::render(frame, area, app);
     }
+    if app.ui.warnings.is_some() {
+        warnings::render(frame, area, app);
+    }
     if app.ui.help {
         let under = match (&app.ui.dialog, &app.ui.save, app.ui.screen) {
             (Some(_), _, _) => Component::Dialog,
@@ -39,6 +43,6 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             (None, None, Screen::Dashboard) => Component::Dashboard,
             (None, None, Screen::Drilldown(_)) => Component::Drilldown,
         };
-        help::render(frame, area, under, app.read_only(), &app.theme);
+        help::render(frame, area, under, app);
     }
 }
