@@ -1346,7 +1346,8 @@ fn the_selected_rows_detail_says_why_and_what_to_do_in_whole_words() {
 /// Too long for the room left: the last line shown ends in "…" after a whole word.
 #[test]
 fn a_detail_too_long_for_the_screen_is_cut_after_a_word() {
-    let word = "abcdefghij";
+    // Twelve letters: a full 80-column line leaves no room for " …" after its last word.
+    let word = "abcdefghijkl";
     let message = vec![word; 600].join(" ");
     let mut app = finished_app();
     let device = index_of("legacy-r2");
