@@ -494,7 +494,10 @@ fn the_dashboard_saves_its_run_where_it_says() {
 /// to the first blank line or the hint bar, joined: the reason and advice as words.
 fn detail(screen: &str) -> String {
     let lines: Vec<&str> = screen.lines().collect();
-    let Some(start) = lines.iter().rposition(|l| l.starts_with("▶ ") && l.contains(" · ")) else {
+    let Some(start) = lines
+        .iter()
+        .rposition(|l| l.starts_with("▶ ") && l.contains(" · "))
+    else {
         return String::new();
     };
     lines[start..lines.len().saturating_sub(1)]
@@ -558,7 +561,11 @@ fn view_filters_a_saved_run_at_80_columns_and_opens_a_device() {
         s.contains("Diagnosis") && s.contains("Transcript")
     });
     assert!(
-        drill.lines().next().unwrap_or_default().contains("rebuilt-r4"),
+        drill
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("rebuilt-r4"),
         "{drill}"
     );
     tmux.keys(&["Escape"]);
@@ -612,23 +619,32 @@ fn diff_prints_what_changed_in_a_real_terminal() {
     );
     assert!(lines[1].starts_with("old: "), "{screen}");
     assert!(
-        lines.iter().any(|l| l.starts_with("! ios-r1 (127.77.0.11:")
-            && l.ends_with("worse: host key changed")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("! ios-r1 (127.77.0.11:")
+                && l.ends_with("worse: host key changed")),
         "{screen}"
     );
     // A line longer than the terminal wraps there; joined again, it says old → new.
     let joined = joined_capture(&tmux);
     assert!(
-        joined.lines().any(|l| l.starts_with("    host key: ssh-ed25519 SHA256:")
-            && l.ends_with(" → ssh-ed25519 SHA256:redeployedredeployedredeployedredeployed0")),
+        joined
+            .lines()
+            .any(|l| l.starts_with("    host key: ssh-ed25519 SHA256:")
+                && l.ends_with(" → ssh-ed25519 SHA256:redeployedredeployedredeployedredeployed0")),
         "{joined}"
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("- tarpit-1 (127.77.0.21:")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("- tarpit-1 (127.77.0.21:")),
         "{screen}"
     );
     // Plain text: no escape sequence reached the screen as text.
-    assert!(!screen.contains("[0m") && !screen.contains('\u{1b}'), "{screen}");
+    assert!(
+        !screen.contains("[0m") && !screen.contains('\u{1b}'),
+        "{screen}"
+    );
 }
 
 /// The dashboard's `W`: the warnings of loading the inventory and of a reload, each with its
@@ -663,7 +679,11 @@ fn the_dashboard_lists_load_and_reload_warnings() {
     });
     assert!(screen.contains("inventory loaded: 1 warning"), "{screen}");
     assert!(
-        screen.lines().last().unwrap_or_default().contains("W warnings"),
+        screen
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("W warnings"),
         "{screen}"
     );
     tmux.keys(&["W"]);
@@ -706,7 +726,10 @@ fn the_dashboard_lists_load_and_reload_warnings() {
         s.contains("Warnings · 2")
     });
     assert!(pane.contains("the last reload failed"), "{pane}");
-    assert!(pane.contains("lab.toml:3"), "the error names the line: {pane}");
+    assert!(
+        pane.contains("lab.toml:3"),
+        "the error names the line: {pane}"
+    );
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
     let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
