@@ -1663,7 +1663,7 @@ fn warnings_from_files_cannot_reach_the_terminal_as_escapes() {
             .into(),
     })));
     char_key(&mut app, 'W');
-    for (w, h) in [(80, 24), (120, 40), (30, 10)] {
+    for (w, h) in [(80, 24), (120, 40), (30, 10), (19, 5), (1, 1)] {
         let screen = render_to_string(&mut app, w, h);
         assert!(
             !screen.chars().any(|c| c.is_control() && c != '\n'),
@@ -1676,5 +1676,18 @@ fn warnings_from_files_cannot_reach_the_terminal_as_escapes() {
     assert!(
         screen.contains("after the key `port` in the device table"),
         "{screen}"
+    );
+}
+
+/// The header's reload notice, cut to half the width, ends after a whole word; the pane has
+/// all of it.
+#[test]
+fn the_reload_notice_is_cut_after_a_word() {
+    let mut app = fixtures::reloaded_with_warnings_app();
+    let screen = render_to_string(&mut app, 80, 24);
+    let second = screen.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.ends_with("inventory reloaded: 1 changed, 15 …"),
+        "{second}"
     );
 }

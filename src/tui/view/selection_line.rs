@@ -97,7 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, mut lines: Vec<DetailLine>) {
         if let Some(last) = lines.last_mut() {
             let head = last.head.as_ref().map_or(INDENT, |(h, _)| text::width(h));
             let room = (area.width as usize).saturating_sub(head);
-            last.text = ellipsis_after_word(&last.text, room);
+            last.text = text::cut_after_word(&last.text, room);
         }
     }
     let lines: Vec<Line> = lines
@@ -111,23 +111,6 @@ pub fn render(frame: &mut Frame, area: Rect, mut lines: Vec<DetailLine>) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), area);
-}
-
-/// `line` with " …" after its last whole word that leaves room for it in `room` cells.
-pub fn ellipsis_after_word(line: &str, room: usize) -> String {
-    let mut words: Vec<&str> = line.split(' ').collect();
-    loop {
-        let kept = words.join(" ");
-        let candidate = if kept.is_empty() {
-            "…".to_string()
-        } else {
-            format!("{kept} …")
-        };
-        if text::width(&candidate) <= room || words.is_empty() {
-            return candidate;
-        }
-        words.pop();
-    }
 }
 
 /// The stage the advice is for: the failing one, else the first that warned.
