@@ -6,9 +6,9 @@
 //! │ ✗ 2 fail at banner, 1 at kex, 1 at host key             failing only         │
 //! │ ◆ run.json · taken 2025-06-01 12:00:03 UTC · from lab.toml        read-only  │ saved runs only
 //! │ filter: ios  (/ edit · Esc clear)                    3 of 9 devices match     │ only when filtering
-//! │   device    address          dns tcp ban kex hky mth aut prm ena why    time │ column titles
+//! │   device    address     dtbkhmape why                                   time │ column titles
 //! │ ── ✗ fail at kex · 2 devices ────────────────────────────────────────────── │ group (b)
-//! │ ▶ r2        10.0.0.2:22       ✓   ✓   ✓   ✗   -   -   -   -   -  kex: … 31ms │ rows
+//! │ ▶ r2        10.0.0.2:22 ✓✓✓✗----- kex: no common kex (server offers on… 31ms │ rows
 //! │ ▶ r2 · kex: no common kex (server offers only diffie-hellman-group14-sha1)   │ selected, in full,
 //! │   Your client enables none of the device's key exchanges: add one where it   │ wrapped at words:
 //! │   reads them (a, or the command below).                                      │ why, what to do,
