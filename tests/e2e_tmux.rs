@@ -489,3 +489,257 @@ fn the_dashboard_saves_its_run_where_it_says() {
     });
     assert!(after.contains("EXITED-0"), "exit status:\n{after}");
 }
+
+/// The line under the table that starts the selected device's detail, and those after it up
+/// to the first blank line or the hint bar, joined: the reason and advice as words.
+fn detail(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .rposition(|l| l.starts_with("▶ ") && l.contains(" · "))
+    else {
+        return String::new();
+    };
+    lines[start..lines.len().saturating_sub(1)]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `view` at 80×24: the saved run's rows, the filter on what rows show, a device opened from
+/// the filtered table, the terminal given back.
+#[test]
+fn view_filters_a_saved_run_at_80_columns_and_opens_a_device() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = saved_demo_run(dir.path());
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c '\"{bin}\" view \"{}\"; echo EXITED-$?; sleep 30'",
+        run.display()
+    );
+    let tmux = Tmux::start("view80", 80, 24, &command);
+    let screen = tmux.wait_for("the saved run", SCREEN_LIMIT, |s| {
+        s.contains("13 devices") && s.contains("read-only")
+    });
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(
+        bar.contains("Enter open") && bar.contains("? help"),
+        "{screen}"
+    );
+
+    // "host key" as the rows show it: the changed key's failure and the unknown key's
+    // warning (linux-h1 accepts a new key under the demo's policy).
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "HOST KEY"]);
+    tmux.keys(&["Enter"]);
+    let filtered = tmux.wait_for("the filter to apply", SCREEN_LIMIT, |s| {
+        s.contains("filter: HOST KEY") && s.contains("devices match")
+    });
+    assert!(filtered.contains("2 of 13 devices match"), "{filtered}");
+    row(&filtered, "rebuilt-r4");
+    row(&filtered, "linux-h1");
+
+    // Down to rebuilt-r4: its detail says what to do, with the commands, in whole words.
+    tmux.keys(&["j"]);
+    let chosen = tmux.wait_for("rebuilt-r4 selected", SCREEN_LIMIT, |s| {
+        selected(s).as_deref() == Some("rebuilt-r4")
+    });
+    let words = detail(&chosen);
+    assert!(
+        words.contains("If you redeployed, run the commands below.")
+            && words.contains("$ sshtriage known-hosts"),
+        "{chosen}"
+    );
+    tmux.keys(&["Enter"]);
+    let drill = tmux.wait_for("the drill-down", SCREEN_LIMIT, |s| {
+        s.contains("Diagnosis") && s.contains("Transcript")
+    });
+    assert!(
+        drill
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("rebuilt-r4"),
+        "{drill}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filtered table again", SCREEN_LIMIT, |s| {
+        !s.contains("Diagnosis") && s.contains("2 of 13 devices match")
+    });
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+}
+
+/// `diff` in a real terminal: the headline first, each change on its own line, the exit
+/// status 1 (something got worse), nothing but text on screen.
+#[test]
+fn diff_prints_what_changed_in_a_real_terminal() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = saved_demo_run(dir.path());
+    // The same run after a redeploy: ios-r1 has a new host key, tarpit-1 is gone.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&old).expect("read the run")).expect("JSON");
+    let devices = doc["devices"].as_array_mut().expect("devices");
+    devices.retain(|d| d["name"] != "tarpit-1");
+    let ios = devices
+        .iter_mut()
+        .find(|d| d["name"] == "ios-r1")
+        .expect("ios-r1");
+    ios["host_key"]["fingerprint"] = "SHA256:redeployedredeployedredeployedredeployed0".into();
+    let new = dir.path().join("after-redeploy.json");
+    std::fs::write(&new, serde_json::to_vec_pretty(&doc).expect("JSON")).expect("write");
+
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c '\"{bin}\" diff \"{}\" \"{}\"; echo EXITED-$?; sleep 30'",
+        old.display(),
+        new.display()
+    );
+    let tmux = Tmux::start("diff", 100, 30, &command);
+    let screen = tmux.wait_for("the diff", SCREEN_LIMIT, |s| s.contains("EXITED-"));
+    assert!(screen.contains("EXITED-1"), "worse, so 1:\n{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(
+        lines[0], "1 device changed host key, 1 removed",
+        "the headline first:\n{screen}"
+    );
+    assert!(lines[1].starts_with("old: "), "{screen}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("! ios-r1 (127.77.0.11:")
+                && l.ends_with("worse: host key changed")),
+        "{screen}"
+    );
+    // A line longer than the terminal wraps there; joined again, it says old → new.
+    let joined = joined_capture(&tmux);
+    assert!(
+        joined
+            .lines()
+            .any(|l| l.starts_with("    host key: ssh-ed25519 SHA256:")
+                && l.ends_with(" → ssh-ed25519 SHA256:redeployedredeployedredeployedredeployed0")),
+        "{joined}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("- tarpit-1 (127.77.0.21:")),
+        "{screen}"
+    );
+    // Plain text: no escape sequence reached the screen as text.
+    assert!(
+        !screen.contains("[0m") && !screen.contains('\u{1b}'),
+        "{screen}"
+    );
+}
+
+/// The dashboard's `W`: the warnings of loading the inventory and of a reload, each with its
+/// file:line, in a pane that closes with Esc; a reload that fails says why there in full.
+#[test]
+fn the_dashboard_lists_load_and_reload_warnings() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (set CI to make this a failure)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Ports nothing listens on: each device fails at tcp at once.
+    let closed = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
+    };
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, "").expect("known_hosts");
+    let inventory = dir.path().join("lab.toml");
+    save(&inventory, &entry("sw1", closed(), &known_hosts));
+
+    let bin = env!("CARGO_BIN_EXE_sshtriage");
+    let command = format!(
+        "sh -c '\"{bin}\" --no-ssh-config \"{}\"; echo EXITED-$?; sleep 30'",
+        inventory.display()
+    );
+    let tmux = Tmux::start("warnings", 100, 30, &command);
+    let screen = tmux.wait_for("sw1 to fail", RESULTS_LIMIT, |s| {
+        s.contains("1 device: 0 ready, 1 failing")
+    });
+    assert!(screen.contains("inventory loaded: 1 warning"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("W warnings"),
+        "{screen}"
+    );
+    tmux.keys(&["W"]);
+    let pane = tmux.wait_for("the warnings pane", SCREEN_LIMIT, |s| {
+        s.contains("Warnings · 1")
+    });
+    let place = format!("{}:6:", inventory.display());
+    assert!(
+        pane.contains("when the inventory was loaded")
+            && pane.contains("plaintext `password` in the inventory"),
+        "{pane}"
+    );
+    assert!(
+        pane.contains(&place) || pane.contains("lab.toml:6:"),
+        "file:line: {pane}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the pane to close", SCREEN_LIMIT, |s| {
+        !s.contains("Warnings · ")
+    });
+
+    // A reload warns for both devices; then a broken file says why, in the pane in full.
+    save(
+        &inventory,
+        &format!(
+            "{}\n{}",
+            entry("sw1", closed(), &known_hosts),
+            entry("sw2", closed(), &known_hosts)
+        ),
+    );
+    tmux.wait_for("the reload", RESULTS_LIMIT, |s| {
+        s.contains("2 devices") && s.contains("2 warnings")
+    });
+    save(&inventory, "[[device]]\nname = \"sw1\"\nport = \n");
+    tmux.wait_for("the reload error", RESULTS_LIMIT, |s| {
+        s.contains("inventory not reloaded")
+    });
+    tmux.keys(&["W"]);
+    let pane = tmux.wait_for("the warnings pane", SCREEN_LIMIT, |s| {
+        s.contains("Warnings · 2")
+    });
+    assert!(pane.contains("the last reload failed"), "{pane}");
+    assert!(
+        pane.contains("lab.toml:3"),
+        "the error names the line: {pane}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the process to exit", SCREEN_LIMIT, |s| {
+        s.contains("EXITED-")
+    });
+    assert!(after.contains("EXITED-0"), "exit status:\n{after}");
+}
+
+/// The screen with lines the terminal wrapped joined again (`capture-pane -J`).
+fn joined_capture(tmux: &Tmux) -> String {
+    let out = tmux.run(&["capture-pane", "-p", "-J", "-t", &tmux.session]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -230,6 +230,8 @@ pub struct Setup {
     pub shared: Arc<Shared>,
     /// Which sources held no device and why (see `sources::Loaded::why_empty`).
     pub why_empty: Option<String>,
+    /// What loading warned about (printed by `setup`; the dashboard's `W` lists them too).
+    pub warnings: Vec<String>,
 }
 
 /// Everything that can stop a command before it probes.
@@ -264,6 +266,7 @@ pub fn load(
             devices,
             shared,
             why_empty,
+            warnings: loaded.warnings.clone(),
         },
         loaded.warnings,
     ))
@@ -450,7 +453,14 @@ async fn dashboard(targets: Targets, run: RunArgs, watch: WatchArgs, reload: Rel
         ..watch.options(run.watch)
     };
     let inputs = targets.run_inputs("dashboard");
-    match open_dashboard(setup.devices, setup.shared, options, inputs).await {
+    let opened = open_dashboard(
+        setup.devices,
+        setup.shared,
+        options,
+        inputs,
+        &setup.warnings,
+    );
+    match opened.await {
         Ok(()) => EXIT_OK,
         Err(e) => {
             errln!("sshtriage: terminal error: {e}");
@@ -468,6 +478,7 @@ pub async fn open_dashboard(
     shared: Arc<Shared>,
     options: crate::watch::WatchOptions,
     inputs: crate::run::RunInputs,
+    warnings: &[String],
 ) -> std::io::Result<()> {
     use crate::model::DeviceReport;
     use crate::tui::{App, SystemClock, Theme};
@@ -483,7 +494,8 @@ pub async fn open_dashboard(
     let app = App::new(rows, Box::new(SystemClock::new()))
         .with_theme(Theme::from_env())
         .with_watching(options.watching)
-        .with_run_inputs(inputs);
+        .with_run_inputs(inputs)
+        .with_load_warnings(warnings);
     let session =
         crate::session::start(devices, shared, options, crate::fix::FixContext::from_env());
     // A closed terminal (SIGHUP) or a polite kill (SIGTERM) ends the dashboard like `q` does,
@@ -547,7 +559,7 @@ async fn demo(args: DemoArgs) -> i32 {
     }
     // The demo's inventory does not change: there is nothing to follow.
     let options = args.watch.options(args.run.watch);
-    let result = open_dashboard(devices, shared, options, inputs).await;
+    let result = open_dashboard(devices, shared, options, inputs, &[]).await;
     drop(fleet);
     match result {
         Ok(()) => EXIT_OK,

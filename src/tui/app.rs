@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::component::fix_dialog;
+use super::component::warnings::Warnings;
 use super::device::{DeviceRow, RowExtra};
 use super::keys::KeyAction;
 use super::run_file::Origin;
@@ -118,6 +119,8 @@ pub struct UiState {
     pub diagnosis_scroll: usize,
     pub dialog: Option<FixDialog>,
     pub save: Option<SaveDialog>,
+    /// The warnings pane (`W`) is open, scrolled this far.
+    pub warnings: Option<usize>,
 }
 
 /// Sizes seen at the last draw, so paging moves by what the user sees.
@@ -129,6 +132,7 @@ pub(crate) struct Viewport {
     pub diagnosis_rows: usize,
     /// The diagnosis did not fit its pane at the last draw: Tab reaches it to scroll it.
     pub diagnosis_scrolls: bool,
+    pub warnings_rows: usize,
 }
 
 pub struct App {
@@ -148,6 +152,8 @@ pub struct App {
     pub(crate) notice: Option<Notice>,
     /// A live run (what a save records of it) or a saved one, read-only.
     pub(crate) origin: Origin,
+    /// What loading the inventory and its last reload warned about (the `W` pane).
+    pub(crate) warnings: Warnings,
 }
 
 /// A line about the inventory for the header: a reload that worked, or one that did not.
@@ -185,6 +191,7 @@ impl App {
                 diagnosis_scroll: 0,
                 dialog: None,
                 save: None,
+                warnings: None,
             },
             model: TableModel::default(),
             dirty: true,
@@ -194,12 +201,25 @@ impl App {
                 evidence_rows: 5,
                 diagnosis_rows: 5,
                 diagnosis_scrolls: false,
+                warnings_rows: 10,
             },
             last_key_action: None,
             model_builds: 0,
             notice: None,
             origin: Origin::live(),
+            warnings: Warnings::default(),
         }
+    }
+
+    /// What loading the inventory warned about, for the warnings pane (`W`).
+    pub fn with_load_warnings(mut self, warnings: &[String]) -> Self {
+        self.warnings.loaded(warnings);
+        self
+    }
+
+    /// How many load and reload warnings the pane lists.
+    pub fn warning_count(&self) -> usize {
+        self.warnings.count()
     }
 
     pub fn with_theme(mut self, theme: Theme) -> Self {
@@ -304,7 +324,12 @@ impl App {
                 }
             }
             Change::LocalClients => {}
-            Change::Reload => self.notice = self.fleet.last_reload().map(notice),
+            Change::Reload => {
+                if let Some(reload) = self.fleet.last_reload() {
+                    self.warnings.reloaded(reload);
+                }
+                self.notice = self.fleet.last_reload().map(notice);
+            }
         }
         self.dirty = true;
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::text;
 use crate::fleet::{self, Probe};
-use crate::model::{DeviceReport, Stage, Status, WatchState, WatchStatus};
+use crate::model::{Stage, Status, WatchState, WatchStatus};
 
 /// "kex: no common kex …", without repeating the stage when the message starts with it
 /// ("host key changed: …").
@@ -63,8 +63,11 @@ pub type DeviceRow = fleet::Device<RowExtra>;
 /// What only the dashboard keeps per device.
 #[derive(Debug, Clone, Default)]
 pub struct RowExtra {
-    /// Lower-cased name, address and reason: what the filter matches, computed once per update.
+    /// What the row shows, lower-cased (name, address, client, why, the stage it names):
+    /// what the filter matches, computed once per update.
     pub search_text: String,
+    /// The same in watch mode, where the row shows the watch's state; None without watch data.
+    pub watch_search_text: Option<String>,
     /// Lower-cased name, the sort key.
     pub sort_name: String,
     /// Clock time the running probe started (for its elapsed time); None when none runs.
@@ -81,23 +84,40 @@ impl RowExtra {
             _ => Some(now),
         };
         RowExtra {
-            search_text: search_text(&row.report),
+            search_text: search_text(row, false),
+            watch_search_text: row.shown_watch(true).map(|_| search_text(row, true)),
             sort_name: row.report.name.to_lowercase(),
             since,
         }
     }
 }
 
-fn search_text(r: &DeviceReport) -> String {
-    let mut text = format!("{}\n{}:{}\n", r.name, r.host, r.port);
-    if let Some(address) = &r.address {
-        text.push_str(address);
-        text.push('\n');
+impl RowExtra {
+    /// The text the filter matches for a row shown in or out of watch mode.
+    pub fn search(&self, watching: bool) -> &str {
+        match &self.watch_search_text {
+            Some(text) if watching => text,
+            _ => &self.search_text,
+        }
     }
-    if let Some(f) = &r.failure {
-        text.push_str(&format!("{} {} {}", f.stage.title(), f.reason, f.message));
+}
+
+/// The row's visible text, one field a line so a needle cannot match across two: its name,
+/// address and client as shown, its why, and the stage it stands at (the word its group
+/// and the header use: "fail at host key").
+fn search_text(row: &DeviceRow, watching: bool) -> String {
+    let r = &row.report;
+    let mut fields = vec![text::clean(&r.name), text::clean(&row.address())];
+    if let Some(client) = &r.client {
+        fields.push(text::clean(&client.id));
     }
-    text.to_lowercase()
+    fields.push(row.shown_why(watching).1);
+    let stage = match row.standing(watching) {
+        Condition::Failing(stage) => Some(stage),
+        _ => row.first_warning().map(|w| w.stage),
+    };
+    fields.extend(stage.map(|s| s.title().to_string()));
+    fields.join("\n").to_lowercase()
 }
 
 // The dashboard's reading of a device; the state itself is the fleet's.

@@ -1250,3 +1250,40 @@ pub fn netmiko_cannot_proposal() -> FixProposal {
     );
     proposal
 }
+
+/// Warnings of loading the inventory, as `sources::assemble` words them (file:line first).
+pub fn load_warnings() -> Vec<String> {
+    vec![
+        "hosts.yml:3: skipping `all`: it holds no hosts, only children that are empty".into(),
+        "lab.toml:14: device r9: port 0 is not a port (1–65535); the device is skipped".into(),
+        "clab.yml:22: kind `vr-unknown` is not known: the device gets the generic profile, so its prompt and enable step may be wrong".into(),
+    ]
+}
+
+/// The finished fleet, loaded with warnings.
+pub fn warned_app() -> App {
+    let devices = pending_rows();
+    let mut app = finished_app().with_load_warnings(&load_warnings());
+    assert_eq!(app.device_count(), devices.len());
+    app.refresh();
+    app
+}
+
+/// The watching fleet after a reload that warned: the load's warnings and the reload's.
+pub fn reloaded_with_warnings_app() -> App {
+    let mut app = watching_app().with_load_warnings(&load_warnings());
+    app.apply(Event::Watch(Box::new(WatchEvent::Reloaded {
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: vec![index_of(&legacy_kex().name)],
+        warnings: (1..=15)
+            .map(|n| {
+                format!(
+                    "lab.toml:{}: unknown key `pasword{n}` (did you mean `password`?)",
+                    30 + n
+                )
+            })
+            .collect(),
+    })));
+    app
+}

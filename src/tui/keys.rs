@@ -115,6 +115,8 @@ pub enum KeyAction {
     /// Show more of the start, or the rest, of lines too wide to show whole.
     ScrollLeft,
     ScrollRight,
+    /// Open the pane of load and reload warnings (offered only when there are some).
+    ShowWarnings,
 }
 
 impl KeyAction {
@@ -130,6 +132,40 @@ impl KeyAction {
                 | KeyAction::SaveRun
                 | KeyAction::WriteSnippets
         )
+    }
+}
+
+/// Which hints a short hint bar keeps first: it drops `View` hints, then `Mode`, then `Row`,
+/// each from the end of the table; `Always` stays. The bar then says how many it left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HintRank {
+    /// Sorting, filtering, grouping, saving: the help lists them.
+    View,
+    /// Modes and ways out: watch, warnings, quit.
+    Mode,
+    /// What acts on the selected device or the component shown: open, re-probe, the fixes.
+    Row,
+    /// Help, where every key is.
+    Always,
+}
+
+impl KeyAction {
+    pub fn hint_rank(self) -> HintRank {
+        use KeyAction as A;
+        match self {
+            A::ToggleHelp => HintRank::Always,
+            A::Open
+            | A::Back
+            | A::Reprobe
+            | A::FixAlgorithms
+            | A::FixHostKey
+            | A::Confirm
+            | A::Cancel
+            | A::FilterKeep
+            | A::FilterClear => HintRank::Row,
+            A::ToggleWatch | A::ShowWarnings | A::Quit => HintRank::Mode,
+            _ => HintRank::View,
+        }
     }
 }
 
@@ -169,16 +205,19 @@ pub enum Component {
     /// The file name a run is saved to.
     SaveInput,
     Help,
+    /// The load and reload warnings (`W`).
+    Warnings,
 }
 
 impl Component {
-    pub const ALL: [Component; 6] = [
+    pub const ALL: [Component; 7] = [
         Component::Dashboard,
         Component::Drilldown,
         Component::FilterInput,
         Component::Dialog,
         Component::SaveInput,
         Component::Help,
+        Component::Warnings,
     ];
 
     pub fn bindings(self) -> &'static [Binding] {
@@ -189,6 +228,7 @@ impl Component {
             Component::Dialog => DIALOG,
             Component::SaveInput => SAVE_INPUT,
             Component::Help => HELP,
+            Component::Warnings => WARNINGS,
         }
     }
 
@@ -200,6 +240,7 @@ impl Component {
             Component::Dialog => "Fix",
             Component::SaveInput => "Save run",
             Component::Help => "Help",
+            Component::Warnings => "Warnings",
         }
     }
 
@@ -230,6 +271,8 @@ use KeyAction as A;
 
 const QUIT_KEYS: &[Key] = &[Char('q'), Ctrl('c')];
 
+// Help texts fit the help's column at 80 columns (25 cells beside the keys); the README's
+// key table is generated from this table (see `tests::markdown`).
 static DASHBOARD: &[Binding] = &[
     bind(
         &[Code(KeyCode::Up), Char('k')],
@@ -272,38 +315,40 @@ static DASHBOARD: &[Binding] = &[
         &[Char('r')],
         A::Reprobe,
         Some("re-probe"),
-        "re-probe the selected device",
+        "re-probe this device",
     ),
     bind(&[Char('R')], A::ReprobeAll, None, "re-probe every device"),
-    bind(
-        &[Char('w')],
-        A::ToggleWatch,
-        Some("watch"),
-        "watch mode on/off: probe until ready",
-    ),
+    // Shown in the hint bar only when the selected device needs them (component::fix_dialog).
     bind(
         &[Char('a')],
         A::FixAlgorithms,
-        None,
-        "fix a kex failure where your client reads it",
+        Some("fix algorithms"),
+        "fix a kex failure",
     ),
     bind(
         &[Char('K')],
         A::FixHostKey,
-        None,
-        "fix a changed host key in known_hosts",
+        Some("fix known_hosts"),
+        "fix a changed host key",
     ),
     bind(
-        &[Char('S')],
-        A::SaveRun,
-        Some("save"),
-        "save this run to a JSON file (sshtriage view opens it)",
+        &[Char('w')],
+        A::ToggleWatch,
+        Some("watch"),
+        "watch: probe until ready",
+    ),
+    // Offered only when loading or reloading the inventory warned.
+    bind(
+        &[Char('W')],
+        A::ShowWarnings,
+        Some("warnings"),
+        "inventory warnings",
     ),
     bind(
         &[Char('/')],
         A::EditFilter,
         Some("filter"),
-        "filter on name, host, reason",
+        "filter on the rows' text",
     ),
     bind(
         &[Code(KeyCode::Esc)],
@@ -328,6 +373,12 @@ static DASHBOARD: &[Binding] = &[
         A::ToggleGroup,
         Some("group"),
         "group by failing stage",
+    ),
+    bind(
+        &[Char('S')],
+        A::SaveRun,
+        Some("save"),
+        "save the run as JSON",
     ),
     bind(
         &[Char('?')],
@@ -441,7 +492,7 @@ static FILTER_INPUT: &[Binding] = &[
         &[Key::AnyChar],
         A::FilterType,
         None,
-        "type to match name, host or reason",
+        "type to match the rows' text",
     ),
 ];
 
@@ -552,9 +603,55 @@ static HELP: &[Binding] = &[
     bind(QUIT_KEYS, A::Quit, Some("quit"), "quit"),
 ];
 
+static WARNINGS: &[Binding] = &[
+    bind(
+        &[Code(KeyCode::Esc), Char('W')],
+        A::Back,
+        Some("close"),
+        "close the warnings",
+    ),
+    bind(&[Code(KeyCode::Up), Char('k')], A::Up, None, "scroll up"),
+    bind(
+        &[Code(KeyCode::Down), Char('j')],
+        A::Down,
+        Some("scroll"),
+        "scroll down",
+    ),
+    bind(&[Code(KeyCode::PageUp)], A::PageUp, None, "one page up"),
+    bind(
+        &[Code(KeyCode::PageDown)],
+        A::PageDown,
+        None,
+        "one page down",
+    ),
+    bind(&[Char('g'), Code(KeyCode::Home)], A::Top, None, "the first"),
+    bind(
+        &[Char('G'), Code(KeyCode::End)],
+        A::Bottom,
+        None,
+        "the last",
+    ),
+    bind(QUIT_KEYS, A::Quit, Some("quit"), "quit"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A component's keys as a Markdown table (key, what it does), as the README lists them.
+    pub fn markdown(component: Component) -> String {
+        let mut out = String::from("| key | does |\n|---|---|\n");
+        for b in component.bindings() {
+            let keys = b
+                .keys
+                .iter()
+                .map(|k| format!("`{}`", k.label()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push_str(&format!("| {keys} | {} |\n", b.help));
+        }
+        out
+    }
 
     #[test]
     fn every_key_in_every_table_finds_its_own_binding() {
@@ -607,5 +704,24 @@ mod tests {
                 Some(KeyAction::Quit)
             );
         }
+    }
+
+    /// The README's key table is this table's, so its wording cannot drift from the help.
+    #[test]
+    fn the_readme_lists_the_dashboard_keys_as_the_table_has_them() {
+        let readme = include_str!("../../README.md");
+        let table = markdown(Component::Dashboard);
+        assert!(
+            readme.contains(&table),
+            "README.md's dashboard key table differs from keys.rs; it should read:\n{table}"
+        );
+    }
+
+    /// A short hint bar keeps help, then what acts on the row, then modes.
+    #[test]
+    fn hint_ranks_keep_help_and_the_rows_keys_first() {
+        assert!(KeyAction::ToggleHelp.hint_rank() > KeyAction::FixHostKey.hint_rank());
+        assert!(KeyAction::FixAlgorithms.hint_rank() > KeyAction::ToggleWatch.hint_rank());
+        assert!(KeyAction::Quit.hint_rank() > KeyAction::ToggleGroup.hint_rank());
     }
 }

@@ -114,8 +114,10 @@ impl TableModel {
             .filter(|&i| {
                 let row = &rows[i];
                 !row.is_removed()
-                    && (!options.failing_only || row.report.failure.is_some())
-                    && (needle.is_empty() || row.extra.search_text.contains(&needle))
+                    // What the row shows: in watch mode, where its watch stands.
+                    && (!options.failing_only
+                        || matches!(row.standing(watching), Condition::Failing(_)))
+                    && (needle.is_empty() || row.extra.search(watching).contains(&needle))
             })
             .collect();
         shown.sort_by(|&a, &b| compare(&rows[a], &rows[b], options.sort, watching).then(a.cmp(&b)));

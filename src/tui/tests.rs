@@ -93,7 +93,7 @@ fn snapshot_dashboard_filter_typing() {
     snapshot_both_sizes("dashboard_filter_typing", || {
         let mut app = finished_app();
         char_key(&mut app, '/');
-        type_text(&mut app, "timeout");
+        type_text(&mut app, "banner");
         app
     });
 }
@@ -391,7 +391,8 @@ fn filter_matches_name_host_and_reason_and_esc_clears() {
     char_key(&mut app, '/');
     assert_eq!(app.component(), Component::FilterInput);
     type_text(&mut app, "host key");
-    assert_eq!(names(&mut app), ["junos-r3"]);
+    // What the rows show: the changed key's failure and the unknown key's warning.
+    assert_eq!(names(&mut app), ["junos-r3", "srl-spine1"]);
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.ui().options.filter, "");
     assert_eq!(app.component(), Component::Dashboard);
@@ -580,6 +581,10 @@ fn app_in(component: Component) -> App {
         Component::Help => {
             char_key(&mut app, '?');
         }
+        Component::Warnings => {
+            app = fixtures::warned_app();
+            char_key(&mut app, 'W');
+        }
     }
     assert_eq!(app.component(), component);
     app.last_key_action = None;
@@ -680,6 +685,11 @@ fn hint_bar_and_help_are_generated_from_the_tables() {
         char_key(&mut app, '?');
         let help = render_to_string(&mut app, 200, 50);
         for binding in component.bindings() {
+            // The warnings pane's key only when something warned (see the warnings tests).
+            if !app.offers(binding.action) {
+                assert!(!help.contains(binding.help), "{} in help", binding.help);
+                continue;
+            }
             assert!(
                 help.contains(&binding.keys_label()),
                 "{} missing from help",
@@ -1286,6 +1296,400 @@ fn snapshot_drilldown_past_a_client_failure() {
     press(&mut app, KeyCode::Enter);
     let screen = render_to_string(&mut app, 120, 40);
     assert!(screen.contains("OpenSSH 9.2p1"), "{screen}");
+}
+
+// ---- the dashboard at 80×24, 120×40 and wider (issue 16) -------------------------------
+
+/// The lines under the table about the selected device: from "▶ name · " to the first blank
+/// or the hint bar.
+fn detail_block(screen: &str, name: &str) -> Vec<String> {
+    let mut lines: Vec<&str> = screen.lines().collect();
+    lines.pop();
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("▶ {name} · ")))
+        .unwrap_or_else(|| panic!("no detail for {name}:\n{screen}"));
+    lines[start..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// The detail lines joined as one text: equal to the words they wrap only if no word was cut.
+fn joined(block: &[String]) -> String {
+    block.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ")
+}
+
+/// The selected row's reason, what to do and the commands, wrapped at words at every size.
+#[test]
+fn the_selected_rows_detail_says_why_and_what_to_do_in_whole_words() {
+    let report = fixtures::changed_host_key();
+    let why = report.failure.as_ref().map(|f| f.message.clone()).unwrap();
+    let sentence = crate::model::Reason::HostKeyChanged.sentence();
+    let commands = "$ sshtriage known-hosts prune --host 172.20.20.13 \
+                    $ sshtriage known-hosts accept junos-r3 /home/netops/lab/sshtriage.toml";
+    for (w, h) in [(80, 24), (120, 40), (160, 40)] {
+        let mut app = finished_app();
+        select(&mut app, "junos-r3");
+        let screen = render_to_string(&mut app, w, h);
+        let block = detail_block(&screen, "junos-r3");
+        assert_eq!(
+            joined(&block),
+            format!("▶ junos-r3 · {why} {sentence} {commands}"),
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(block.iter().all(|l| !l.contains('…')), "{w}x{h}: {block:?}");
+    }
+}
+
+/// Too long for the room left: the last line shown ends in "…" after a whole word.
+#[test]
+fn a_detail_too_long_for_the_screen_is_cut_after_a_word() {
+    // Twelve letters: a full 80-column line leaves no room for " …" after its last word.
+    let word = "abcdefghijkl";
+    let message = vec![word; 600].join(" ");
+    let mut app = finished_app();
+    let device = index_of("legacy-r2");
+    let mut report = fixtures::legacy_kex();
+    if let Some(f) = report.failure.as_mut() {
+        f.message = message.clone();
+    }
+    app.apply(Event::Finished {
+        device,
+        report: Box::new(report),
+    });
+    select(&mut app, "legacy-r2");
+    for (w, h) in SIZES {
+        let screen = render_to_string(&mut app, w, h);
+        let block = detail_block(&screen, "legacy-r2");
+        let last = block.last().expect("a detail line");
+        assert!(last.ends_with(" …"), "{w}x{h}: {last:?}");
+        // Every word shown is whole: the text is the message's first words.
+        let shown = joined(&block);
+        let words = shown
+            .trim_start_matches("▶ legacy-r2 · kex: ")
+            .trim_end_matches(" …");
+        assert!(
+            words.split(' ').all(|w| w == word),
+            "{w}x{h}: a word was cut: {block:?}"
+        );
+        // The table keeps its titles and five rows above it.
+        let rows = screen.lines().filter(|l| l.contains(":22 ")).count();
+        assert!(rows >= 5, "{w}x{h}:\n{screen}");
+    }
+}
+
+/// The why column takes the free width: at 120 columns and wider a reason shows past where
+/// the 3-letter stage titles used to cut it ("the server c…").
+#[test]
+fn the_why_column_takes_the_free_width() {
+    let nxos = fixtures::wrong_password().name;
+    for (w, h) in [(120, 40), (160, 40), (200, 40)] {
+        let mut app = finished_app();
+        let screen = render_to_string(&mut app, w, h);
+        let row = screen
+            .lines()
+            .find(|l| l.contains(&nxos) && !l.starts_with("▶ nxos"))
+            .expect("the row");
+        assert!(
+            row.contains("auth: password rejected for admin; the server can continue with"),
+            "{w}x{h}: {row}"
+        );
+        let title = screen
+            .lines()
+            .find(|l| l.contains("device") && l.contains("why"))
+            .expect("the titles");
+        let why = title.find("why").unwrap_or(0);
+        let time = title.find("time").unwrap_or(0);
+        assert!(
+            time - why >= 72,
+            "{w}x{h}: the why column is narrow: {title}"
+        );
+    }
+}
+
+/// The bar at 80 columns offers what the selected row needs (its fix keys only when they
+/// apply), always help, and says how many keys it left out, which help lists.
+#[test]
+fn the_hint_bar_offers_the_rows_keys_and_counts_what_it_leaves_out() {
+    use super::keys::KeyAction;
+    for device in fixtures::fleet() {
+        for (w, h) in SIZES {
+            let mut app = finished_app();
+            select(&mut app, &device.name);
+            let screen = render_to_string(&mut app, w, h);
+            let bar = screen.lines().last().unwrap_or_default().to_string();
+            let applies = |action| app.can(action);
+            assert!(bar.contains("? help"), "{}: {bar}", device.name);
+            assert!(
+                bar.contains("Enter open") && bar.contains("r re-probe"),
+                "{bar}"
+            );
+            assert_eq!(
+                bar.contains("a fix algorithms"),
+                applies(KeyAction::FixAlgorithms),
+                "{} {w}: {bar}",
+                device.name
+            );
+            assert_eq!(
+                bar.contains("K fix known_hosts"),
+                applies(KeyAction::FixHostKey),
+                "{} {w}: {bar}",
+                device.name
+            );
+            let offered: Vec<String> = Component::Dashboard
+                .bindings()
+                .iter()
+                .filter(|b| applies(b.action))
+                .filter_map(|b| b.hint.map(|hint| format!("{} {hint}", b.first_key_label())))
+                .collect();
+            let left_out = offered.iter().filter(|h| !bar.contains(h.as_str())).count();
+            if left_out > 0 {
+                assert!(
+                    bar.contains(&format!("? help ({left_out} more)")),
+                    "{} {w}: {bar}",
+                    device.name
+                );
+            } else {
+                assert!(!bar.contains("more)"), "{bar}");
+            }
+        }
+    }
+    // legacy-r2 needs the algorithm fix: the 80-column bar shows it (it did not before).
+    let mut app = finished_app();
+    select(&mut app, "legacy-r2");
+    let screen = render_to_string(&mut app, 80, 24);
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(bar.contains("a fix algorithms"), "{bar}");
+}
+
+/// The watch indicator: the header says "◷ watching" while watch mode is on (the hint bar
+/// keeps `w` at 80 columns), and nothing of it otherwise.
+#[test]
+fn the_watch_indicator_stays_visible_at_80_columns() {
+    let mut app = fixtures::watching_app();
+    select(&mut app, "legacy-r2");
+    let screen = render_to_string(&mut app, 80, 24);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("◷ watching")
+    );
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(
+        bar.contains("a fix algorithms") && bar.contains("w watch"),
+        "{bar}"
+    );
+    // The detail says where the watch stands, in full: the policy's sentence for a stop.
+    let stopped = fixtures::wrong_password().name;
+    select(&mut app, &stopped);
+    let screen = render_to_string(&mut app, 80, 24);
+    let block = joined(&detail_block(&screen, &stopped));
+    let crate::model::WatchState::Stopped { why, .. } = fixtures::wrong_password_watch().state
+    else {
+        panic!("the fixture's watch stopped");
+    };
+    assert!(block.contains(&format!("◷ stopped: {why}")), "{block}");
+}
+
+/// The filter matches the text the row shows, in any case; watch mode's rows match what the
+/// watch says, and `f` keeps the rows that say they fail.
+#[test]
+fn the_filter_matches_what_the_row_shows() {
+    let mut app = finished_app();
+    char_key(&mut app, '/');
+    type_text(&mut app, "HOST KEY");
+    assert_eq!(names(&mut app), ["junos-r3", "srl-spine1"]);
+    press(&mut app, KeyCode::Esc);
+    // The stage a row stands at, as its group says it.
+    char_key(&mut app, '/');
+    type_text(&mut app, "enable");
+    let shown = names(&mut app);
+    assert!(shown.contains(&"ios-r4".to_string()), "{shown:?}");
+    press(&mut app, KeyCode::Esc);
+
+    let mut app = fixtures::watching_app();
+    let stopped = fixtures::wrong_password().name;
+    char_key(&mut app, '/');
+    type_text(&mut app, "stopped");
+    assert_eq!(names(&mut app), std::slice::from_ref(&stopped));
+    press(&mut app, KeyCode::Enter);
+    // Out of watch mode the row says the probe's failure, which does not say "stopped".
+    char_key(&mut app, 'w');
+    assert!(names(&mut app).is_empty());
+    char_key(&mut app, 'w');
+    press(&mut app, KeyCode::Esc);
+
+    // `f` in watch mode: vmx-boot's probe failed, but its row says it waits for the next
+    // attempt; the stopped device fails.
+    char_key(&mut app, 'f');
+    let failing = names(&mut app);
+    assert!(!failing.contains(&"vmx-boot".to_string()), "{failing:?}");
+    assert!(failing.contains(&stopped), "{failing:?}");
+    assert_eq!(
+        failing.len(),
+        app.model().counts.failing,
+        "as the header counts"
+    );
+    // Out of watch mode it fails again, as its row then says.
+    char_key(&mut app, 'w');
+    assert!(names(&mut app).contains(&"vmx-boot".to_string()));
+}
+
+/// Every help entry shows whole at 80×24 (the warnings key too, when it is offered), and the
+/// legend calls the stages stages.
+#[test]
+fn help_entries_are_whole_at_80x24() {
+    for component in [Component::Dashboard, Component::Drilldown] {
+        let mut app = fixtures::warned_app();
+        if component == Component::Drilldown {
+            press(&mut app, KeyCode::Enter);
+        }
+        char_key(&mut app, '?');
+        let help = render_to_string(&mut app, 80, 24);
+        let inside: Vec<&str> = help
+            .lines()
+            .filter_map(|l| l.split_once('│').map(|(_, rest)| rest))
+            .collect();
+        let flat = inside
+            .iter()
+            .map(|l| l.trim_end_matches(|c: char| c != '│').trim_end_matches('│'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!flat.contains('…'), "{component:?} cut an entry:\n{help}");
+        for binding in component.bindings() {
+            // Wrapped entries read whole once the lines are joined.
+            let words: Vec<&str> = binding.help.split(' ').collect();
+            assert!(
+                words.iter().all(|w| flat.contains(w)),
+                "{component:?}: {} is cut:\n{help}",
+                binding.help
+            );
+        }
+        if component == Component::Dashboard {
+            for binding in component.bindings() {
+                assert!(
+                    help.contains(binding.help),
+                    "{} not on one line:\n{help}",
+                    binding.help
+                );
+            }
+            assert!(help.contains("Stages   ban banner"), "{help}");
+            assert!(!help.contains("Columns"), "{help}");
+        }
+    }
+}
+
+// ---- the warnings pane -------------------------------------------------------------------
+
+#[test]
+fn snapshot_warnings_pane() {
+    snapshot_both_sizes("warnings_pane", || {
+        let mut app = fixtures::reloaded_with_warnings_app();
+        char_key(&mut app, 'W');
+        app
+    });
+}
+
+/// `W` is offered (bar and help) only when something warned; the pane lists every warning
+/// with its file:line, scrolls, and closes with Esc.
+#[test]
+fn the_warnings_pane_lists_every_load_and_reload_warning() {
+    // Nothing warned: no key, no pane.
+    let mut app = finished_app();
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(!screen.contains("W warnings"), "{screen}");
+    char_key(&mut app, 'W');
+    assert_eq!(app.component(), Component::Dashboard);
+    char_key(&mut app, '?');
+    let help = render_to_string(&mut app, 120, 40);
+    assert!(!help.contains("inventory warnings"), "{help}");
+
+    // Loading warned: the header says how many, the bar and help offer W.
+    let mut app = fixtures::warned_app();
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("inventory loaded: 3 warnings"), "{screen}");
+    assert!(
+        screen.lines().last().unwrap().contains("W warnings"),
+        "{screen}"
+    );
+    char_key(&mut app, 'W');
+    assert_eq!(app.component(), Component::Warnings);
+    let pane = render_to_string(&mut app, 120, 40);
+    for warning in fixtures::load_warnings() {
+        let place = warning.split(": ").next().unwrap();
+        assert!(pane.contains(place), "{place}:\n{pane}");
+    }
+    assert!(pane.contains("Warnings · 3"), "{pane}");
+    assert!(pane.contains("when the inventory was loaded"), "{pane}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.component(), Component::Dashboard);
+    assert_eq!(app.ui().warnings, None);
+
+    // A reload adds its own (the header says so); at 80×24 they scroll.
+    let mut app = fixtures::reloaded_with_warnings_app();
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(
+        screen.contains("inventory reloaded: 1 changed, 15 warnings"),
+        "{screen}"
+    );
+    char_key(&mut app, 'W');
+    let top = render_to_string(&mut app, 80, 24);
+    assert!(top.contains("Warnings · 18"), "{top}");
+    assert!(top.contains("hosts.yml:3:"), "{top}");
+    assert!(!top.contains("lab.toml:45:"), "the last is below:\n{top}");
+    char_key(&mut app, 'G');
+    let bottom = render_to_string(&mut app, 80, 24);
+    assert!(bottom.contains("lab.toml:45:"), "{bottom}");
+    assert!(bottom.contains("at the last reload"), "{bottom}");
+    assert!(!bottom.contains("hosts.yml:3:"), "{bottom}");
+    char_key(&mut app, 'g');
+    assert!(render_to_string(&mut app, 80, 24).contains("hosts.yml:3:"));
+    char_key(&mut app, 'W');
+    assert_eq!(app.component(), Component::Dashboard);
+}
+
+/// A failed reload is in the pane too, with the whole error the header had to cut; text
+/// from the files is cleaned.
+#[test]
+fn warnings_from_files_cannot_reach_the_terminal_as_escapes() {
+    use crate::model::WatchEvent;
+    let mut app = finished_app().with_load_warnings(&["lab.toml:2: \u{1b}[2Jevil\u{7}".into()]);
+    app.apply(Event::Watch(Box::new(WatchEvent::ReloadFailed {
+        error: "lab.toml:9: expected `=` after the key `port` in the device table \u{1b}]0;x"
+            .into(),
+    })));
+    char_key(&mut app, 'W');
+    for (w, h) in [(80, 24), (120, 40), (30, 10), (19, 5), (1, 1)] {
+        let screen = render_to_string(&mut app, w, h);
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "{screen:?}"
+        );
+    }
+    let screen = render_to_string(&mut app, 120, 40);
+    assert!(screen.contains("␛[2Jevil"), "{screen}");
+    assert!(screen.contains("the last reload failed"), "{screen}");
+    assert!(
+        screen.contains("after the key `port` in the device table"),
+        "{screen}"
+    );
+}
+
+/// The header's reload notice, cut to half the width, ends after a whole word; the pane has
+/// all of it.
+#[test]
+fn the_reload_notice_is_cut_after_a_word() {
+    let mut app = fixtures::reloaded_with_warnings_app();
+    let screen = render_to_string(&mut app, 80, 24);
+    let second = screen.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.ends_with("inventory reloaded: 1 changed, 15 …"),
+        "{second}"
+    );
 }
 
 // ---- the drill-down (issue 16) -----------------------------------------------------------

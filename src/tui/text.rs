@@ -83,6 +83,36 @@ pub fn fit(text: &str, max: usize) -> String {
     out
 }
 
+/// `text` cut after its last whole word that leaves room for " …" in `max` cells, marked so
+/// even when all of it fits (a caller cut what came after). A text whose first word alone is
+/// too wide is cut as [`fit`] cuts: a token longer than the room cannot stay whole.
+pub fn cut_after_word(text: &str, max: usize) -> String {
+    let mut kept = 0;
+    let mut used = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        let wide = width(word) + usize::from(i > 0);
+        if used + wide + 2 > max {
+            break;
+        }
+        used += wide;
+        kept = i + 1;
+    }
+    if kept == 0 {
+        return fit(&format!("{text} …"), max);
+    }
+    let words: Vec<&str> = text.split(' ').take(kept).collect();
+    format!("{} …", words.join(" "))
+}
+
+/// `text` whole if it fits in `max` cells, else cut after a whole word ([`cut_after_word`]).
+pub fn fit_words(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        text.to_string()
+    } else {
+        cut_after_word(text, max)
+    }
+}
+
 /// `text` padded with spaces (or cut) to exactly `cells` wide.
 pub fn pad(text: &str, cells: usize) -> String {
     let fitted = fit(text, cells);
@@ -186,6 +216,19 @@ mod tests {
         assert_eq!(fit("hello", 0), "");
         assert_eq!(fit("✓✓✓", 2), "✓…");
         assert_eq!(pad("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn cuts_after_words_keep_them_whole() {
+        assert_eq!(cut_after_word("one two three", 13), "one two …");
+        assert_eq!(cut_after_word("one two", 9), "one two …");
+        assert_eq!(fit_words("one two", 7), "one two");
+        assert_eq!(
+            fit_words("inventory reloaded: 7 warnings", 25),
+            "inventory reloaded: 7 …"
+        );
+        assert_eq!(fit_words("abcdefghij", 5), "abcd…");
+        assert!(width(&cut_after_word("a b c d e f g", 6)) <= 6);
     }
 
     #[test]

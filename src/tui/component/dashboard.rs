@@ -1,7 +1,7 @@
 //! The dashboard's keys: move the selection, open a device, re-probe, filter, sort, group,
 //! watch mode, and the fixes for the selected device.
 
-use super::{drilldown, filter_input, fix_dialog, help, save_dialog};
+use super::{drilldown, filter_input, fix_dialog, help, save_dialog, warnings};
 use crate::model::FixKind;
 use crate::tui::app::{Action, App};
 use crate::tui::keys::KeyAction;
@@ -21,6 +21,7 @@ pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
         A::FixHostKey => return fix_dialog::open(app, app.ui.selected, FixKind::HostKey),
         A::ToggleHelp => help::toggle(app),
         A::SaveRun => save_dialog::open(app),
+        A::ShowWarnings => warnings::open(app),
         A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom => {
             move_selection(app, action)
         }
@@ -43,9 +44,13 @@ pub(crate) fn perform(app: &mut App, action: KeyAction) -> Action {
     Action::None
 }
 
-/// Every key applies, except a fix the selected device does not need.
+/// Every key applies, except a fix the selected device does not need and the warnings pane
+/// when nothing warned.
 pub(crate) fn can(app: &App, action: KeyAction) -> bool {
-    fix_dialog::key_applies(app, app.ui.selected, action)
+    match action {
+        KeyAction::ShowWarnings => app.offers(action),
+        _ => fix_dialog::key_applies(app, app.ui.selected, action),
+    }
 }
 
 fn move_selection(app: &mut App, action: KeyAction) {

@@ -8,6 +8,7 @@ pub(crate) mod filter_input;
 pub(crate) mod fix_dialog;
 pub(crate) mod help;
 pub(crate) mod save_dialog;
+pub(crate) mod warnings;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
@@ -25,6 +26,8 @@ impl App {
             Component::SaveInput
         } else if self.ui.editing_filter {
             Component::FilterInput
+        } else if self.ui.warnings.is_some() {
+            Component::Warnings
         } else {
             match self.ui.screen {
                 Screen::Dashboard => Component::Dashboard,
@@ -55,6 +58,7 @@ impl App {
             Component::Dialog => fix_dialog::perform(self, binding.action),
             Component::SaveInput => save_dialog::perform(self, binding.action, &key),
             Component::Help => help::perform(self, binding.action),
+            Component::Warnings => warnings::perform(self, binding.action),
         }
     }
 
@@ -75,7 +79,16 @@ impl App {
             Component::Drilldown => drilldown::can(self, action),
             Component::Dialog => fix_dialog::can(self, action),
             Component::SaveInput => save_dialog::can(self, action),
-            Component::FilterInput | Component::Help => true,
+            Component::FilterInput | Component::Help | Component::Warnings => true,
+        }
+    }
+
+    /// Whether the help lists `action` at all: not what a saved run refuses, nor the
+    /// warnings pane when nothing warned. (A fix key is listed even where it does not apply.)
+    pub fn offers(&self, action: KeyAction) -> bool {
+        match action {
+            KeyAction::ShowWarnings => self.warnings.count() > 0,
+            action => !(self.read_only() && action.acts()),
         }
     }
 }

@@ -6,17 +6,21 @@
 //! │ ✗ 2 fail at banner, 1 at kex, 1 at host key             failing only         │
 //! │ ◆ run.json · taken 2025-06-01 12:00:03 UTC · from lab.toml        read-only  │ saved runs only
 //! │ filter: ios  (/ edit · Esc clear)                    3 of 9 devices match     │ only when filtering
-//! │   device    address          dns tcp ban kex hky mth aut prm ena why    time │ column titles
+//! │   device    address     dtbkhmape why                                   time │ column titles
 //! │ ── ✗ fail at kex · 2 devices ────────────────────────────────────────────── │ group (b)
-//! │ ▶ r2        10.0.0.2:22       ✓   ✓   ✓   ✗   -   -   -   -   -  kex: … 31ms │ rows
-//! │ ▶ r2 · kex: no common kex (server offers only diffie-hellman-group14-sha1)   │ selected, in full
-//! │ Enter open r re-probe w watch / filter s sort f failing b group ? help q quit │ hint bar
+//! │ ▶ r2        10.0.0.2:22 ✓✓✓✗----- kex: no common kex (server offers on… 31ms │ rows
+//! │ ▶ r2 · kex: no common kex (server offers only diffie-hellman-group14-sha1)   │ selected, in full,
+//! │   Your client enables none of the device's key exchanges: add one where it   │ wrapped at words:
+//! │   reads them (a, or the command below).                                      │ why, what to do,
+//! │   $ sshtriage fix algorithms r2 lab.toml                                      │ the commands
+//! │ Enter open r re-probe a fix algorithms w watch / filter ? help (3 more) q quit│ hint bar
 //! └──────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! Below 100 columns the nine stage columns collapse into one strip of glyphs
-//! (`dtbkhmape`); from 160 columns they carry the full stage titles. Only the rows in the
-//! visible window are built, so a frame costs the same for 10 or 10,000 devices.
+//! The why column takes the width the other columns leave: the nine stage columns are one
+//! strip of glyphs (`dtbkhmape`) until the why keeps `WHY_WANTED` cells beside 3-letter
+//! titles (about 145 columns), then full titles. Only the rows in the visible window are
+//! built, so a frame costs the same for 10 or 10,000 devices.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,7 +29,7 @@ use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState
 
 use super::{filter_input, glyphs, header, hint_bar, saved_run, selection_line};
 use crate::model::Stage;
-use crate::tui::app::App;
+use crate::tui::app::{App, Notice};
 use crate::tui::device::DeviceRow;
 use crate::tui::table_model::TableLine;
 use crate::tui::text;
@@ -46,14 +50,6 @@ enum StageColumns {
 }
 
 impl StageColumns {
-    fn for_width(width: u16) -> Self {
-        match width {
-            0..100 => StageColumns::Strip,
-            100..160 => StageColumns::Short,
-            _ => StageColumns::Full,
-        }
-    }
-
     fn widths(self) -> Vec<usize> {
         match self {
             StageColumns::Strip => vec![Stage::ALL.len()],
@@ -77,9 +73,35 @@ struct Columns {
 /// Wide enough for `openssh-10.0`, `paramiko-5.1`, `libssh-0.11`.
 const CLIENT_WIDTH: usize = 12;
 
+/// The why column's room before the stage columns may widen: most reasons in full.
+const WHY_WANTED: usize = 72;
+
 impl Columns {
+    /// The reason takes the free width: the stage columns widen (3-letter titles, then full
+    /// ones) only while the why keeps `WHY_WANTED` cells, so a wide screen shows more of the
+    /// reason before it shows longer titles.
     fn plan(width: u16, name_width: usize, address_width: usize, several_clients: bool) -> Self {
-        let stages = StageColumns::for_width(width);
+        let plan =
+            |stages| Columns::plan_with(stages, width, name_width, address_width, several_clients);
+        // Below 100 columns the strip always: titles would squeeze the why to nothing.
+        if width >= 100 {
+            for stages in [StageColumns::Full, StageColumns::Short] {
+                let columns = plan(stages);
+                if columns.why >= WHY_WANTED {
+                    return columns;
+                }
+            }
+        }
+        plan(StageColumns::Strip)
+    }
+
+    fn plan_with(
+        stages: StageColumns,
+        width: u16,
+        name_width: usize,
+        address_width: usize,
+        several_clients: bool,
+    ) -> Self {
         let (name_cap, address_cap) = match stages {
             StageColumns::Strip => (14, 21),
             StageColumns::Short => (18, 21),
@@ -88,10 +110,12 @@ impl Columns {
         let mut name = name_width.clamp(6, name_cap);
         let mut address = address_width.clamp(7, address_cap);
         let stage_cols = stages.widths();
-        // One client for all goes in the header; a column only when they differ.
-        let client = match stages {
-            StageColumns::Short | StageColumns::Full if several_clients => CLIENT_WIDTH,
-            _ => 0,
+        // One client for all goes in the header; a column only when they differ (and not
+        // on narrow screens).
+        let client = if several_clients && width >= 100 {
+            CLIENT_WIDTH
+        } else {
+            0
         };
         let columns = 2 + usize::from(client > 0) + stage_cols.len() + 2;
         let fixed = HIGHLIGHT.chars().count()
@@ -140,11 +164,6 @@ impl Columns {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     let filtering = filter_input::visible(app.ui.editing_filter, &app.ui.options.filter);
-    let selection_height = if area.height >= 14 && app.ui.selected.is_some() {
-        selection_line::HEIGHT
-    } else {
-        0
-    };
     // A saved run (`sshtriage view`) says which, when and from what on a third line.
     let saved_line = u16::from(app.saved_run().is_some());
     let [header_area, filter_area, middle_area, hint_area] = Layout::vertical([
@@ -154,9 +173,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    // The selected device's line sits right under the rows (one blank line between) when
-    // they leave room, else at the bottom.
+    // The selected device's lines sit right under the rows (one blank line between) when
+    // they leave room, else at the bottom; they take what they need while the table keeps
+    // `selection_line::TABLE_KEEPS` lines.
     let table_lines = text::cells(app.model().lines.len()).saturating_add(1);
+    let detail = match app.ui.selected.and_then(|d| app.rows().get(d)) {
+        Some(row) if area.height >= 14 => {
+            selection_line::lines(row, middle_area.width as usize, app.watching(), &app.theme)
+        }
+        _ => Vec::new(),
+    };
+    let room = middle_area
+        .height
+        .saturating_sub(table_lines.min(selection_line::TABLE_KEEPS) + 1);
+    let selection_height = text::cells(detail.len()).min(room);
     let (table_area, selection_area) =
         if table_lines.saturating_add(1 + selection_height) <= middle_area.height {
             let table = Rect {
@@ -180,13 +210,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     let offset = app.scroll_table_to_selection(body_rows);
     let app = &*app;
     let model = app.model_ref();
+    // Warnings of the load at start, until a reload says something of its own.
+    let loaded = match app.warning_count() {
+        0 => None,
+        n => Some(Notice::Info(format!(
+            "inventory loaded: {n} {}",
+            if n == 1 { "warning" } else { "warnings" }
+        ))),
+    };
     header::render(
         frame,
         header_area,
         model,
         &app.ui.options,
         filtering,
-        app.notice(),
+        app.notice().or(loaded.as_ref()),
         &app.theme,
     );
     if let Some(saved) = app.saved_run() {
@@ -208,9 +246,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         );
     }
     render_table(frame, table_area, app, offset, body_rows);
-    if let Some(row) = app.ui.selected.and_then(|d| app.rows().get(d)) {
-        selection_line::render(frame, selection_area, row, &app.theme);
-    }
+    selection_line::render(frame, selection_area, detail);
     hint_bar::render(frame, hint_area, app);
 }
 

@@ -8,8 +8,8 @@
 //! the watch's: a device waiting for its next attempt counts as waiting, as its row says.
 //! Both lines shorten to fit: the counts drop their decorations, the failing list ends in
 //! "+N more" rather than mid-word. While the inventory is followed, what its last reload
-//! said leads the second line's right side ("inventory reloaded: 1 added, …"), cut to at most
-//! half the width.
+//! said leads the second line's right side ("inventory reloaded: 1 added, …"), cut after a
+//! word to at most half the width (the warnings pane, `W`, has a failed reload's error whole).
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -80,7 +80,7 @@ pub fn render(
             Notice::Problem(m) => (m, theme.warn),
         };
         let half = (second.width as usize / 2).max(1);
-        right.push_span(Span::styled(text::fit(message, half), style));
+        right.push_span(Span::styled(text::fit_words(message, half), style));
         if !flags.is_empty() {
             right.push_span(Span::styled(" · ", theme.dim));
         }

@@ -1,5 +1,6 @@
 //! The help overlay: the key table of the screen underneath (the same table that dispatches
-//! the keys) and a legend of the marks and column titles.
+//! the keys) and a legend of the marks and the stages' column titles. Every help text is
+//! shown whole: wrapped beside its keys when its column is narrow.
 //!
 //! ```text
 //!        ┌ Help · Dashboard ─────────────────────────────┐
@@ -7,7 +8,7 @@
 //!        │ …                                              │  two columns when the
 //!        │                                                │  screen is short
 //!        │ Marks    · waiting ⠋ running ✓ ok ! warning …  │
-//!        │ Columns  ban banner · hky host key · …         │
+//!        │ Stages   ban banner · hky host key · …         │
 //!        └──────────────────────────────── ?/Esc close ──┘
 //! ```
 
@@ -18,20 +19,30 @@ use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 use super::glyphs;
 use crate::model::Stage;
-use crate::tui::keys::{Binding, Component};
+use crate::tui::app::App;
+use crate::tui::keys::{Binding, Component, KeyAction};
 use crate::tui::text;
 use crate::tui::theme::Theme;
 
 const LEGEND_LABEL: usize = 9;
 
-/// `under` is the component whose keys are explained (the one the overlay covers); on a
-/// saved run (`read_only`) the keys that would probe, fix or save are left out, and a line
-/// says why.
-pub fn render(frame: &mut Frame, area: Rect, under: Component, read_only: bool, theme: &Theme) {
+/// `under` is the component whose keys are explained (the one the overlay covers). The keys
+/// the app does not offer (`App::offers`: on a saved run those that would probe, fix or
+/// save, with a line that says why; the warnings pane when nothing warned) are left out.
+pub fn render(frame: &mut Frame, area: Rect, under: Component, app: &App) {
+    let theme = &app.theme;
     let width = area.width.saturating_sub(4).min(76);
     let inner_width = width.saturating_sub(4) as usize;
     let max_rows = area.height.saturating_sub(4) as usize;
-    let lines = content(under, read_only, inner_width, max_rows, theme);
+    let offers = |action| app.offers(action);
+    let lines = content(
+        under,
+        app.read_only(),
+        &offers,
+        inner_width,
+        max_rows,
+        theme,
+    );
     let height = text::cells(lines.len())
         .saturating_add(2)
         .min(area.height.saturating_sub(2));
@@ -64,6 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, under: Component, read_only: bool, 
 fn content(
     under: Component,
     read_only: bool,
+    offers: &dyn Fn(KeyAction) -> bool,
     width: usize,
     max_rows: usize,
     theme: &Theme,
@@ -72,7 +84,7 @@ fn content(
     let bindings: Vec<&Binding> = under
         .bindings()
         .iter()
-        .filter(|b| !(read_only && b.action.acts()))
+        .filter(|b| offers(b.action))
         .collect();
     if read_only {
         let words = "a saved run: nothing is probed, fixed or saved";
@@ -87,38 +99,58 @@ fn content(
         .max()
         .unwrap_or(0)
         + 2;
-    let single = bindings.len() + 1 + legend.len() <= max_rows;
-    let mut lines: Vec<Line> = if single {
-        bindings
-            .iter()
-            .map(|b| binding_spans(b, key_width, width, theme))
-            .map(Line::from)
-            .collect()
+    let single: Vec<Vec<Span>> = bindings
+        .iter()
+        .flat_map(|b| entry(b, key_width, width, theme))
+        .collect();
+    let mut lines: Vec<Line> = if single.len() + 1 + legend.len() <= max_rows {
+        single.into_iter().map(Line::from).collect()
     } else {
+        // Two columns, each entry wrapped within its own; a row is as tall as its taller one.
         let half = bindings.len().div_ceil(2);
         let column = width.saturating_sub(2) / 2;
-        (0..half)
-            .map(|i| {
-                let mut spans = binding_spans(bindings[i], key_width, column, theme);
-                if let Some(right) = bindings.get(i + half) {
+        let mut lines = Vec::new();
+        for i in 0..half {
+            let left = entry(bindings[i], key_width, column, theme);
+            let right = bindings
+                .get(i + half)
+                .map(|b| entry(b, key_width, column, theme))
+                .unwrap_or_default();
+            for n in 0..left.len().max(right.len()) {
+                let mut spans = left.get(n).cloned().unwrap_or_default();
+                if let Some(more) = right.get(n) {
                     let used: usize = spans.iter().map(Span::width).sum();
                     spans.push(Span::raw(" ".repeat(column + 2 - used.min(column))));
-                    spans.extend(binding_spans(right, key_width, column, theme));
+                    spans.extend(more.iter().cloned());
                 }
-                Line::from(spans)
-            })
-            .collect()
+                lines.push(Line::from(spans));
+            }
+        }
+        lines
     };
     lines.push(Line::raw(""));
     lines.extend(legend);
     lines
 }
 
-fn binding_spans(b: &Binding, key_width: usize, width: usize, theme: &Theme) -> Vec<Span<'static>> {
-    vec![
-        Span::styled(text::pad(&b.keys_label(), key_width), theme.key),
-        Span::raw(text::fit(b.help, width.saturating_sub(key_width))),
-    ]
+/// One binding: its keys, then its help wrapped at words beside them (never cut).
+fn entry(b: &Binding, key_width: usize, width: usize, theme: &Theme) -> Vec<Vec<Span<'static>>> {
+    let words = text::wrap(b.help, width.saturating_sub(key_width).max(1));
+    words
+        .into_iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let keys = if n == 0 {
+                b.keys_label()
+            } else {
+                String::new()
+            };
+            vec![
+                Span::styled(text::pad(&keys, key_width), theme.key),
+                Span::raw(part),
+            ]
+        })
+        .collect()
 }
 
 fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -166,7 +198,8 @@ fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
             .into_iter()
             .enumerate()
         {
-            let label = if i == 0 { "Columns" } else { "" };
+            // "Stages", as the drill-down's pane, the groups and the sort call them.
+            let label = if i == 0 { "Stages" } else { "" };
             lines.push(Line::from(vec![
                 Span::styled(text::pad(label, LEGEND_LABEL), theme.heading),
                 Span::raw(part),

@@ -12,6 +12,7 @@ pub mod hint_bar;
 pub mod save_dialog;
 pub mod saved_run;
 pub mod selection_line;
+pub mod warnings;
 
 use ratatui::Frame;
 
@@ -34,6 +35,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if let Some(dialog) = dialog {
         fix_dialog::render(frame, app, dialog);
     }
+    if app.ui.warnings.is_some() {
+        warnings::render(frame, area, app);
+    }
     if app.ui.help {
         let under = match (&app.ui.dialog, &app.ui.save, app.ui.screen) {
             (Some(_), _, _) => Component::Dialog,
@@ -41,6 +45,6 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             (None, None, Screen::Dashboard) => Component::Dashboard,
             (None, None, Screen::Drilldown(_)) => Component::Drilldown,
         };
-        help::render(frame, area, under, app.read_only(), &app.theme);
+        help::render(frame, area, under, app);
     }
 }
