@@ -70,8 +70,8 @@ fn algorithms() -> AlgorithmEvidence {
         compression_s2c: strings(&["none"]),
     };
     AlgorithmEvidence {
-        server: lists.clone(),
-        client: lists,
+        server: lists.clone().into(),
+        client: lists.into(),
         negotiated: Negotiated {
             kex: Some("curve25519-sha256".into()),
             host_key: Some("ssh-ed25519".into()),
