@@ -166,7 +166,8 @@ pub fn lines(
 }
 
 pub(super) fn heading(title: &str, width: usize, theme: &Theme) -> Line<'static> {
-    let rule = width.saturating_sub(title.len() + 4).min(40);
+    // Every heading ends at the same column: the title's length takes from its rule.
+    let rule = width.min(52).saturating_sub(title.chars().count() + 4);
     Line::from(vec![
         Span::styled("── ", theme.border),
         Span::styled(title.to_string(), theme.heading),
