@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use russh::keys::ssh_key::PublicKey;
 
 use super::keytext::{is_certificate_algorithm, key_family};
-use super::{Entry, KnownHosts, Marker, fingerprint};
+use super::{Entry, KnownHosts, Marker};
 pub use crate::model::HostKeyVerdict;
 
 /// The verdict with the evidence: every matching line for the host.
@@ -43,12 +43,14 @@ pub struct EntryRef {
 impl EntryRef {
     fn new(entry: &Entry, presented: &PublicKey) -> EntryRef {
         EntryRef {
-            file: entry.file.clone(),
+            file: entry.file.to_path_buf(),
             line: entry.line,
             algorithm: entry.algorithm(),
-            fingerprint: fingerprint(&entry.key),
+            fingerprint: entry.fingerprint(),
             marker: entry.marker,
-            matches_key: same_key(&entry.key, presented),
+            matches_key: entry
+                .public_key()
+                .is_some_and(|key| same_key(&key, presented)),
         }
     }
 }
@@ -144,7 +146,7 @@ impl KnownHosts {
         let families: Vec<&'static str> = found
             .iter()
             .filter(|e| e.marker.is_none())
-            .filter_map(|e| key_family(e.key.algorithm().as_str()))
+            .filter_map(|e| key_family(&e.algorithm()))
             .collect();
         let has_ca = found
             .iter()

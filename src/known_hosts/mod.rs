@@ -24,6 +24,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use russh::keys::ssh_key::PublicKey;
 
@@ -56,11 +57,14 @@ pub enum Marker {
 /// One valid line of a known_hosts file.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub file: PathBuf,
+    /// Shared by the file's entries (a fleet's file has hundreds of thousands).
+    pub file: Arc<Path>,
     /// 1-based.
     pub line: usize,
     pub marker: Option<Marker>,
-    pub key: PublicKey,
+    /// The key as the line encodes it (validated when read), decoded when a lookup needs it:
+    /// a decoded key takes three times the room, in every entry of a file.
+    key: Box<[u8]>,
     /// The host-pattern field as written (untrusted text).
     pub hosts: String,
     /// Text after the key (untrusted text).
@@ -78,7 +82,14 @@ impl Entry {
 
     /// SSH name of the key's algorithm, e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`.
     pub fn algorithm(&self) -> String {
-        self.key.algorithm().as_str().to_string()
+        self.public_key()
+            .map(|k| k.algorithm().as_str().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The line's key. It was decoded once when the file was read, so this does not fail.
+    pub fn public_key(&self) -> Option<PublicKey> {
+        PublicKey::from_bytes(&self.key).ok()
     }
 
     /// True when the host field matches this lookup name (`host` or `[host]:port`).
@@ -88,7 +99,9 @@ impl Entry {
     }
 
     pub fn fingerprint(&self) -> String {
-        fingerprint(&self.key)
+        self.public_key()
+            .map(|k| fingerprint(&k))
+            .unwrap_or_default()
     }
 }
 
@@ -157,6 +170,7 @@ impl KnownHosts {
                 }),
             }
         }
+        all.entries.shrink_to_fit();
         all
     }
 
@@ -198,8 +212,9 @@ impl KnownHosts {
 
     fn add_file(&mut self, file: &Path, bytes: &[u8]) {
         let (mut listed, mut unlisted) = (0usize, 0usize);
+        let shared: Arc<Path> = Arc::from(file);
         for raw_line in line::split_lines(bytes) {
-            let problem = match parse_entry(file, raw_line.number, &raw_line) {
+            let problem = match parse_entry(&shared, raw_line.number, &raw_line) {
                 Ok(Some(entry)) => {
                     self.push(entry);
                     continue;
@@ -273,7 +288,7 @@ fn lookup_names(hostnames: &[&str], port: u16) -> Vec<String> {
 /// `Ok(None)` for comments and blank lines; `Err` with a sanitized reason for a line that
 /// OpenSSH would skip.
 fn parse_entry(
-    file: &Path,
+    file: &Arc<Path>,
     number: usize,
     raw_line: &line::RawLine,
 ) -> Result<Option<Entry>, String> {
@@ -285,10 +300,10 @@ fn parse_entry(
     let host_field = HostField::parse(record.hosts).map_err(str::to_string)?;
     let parsed = keytext::parse_key(record.key_text)?;
     Ok(Some(Entry {
-        file: file.to_path_buf(),
+        file: file.clone(),
         line: number,
         marker: record.marker,
-        key: parsed.key,
+        key: parsed.key.to_bytes().map_err(|e| format!("invalid key data: {e}"))?.into(),
         hosts: String::from_utf8_lossy(record.hosts).into_owned(),
         comment: parsed.comment,
         raw: String::from_utf8_lossy(raw_line.without_newline())

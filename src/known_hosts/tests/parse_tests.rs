@@ -39,7 +39,7 @@ fn reads_plain_lines_with_comments_blank_lines_tabs_and_crlf() {
         ]
     );
     assert_eq!(kh.entries()[0].comment, "a comment");
-    assert_eq!(kh.entries()[0].key, key("ed1"));
+    assert_eq!(kh.entries()[0].public_key().unwrap(), key("ed1"));
     assert!(!kh.entries()[0].raw.ends_with('\r'));
 }
 
@@ -239,7 +239,7 @@ fn several_files_keep_their_own_names_and_order() {
     let got: Vec<(PathBuf, usize)> = kh
         .lookup(&["alpha"], 22)
         .iter()
-        .map(|e| (e.file.clone(), e.line))
+        .map(|e| (e.file.to_path_buf(), e.line))
         .collect();
     assert_eq!(got, vec![(a, 1), (b, 2)]);
 }
