@@ -50,9 +50,47 @@ pub fn run(args: DiffArgs) -> i32 {
             }
         }
     } else {
-        print!("{}", render(&diff, (&args.old, &old), (&args.new, &new)));
+        let text = render(&diff, (&args.old, &old), (&args.new, &new));
+        print!("{}", fit(&text, terminal_columns()));
     }
     if diff.worse { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// Standard output's width when it is a terminal.
+fn terminal_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    std::io::stdout()
+        .is_terminal()
+        .then(|| {
+            crossterm::terminal::size()
+                .ok()
+                .map(|(w, _)| usize::from(w))
+        })
+        .flatten()
+}
+
+/// Each line wrapped at word boundaries to `width`, its continuation indented two columns
+/// past the line's own indentation; unchanged without a width (a pipe or a file).
+fn fit(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width.filter(|w| *w >= 20) else {
+        return text.to_owned();
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let body = line.trim_start_matches(' ');
+        let indent = line.len() - body.len();
+        let then = (indent + 2).min(width / 2);
+        for (n, piece) in crate::report::wrap::wrap(body, width - indent, width - then)
+            .iter()
+            .enumerate()
+        {
+            let pad = if n == 0 { indent } else { then };
+            out.push_str(&" ".repeat(pad));
+            out.push_str(piece);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -231,5 +269,26 @@ fn devices(n: usize) -> String {
     match n {
         1 => "1 device".into(),
         n => format!("{n} devices"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn lines_wrap_at_words_under_their_indentation() {
+        let text = "! r1 127.0.0.1:22  worse: host key changed\n    host key: SHA256:Hq3mV8nPz1cK5wX2rT7yB0uL4sE9dF6gJ1aZ3oI8vNe → SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE\n";
+        let fitted = fit(text, Some(60));
+        for line in fitted.lines() {
+            assert!(line.chars().count() <= 60, "{line:?}");
+        }
+        assert!(
+            fitted.contains("\n      SHA256:q0dI3YdJ4n0H2X8m7cVb1kP9s5Zr6tWq2eLx4uNaQyE\n"),
+            "the new fingerprint is whole on its own line, indented past its line:\n{fitted}"
+        );
+        let words = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(words(&fitted), words(text), "nothing lost or cut");
+        assert_eq!(fit(text, None), text, "a pipe gets the lines as they are");
     }
 }

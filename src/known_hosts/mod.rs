@@ -308,7 +308,11 @@ fn parse_entry(
         file: file.clone(),
         line: number,
         marker: record.marker,
-        key: parsed.key.to_bytes().map_err(|e| format!("invalid key data: {e}"))?.into(),
+        key: parsed
+            .key
+            .to_bytes()
+            .map_err(|e| format!("invalid key data: {e}"))?
+            .into(),
         hosts: String::from_utf8_lossy(record.hosts).into_owned(),
         comment: parsed.comment,
         raw: String::from_utf8_lossy(raw_line.without_newline())

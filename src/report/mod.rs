@@ -7,7 +7,7 @@ pub mod facts;
 pub mod human;
 pub mod json;
 pub mod markdown;
-mod wrap;
+pub mod wrap;
 
 use crate::algorithms::local::LocalClients;
 use crate::model::DeviceReport;
