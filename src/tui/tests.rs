@@ -2643,3 +2643,42 @@ fn snippet_text_reaches_neither_the_terminal_nor_the_file_as_escapes() {
     assert!(file.contains("\n# ── evil␛]0;x"), "{file}");
     assert!(file.contains("\n␛[2Jrm -rf"), "{file}");
 }
+
+// ---- the header line on narrow terminals ------------------------------------------------
+
+#[test]
+fn the_counts_line_never_cuts_a_word_whatever_the_width() {
+    let whole = [
+        "sshtriage",
+        "·",
+        "9",
+        "devices:",
+        "2",
+        "ready,",
+        "7",
+        "failing,",
+        "failing",
+        "0",
+        "probing,",
+        "probing",
+        "waiting",
+        "sort:",
+        "name",
+    ];
+    for width in 44..=90 {
+        let mut app = crate::tui::fixtures::finished_app();
+        let screen = render_to_string(&mut app, width, 24);
+        let first = screen.lines().next().unwrap_or_default();
+        for word in first.split_whitespace() {
+            assert!(
+                whole.contains(&word),
+                "{width} columns: {word:?} in {first:?}"
+            );
+        }
+        assert!(first.contains("7 failing"), "{width} columns: {first:?}");
+        assert!(
+            first.trim_end().ends_with("sort: name"),
+            "{width}: {first:?}"
+        );
+    }
+}

@@ -42,18 +42,29 @@ pub fn render(
         Clients::One(id) => format!("client: {} · ", text::clean(id)),
         Clients::Unknown | Clients::Several => String::new(),
     };
-    let mut right = Line::default();
-    if options.watching {
-        // Watch mode changes what every row means: say so where the counts are.
-        right.push_span(Span::styled("◷ watching", theme.warn));
-        right.push_span(Span::styled(" · ", theme.dim));
+    let right_line = |client: &str| {
+        let mut right = Line::default();
+        if options.watching {
+            // Watch mode changes what every row means: say so where the counts are.
+            right.push_span(Span::styled("◷ watching", theme.warn));
+            right.push_span(Span::styled(" · ", theme.dim));
+        }
+        right.push_span(Span::styled(
+            format!("{client}sort: {}", options.sort.label()),
+            theme.dim,
+        ));
+        right
+    };
+    let mut right = right_line(&client);
+    let mut left = counts_line(counts, left_room(first.width, &right), theme);
+    if left.is_none() {
+        // The counts matter more than the client's name, which the detail lines repeat.
+        right = right_line("");
+        left = counts_line(counts, left_room(first.width, &right), theme);
     }
-    right.push_span(Span::styled(
-        format!("{client}sort: {}", options.sort.label()),
-        theme.dim,
-    ));
-    let room = left_room(first.width, &right);
-    render_split(frame, first, counts_line(counts, room, theme), right);
+    let left =
+        left.unwrap_or_else(|| counts_variant(counts, false, " ready, ".into(), true, theme));
+    render_split(frame, first, left, right);
 
     if area.height < 2 {
         return;
@@ -110,29 +121,33 @@ fn render_split(frame: &mut Frame, area: Rect, left: Line, right: Line) {
     );
 }
 
-/// The counts, in the longest form that fits in `room` cells.
-fn counts_line<'a>(c: &Counts, room: usize, theme: &Theme) -> Line<'a> {
+/// The counts, in the longest form that fits in `room` cells; None when none does.
+fn counts_line<'a>(c: &Counts, room: usize, theme: &Theme) -> Option<Line<'a>> {
     let ready_words = if c.warned > 0 {
         format!(" ready ({} with warnings), ", c.warned)
     } else {
         " ready, ".to_string()
     };
     let variants = [
-        (true, ready_words),
-        (true, " ready, ".to_string()),
-        (false, " ready, ".to_string()),
+        (true, ready_words, false),
+        (true, " ready, ".to_string(), false),
+        (false, " ready, ".to_string(), false),
+        (false, " ready, ".to_string(), true),
     ];
-    let mut chosen = Line::default();
-    for (with_title, ready) in variants {
-        chosen = counts_variant(c, with_title, ready, theme);
-        if chosen.width() <= room {
-            break;
-        }
-    }
-    chosen
+    variants
+        .into_iter()
+        .map(|(with_title, ready, terse)| counts_variant(c, with_title, ready, terse, theme))
+        .find(|line| line.width() <= room)
 }
 
-fn counts_variant<'a>(c: &Counts, with_title: bool, ready: String, theme: &Theme) -> Line<'a> {
+/// `terse` leaves out the counts that are zero after `failing` (nothing probing, waiting).
+fn counts_variant<'a>(
+    c: &Counts,
+    with_title: bool,
+    ready: String,
+    terse: bool,
+    theme: &Theme,
+) -> Line<'a> {
     let number =
         |n: usize, style| Span::styled(n.to_string(), if n > 0 { style } else { theme.dim });
     let mut spans = Vec::new();
@@ -145,12 +160,22 @@ fn counts_variant<'a>(c: &Counts, with_title: bool, ready: String, theme: &Theme
         number(c.ready, theme.ok),
         Span::raw(ready),
         number(c.failing, theme.fail),
-        Span::raw(" failing, "),
-        number(c.running, theme.running),
-        Span::raw(" probing, "),
-        number(c.waiting, theme.dim),
-        Span::raw(" waiting"),
+        Span::raw(" failing"),
     ]);
+    if !terse || c.running > 0 {
+        spans.extend([
+            Span::raw(", "),
+            number(c.running, theme.running),
+            Span::raw(" probing"),
+        ]);
+    }
+    if !terse || c.waiting > 0 {
+        spans.extend([
+            Span::raw(", "),
+            number(c.waiting, theme.dim),
+            Span::raw(" waiting"),
+        ]);
+    }
     Line::from(spans)
 }
 
