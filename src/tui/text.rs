@@ -120,32 +120,36 @@ pub fn pad(text: &str, cells: usize) -> String {
     format!("{fitted}{}", " ".repeat(cells.saturating_sub(w)))
 }
 
-/// Word-wraps `text` into lines of at most `max` cells; words longer than a line are split.
-/// Linear in the length of the text, whatever its shape.
+/// Word-wraps `text` into lines of at most `max` cells. Lines break at spaces, and also after
+/// the commas of a list written without spaces (an algorithm list is one long "word"); only a
+/// piece longer than a whole line is split elsewhere. Linear in the length of the text.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let word_w = width(word);
-        let gap = usize::from(used > 0);
-        if used + gap + word_w <= max {
-            if gap == 1 {
-                line.push(' ');
+        for (n, piece) in list_items(word).enumerate() {
+            let piece_w = width(piece);
+            // A list's items follow each other without a space.
+            let gap = usize::from(used > 0 && n == 0);
+            if used + gap + piece_w <= max {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.push_str(piece);
+                used += gap + piece_w;
+                continue;
             }
-            line.push_str(word);
-            used += gap + word_w;
-            continue;
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+            }
+            let mut pieces = chunk(piece, max);
+            let last = pieces.pop().unwrap_or_default();
+            lines.extend(pieces);
+            used = width(&last);
+            line = last;
         }
-        if used > 0 {
-            lines.push(std::mem::take(&mut line));
-        }
-        let mut pieces = chunk(word, max);
-        let last = pieces.pop().unwrap_or_default();
-        lines.extend(pieces);
-        used = width(&last);
-        line = last;
     }
     if used > 0 || lines.is_empty() {
         lines.push(line);
@@ -153,8 +157,28 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// `word` cut after each comma a letter follows (`curve25519-sha256,ecdh-sha2-nistp256`), not
+/// after one inside a version bound (`"paramiko>=3.5,<4"` stays whole) or a number.
+fn list_items(word: &str) -> impl Iterator<Item = &str> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let cut = rest
+            .char_indices()
+            .zip(rest.chars().skip(1))
+            .find(|((_, c), next)| *c == ',' && next.is_ascii_alphabetic())
+            .map_or(rest.len(), |((i, _), _)| i + 1);
+        let (item, after) = rest.split_at(cut);
+        rest = after;
+        Some(item)
+    })
+}
+
 /// Cuts `text` into pieces of at most `max` cells, keeping inner spaces (device output, where
-/// alignment carries meaning); breaks after a space when there is one, else mid-word.
+/// alignment carries meaning); breaks after a space or a comma when there is one, else
+/// mid-word.
 /// One pass over the text.
 pub fn chunk(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
@@ -163,8 +187,14 @@ pub fn chunk(text: &str, max: usize) -> Vec<String> {
     let mut used = 0;
     // Byte just after the last space in the current piece, and the piece's width up to it.
     let mut last_space: Option<(usize, usize)> = None;
+    let mut after_comma = false;
     for (i, c) in text.char_indices() {
         let w = char_width(c);
+        // After a comma that a list item follows (see `list_items`).
+        if after_comma && c.is_ascii_alphabetic() {
+            last_space = Some((i, used));
+        }
+        after_comma = c == ',';
         while used + w > max && i > start {
             let (cut, cut_width) = match last_space {
                 Some((after, before)) if after > start && after <= i => (after, before),
@@ -256,5 +286,41 @@ mod tests {
         let words = wrap(&line, 80);
         assert_eq!(words.len(), 25_000);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_list_without_spaces_wraps_after_its_commas() {
+        let text =
+            "the server offers curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group14-sha1";
+        let lines = wrap(text, 40);
+        assert_eq!(
+            lines,
+            [
+                "the server offers curve25519-sha256,",
+                "ecdh-sha2-nistp256,",
+                "diffie-hellman-group14-sha1"
+            ]
+        );
+        let pieces = chunk(
+            "    12ms ← KEXINIT kex=curve25519-sha256,ecdh-sha2-nistp256",
+            30,
+        );
+        assert_eq!(
+            pieces,
+            [
+                "    12ms ← KEXINIT",
+                "kex=curve25519-sha256,",
+                "ecdh-sha2-nistp256"
+            ]
+        );
+        assert_eq!(
+            wrap(&"x".repeat(25), 10).len(),
+            3,
+            "a long piece is still split"
+        );
+        assert_eq!(
+            wrap(r#"pip install "paramiko>=3.5,<4" beside"#, 28),
+            ["pip install", r#""paramiko>=3.5,<4" beside"#]
+        );
     }
 }
