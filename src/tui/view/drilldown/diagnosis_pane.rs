@@ -17,8 +17,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Padding, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 
 use crate::fleet::Probe;
 use crate::model::Status;
@@ -154,26 +154,8 @@ pub fn render(
     let total = scrolled.len();
     let scrolls = total > text_rows;
     let scroll = scroll.min(total.saturating_sub(text_rows));
-    let position = if scrolls {
-        format!(
-            " {}–{} of {} ",
-            scroll + 1,
-            (scroll + text_rows).min(total),
-            total
-        )
-    } else {
-        String::new()
-    };
-    let (border, marker) = if focused && scrolls {
-        (theme.border_focused, "▸ ")
-    } else {
-        (theme.border, "")
-    };
-    let block = Block::bordered()
-        .border_style(border)
-        .padding(Padding::horizontal(1))
-        .title(Span::styled(format!(" {marker}Diagnosis "), theme.heading))
-        .title_bottom(Line::styled(position, theme.dim).right_aligned());
+    let position = super::scroll_pane::position(scroll, text_rows, total);
+    let block = super::scroll_pane::block("Diagnosis", position, focused && scrolls, theme);
     let mut shown: Vec<Line> = scrolled.into_iter().skip(scroll).take(text_rows).collect();
     shown.extend(advice);
     frame.render_widget(Paragraph::new(shown).block(block), area);

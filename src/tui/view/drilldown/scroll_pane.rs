@@ -20,23 +20,31 @@ pub fn render(
     let rows = area.height.saturating_sub(2) as usize;
     let total = lines.len();
     let scroll = scroll.min(total.saturating_sub(rows));
-    let end = (scroll + rows).min(total);
-    let position = if total > rows {
-        format!(" {}–{} of {} ", scroll + 1, end, total)
+    let block = block(title, position(scroll, rows, total), focused, theme);
+    let window: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
+    frame.render_widget(Paragraph::new(window).block(block), area);
+    (scroll, rows)
+}
+
+/// "3–9 of 40" when `total` lines do not fit in `rows`, else nothing.
+pub fn position(scroll: usize, rows: usize, total: usize) -> String {
+    if total > rows {
+        format!(" {}–{} of {} ", scroll + 1, (scroll + rows).min(total), total)
     } else {
         String::new()
-    };
+    }
+}
+
+/// The pane's border: its title (marked when it has the focus) and its position below.
+pub fn block(title: &str, position: String, focused: bool, theme: &Theme) -> Block<'static> {
     let (border, marker) = if focused {
         (theme.border_focused, "▸ ")
     } else {
         (theme.border, "")
     };
-    let block = Block::bordered()
+    Block::bordered()
         .border_style(border)
         .padding(Padding::horizontal(1))
         .title(Span::styled(format!(" {marker}{title} "), theme.heading))
-        .title_bottom(Line::styled(position, theme.dim).right_aligned());
-    let window: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
-    frame.render_widget(Paragraph::new(window).block(block), area);
-    (scroll, rows)
+        .title_bottom(Line::styled(position, theme.dim).right_aligned())
 }
