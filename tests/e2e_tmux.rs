@@ -741,8 +741,3 @@ fn the_dashboard_lists_load_and_reload_warnings() {
     assert!(after.contains("EXITED-0"), "exit status:\n{after}");
 }
 
-/// The screen with lines the terminal wrapped joined again (`capture-pane -J`).
-fn joined_capture(tmux: &Tmux) -> String {
-    let out = tmux.run(&["capture-pane", "-p", "-J", "-t", &tmux.session]);
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
