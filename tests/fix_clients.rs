@@ -105,6 +105,21 @@ async fn an_ssh_config_host_is_fixed_in_its_ssh_config_and_ssh_logs_in() {
     .await;
     assert_eq!(dry.code, 0, "{}", dry.text());
     assert!(dry.stdout.contains("ssh_config change:"), "{}", dry.stdout);
+    // For other clients: Paramiko 5.0 and 5.1's long paragraph once, naming both.
+    assert_eq!(
+        dry.stdout.matches("Paramiko 5 removed the SHA-1").count(),
+        1,
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.contains(
+            "── Paramiko 5.0, Paramiko 5.1 · Ansible network_cli ──\n\
+             ansible_connection: network_cli (Paramiko): Paramiko 5.0 and Paramiko 5.1 cannot connect: "
+        ),
+        "{}",
+        dry.stdout
+    );
     assert!(
         dry.stdout
             .contains("KexAlgorithms +diffie-hellman-group14-sha1"),
@@ -288,8 +303,28 @@ async fn a_network_cli_paramiko_host_gets_advice_and_nothing_written() {
     )
     .await;
     assert_eq!(run.code, 1, "{}", run.text());
-    assert!(run.stdout.contains("Paramiko 5"), "{}", run.stdout);
+    // The client is what cannot connect, named as check names it.
+    assert!(
+        run.stdout.contains(
+            "\nParamiko 5.1, used by your Ansible network_cli, cannot connect: the device offers only "
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("sshtriage cannot"), "{}", run.stdout);
     assert!(run.stdout.contains("pip install"), "{}", run.stdout);
+    // Then what the other clients need, as the dashboard's dialog shows it.
+    assert!(
+        run.stdout.contains("\nFor other clients:\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("── Paramiko 5.0, Paramiko 5.1 · Ansible network_cli ──"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(std::fs::read_to_string(&hosts).unwrap(), inventory);
     let after: Vec<_> = std::fs::read_dir(keys.path()).unwrap().collect();
     assert_eq!(before.len(), after.len(), "no file was created");

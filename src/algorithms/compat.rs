@@ -240,6 +240,15 @@ fn offered(server: &AlgorithmLists, category: Category) -> Vec<&str> {
     names
 }
 
+/// What a "cannot" statement says after its client's name ("Paramiko 5.0 cannot connect: "):
+/// `the device offers only …`, so another name for the client, or several names, can lead
+/// it. None when `statement` is not about `client_name`.
+pub fn cannot_reason<'a>(statement: &'a str, client_name: &str) -> Option<&'a str> {
+    statement
+        .strip_prefix(client_name)?
+        .strip_prefix(" cannot connect: ")
+}
+
 fn cannot_statement(client: &ClientProfile, server: &AlgorithmLists, plan: &Plan) -> String {
     let what: Vec<String> = plan
         .impossible
@@ -353,7 +362,8 @@ fn quote_names(names: &[&str]) -> String {
     )
 }
 
-fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
     match items {
         [] => String::new(),
         [one] => one.as_ref().to_owned(),

@@ -4,7 +4,7 @@
 
 use super::allowlist::Category;
 use super::clients::{ClientProfile, Family};
-use super::compat::{Compatibility, Fix};
+use super::compat::{Compatibility, Fix, join_and};
 use crate::model::AlgorithmLists;
 use serde::Serialize;
 
@@ -52,6 +52,17 @@ pub struct Snippet {
     pub kind: SnippetKind,
     pub title: String,
     pub text: String,
+}
+
+/// Stands for the client's name in snippets made for a profile named so: the snippets of
+/// clients that differ only by their names are then equal, and [`name_clients`] makes one
+/// of them name every client it is for. Not printable, so a test catches it if it leaks.
+pub const SOME_CLIENTS: &str = "\u{1}clients\u{1}";
+
+/// `text` with [`SOME_CLIENTS`] replaced by the clients' names (`Paramiko 5.0 and
+/// Paramiko 5.1`). Every sentence that holds it reads for one client or several.
+pub fn name_clients(text: &str, names: &[String]) -> String {
+    text.replace(SOME_CLIENTS, &join_and(names))
 }
 
 /// The Paramiko argument that stops rsa-sha2 user-key signatures (paramiko issue #1961).
@@ -322,8 +333,9 @@ pub fn fix_summary(client: &ClientProfile, fix: &Fix) -> String {
 fn statement(client: &ClientProfile, compat: &Compatibility) -> String {
     match &compat.cannot {
         Some(cannot) => cannot.clone(),
+        // The device is the subject: the sentence reads the same for several clients.
         None => format!(
-            "{} negotiates with this device as shipped; nothing to change.",
+            "This device negotiates with {} as shipped; nothing to change.",
             client.name
         ),
     }
@@ -577,6 +589,24 @@ mod tests {
         assert_eq!(
             netmiko(&R1, nm, &c, &modern),
             "Netmiko on Netmiko 4.8 (Paramiko 5.1) negotiates with this device as shipped; nothing to change."
+        );
+    }
+
+    #[test]
+    fn a_snippet_left_open_names_one_client_or_several() {
+        let mut open = profile("libssh-0.9").clone();
+        open.name = SOME_CLIENTS.to_owned();
+        let c = compatibility(&open, &legacy());
+        let s = snippets_for(&R1, &open, &c, &legacy());
+        assert_eq!(s[0].kind, SnippetKind::Statement);
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            name_clients(&s[0].text, &names(&["libssh 0.9.6 (pylibssh 1.2)"])),
+            "This device negotiates with libssh 0.9.6 (pylibssh 1.2) as shipped; nothing to change."
+        );
+        assert_eq!(
+            name_clients(&s[0].text, &names(&["A", "B", "C"])),
+            "This device negotiates with A, B and C as shipped; nothing to change."
         );
     }
 

@@ -95,8 +95,16 @@ async fn fix_algorithms(args: FixAlgorithmsArgs) -> i32 {
             );
             return EXIT_OK;
         }
-        Diagnosis::NotAlgorithms(why) | Diagnosis::Cannot(why) => {
+        Diagnosis::NotAlgorithms(why) => {
             outln!("{}", printable(&why));
+            return EXIT_FAILED;
+        }
+        Diagnosis::Cannot(cannot) => {
+            outln!("{}", printable(&cannot.sentence()));
+            // As the dashboard's dialog: another client may be the one to paste into.
+            if let Some(evidence) = &before.algorithms {
+                print_snippets(&device, evidence);
+            }
             return EXIT_FAILED;
         }
     };

@@ -42,8 +42,25 @@ pub enum Diagnosis {
     /// reason; an allow-list would not help.
     NotAlgorithms(String),
     /// No setting of this client can make it connect; what can (another version, client).
-    Cannot(String),
+    Cannot(CannotConnect),
     Needs(AlgorithmFix),
+}
+
+/// The device's own client cannot connect, whatever its settings. Sentences about it name
+/// that client, never sshtriage: the probe is only the instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotConnect {
+    /// `Netmiko 4.8 (Paramiko 5.1) cannot connect`, the client named as `check` names it.
+    pub headline: String,
+    /// What follows it: `the device offers only … Clients that can: …`.
+    pub why: String,
+}
+
+impl CannotConnect {
+    /// `Netmiko 4.8 (Paramiko 5.1) cannot connect: the device offers only …`.
+    pub fn sentence(&self) -> String {
+        format!("{}: {}", self.headline, self.why)
+    }
 }
 
 /// The algorithms the client needs and where they go.
@@ -147,7 +164,17 @@ pub fn diagnose(device: &Device, report: &DeviceReport, local: &LocalClients) ->
         .profile(primary.profile);
     let c = compat::compatibility(&as_run, &evidence.server);
     if let Some(cannot) = c.cannot {
-        return Diagnosis::Cannot(cannot);
+        let who = crate::algorithms::verdict::who(primary);
+        // "…, used by your Netmiko scripts, cannot connect": the clause closes before the verb.
+        let headline = match primary.used_by {
+            Some(_) => format!("{who}, cannot connect"),
+            None => format!("{who} cannot connect"),
+        };
+        let why = compat::cannot_reason(&cannot, &as_run.name)
+            .map(str::to_owned)
+            // Not worded as expected: said whole after the client's name.
+            .unwrap_or(cannot);
+        return Diagnosis::Cannot(CannotConnect { headline, why });
     }
     let Some(fix) = c.fix else {
         return Diagnosis::NotAlgorithms(
@@ -753,7 +780,8 @@ pub fn stage_line(report: &DeviceReport) -> String {
 }
 
 /// Copy-ready text for the other clients (OpenSSH, Ansible, Paramiko, Netmiko), one per
-/// distinct text, titled with every client it is for: (title, text).
+/// distinct text, titled with every client it is for: (title, text). Versions whose text
+/// differs only by their names share one that names them all.
 pub fn other_client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<(String, String)> {
     client_snippets(device, server)
         .into_iter()
@@ -794,7 +822,7 @@ fn client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<ClientSnippe
         port: device.port,
         user: device.username.as_deref(),
     };
-    // (clients, the first snippet with this text)
+    // (clients, the first snippet with this text, the client's name left open)
     let mut found: Vec<(Vec<String>, Snippet)> = Vec::new();
     for profile in client_profiles()
         .iter()
@@ -808,10 +836,16 @@ fn client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<ClientSnippe
             Family::Libssh => ClientKind::Libssh,
             Family::Russh => ClientKind::Russh,
         };
-        let as_run = effective_offer(profile, kind, &device.client, &[]).profile(profile);
+        let mut as_run = effective_offer(profile, kind, &device.client, &[]).profile(profile);
+        // Versions whose text differs only by their names share one snippet naming them all
+        // (Paramiko 5.0 and 5.1's long "cannot" paragraph is said once).
+        as_run.name = snippets::SOME_CLIENTS.to_owned();
         let c = compat::compatibility(&as_run, server);
         for snippet in snippets::snippets_for(&device_ref, &as_run, &c, server) {
-            if let Some(same) = found.iter_mut().find(|(_, s)| s.text == snippet.text) {
+            if let Some(same) = found
+                .iter_mut()
+                .find(|(_, s)| s.kind == snippet.kind && s.text == snippet.text)
+            {
                 same.0.push(profile.name.clone());
                 continue;
             }
@@ -821,15 +855,18 @@ fn client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<ClientSnippe
     found
         .into_iter()
         .map(|(clients, snippet)| {
-            let clients = clients.join(", ");
+            let names = clients.join(", ");
             let title = match snippet.kind {
-                SnippetKind::Statement => clients,
-                _ => format!("{clients} · {}", snippet.title),
+                SnippetKind::Statement => names,
+                _ => format!(
+                    "{names} · {}",
+                    snippets::name_clients(&snippet.title, &clients)
+                ),
             };
             ClientSnippet {
                 title,
                 kind: snippet.kind,
-                text: snippet.text,
+                text: snippets::name_clients(&snippet.text, &clients),
             }
         })
         .collect()
@@ -1003,7 +1040,7 @@ mod tests {
         let paramiko = device("client = \"paramiko-5.1\"\n");
         assert!(matches!(
             diagnose(&paramiko, &failed_at_kex(legacy_server()), &here()),
-            Diagnosis::Cannot(m) if m.contains("Paramiko 5")
+            Diagnosis::Cannot(c) if c.sentence().contains("Paramiko 5")
         ));
     }
 
@@ -1037,7 +1074,7 @@ mod tests {
         };
         assert!(matches!(
             diagnose(&device(""), &failed_at_kex(rc4), &here()),
-            Diagnosis::Cannot(m) if m.contains("arcfour")
+            Diagnosis::Cannot(c) if c.sentence().contains("arcfour")
         ));
         let mut ok = DeviceReport::default();
         ok.stages.push(StageResult {
@@ -1101,6 +1138,99 @@ mod tests {
     }
 
     #[test]
+    fn one_cannot_paragraph_names_every_version_it_is_for() {
+        let snippets = other_client_snippets(&device(""), &legacy_server());
+        // Paramiko 5.0 and 5.1 differ only by their names: one paragraph, naming both.
+        let cannot: Vec<&(String, String)> = snippets
+            .iter()
+            .filter(|(_, t)| t.contains("Paramiko 5 removed the SHA-1 key exchanges"))
+            .collect();
+        assert_eq!(cannot.len(), 1, "{snippets:#?}");
+        let (title, text) = cannot[0];
+        assert_eq!(title, "Paramiko 5.0, Paramiko 5.1 · Ansible network_cli");
+        assert!(
+            text.starts_with(
+                "ansible_connection: network_cli (Paramiko): Paramiko 5.0 and Paramiko 5.1 \
+                 cannot connect: the device offers only diffie-hellman-group14-sha1 for key exchange"
+            ),
+            "{text}"
+        );
+        // The clients it names as alternatives are kept as they are.
+        assert!(
+            text.contains("Clients that can: Paramiko 4.0 as shipped"),
+            "{text}"
+        );
+        // So are the versions that negotiate as shipped.
+        let shipped = snippets
+            .iter()
+            .find(|(title, _)| title.starts_with("Paramiko 3.5"))
+            .expect("a Paramiko 3.5 snippet");
+        assert_eq!(
+            shipped,
+            &(
+                "Paramiko 3.5, Paramiko 4.0 · Ansible network_cli".to_owned(),
+                "ansible_connection: network_cli on Paramiko 3.5 and Paramiko 4.0 negotiates \
+                 with this device as shipped; nothing to change."
+                    .to_owned()
+            )
+        );
+        // No name is left open, and every client is named in a title.
+        for (title, text) in &snippets {
+            assert!(
+                !title.contains(snippets::SOME_CLIENTS) && !text.contains(snippets::SOME_CLIENTS),
+                "{title}: {text}"
+            );
+        }
+        for profile in client_profiles()
+            .iter()
+            .filter(|p| p.family != Family::Russh)
+        {
+            assert!(
+                snippets.iter().any(|(title, _)| title
+                    .split(" · ")
+                    .next()
+                    .is_some_and(|names| names.split(", ").any(|n| n == profile.name))),
+                "{} in no title: {snippets:#?}",
+                profile.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_netmiko_device_that_cannot_connect_is_named_not_sshtriage() {
+        let d = device("client = \"netmiko\"\n");
+        let report = failed_at_kex(legacy_server());
+        let Diagnosis::Cannot(cannot) = diagnose(&d, &report, &here()) else {
+            panic!("Netmiko on Paramiko 5 cannot be fixed")
+        };
+        assert_eq!(cannot.headline, "Netmiko 4.8 (Paramiko 5.1) cannot connect");
+        assert!(
+            cannot
+                .why
+                .starts_with("the device offers only diffie-hellman-group14-sha1"),
+            "{cannot:?}"
+        );
+        // The sentence `fix algorithms` prints is the profile's statement, whole.
+        let statement = compat::compatibility(
+            compat::client_profile("netmiko-4").expect("profile"),
+            &legacy_server(),
+        )
+        .cannot
+        .expect("a statement");
+        assert_eq!(cannot.sentence(), statement);
+        // Named by its source, as check names it.
+        let mut d = d;
+        d.client.used_by = Some(crate::device::UsedBy::Netmiko);
+        let Diagnosis::Cannot(cannot) = diagnose(&d, &report, &here()) else {
+            panic!("still cannot")
+        };
+        assert_eq!(
+            cannot.headline,
+            "Netmiko 4.8 (Paramiko 5.1), used by your Netmiko scripts, cannot connect"
+        );
+    }
+
+    #[test]
     fn dialog_snippets_are_the_printed_ones_marked_for_pasting_and_hold_no_secret() {
         let device = device(
             "username = \"netops\"\npassword = \"pw-canary-1\"\nenable_secret = \"en-canary-2\"\npassphrase = \"pp-canary-3\"\n",
@@ -1134,7 +1264,7 @@ mod tests {
                 .iter()
                 .all(|l| l.paste)
         );
-        let network_cli = snippet("Paramiko 5.0 · Ansible network_cli");
+        let network_cli = snippet("Paramiko 5.1 · Ansible network_cli");
         assert!(
             network_cli.lines.iter().all(|l| !l.paste),
             "{network_cli:#?}"

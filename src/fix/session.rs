@@ -140,6 +140,15 @@ fn host_key_plan(
     }
 }
 
+/// `The device offers …` from `the device offers …`.
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A proposal that cannot be confirmed, and why.
 fn blocked(kind: FixKind, summary: &str, why: String) -> (FixProposal, Option<PreparedFix>) {
     let proposal = FixProposal {
@@ -185,7 +194,8 @@ fn own_client_fix(device: &Device, diagnosis: Diagnosis) -> (FixProposal, Option
             );
         }
         Diagnosis::NotAlgorithms(why) => return blocked("No algorithm fix", why),
-        Diagnosis::Cannot(why) => return blocked("sshtriage cannot connect", why),
+        // The headline names the device's client: it is what cannot connect.
+        Diagnosis::Cannot(cannot) => return blocked(&cannot.headline, upper_first(&cannot.why)),
     };
     if let Route::Advice(advice) = &fix.route {
         return blocked(
@@ -512,4 +522,96 @@ async fn apply_algorithms(
         )),
     }
     outcome(false, lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AlgorithmEvidence, AlgorithmLists, Failure, Reason, StageResult, Status};
+    use crate::sources::sshtriage::Inventory;
+    use std::path::Path;
+
+    /// A device whose KEXINIT has only SHA-1 key exchange and ssh-rsa: Paramiko 5 cannot.
+    fn legacy_report() -> DeviceReport {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let server = AlgorithmLists {
+            kex: v(&["diffie-hellman-group14-sha1"]),
+            host_key: v(&["ssh-rsa"]),
+            cipher_c2s: v(&["aes128-cbc"]),
+            cipher_s2c: v(&["aes128-cbc"]),
+            mac_c2s: v(&["hmac-sha1"]),
+            mac_s2c: v(&["hmac-sha1"]),
+            ..Default::default()
+        };
+        DeviceReport {
+            failure: Some(Failure {
+                stage: Stage::Kex,
+                reason: Reason::NoCommonKex,
+                message: "no key exchange algorithm in common".into(),
+            }),
+            stages: vec![StageResult {
+                stage: Stage::Kex,
+                status: Status::Fail,
+                elapsed_ms: 1.0,
+                reason: Some(Reason::NoCommonKex),
+                detail: "no key exchange algorithm in common".into(),
+                beyond: None,
+                commands: Vec::new(),
+            }],
+            algorithms: Some(AlgorithmEvidence {
+                server: server.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn propose_for(client: &str) -> FixProposal {
+        let text =
+            format!("[[device]]\nname = \"old\"\nhost = \"127.0.0.1\"\nclient = \"{client}\"\n");
+        let device = Inventory::parse(Path::new("t.toml"), &text)
+            .expect("valid")
+            .devices
+            .remove(0);
+        let ctx = FixContext {
+            known_hosts: "/nonexistent/known_hosts".into(),
+            hash_known_hosts: None,
+        };
+        propose(
+            FixKind::Algorithms,
+            &device,
+            Some(&legacy_report()),
+            &ctx,
+            &LocalClients::default(),
+        )
+        .0
+    }
+
+    #[test]
+    fn the_summary_names_the_client_that_cannot_connect() {
+        // Netmiko is the device's client: it cannot connect, not sshtriage's probe.
+        let proposal = propose_for("netmiko");
+        assert_eq!(
+            proposal.summary,
+            "Netmiko 4.8 (Paramiko 5.1) cannot connect"
+        );
+        let blocked = proposal.blocked.expect("nothing can be written");
+        assert!(
+            blocked.starts_with(
+                "The device offers only diffie-hellman-group14-sha1 for key exchange and only ssh-rsa for host key."
+            ),
+            "{blocked}"
+        );
+        assert!(
+            blocked.contains("pip install \"netmiko[par4]\""),
+            "{blocked}"
+        );
+        // Paramiko under Ansible's network_cli likewise.
+        let proposal = propose_for("paramiko-5.0");
+        assert_eq!(proposal.summary, "Paramiko 5.0 cannot connect");
+        for proposal in [propose_for("netmiko"), propose_for("paramiko-5.1")] {
+            let all = format!("{} {:?}", proposal.summary, proposal.blocked);
+            assert!(!all.contains("sshtriage cannot"), "{all}");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! exchange, and what fixes it, in the client's own terms.
 
 use crate::algorithms::allowlist::Category;
-use crate::algorithms::compat::{Fix, client_profile};
+use crate::algorithms::compat::{Fix, cannot_reason, client_profile};
 use crate::algorithms::snippets::fix_summary;
 use crate::model::{ClientCompatibility, DeviceReport, Reason, Stage, Status};
 
@@ -78,7 +78,7 @@ fn verdict(c: &ClientCompatibility, name: &str) -> String {
     }
     if let Some(cannot) = &c.cannot {
         // The statement starts with the client's name ("Paramiko 5.0 cannot connect: …").
-        return match cannot.strip_prefix(&format!("{name} cannot connect: ")) {
+        return match cannot_reason(cannot, name) {
             Some(rest) => format!("cannot connect: {}", printable(rest)),
             None => format!("cannot: {}", printable(cannot)),
         };

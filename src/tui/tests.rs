@@ -2448,6 +2448,51 @@ fn the_dialog_offers_write_and_scroll_only_where_they_apply() {
     assert!(!hints.contains("write"), "{hints}");
 }
 
+#[test]
+fn the_paramiko_5_paragraph_is_shown_and_written_once_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = proposed("legacy-r2", 'a', fixtures::algorithms_proposal());
+    let file = written_by_w(&mut app, dir.path(), "legacy-r2");
+    let paragraph = "Paramiko 5 removed the SHA-1 key exchanges";
+    assert_eq!(file.matches(paragraph).count(), 1, "{file}");
+    assert!(
+        file.contains("\n# ── Paramiko 5.0, Paramiko 5.1 · Ansible network_cli\n\
+             ansible_connection: network_cli (Paramiko): Paramiko 5.0 and Paramiko 5.1 cannot connect: "),
+        "{file}"
+    );
+    // On screen at both sizes: one title for both versions, none for either alone.
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut titles: Vec<String> = Vec::new();
+        for row in all_dialog_rows(&mut app, w, h) {
+            if row.starts_with("── Paramiko") && !titles.contains(&row) {
+                titles.push(row);
+            }
+        }
+        assert_eq!(
+            titles,
+            [
+                "── Paramiko 3.5, Paramiko 4.0 · Ansible network_cli",
+                "── Paramiko 5.0, Paramiko 5.1 · Ansible network_cli"
+            ],
+            "{w}x{h}"
+        );
+    }
+}
+
+#[test]
+fn a_netmiko_device_the_dialog_cannot_fix_is_named_in_its_headline() {
+    let mut app = proposed("legacy-r2", 'a', fixtures::netmiko_cannot_proposal());
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = all_dialog_rows(&mut app, w, h);
+        assert_eq!(
+            rows[0], "Netmiko 4.8 (Paramiko 5.1) cannot connect",
+            "{rows:#?}"
+        );
+        assert!(rows[2].starts_with("The device offers only"), "{rows:#?}");
+        assert!(!rows.join(" ").contains("sshtriage cannot"), "{rows:#?}");
+    }
+}
+
 /// `w` on legacy-r2's dialog, written into `dir`; the file's text.
 fn written_by_w(app: &mut App, dir: &std::path::Path, device: &str) -> String {
     let Action::WriteSnippets(name) = char_key(app, 'w') else {
