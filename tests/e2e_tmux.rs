@@ -740,4 +740,3 @@ fn the_dashboard_lists_load_and_reload_warnings() {
     });
     assert!(after.contains("EXITED-0"), "exit status:\n{after}");
 }
-

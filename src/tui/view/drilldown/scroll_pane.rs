@@ -29,7 +29,12 @@ pub fn render(
 /// "3–9 of 40" when `total` lines do not fit in `rows`, else nothing.
 pub fn position(scroll: usize, rows: usize, total: usize) -> String {
     if total > rows {
-        format!(" {}–{} of {} ", scroll + 1, (scroll + rows).min(total), total)
+        format!(
+            " {}–{} of {} ",
+            scroll + 1,
+            (scroll + rows).min(total),
+            total
+        )
     } else {
         String::new()
     }
