@@ -163,7 +163,7 @@ fn demo_dashboard_shows_the_stories_and_gives_the_terminal_back() {
     );
     let rebuilt = row(&screen, "rebuilt-r4");
     assert!(
-        rebuilt.contains("host key: REMOTE HOST IDENTIFICATION HAS CHAN"),
+        rebuilt.contains("host_key: REMOTE HOST IDENTIFICATION HAS CHAN"),
         "{rebuilt}"
     );
     let healthy = row(&screen, "ios-r1");
@@ -395,7 +395,7 @@ fn view_opens_a_saved_run_read_only_and_gives_the_terminal_back() {
         "nothing probes: {screen}"
     );
     assert!(
-        row(&screen, "rebuilt-r4").contains("host key: REMOTE HOST IDENTIFICATION HAS CHAN"),
+        row(&screen, "rebuilt-r4").contains("host_key: REMOTE HOST IDENTIFICATION HAS CHAN"),
         "{screen}"
     );
     let bar = screen

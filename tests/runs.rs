@@ -211,7 +211,7 @@ async fn diff_says_what_got_worse_first_and_exits_1() {
         "! r1 (10.0.0.1:22)  worse: host key changed",
         "    host key: ssh-ed25519 SHA256:one → ssh-ed25519 SHA256:ONE",
         "! r2 (10.0.0.2:22)  worse: stops earlier, new failure",
-        "    reached: enable → methods",
+        "    reached: enable → auth_methods",
         "    failure: passes → fails at auth: rejected",
         "~ r3 (10.0.0.3:22)",
         "    failure: fails at auth: rejected → passes",

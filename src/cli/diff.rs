@@ -240,19 +240,19 @@ fn change_line(c: &Change) -> String {
 }
 
 fn reached(stage: Option<Stage>) -> String {
-    stage.map_or_else(|| "nothing".into(), |s| s.title().to_string())
+    stage.map_or_else(|| "nothing".into(), |s| s.name().to_string())
 }
 
 fn failure(f: Option<&Failure>) -> String {
     match f {
         None => "passes".into(),
-        Some(f) => format!("fails at {}: {}", f.stage.title(), f.reason),
+        Some(f) => format!("fails at {}: {}", f.stage.name(), f.reason),
     }
 }
 
 fn standing(d: &DeviceSummary) -> String {
     match &d.failure {
-        Some(f) => format!("fails at {}: {}", f.stage.title(), f.reason),
+        Some(f) => format!("fails at {}: {}", f.stage.name(), f.reason),
         None => format!("ready at {}", reached(d.reached)),
     }
 }

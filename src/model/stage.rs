@@ -43,11 +43,6 @@ impl Stage {
         self.facts().name
     }
 
-    /// A short title for sentences and headers.
-    pub fn title(self) -> &'static str {
-        self.facts().title
-    }
-
     /// Position in the pipeline, from 0.
     pub fn index(self) -> usize {
         self as usize
@@ -68,10 +63,8 @@ impl fmt::Display for Stage {
 #[derive(Debug, PartialEq, Eq)]
 pub struct StageFacts {
     pub stage: Stage,
-    /// JSON and command-line name: `host_key`.
+    /// The stage's one word, in every view, the JSON and on the command line: `host_key`.
     pub name: &'static str,
-    /// For sentences and headers: `host key`.
-    pub title: &'static str,
     /// Three-letter table column: `hky`.
     pub column: &'static str,
     /// One letter, for the attempt strip: `h`.
@@ -83,21 +76,19 @@ pub struct StageFacts {
 
 /// Every stage's facts, in pipeline order (`Stage as usize` indexes it).
 pub const STAGE_FACTS: [StageFacts; 9] = [
-    facts(Stage::Dns, "dns", "dns", "dns", "d", "resolving the name"),
-    facts(Stage::Tcp, "tcp", "tcp", "tcp", "t", "connecting"),
+    facts(Stage::Dns, "dns", "dns", "d", "resolving the name"),
+    facts(Stage::Tcp, "tcp", "tcp", "t", "connecting"),
     facts(
         Stage::Banner,
-        "banner",
         "banner",
         "ban",
         "b",
         "waiting for the identification line",
     ),
-    facts(Stage::Kex, "kex", "kex", "kex", "k", "exchanging keys"),
+    facts(Stage::Kex, "kex", "kex", "k", "exchanging keys"),
     facts(
         Stage::HostKey,
         "host_key",
-        "host key",
         "hky",
         "h",
         "checking the host key",
@@ -105,15 +96,13 @@ pub const STAGE_FACTS: [StageFacts; 9] = [
     facts(
         Stage::AuthMethods,
         "auth_methods",
-        "methods",
         "mth",
         "m",
         "asking which auth methods the server takes",
     ),
-    facts(Stage::Auth, "auth", "auth", "aut", "a", "authenticating"),
+    facts(Stage::Auth, "auth", "aut", "a", "authenticating"),
     facts(
         Stage::Prompt,
-        "prompt",
         "prompt",
         "prm",
         "p",
@@ -121,7 +110,6 @@ pub const STAGE_FACTS: [StageFacts; 9] = [
     ),
     facts(
         Stage::Enable,
-        "enable",
         "enable",
         "ena",
         "e",
@@ -132,7 +120,6 @@ pub const STAGE_FACTS: [StageFacts; 9] = [
 const fn facts(
     stage: Stage,
     name: &'static str,
-    title: &'static str,
     column: &'static str,
     letter: &'static str,
     waiting_for: &'static str,
@@ -140,7 +127,6 @@ const fn facts(
     StageFacts {
         stage,
         name,
-        title,
         column,
         letter,
         waiting_for,

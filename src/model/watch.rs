@@ -7,7 +7,7 @@ use super::{Attempt, Failure, Reason, Stage, WatchState, WatchStatus};
 pub fn running_stage(stage: Stage, for_ms: u64) -> String {
     format!(
         "{}: {}, {}",
-        stage.title(),
+        stage.name(),
         stage.facts().waiting_for,
         seconds(for_ms)
     )

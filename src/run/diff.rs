@@ -467,7 +467,7 @@ fn headline(d: &RunDiff) -> String {
         ));
     }
     for (stage, n) in newly_fail {
-        let words = format!("at {}", stage.title());
+        let words = format!("at {}", stage.name());
         parts.push((
             n,
             format!("newly fails {words}"),

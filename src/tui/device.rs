@@ -12,15 +12,20 @@ use crate::model::{Stage, Status, WatchState, WatchStatus};
 /// ("host key changed: …").
 pub fn stage_says(stage: Stage, message: &str) -> String {
     let message = text::clean(message);
-    // "auth" must not swallow "authentication failed …": the title has to end a word.
-    let names_stage = message
-        .to_lowercase()
-        .strip_prefix(stage.title())
-        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()));
+    // "auth" must not swallow "authentication failed …": the stage's word has to end a word.
+    // Sentences write `host_key` as "host key".
+    let lower = message.to_lowercase();
+    let names_stage = [stage.name().to_string(), stage.name().replace('_', " ")]
+        .iter()
+        .any(|word| {
+            lower
+                .strip_prefix(word.as_str())
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        });
     if names_stage {
         message
     } else {
-        format!("{}: {message}", stage.title())
+        format!("{}: {message}", stage.name())
     }
 }
 
@@ -104,7 +109,7 @@ impl RowExtra {
 
 /// The row's visible text, one field a line so a needle cannot match across two: its name,
 /// address and client as shown, its why, and the stage it stands at (the word its group
-/// and the header use: "fail at host key").
+/// and the header use: "fail at host_key").
 fn search_text(row: &DeviceRow, watching: bool) -> String {
     let r = &row.report;
     let mut fields = vec![text::clean(&r.name), text::clean(&row.address())];
@@ -116,8 +121,14 @@ fn search_text(row: &DeviceRow, watching: bool) -> String {
         Condition::Failing(stage) => Some(stage),
         _ => row.first_warning().map(|w| w.stage),
     };
-    fields.extend(stage.map(|s| s.title().to_string()));
-    fields.join("\n").to_lowercase()
+    fields.extend(stage.map(|s| s.name().to_string()));
+    searchable(&fields.join("\n"))
+}
+
+/// Text as the filter compares it: lowercase, and a stage's word (`host_key`) matching as
+/// it is also written in sentences (`host key`).
+pub fn searchable(text: &str) -> String {
+    text.to_lowercase().replace('_', " ")
 }
 
 // The dashboard's reading of a device; the state itself is the fleet's.
@@ -175,7 +186,7 @@ impl DeviceRow {
             Probe::Pending => (WhyKind::Pending, "waiting to be probed".to_string()),
             Probe::Running { stage } => {
                 let doing =
-                    stage.map_or("starting".to_string(), |s| format!("probing {}", s.title()));
+                    stage.map_or("starting".to_string(), |s| format!("probing {}", s.name()));
                 (WhyKind::Running, format!("{doing}…"))
             }
             Probe::Done => match self.first_warning() {
@@ -186,7 +197,7 @@ impl DeviceRow {
     }
 
     fn ready_summary(&self) -> String {
-        let reached = self.report.reached.map_or("nothing", Stage::title);
+        let reached = self.report.reached.map_or("nothing", Stage::name);
         match &self.report.prompt {
             Some(prompt) => format!("ready at {reached}, prompt {}", text::clean(prompt.trim())),
             None => format!("ready at {reached}"),

@@ -11,14 +11,14 @@ pub fn explain(stage: Stage, status: Status, reason: Option<Reason>) -> String {
     match status {
         Status::Fail => format!(
             "The {} stage failed; the evidence below shows what the device sent.",
-            stage.title()
+            stage.name()
         ),
         Status::Warn => format!(
             "The {} stage passed with a remark; see the detail.",
-            stage.title()
+            stage.name()
         ),
-        Status::Ok => format!("The {} stage passed.", stage.title()),
-        Status::Skip => format!("The {} stage did not run.", stage.title()),
+        Status::Ok => format!("The {} stage passed.", stage.name()),
+        Status::Skip => format!("The {} stage did not run.", stage.name()),
     }
 }
 

@@ -109,7 +109,7 @@ impl TableModel {
     pub fn build(rows: &[DeviceRow], options: &TableOptions) -> Self {
         let watching = options.watching;
         let counts_all = count(rows, watching);
-        let needle = options.filter.trim().to_lowercase();
+        let needle = super::device::searchable(options.filter.trim());
         let mut shown: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];

@@ -2090,8 +2090,11 @@ fn every_label_has_a_space_before_its_value() {
             for row in evidence_rows(&screen) {
                 for stage in Stage::ALL {
                     for glyph in ["✓", "!", "✗", "-", "◇", "○", "⊗"] {
-                        let label = format!("{glyph} {}", stage.title());
+                        let label = format!("{glyph} {}", stage.name());
                         if let Some(rest) = row.strip_prefix(&label) {
+                            if rest.starts_with('_') {
+                                continue; // "auth" is the start of "auth_methods"
+                            }
                             assert!(
                                 rest.is_empty() || rest.starts_with(' '),
                                 "{}: {row:?}\n{screen}",

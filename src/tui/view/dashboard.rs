@@ -3,7 +3,7 @@
 //! ```text
 //! ┌──────────────────────────────────────────────────────────────────────────────┐
 //! │ sshtriage · 9 devices: 1 ready, 7 failing, 1 probing, 0 waiting  sort: name  │ header
-//! │ ✗ 2 fail at banner, 1 at kex, 1 at host key             failing only         │
+//! │ ✗ 2 fail at banner, 1 at kex, 1 at host_key             failing only         │
 //! │ ◆ run.json · taken 2025-06-01 12:00:03 UTC · from lab.toml        read-only  │ saved runs only
 //! │ filter: ios  (/ edit · Esc clear)                    3 of 9 devices match     │ only when filtering
 //! │   device    address     dtbkhmape why                                   time │ column titles
@@ -54,7 +54,7 @@ impl StageColumns {
         match self {
             StageColumns::Strip => vec![Stage::ALL.len()],
             StageColumns::Short => vec![3; Stage::ALL.len()],
-            StageColumns::Full => Stage::ALL.iter().map(|s| s.title().len()).collect(),
+            StageColumns::Full => Stage::ALL.iter().map(|s| s.name().len()).collect(),
         }
     }
 }
@@ -351,7 +351,7 @@ fn title_row(columns: &Columns, theme: &Theme) -> Row<'static> {
         StageColumns::Short => {
             cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.facts().column)));
         }
-        StageColumns::Full => cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.title()))),
+        StageColumns::Full => cells.extend(Stage::ALL.iter().map(|s| Cell::from(s.name()))),
     }
     cells.push(Cell::from("why"));
     cells.push(Cell::from(format!("{:>TIME_WIDTH$}", "time")));

@@ -73,13 +73,13 @@ pub fn why_style(kind: WhyKind, theme: &Theme) -> Style {
     }
 }
 
-/// A group header's words: "7 devices fail at host key", "1 device ready".
+/// A group header's words: "7 devices fail at host_key", "1 device ready".
 pub fn outcome_label(outcome: Condition, count: usize) -> String {
     let one = count == 1;
     let (verb, rest) = match outcome {
         Condition::Failing(stage) => (
             if one { "fails" } else { "fail" },
-            format!(" at {}", stage.title()),
+            format!(" at {}", stage.name()),
         ),
         Condition::Running => (
             if one {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! sshtriage · 9 devices: 2 ready, 7 failing, 0 probing, 0 waiting  client: openssh-9.2 · sort: name
-//! ✗ 2 fail at banner, 1 at tcp, 1 at kex, 1 at host key, +2 more   grouped by stage
+//! ✗ 2 fail at banner, 1 at tcp, 1 at kex, 1 at host_key, +2 more   grouped by stage
 //! ```
 //! In watch mode the first line's right side starts with `◷ watching`, and the counts are
 //! the watch's: a device waiting for its next attempt counts as waiting, as its row says.
@@ -204,7 +204,7 @@ fn failing_line<'a>(c: &Counts, room: usize, theme: &Theme) -> Line<'a> {
             } else {
                 "fail "
             };
-            format!("{n} {verb}at {}", stage.title())
+            format!("{n} {verb}at {}", stage.name())
         })
         .collect();
     let mut shown = parts.len();

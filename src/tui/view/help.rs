@@ -186,8 +186,8 @@ fn legend(under: Component, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     if under == Component::Dashboard {
         let named: Vec<String> = Stage::ALL
             .iter()
-            .filter(|s| s.facts().column != s.title())
-            .map(|s| format!("{} {}", s.facts().column, s.title()))
+            .filter(|s| s.facts().column != s.name())
+            .map(|s| format!("{} {}", s.facts().column, s.name()))
             .collect();
         let letters: String = Stage::ALL.iter().map(|s| s.facts().letter).collect();
         let words = format!(

@@ -71,7 +71,7 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Diagnos
                 format!(
                     "{} Probing{}…",
                     glyphs::spinner(tick),
-                    stage.map(|s| format!(" {}", s.title())).unwrap_or_default()
+                    stage.map(|s| format!(" {}", s.name())).unwrap_or_default()
                 ),
                 theme.running,
                 String::new(),
@@ -88,7 +88,7 @@ pub fn lines(row: &DeviceRow, width: usize, tick: u64, theme: &Theme) -> Diagnos
                 None => (
                     format!(
                         "✓ Ready: reached {}.",
-                        report.reached.map_or("nothing", |s| s.title())
+                        report.reached.map_or("nothing", |s| s.name())
                     ),
                     theme.ok,
                     ready_sentence(row),

@@ -27,14 +27,10 @@ use crate::tui::view::glyphs;
 /// Lines of text the device sent that are shown before "… N more".
 const TEXT_BLOCK_MAX_LINES: usize = 12;
 
-/// The label column: the longest stage label ("✓ host key") and the space after it.
+/// The label column: "✓ host_key" and the space after it. A longer label ("✓ auth_methods")
+/// widens its own line only, so the values keep their room on an 80-column screen.
 pub(super) fn label_width() -> usize {
-    let longest = Stage::ALL
-        .iter()
-        .map(|s| text::width(s.title()))
-        .max()
-        .unwrap_or(0);
-    longest + 3
+    11
 }
 
 struct Section {
@@ -192,7 +188,7 @@ fn stage_details(
             continue;
         }
         let style = glyphs::status_style(result.status, theme);
-        let label = format!("{} {}", glyphs::status_glyph(result.status), stage.title());
+        let label = format!("{} {}", glyphs::status_glyph(result.status), stage.name());
         out.extend(labeled(&label, &result.detail, width, style, Style::new()));
     }
     out

@@ -121,7 +121,7 @@ fn attempt_lines(attempts: &[Attempt], width: usize, theme: &Theme) -> Vec<Line<
         .map(|a| {
             [
                 seconds(a.at_ms),
-                a.reached.map_or("-", |s| s.title()).to_string(),
+                a.reached.map_or("-", |s| s.name()).to_string(),
                 text::duration_ms(a.elapsed_ms),
             ]
         })

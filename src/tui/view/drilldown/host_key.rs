@@ -167,6 +167,7 @@ fn announced(ev: &HostKeyEvidence, width: usize, theme: &Theme) -> Vec<Line<'sta
         // Whole on one line under a smaller indent if that fits, as for the presented key.
         let (indent, room) = match text::width(&fingerprint) {
             w if w > room && w + 2 <= width => (2, width - 2),
+            w if w > room && w <= width => (0, width),
             _ => (indent, room.max(8)),
         };
         for piece in text::chunk(&fingerprint, room) {
@@ -237,6 +238,8 @@ fn key_lines(
     let fp_width = text::width(&fingerprint);
     if fp_width > room && fp_width + 2 <= width {
         out.push(Line::from(vec![Span::raw("  "), Span::raw(fingerprint)]));
+    } else if fp_width > room && fp_width <= width {
+        out.push(Line::from(Span::raw(fingerprint)));
     } else {
         for piece in text::chunk(&fingerprint, room) {
             out.push(Line::from(vec![indent(), Span::raw(piece)]));

@@ -120,7 +120,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, device: usize) {
     ])
     .areas(body);
     // Narrow screens drop the reason column of the stage list; the diagnosis says it.
-    let stages_width = if area.width >= 110 { 38 } else { 22 };
+    let stages_width = if area.width >= 110 { 40 } else { 26 };
     let [stages_area, evidence_area] =
         Layout::horizontal([Constraint::Length(stages_width), Constraint::Min(0)])
             .areas(middle_area);
@@ -222,12 +222,12 @@ fn title_line<'a>(
 fn probe_status(row: &DeviceRow, now: std::time::Duration) -> String {
     let report = &row.report;
     let status = match (&report.failure, row.why().0) {
-        (Some(f), _) => format!("failed at {}", f.stage.title()),
+        (Some(f), _) => format!("failed at {}", f.stage.name()),
         (None, WhyKind::Running) => "probing".to_string(),
         (None, WhyKind::Pending) => "waiting to be probed".to_string(),
         (None, _) => format!(
             "ready at {}",
-            report.reached.map_or("nothing", |s| s.title())
+            report.reached.map_or("nothing", |s| s.name())
         ),
     };
     match row.elapsed_ms(now).map(text::duration_ms) {

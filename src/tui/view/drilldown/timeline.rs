@@ -24,7 +24,7 @@ pub fn lines(
     // The longest title and a space, so a duration never touches its stage.
     let title_width = Stage::ALL
         .iter()
-        .map(|s| text::width(s.title()))
+        .map(|s| text::width(s.name()))
         .max()
         .unwrap_or(0)
         + 1;
@@ -48,7 +48,7 @@ pub fn lines(
                     format!("{} ", glyphs::mark_glyph(mark, tick)),
                     glyphs::mark_style(mark, theme),
                 ),
-                Span::raw(text::pad(stage.title(), title_width)),
+                Span::raw(text::pad(stage.name(), title_width)),
                 Span::styled(format!("{} ", right(&time, TIME_WIDTH)), theme.dim),
                 Span::styled(
                     text::fit(reason, reason_width),
@@ -67,7 +67,7 @@ pub fn lines(
         "reached",
         report
             .reached
-            .map_or("nothing yet".to_string(), |s| s.title().to_string()),
+            .map_or("nothing yet".to_string(), |s| s.name().to_string()),
     ));
     if let Some(profile) = report.profile.as_deref().filter(|p| !p.trim().is_empty()) {
         facts.push(("profile", text::clean(profile)));
