@@ -76,7 +76,12 @@ pub struct Prefix {
 /// rest is never read).
 pub fn read_prefix(path: &Path, limit: u64) -> Result<Prefix, ReadError> {
     let file = open_regular(path)?;
-    let mut bytes = Vec::new();
+    // Sized up front: a doubling buffer holds up to twice the file, and both while it moves.
+    let size = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(limit.saturating_add(1));
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| ReadError::Io {

@@ -50,12 +50,29 @@ pub fn run(args: InventoryArgs) -> i32 {
         let doc = json!({"version": 1, "devices": devices});
         println!("{}", crate::present::json_pretty(&doc));
     } else {
-        print!(
-            "{}",
-            crate::present::printable_lines(&text(&loaded.devices))
-        );
+        print_text(&loaded.devices);
     }
     EXIT_OK
+}
+
+/// Device by device: the listing of 25,000 devices held whole, twice, was 20 MB.
+fn print_text(devices: &[(Device, Provenance)]) {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = devices
+        .iter()
+        .try_for_each(|device| {
+            let text = text(std::slice::from_ref(device));
+            out.write_all(crate::present::printable_lines(&text).as_bytes())
+        })
+        .and_then(|()| writeln!(out, "\n{} device(s)", devices.len()))
+        .and_then(|()| out.flush());
+    // A closed pipe (`| head`) is not worth a message.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        errln!("sshtriage: cannot write the listing: {e}");
+    }
 }
 
 /// Credential kinds configured, in words, each with the field that says where it came from;
@@ -174,6 +191,7 @@ fn timeouts_text(d: &Device) -> String {
     parts.join(", ")
 }
 
+/// The devices' lines (the count after them is `print_text`'s).
 fn text(devices: &[(Device, Provenance)]) -> String {
     let mut out = String::new();
     for (d, p) in devices {
@@ -268,6 +286,5 @@ fn text(devices: &[(Device, Provenance)]) -> String {
             let _ = writeln!(out, "  host keys    {policy}{}", from(Field::HostKeyPolicy));
         }
     }
-    let _ = writeln!(out, "\n{} device(s)", devices.len());
     out
 }

@@ -145,7 +145,12 @@ pub fn assemble(selection: &Selection, profiles: &Profiles) -> Result<Loaded, As
             });
         }
         let start = loaded.devices.len();
-        loaded.devices.extend(part.devices);
+        if start == 0 {
+            // Moved, not copied: two arrays of every device at once was the peak of a run.
+            loaded.devices = part.devices;
+        } else {
+            loaded.devices.extend(part.devices);
+        }
         if !is_toml {
             imported.push(start..loaded.devices.len());
         }

@@ -5,6 +5,7 @@
 //! Devices are named by their node name; their kind gives the profile and Containerlab's
 //! default credentials (see profiles/containerlab-kinds.toml).
 
+use super::json;
 use super::kinds::{self, KindInfo};
 use super::read::{located, read_text};
 use super::yaml::{self, Node};
@@ -12,6 +13,7 @@ use super::{Field, Loaded, Provenance, ValueSource, ansible, new_device};
 use crate::device::{Device, Origin};
 use crate::profile::Profiles;
 use crate::sources::SourceError;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// A value and the line that gave it.
@@ -265,64 +267,120 @@ pub(super) fn load_lab_dir(dir: &Path, profiles: &Profiles) -> Result<Loaded, So
     Ok(loaded)
 }
 
+/// A JSON document whose top is a mapping (as `document` for YAML).
+fn json_document<'a>(
+    path: &Path,
+    text: &'a str,
+) -> Result<(json::Doc<'a>, json::Map<'a>), SourceError> {
+    if text.trim_start_matches([' ', '\t', '\n', '\r']).is_empty() {
+        return Err(located(path, 0, "", "empty file: no nodes"));
+    }
+    let doc = json::Doc::parse(path, text)?;
+    let root = doc.root();
+    match root.describe() {
+        "a mapping" => Ok((doc, root.map())),
+        "empty" => Err(located(path, 0, "", "empty file: no nodes")),
+        what => Err(located(
+            path,
+            doc.line(root),
+            "",
+            format!("expected a mapping at the top, found {what}"),
+        )),
+    }
+}
+
+/// A value's text and line.
+fn json_text(doc: &json::Doc, value: json::Value) -> Option<(String, usize)> {
+    value.as_str().map(|s| (s.into_owned(), doc.line(value)))
+}
+
 /// The address to use from a node's `mgmt-ipv4-address` / `mgmt-ipv6-address`, or a published
 /// SSH port when the node has no management address.
-fn data_address(node: &Node) -> (Located<String>, Located<u16>) {
+fn data_address(doc: &json::Doc, node: &json::Map) -> (Located<String>, Located<u16>) {
     for key in ["mgmt-ipv4-address", "mgmt-ipv6-address"] {
         if let Some(v) = node.get(key)
             && let Some(addr) = v.as_str().filter(|a| !a.is_empty())
         {
-            return (Some((addr.to_owned(), v.line)), None);
+            return (Some((addr.into_owned(), doc.line(v))), None);
         }
     }
-    let ssh = node.get("port-bindings").and_then(|b| {
-        b.items().iter().find(|p| {
-            p.get("port").and_then(Node::as_str) == Some("22")
-                && p.get("protocol").and_then(Node::as_str).unwrap_or("tcp") == "tcp"
-        })
+    let bindings = node
+        .get("port-bindings")
+        .map(|b| b.items())
+        .unwrap_or_default();
+    let ssh = bindings.into_iter().map(|b| (b, b.map())).find(|(_, p)| {
+        p.get("port").and_then(|v| v.as_str()).as_deref() == Some("22")
+            && p.get("protocol")
+                .and_then(|v| v.as_str())
+                .as_deref()
+                .unwrap_or("tcp")
+                == "tcp"
     });
-    if let Some(binding) = ssh
-        && let Some(port) = binding.get("host-port").and_then(Node::as_str)
+    if let Some((at, binding)) = ssh
+        && let Some(port) = binding.get("host-port").and_then(|v| v.as_str())
         && let Ok(port) = port.parse::<u16>()
     {
-        let host = match binding.get("host-ip").and_then(Node::as_str).unwrap_or("") {
+        let ip = binding.get("host-ip").and_then(|v| v.as_str());
+        let host = match ip.as_deref().unwrap_or("") {
             "" | "0.0.0.0" => "127.0.0.1",
             "::" => "::1",
             other => other,
         };
-        return (
-            Some((host.to_owned(), binding.line)),
-            Some((port, binding.line)),
-        );
+        let line = doc.line(at);
+        return (Some((host.to_owned(), line)), Some((port, line)));
     }
     (None, None)
 }
 
+/// Read as JSON, not YAML: only the values used are decoded (see `json`).
 pub(super) fn load_topology_data(path: &Path, text: &str) -> Result<Loaded, SourceError> {
-    let doc = document(path, text)?;
-    let nodes = doc
-        .get("nodes")
-        .filter(|n| n.is_map())
-        .ok_or_else(|| located(path, doc.line, "nodes", "missing `nodes` mapping"))?;
+    let (doc, root) = json_document(path, text)?;
+    let nodes = root.get("nodes").filter(|n| n.is_map()).ok_or_else(|| {
+        located(
+            path,
+            doc.line(doc.root()),
+            "nodes",
+            "missing `nodes` mapping",
+        )
+    })?;
+    // Counted first: devices are reserved at once (not a doubling vector's peak of two), and
+    // too many are refused before any is built.
+    let mut devices = 0;
+    nodes.each_entry(|_, node| {
+        let kind = node.map().get("kind").and_then(|k| k.as_str());
+        let kind = kind.map(|k| (k.into_owned(), 0));
+        devices += usize::from(is_device(kind.as_ref()));
+        Ok::<_, SourceError>(())
+    })?;
+    if devices > super::MAX_DEVICES {
+        let too_many = format!("more than {} devices", super::MAX_DEVICES);
+        return Err(located(path, 0, "", too_many));
+    }
     let mut loaded = Loaded::default();
+    loaded.devices.reserve(devices);
     let mut unaddressed = Vec::new();
-    for (name, line, node) in nodes.entries_lined() {
-        let (mut host, port) = data_address(node);
-        let kind = node.get("kind").and_then(kind_of);
+    nodes.each_entry(|key, node| {
+        let name = key.as_str().unwrap_or_default().into_owned();
+        let line = doc.line(key);
+        let node = node.map();
+        let (mut host, port) = data_address(&doc, &node);
+        let kind = node.get("kind").and_then(|k| json_text(&doc, k));
         if host.is_none() && is_device(kind.as_ref()) {
-            let long = text_of(node, "longname").unwrap_or(name);
-            unaddressed.push(long.to_owned());
-            host = Some((long.to_owned(), line));
+            let long = node
+                .text("longname")
+                .map_or_else(|| name.clone(), Cow::into_owned);
+            unaddressed.push(long.clone());
+            host = Some((long, line));
         }
         let node = ClabNode {
-            name: name.to_owned(),
+            name,
             line,
             kind,
             host,
             port,
         };
-        add_node(path, node, &mut loaded)?;
-    }
+        add_node(path, node, &mut loaded)
+    })?;
     if !unaddressed.is_empty() {
         loaded.warnings.push(format!(
             "{}: no management address for {}: addressed by container name",
@@ -369,45 +427,50 @@ fn lab_ansible_inventory(
     Ok(loaded)
 }
 
+/// Read as JSON, not YAML (see `load_topology_data`).
 pub(super) fn load_inspect(path: &Path, text: &str) -> Result<Loaded, SourceError> {
-    let doc = document(path, text)?;
-    let containers: Vec<&Node> = match doc.get("containers") {
-        Some(list) => list.items().iter().collect(),
-        None => doc.entries().flat_map(|(_, v)| v.items()).collect(),
+    let (doc, root) = json_document(path, text)?;
+    let containers: Vec<json::Value> = match root.get("containers") {
+        Some(list) => list.items(),
+        None => root.iter().flat_map(|(_, v)| v.items()).collect(),
     };
-    let labs: std::collections::BTreeSet<&str> = containers
+    let labs: std::collections::BTreeSet<Cow<str>> = containers
         .iter()
-        .filter_map(|c| text_of(c, "lab_name"))
+        .filter_map(|c| c.map().text("lab_name"))
         .collect();
     let mut loaded = Loaded::default();
     let mut stopped = Vec::new();
-    for c in containers {
-        let container = text_of(c, "name")
-            .ok_or_else(|| located(path, c.line, "name", "container without a name"))?;
+    for value in containers {
+        let c = value.map();
+        let line = doc.line(value);
+        let container = c
+            .text("name")
+            .ok_or_else(|| located(path, line, "name", "container without a name"))?;
         // Container names are unique on a host; node names only within a lab.
-        let name = match (labs.len(), text_of(c, "lab_name")) {
+        let name = match (labs.len(), c.text("lab_name")) {
             (1, Some(lab)) => container
                 .strip_prefix(&format!("clab-{lab}-"))
                 .or_else(|| container.strip_prefix(&format!("{lab}-")))
-                .unwrap_or(container),
-            _ => container,
+                .unwrap_or(&container),
+            _ => &container,
         };
         let host = ["ipv4_address", "ipv6_address"].iter().find_map(|k| {
             let v = c.get(k)?;
-            let text = v.as_str()?.trim();
+            let text = v.as_str()?;
+            let text = text.trim();
             let addr = text.split('/').next()?.trim();
-            (!addr.is_empty() && text != "N/A").then(|| (addr.to_owned(), v.line))
+            (!addr.is_empty() && text != "N/A").then(|| (addr.to_owned(), doc.line(v)))
         });
-        if let Some(state) = text_of(c, "state")
+        if let Some(state) = c.text("state")
             && state != "running"
         {
             stopped.push(format!("{name} ({state})"));
         }
         let node = ClabNode {
             name: name.to_owned(),
-            line: c.line,
-            kind: c.get("kind").and_then(kind_of),
-            host: host.or_else(|| Some((container.to_owned(), c.line))),
+            line,
+            kind: c.get("kind").and_then(|k| json_text(&doc, k)),
+            host: host.or_else(|| Some((container.clone().into_owned(), line))),
             port: None,
         };
         add_node(path, node, &mut loaded)?;

@@ -1,7 +1,7 @@
 //! Which kind of file an inventory path holds, from its name and content; `--format` forces it.
 
 use super::read::{located, read_text};
-use super::yaml;
+use super::{json, yaml};
 use crate::sources::SourceError;
 use std::fmt;
 use std::path::Path;
@@ -270,6 +270,13 @@ fn not_recognised(
 }
 
 fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {
+    // Containerlab's files are told apart as JSON: as YAML a 16 MiB file takes hundreds of MB.
+    // Anything else (or text that is only YAML) is decided as before.
+    if let Ok(doc) = json::Doc::parse(name, text)
+        && let Some(format) = clab_json(&doc.root().map())
+    {
+        return Ok(format);
+    }
     let doc = yaml::parse(name, text)?.ok_or_else(|| undetectable(name, "empty JSON document"))?;
     if doc.get("containers").is_some() {
         return Ok(Format::ClabInspect);
@@ -291,6 +298,29 @@ fn detect_json(name: &Path, text: &str) -> Result<Format, SourceError> {
         "JSON, but none of `clab inspect --format json` output, topology-data.json, a NetPulse \
          request or Netmiko definitions",
     ))
+}
+
+/// The Containerlab format of a JSON document, by the same tests as `detect_json` makes on
+/// its YAML tree; None where those tests would first ask `python_tool`.
+fn clab_json(root: &json::Map) -> Option<Format> {
+    if root.get("containers").is_some() {
+        return Some(Format::ClabInspect);
+    }
+    if root.get("nodes").is_some() && (root.get("clab").is_some() || root.get("type").is_some()) {
+        return Some(Format::ClabTopologyData);
+    }
+    // Of `python_tool`'s tests only these two can hold for a mapping of lists.
+    if root.get("connection_args").is_some() || root.get("device_type").is_some() {
+        return None;
+    }
+    let lab_lists = !root.is_empty()
+        && root.iter().all(|(_, v)| {
+            v.is_seq()
+                && v.items()
+                    .into_iter()
+                    .all(|c| c.map().get("lab_name").is_some())
+        });
+    lab_lists.then_some(Format::ClabInspect)
 }
 
 /// Keys a Nornir host (`hostname`, …) has and an Ansible group or Netmiko definition lacks.

@@ -14,6 +14,7 @@ mod assemble;
 mod clab;
 mod detect;
 mod error;
+mod json;
 mod jumps;
 mod kinds;
 mod list;
