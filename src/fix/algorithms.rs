@@ -873,7 +873,7 @@ fn client_snippets(device: &Device, server: &AlgorithmLists) -> Vec<ClientSnippe
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::Reason;
     use crate::model::{AlgorithmEvidence, StageResult};
@@ -899,7 +899,8 @@ mod tests {
         }
     }
 
-    fn failed_at_kex(server: AlgorithmLists) -> DeviceReport {
+    /// A device whose probe failed at kex against `server`'s offer (also used by `fix::session`).
+    pub(crate) fn failed_at_kex(server: AlgorithmLists) -> DeviceReport {
         DeviceReport {
             failure: Some(Failure {
                 stage: Stage::Kex,

@@ -527,14 +527,14 @@ async fn apply_algorithms(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AlgorithmEvidence, AlgorithmLists, Failure, Reason, StageResult, Status};
+    use crate::model::AlgorithmLists;
     use crate::sources::sshtriage::Inventory;
     use std::path::Path;
 
     /// A device whose KEXINIT has only SHA-1 key exchange and ssh-rsa: Paramiko 5 cannot.
     fn legacy_report() -> DeviceReport {
         let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let server = AlgorithmLists {
+        crate::fix::algorithms::tests::failed_at_kex(AlgorithmLists {
             kex: v(&["diffie-hellman-group14-sha1"]),
             host_key: v(&["ssh-rsa"]),
             cipher_c2s: v(&["aes128-cbc"]),
@@ -542,28 +542,7 @@ mod tests {
             mac_c2s: v(&["hmac-sha1"]),
             mac_s2c: v(&["hmac-sha1"]),
             ..Default::default()
-        };
-        DeviceReport {
-            failure: Some(Failure {
-                stage: Stage::Kex,
-                reason: Reason::NoCommonKex,
-                message: "no key exchange algorithm in common".into(),
-            }),
-            stages: vec![StageResult {
-                stage: Stage::Kex,
-                status: Status::Fail,
-                elapsed_ms: 1.0,
-                reason: Some(Reason::NoCommonKex),
-                detail: "no key exchange algorithm in common".into(),
-                beyond: None,
-                commands: Vec::new(),
-            }],
-            algorithms: Some(AlgorithmEvidence {
-                server: server.into(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        })
     }
 
     fn propose_for(client: &str) -> FixProposal {
