@@ -215,23 +215,25 @@ fn key_lines(
     let mut line = vec![label_span];
     let mut used = 0;
     for span in head.into_iter().chain(tail) {
-        let span = if used == 0 {
-            Span::styled(span.content.trim_start().to_string(), span.style)
-        } else {
-            span
-        };
         if used > 0 && used + span.width() > room {
             out.push(Line::from(std::mem::replace(&mut line, vec![indent()])));
             used = 0;
-            line.push(Span::styled(
-                span.content.trim_start().to_string(),
-                span.style,
-            ));
-            used += line.last().map_or(0, Span::width);
-            continue;
         }
-        used += span.width();
-        line.push(span);
+        let content = if used == 0 {
+            span.content.trim_start().to_string()
+        } else {
+            span.content.to_string()
+        };
+        // A part wider than a whole line (a long known_hosts path) is cut into lines rather
+        // than left for the terminal to cut off.
+        for (n, piece) in text::chunk(&content, room.max(1)).into_iter().enumerate() {
+            if n > 0 {
+                out.push(Line::from(std::mem::replace(&mut line, vec![indent()])));
+                used = 0;
+            }
+            used += text::width(&piece);
+            line.push(Span::styled(piece, span.style));
+        }
     }
     out.push(Line::from(line));
     // Keep the fingerprint whole on one line if a smaller indent allows it.
@@ -311,5 +313,27 @@ mod tests {
         };
         let shown = text(&lines(&none, 100, &Theme::monochrome()));
         assert!(!shown.iter().any(|l| l.contains("announced")), "{shown:#?}");
+    }
+
+    #[test]
+    fn a_known_hosts_path_wider_than_the_pane_is_cut_into_lines_not_off() {
+        let path = "/tmp/sshtriage-demo-13Jzwh/known_hosts:7";
+        let lines = key_lines(
+            "on file",
+            vec![
+                Span::raw(path.to_string()),
+                Span::raw("  ssh-ed25519".to_string()),
+            ],
+            vec![Span::raw("  ≠ presented".to_string())],
+            "SHA256:ib64pjlKniVM9I90jRDWjGdlQ9eOW57SAG0eshJldfI",
+            40,
+            &Theme::monochrome(),
+        );
+        let shown = text(&lines);
+        for line in &shown {
+            assert!(text::width(line) <= 40, "{line:?} in {shown:#?}");
+        }
+        let joined: String = shown.iter().map(|l| l.trim()).collect();
+        assert!(joined.contains("known_hosts:7"), "{shown:#?}");
     }
 }
