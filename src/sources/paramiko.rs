@@ -35,17 +35,13 @@ pub(super) const CONNECT_ARGUMENTS: &[&str] = &[
     "auth_strategy",
 ];
 
-/// Applies the connect arguments in `args` (the address aside) to `device`. `known` are the
-/// keys the caller reads itself; any other key outside `CONNECT_ARGUMENTS` is noted with
-/// `unknown`'s sentence.
-pub(super) fn apply(
+/// The keywords Paramiko's `connect` and Netmiko's `ConnectHandler` share: `port`,
+/// `username` and `password` (by value or from the environment).
+pub(super) fn login(
     args: &Args,
     device: &mut Device,
     prov: &mut Provenance,
     r: &mut Reader,
-    ctx: &Ctx,
-    known: &[&str],
-    unknown: &str,
 ) -> Result<(), SourceError> {
     if let Some((port, source)) = r.port(args.get("port"))? {
         device.port = port;
@@ -59,6 +55,22 @@ pub(super) fn apply(
         device.credentials.password = Some(password);
         prov.set(Field::Password, source);
     }
+    Ok(())
+}
+
+/// Applies the connect arguments in `args` (the address aside) to `device`. `known` are the
+/// keys the caller reads itself; any other key outside `CONNECT_ARGUMENTS` is noted with
+/// `unknown`'s sentence.
+pub(super) fn apply(
+    args: &Args,
+    device: &mut Device,
+    prov: &mut Provenance,
+    r: &mut Reader,
+    ctx: &Ctx,
+    known: &[&str],
+    unknown: &str,
+) -> Result<(), SourceError> {
+    login(args, device, prov, r)?;
     if let Some((passphrase, source)) = r.secret(args.get("passphrase"), "passphrase_env") {
         device.credentials.passphrase = Some(passphrase);
         prov.set(Field::Passphrase, source);

@@ -97,18 +97,7 @@ pub(in crate::sources) fn apply(
         device_type(args, at, device, prov, r, ctx, strictness)?;
         address(args, at, device, prov, r)?;
     }
-    if let Some((port, source)) = r.port(args.get("port"))? {
-        device.port = port;
-        prov.set(Field::Port, source);
-    }
-    if let Some((user, source)) = r.text(args.get("username")) {
-        device.username = Some(user);
-        prov.set(Field::Username, source);
-    }
-    if let Some((password, source)) = r.secret(args.get("password"), "password_env") {
-        device.credentials.password = Some(password);
-        prov.set(Field::Password, source);
-    }
+    crate::sources::paramiko::login(args, device, prov, r)?;
     if let Some((secret, source)) = r.secret(args.get("secret"), "enable_secret_env") {
         device.enable_secret = Some(secret);
         prov.set(Field::EnableSecret, source);
