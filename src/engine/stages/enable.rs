@@ -178,6 +178,25 @@ async fn wait_reply(
     profile: &Profile,
     mark: usize,
 ) -> Result<EnableReply, Outcome> {
+    let (reply, _) = read_until(p, mark, "the device closed the shell", |since| {
+        match profile::classify_enable_reply(profile, since) {
+            EnableReply::Pending => None,
+            reply => Some(reply),
+        }
+    })
+    .await?;
+    Ok(reply)
+}
+
+/// Reads shell output until `decide` makes something of what arrived since `mark` (the
+/// stage's timeout bounds it); returns that and the output it was read from. `closed` says
+/// who closed the shell if it ends first.
+pub(super) async fn read_until<T>(
+    p: &mut Probe<'_>,
+    mark: usize,
+    closed: &str,
+    decide: impl Fn(&str) -> Option<T>,
+) -> Result<(T, String), Outcome> {
     loop {
         let chunk = match p.shell.as_mut() {
             Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
@@ -189,7 +208,7 @@ async fn wait_reply(
             Err(_) => {
                 return Err(Outcome::fail(
                     Reason::EnableClosed,
-                    format!("the device closed the shell{}", last_lines(p)),
+                    format!("{closed}{}", last_lines(p)),
                 ));
             }
         }
@@ -198,9 +217,8 @@ async fn wait_reply(
             .as_ref()
             .map(|s| s.text_since(mark))
             .unwrap_or_default();
-        match profile::classify_enable_reply(profile, &since) {
-            EnableReply::Pending => continue,
-            reply => return Ok(reply),
+        if let Some(found) = decide(&since) {
+            return Ok((found, since));
         }
     }
 }

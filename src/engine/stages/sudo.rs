@@ -11,7 +11,6 @@ use crate::model::Reason;
 use crate::profile::{Profile, SudoSpec};
 use regex::Regex;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 /// sudo turns `%%` into `%`: the prompt it prints differs from the command line's echo, so the
 /// echo never reads as the prompt.
@@ -220,31 +219,13 @@ async fn wait(
     profile: &Profile,
     mark: usize,
 ) -> Result<(Reply, String), Outcome> {
-    loop {
-        let chunk = match p.shell.as_mut() {
-            Some(shell) => shell.next_chunk(Duration::from_millis(250)).await,
-            None => return Err(Outcome::fail(Reason::EnableClosed, "no shell")),
-        };
-        match chunk {
-            Ok(Some(data)) => p.log_shell_output(&data),
-            Ok(None) => continue,
-            Err(_) => {
-                return Err(Outcome::fail(
-                    Reason::EnableClosed,
-                    format!("the host closed the shell during sudo{}", last_lines(p)),
-                ));
-            }
+    super::enable::read_until(p, mark, "the host closed the shell during sudo", |since| {
+        match classify(profile, since) {
+            Reply::Pending => None,
+            reply => Some(reply),
         }
-        let since = p
-            .shell
-            .as_ref()
-            .map(|s| s.text_since(mark))
-            .unwrap_or_default();
-        match classify(profile, &since) {
-            Reply::Pending => continue,
-            reply => return Ok((reply, since)),
-        }
-    }
+    })
+    .await
 }
 
 /// The enable stage's timeout during sudo: what appeared, and a password prompt that is not
